@@ -1,0 +1,67 @@
+// Command aajil is Aajil's single binary: `run` runs the bot, `probe`
+// reads one source once and shows its items, `version` prints build info.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `Aajil (عاجل) — breaking-news alerts from Arabic and English sources.
+
+Usage:
+  aajil <command> [flags]
+
+Commands:
+  run       poll the configured sources and print new urgent items
+  probe     read one source once and print its items (URL or FILE)
+  version   print version and build information
+
+Run "aajil <command> -h" for a command's flags.
+Configuration: $AAJIL_CONFIG (default configs/aajil.yaml) and the AAJIL_*
+environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+// env is the process environment, injectable for tests.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+}
+
+// cli runs one command and returns the process exit code: 0 success,
+// 1 failure, 2 usage error.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(ctx, e, args[1:])
+	case "probe":
+		return probeCmd(ctx, e, args[1:])
+	case "version":
+		return versionCmd(e, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "aajil: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}

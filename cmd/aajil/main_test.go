@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const ajArabic = "../../testdata/ar_aljazeera_net_scraped_2026-02-15_with_3ajil.rss"
+
+// runCLI runs the command line with the given environment and returns the
+// exit code, stdout and stderr.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	code := cli(context.Background(), args, &stdout, &stderr, getenv)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string // in stdout
+		wantErr  string // in stderr
+	}{
+		{"no command", nil, 2, "", "Usage:"},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"help", []string{"-h"}, 0, "Commands:", ""},
+		{"version", []string{"version"}, 0, "aajil " + version, ""},
+		{"version -h", []string{"version", "-h"}, 0, "", "Usage: aajil version"},
+		{"probe -h", []string{"probe", "-h"}, 0, "", "Usage: aajil probe"},
+		{"run -h", []string{"run", "-h"}, 0, "", "Usage: aajil run"},
+		{"probe without target", []string{"probe"}, 2, "", "exactly one URL or FILE"},
+		{"probe with two targets", []string{"probe", "a", "b"}, 2, "", "exactly one URL or FILE"},
+		{"probe selectors without kind", []string{"probe", "--item", "li", "x.html"}, 2, "", "--kind html"},
+		{"probe bad selector", []string{"probe", "--kind", "html", "--item", "li[[", "x.html"}, 2, "", "item"},
+		{"probe missing file", []string{"probe", "no-such-file.rss"}, 1, "", "no-such-file.rss"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, nil, tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout = %q, want it to contain %q", out, tt.wantOut)
+			}
+			if !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestProbeFileJSON(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "probe", ajArabic, "--json")
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, errOut)
+	}
+	var items []probeItem
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var it probeItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("line %q is not JSON: %v", sc.Text(), err)
+		}
+		items = append(items, it)
+	}
+	if len(items) == 0 {
+		t.Fatal("no items printed")
+	}
+	var urgent []probeItem
+	for _, it := range items {
+		if it.ID == "" || it.Title == "" {
+			t.Errorf("item %+v lacks an id or title", it)
+		}
+		if it.Published != "" {
+			if _, err := time.Parse(time.RFC3339, it.Published); err != nil {
+				t.Errorf("published %q is not RFC 3339", it.Published)
+			}
+		}
+		if it.Urgent {
+			urgent = append(urgent, it)
+		}
+	}
+	if len(urgent) != 1 {
+		t.Fatalf("got %d urgent items, want 1", len(urgent))
+	}
+	u := urgent[0]
+	if !strings.HasPrefix(u.Title, "يسرائيل هيوم عن مصادر:") || u.Marker != "عاجل" {
+		t.Errorf("urgent item title %q marker %q; want the banner removed and marker عاجل", u.Title, u.Marker)
+	}
+	if !strings.HasPrefix(u.Link, "https://www.aljazeera.net/") {
+		t.Errorf("link = %q, want an absolute aljazeera.net link", u.Link)
+	}
+}
+
+func TestProbeFileTable(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "probe", ajArabic)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"1 urgent", "PUBLISHED (UTC)", "urgent: " + fsi + "عاجل" + pdi, fsi + "يسرائيل هيوم عن مصادر:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line != "" && !strings.HasPrefix(line, lrm) && line != "no items" {
+			t.Errorf("line %q does not start left-to-right", line)
+		}
+	}
+}
+
+func TestProbeHTTP(t *testing.T) {
+	doc, err := os.ReadFile(ajArabic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.UserAgent(), "Aajil/") {
+			t.Errorf("User-Agent = %q, want Aajil/…", r.UserAgent())
+		}
+		switch r.URL.Path {
+		case "/feed":
+			w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+			w.Write(doc)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	allow := map[string]string{"AAJIL_ALLOW_PRIVATE_SOURCES": "true"}
+
+	t.Run("allowed", func(t *testing.T) {
+		code, out, errOut := runCLI(t, allow, "probe", "--json", srv.URL+"/feed")
+		if code != 0 || strings.Count(out, "\n") < 5 || !strings.Contains(out, `"urgent":true`) {
+			t.Errorf("exit %d, stdout %q, stderr %q; want items with one urgent", code, out, errOut)
+		}
+	})
+	t.Run("loopback refused by default", func(t *testing.T) {
+		code, _, errOut := runCLI(t, nil, "probe", srv.URL+"/feed")
+		if code != 1 || !strings.Contains(errOut, "AAJIL_ALLOW_PRIVATE_SOURCES") {
+			t.Errorf("exit %d, stderr %q; want a refusal naming AAJIL_ALLOW_PRIVATE_SOURCES", code, errOut)
+		}
+	})
+	t.Run("http error", func(t *testing.T) {
+		code, _, errOut := runCLI(t, allow, "probe", srv.URL+"/missing")
+		if code != 1 || !strings.Contains(errOut, "404") {
+			t.Errorf("exit %d, stderr %q; want exit 1 naming the 404", code, errOut)
+		}
+	})
+	t.Run("selector matching nothing", func(t *testing.T) {
+		code, _, errOut := runCLI(t, allow, "probe", "--kind", "html", "--item", ".no-such-ticker li", srv.URL+"/feed")
+		if code != 1 || !strings.Contains(errOut, ".no-such-ticker li") {
+			t.Errorf("exit %d, stderr %q; want exit 1 naming the selector", code, errOut)
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunPrintsNewUrgentItemsOnly(t *testing.T) {
+	const (
+		baseline = `<rss version="2.0"><channel><title>t</title>
+<item><title>عاجل | خبر قديم لا يطبع</title><link>https://example.org/old</link></item>
+<item><title>Markets open higher</title><link>https://example.org/m</link></item>
+</channel></rss>`
+		later = `<rss version="2.0"><channel><title>t</title>
+<item><title>عــاجــل: انفجار في ميناء طرطوس</title><link>https://example.org/new</link></item>
+<item><title>Weather: a calm weekend</title><link>https://example.org/w</link></item>
+<item><title>عاجل | خبر قديم لا يطبع</title><link>https://example.org/old</link></item>
+<item><title>Markets open higher</title><link>https://example.org/m</link></item>
+</channel></rss>`
+	)
+	var mu sync.Mutex
+	polls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		polls++
+		n := polls
+		mu.Unlock()
+		if n == 1 {
+			w.Write([]byte(baseline))
+			return
+		}
+		w.Write([]byte(later))
+	}))
+	defer srv.Close()
+
+	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
+	cfg := "sources:\n  - id: local\n    name: Local\n    url: " + srv.URL + "/feed\n    interval: 1s\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true"}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- cli(ctx, []string{"run"}, &stdout, &stderr, getenv) }()
+
+	deadline := time.After(30 * time.Second)
+	for !strings.Contains(stdout.String(), "انفجار في ميناء طرطوس") {
+		select {
+		case <-deadline:
+			cancel()
+			t.Fatalf("no alert printed in 30s; stdout %q stderr %q", stdout.String(), stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Let it poll the same document again: nothing may be printed twice.
+	for {
+		mu.Lock()
+		n := polls
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		select {
+		case <-deadline:
+			cancel()
+			t.Fatalf("only %d polls in 30s", n)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d, want 0; stderr %q", code, stderr.String())
+	}
+	out := stdout.String()
+	if strings.Contains(out, "خبر قديم") {
+		t.Errorf("baseline item was printed:\n%s", out)
+	}
+	if strings.Contains(out, "Weather") {
+		t.Errorf("non-urgent item was printed:\n%s", out)
+	}
+	if !strings.Contains(out, "https://example.org/new") || strings.Contains(out, "عــاجــل") {
+		t.Errorf("alert should carry the link and not the banner:\n%s", out)
+	}
+	if strings.Count(out, "انفجار في ميناء طرطوس") != 1 {
+		t.Errorf("alert printed %d times, want once:\n%s", strings.Count(out, "انفجار في ميناء طرطوس"), out)
+	}
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/configs"
+	"github.com/aajil/aajil/feeds"
+)
+
+const probeUsage = `Usage: aajil probe [flags] URL|FILE
+
+Fetches (or reads) one source once and prints its items: title (as a reader
+sees it, urgency banner removed), link, id, urgency and its marker, and the
+publication time. Nothing is stored. Flags may come before or after URL.
+
+Examples:
+  aajil probe https://feeds.bbci.co.uk/arabic/rss.xml
+  aajil probe --kind html --item '.news-ticker li' --marker '.urgent' https://sana.sy/
+  aajil probe --kind json --item 'data.items' --text title --marker urgent URL
+  aajil probe --json testdata/en_bbc_world_2026-08-13T0424Z.rss
+
+Loopback and private addresses are refused unless AAJIL_ALLOW_PRIVATE_SOURCES=true.
+
+Flags:
+`
+
+// probeItem is one line of `probe --json`.
+type probeItem struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Link       string   `json:"link"`
+	Urgent     bool     `json:"urgent"`
+	Marker     string   `json:"marker"`
+	Published  string   `json:"published"`
+	Lang       string   `json:"lang"`
+	Summary    string   `json:"summary,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+func probeCmd(ctx context.Context, e env, args []string) int {
+	var src feeds.Source
+	var (
+		kind, markers, base string
+		asJSON              bool
+		timeout             time.Duration
+	)
+	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, probeUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&kind, "kind", "", "source kind: rss (default), html or json")
+	fs.StringVar(&src.Item, "item", "", "html: CSS selector of one item; json: path of the items array")
+	fs.StringVar(&src.Item, "items", "", "alias of --item")
+	fs.StringVar(&src.Text, "text", "", "html: selector of the headline in an item; json: path in an item")
+	fs.StringVar(&src.Link, "link", "", "html: selector of the element whose href is the link; json: path")
+	fs.StringVar(&src.Marker, "marker", "", "html: selector marking an item urgent; json: path of a boolean or label")
+	fs.BoolVar(&src.AllUrgent, "all-urgent", false, "treat every item as urgent")
+	fs.StringVar(&src.Lang, "lang", "", "language of the items (default: detected per headline)")
+	fs.StringVar(&src.Charset, "charset", "", "force a charset, e.g. windows-1256")
+	fs.Int64Var(&src.MaxBytes, "max-bytes", 0, "response size cap in bytes (default 5 MiB)")
+	fs.StringVar(&markers, "markers", "", "extra urgency markers, comma-separated")
+	fs.StringVar(&base, "base", "", "base URL for relative links when reading a FILE")
+	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object per item")
+
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(e.stderr, "aajil probe: give exactly one URL or FILE (see aajil probe -h)")
+		return 2
+	}
+	target := positional[0]
+	src.Kind = feeds.Kind(kind)
+	if markers != "" {
+		src.Markers = strings.Split(markers, ",")
+	}
+	if src.Kind == "" && (src.Item != "" || src.Text != "" || src.Link != "" || src.Marker != "") {
+		fmt.Fprintln(e.stderr, "aajil probe: selector flags need --kind html or --kind json")
+		return 2
+	}
+
+	cfg, err := configs.Load(e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
+		return 1
+	}
+	det, err := cfg.Detector()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
+		return 1
+	}
+
+	isFile := !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://")
+	src.URL = target
+	if isFile {
+		// A file has no URL of its own; the source is validated as if it
+		// came from the --base URL (or a placeholder).
+		src.URL = base
+		if src.URL == "" {
+			src.URL = "http://file.invalid/"
+		}
+	}
+	src.Normalize()
+	if isFile {
+		src.ID = "file"
+	}
+	if err := src.Validate(); err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return 2
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var (
+		res     feeds.PollResult
+		charset = ""
+	)
+	if isFile {
+		res, charset = probeFile(target, base, src, det)
+	} else {
+		client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
+		p := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+		res = p.Poll(ctx, src, feeds.Validators{})
+	}
+	if res.Err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", target, res.Err)
+		return 1
+	}
+	if asJSON {
+		return printProbeJSON(e.stdout, e.stderr, res.Items)
+	}
+	printProbeTable(e.stdout, target, src, res, charset)
+	return 0
+}
+
+// probeFile reads a local document as the source would have served it.
+func probeFile(path, base string, src feeds.Source, det *alerts.Detector) (feeds.PollResult, string) {
+	res := feeds.PollResult{Source: src, Started: time.Now()}
+	raw, err := readCapped(path, src.EffectiveMaxBytes())
+	if err != nil {
+		res.Err = err
+		return res, ""
+	}
+	body, charset, err := feeds.DecodeBody(raw, "", src.Charset)
+	if err != nil {
+		res.Err = err
+		return res, ""
+	}
+	d, err := det.With(src.Markers)
+	if err != nil {
+		res.Err = err
+		return res, ""
+	}
+	if base == "" {
+		base = (&url.URL{Scheme: "file", Path: path}).String()
+	}
+	res.Items, res.Err = feeds.Parse(src, body, base, d)
+	res.Duration = time.Since(res.Started)
+	return res, charset
+}
+
+func readCapped(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("read %s: file is larger than the %d-byte cap (use --max-bytes)", path, max)
+	}
+	return data, nil
+}
+
+func printProbeJSON(stdout, stderr io.Writer, items []feeds.Item) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, it := range items {
+		pi := probeItem{
+			ID: it.ID, Title: it.Title, Link: it.Link, Urgent: it.Urgent, Marker: it.Marker,
+			Lang: it.Lang, Summary: it.Summary, Categories: it.Categories,
+		}
+		if !it.Published.IsZero() {
+			pi.Published = it.Published.UTC().Format(time.RFC3339)
+		}
+		if err := enc.Encode(pi); err != nil {
+			fmt.Fprintf(stderr, "aajil probe: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments ("probe URL --json" as well as "probe --json URL").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}

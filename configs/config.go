@@ -1,0 +1,245 @@
+// Package configs holds Aajil's configuration: the commented example
+// aajil.yaml (embedded, used when no config file is found) and the loader
+// that reads a YAML file, applies the AAJIL_* environment overrides and
+// validates every source, naming the source and field at fault.
+package configs
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/feeds"
+)
+
+// DefaultPath is where the config is read from when AAJIL_CONFIG is unset.
+const DefaultPath = "configs/aajil.yaml"
+
+// DefaultHTTPAddr is the default address of /healthz, /readyz, /metrics.
+const DefaultHTTPAddr = "127.0.0.1:8080"
+
+//go:embed aajil.yaml
+var example []byte
+
+// Example returns the embedded example configuration.
+func Example() []byte { return bytes.Clone(example) }
+
+// Config is the whole configuration. A YAML file holding only `sources:`
+// is complete; every other field has a default.
+type Config struct {
+	Sources []feeds.Source `yaml:"sources"`
+	// Markers are urgency markers added to the built-in list for every
+	// source.
+	Markers []string `yaml:"markers,omitempty"`
+
+	TelegramToken string  `yaml:"telegram_token,omitempty"`
+	TelegramAPI   string  `yaml:"telegram_api,omitempty"`
+	RedisURL      string  `yaml:"redis_url,omitempty"`
+	Admins        []int64 `yaml:"admins,omitempty"`
+	HTTPAddr      string  `yaml:"http_addr,omitempty"`
+	// AllowPrivateSources lets sources on loopback and private addresses
+	// be polled (tests, intranets).
+	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
+
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string `yaml:"log_level,omitempty"`
+	LogFormat string `yaml:"log_format,omitempty"`
+
+	// Path is where the config was read from ("(embedded example)" for the
+	// built-in one). Not part of the file.
+	Path string `yaml:"-"`
+}
+
+// Getenv looks up an environment variable, like os.LookupEnv.
+type Getenv func(key string) (string, bool)
+
+// Load reads the config named by AAJIL_CONFIG (or DefaultPath), applies
+// the environment overrides and validates it. When AAJIL_CONFIG is unset
+// and DefaultPath does not exist, the embedded example is used.
+func Load(getenv Getenv) (*Config, error) {
+	path, set := getenv("AAJIL_CONFIG")
+	if !set || path == "" {
+		path = DefaultPath
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) && !set:
+		data, path = Example(), "(embedded example)"
+	default:
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.Path = path
+	if err := cfg.applyEnv(getenv); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes and validates a YAML config document. Unknown keys are an
+// error. Every problem is reported, each with its line and, for sources,
+// the index and id of the source and the field at fault, e.g.
+//
+//	line 12: sources[3] "sana-ticker": interval 500ms is below the 1s minimum
+func Parse(data []byte) (*Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, errors.New(strings.Join(te.Errors, "\n"))
+		}
+		return nil, err
+	}
+	lines := sourceLines(data)
+	var errs []error
+	seen := make(map[string]int)
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		s.Normalize()
+		where := fmt.Sprintf("sources[%d] %q", i, s.ID)
+		if l, ok := lines[i]; ok {
+			where = fmt.Sprintf("line %d: %s", l, where)
+		}
+		if err := s.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				errs = append(errs, fmt.Errorf("%s: %w", where, e))
+			}
+		}
+		if j, dup := seen[s.ID]; dup && s.ID != "" {
+			errs = append(errs, fmt.Errorf("%s: id %q is already used by sources[%d]", where, s.ID, j))
+		} else {
+			seen[s.ID] = i
+		}
+	}
+	if _, err := alerts.NewDetector(append(alerts.DefaultMarkers(), cfg.Markers...)); err != nil {
+		errs = append(errs, fmt.Errorf("markers: %w", err))
+	}
+	if err := cfg.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &cfg, nil
+}
+
+func (c *Config) check() error {
+	var errs []error
+	switch strings.ToLower(c.LogLevel) {
+	case "", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log_format %q is not one of text, json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// applyEnv lets the AAJIL_* environment variables override the file.
+func (c *Config) applyEnv(getenv Getenv) error {
+	str := func(key string, dst *string) {
+		if v, ok := getenv(key); ok && v != "" {
+			*dst = v
+		}
+	}
+	str("AAJIL_TELEGRAM_TOKEN", &c.TelegramToken)
+	str("AAJIL_TELEGRAM_API", &c.TelegramAPI)
+	str("AAJIL_REDIS_URL", &c.RedisURL)
+	str("AAJIL_HTTP_ADDR", &c.HTTPAddr)
+	str("AAJIL_LOG_LEVEL", &c.LogLevel)
+	str("AAJIL_LOG_FORMAT", &c.LogFormat)
+	var errs []error
+	if v, ok := getenv("AAJIL_ADMINS"); ok && strings.TrimSpace(v) != "" {
+		admins, err := parseAdmins(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.Admins = admins
+	}
+	if v, ok := getenv("AAJIL_ALLOW_PRIVATE_SOURCES"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("AAJIL_ALLOW_PRIVATE_SOURCES=%q is not true or false", v))
+		}
+		c.AllowPrivateSources = b
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = DefaultHTTPAddr
+	}
+	if err := c.check(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func parseAdmins(v string) ([]int64, error) {
+	var ids []int64
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("AAJIL_ADMINS: %q is not a Telegram user id", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// Detector builds the urgency detector for all sources: the built-in
+// markers plus the config's own.
+func (c *Config) Detector() (*alerts.Detector, error) {
+	return alerts.NewDetector(append(alerts.DefaultMarkers(), c.Markers...))
+}
+
+// sourceLines maps each index of the top-level sources list to the line
+// where that source starts, for error messages.
+func sourceLines(data []byte) map[int]int {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "sources" || root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		lines := make(map[int]int)
+		for j, n := range root.Content[i+1].Content {
+			lines[j] = n.Line
+		}
+		return lines
+	}
+	return nil
+}
+
+// unjoin splits an errors.Join result into its parts.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

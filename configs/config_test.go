@@ -1,0 +1,198 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/feeds"
+)
+
+// envOf returns a Getenv backed by a map.
+func envOf(m map[string]string) Getenv {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func TestExampleIsValid(t *testing.T) {
+	cfg, err := Parse(Example())
+	if err != nil {
+		t.Fatalf("Parse(example): %v", err)
+	}
+	want := []string{"sana", "sana-ticker", "aljazeera-ar", "bbc-arabic", "skynews-arabia", "rt-arabic", "alarabiya", "asharq-alawsat", "bbc-world", "aljazeera-en"}
+	var got []string
+	kinds := map[feeds.Kind]int{}
+	for _, s := range cfg.Sources {
+		got = append(got, s.ID)
+		kinds[s.EffectiveKind()]++
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("source ids = %v, want %v", got, want)
+	}
+	if kinds[feeds.KindHTML] < 1 {
+		t.Errorf("example has %d html sources, want at least 1", kinds[feeds.KindHTML])
+	}
+	// The embedded example and the file in the repository are one.
+	file, err := os.ReadFile("aajil.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(file) != string(Example()) {
+		t.Error("Example() differs from configs/aajil.yaml")
+	}
+}
+
+func TestParseOnlySources(t *testing.T) {
+	cfg, err := Parse([]byte("sources:\n  - url: https://feeds.bbci.co.uk/news/world/rss.xml\n    name: BBC World\n"))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(cfg.Sources) != 1 {
+		t.Fatalf("got %d sources, want 1", len(cfg.Sources))
+	}
+	s := cfg.Sources[0]
+	if s.ID != "bbc-world" || s.EffectiveKind() != feeds.KindRSS || s.EffectiveInterval() != 60*time.Second {
+		t.Errorf("source = %+v, want id bbc-world, kind rss, interval 60s", s)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // every fragment must appear in the error
+	}{
+		{
+			name: "interval below minimum names source, field and line",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n  - id: b\n    url: https://b.example/\n  - id: c\n    url: https://c.example/\n  - id: sana-ticker\n    url: https://sana.sy/\n    kind: html\n    item: li\n    interval: 500ms\n",
+			want: []string{`line 8: sources[3] "sana-ticker": interval 500ms is below the 1s minimum`},
+		},
+		{
+			name: "unknown key in a source",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    intreval: 30s\n",
+			want: []string{"line 4", "intreval", "not found"},
+		},
+		{
+			name: "unknown top-level key",
+			yaml: "sourcez: []\n",
+			want: []string{"sourcez", "not found"},
+		},
+		{
+			name: "bad duration",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    interval: soon\n",
+			want: []string{"line 4", "time.Duration"},
+		},
+		{
+			name: "every problem listed",
+			yaml: "sources:\n  - id: Bad_ID\n    url: ftp://x\n    kind: xml\n  - id: ok\n    url: https://ok.example/\n    kind: html\n",
+			want: []string{
+				`sources[0] "Bad_ID": id "Bad_ID" must be lowercase`,
+				`sources[0] "Bad_ID": url "ftp://x": must start with http:// or https://`,
+				`sources[0] "Bad_ID": kind "xml" is not one of rss, html, json`,
+				`sources[1] "ok": kind html needs an item selector`,
+			},
+		},
+		{
+			name: "duplicate ids",
+			yaml: "sources:\n  - url: https://sana.sy/feed/\n  - id: sana-sy\n    url: https://sana.sy/\n",
+			want: []string{`sources[1] "sana-sy": id "sana-sy" is already used by sources[0]`},
+		},
+		{
+			name: "selector on rss",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    item: li\n",
+			want: []string{"item is only for kind html or json"},
+		},
+		{
+			name: "bad css selector",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    kind: html\n    item: 'li[['\n",
+			want: []string{`sources[0] "a"`, "item"},
+		},
+		{
+			name: "unknown charset",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    charset: klingon-8\n",
+			want: []string{`charset "klingon-8" is unknown`},
+		},
+		{
+			name: "bad log level",
+			yaml: "sources: []\nlog_level: loud\n",
+			want: []string{`log_level "loud"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("Parse succeeded, want an error containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error = %q\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadEnvironmentOverrides(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "aajil.yaml")
+	doc := "sources:\n  - id: a\n    url: https://a.example/\nredis_url: redis://file:6379/0\nhttp_addr: 127.0.0.1:9000\nadmins: [1]\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(envOf(map[string]string{
+		"AAJIL_CONFIG":                path,
+		"AAJIL_REDIS_URL":             "redis://env:6379/1",
+		"AAJIL_ADMINS":                "42, 7",
+		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_TELEGRAM_TOKEN":        "123:abc",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.RedisURL != "redis://env:6379/1" {
+		t.Errorf("RedisURL = %q, want the environment's", cfg.RedisURL)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9000" {
+		t.Errorf("HTTPAddr = %q, want the file's", cfg.HTTPAddr)
+	}
+	if len(cfg.Admins) != 2 || cfg.Admins[0] != 42 || cfg.Admins[1] != 7 {
+		t.Errorf("Admins = %v, want [42 7]", cfg.Admins)
+	}
+	if !cfg.AllowPrivateSources || cfg.TelegramToken != "123:abc" {
+		t.Errorf("AllowPrivateSources = %v, TelegramToken set = %v; want both from the environment", cfg.AllowPrivateSources, cfg.TelegramToken != "")
+	}
+	if cfg.Path != path {
+		t.Errorf("Path = %q, want %q", cfg.Path, path)
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Run("embedded example when the default file is absent", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		cfg, err := Load(envOf(nil))
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if cfg.Path != "(embedded example)" || len(cfg.Sources) == 0 || cfg.HTTPAddr != DefaultHTTPAddr {
+			t.Errorf("got path %q, %d sources, http %q; want the embedded example with defaults", cfg.Path, len(cfg.Sources), cfg.HTTPAddr)
+		}
+	})
+	t.Run("a named file that is missing is an error", func(t *testing.T) {
+		_, err := Load(envOf(map[string]string{"AAJIL_CONFIG": filepath.Join(t.TempDir(), "nope.yaml")}))
+		if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+			t.Errorf("err = %v, want an error naming the missing file", err)
+		}
+	})
+	t.Run("bad environment values", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		_, err := Load(envOf(map[string]string{"AAJIL_ADMINS": "12,bob", "AAJIL_ALLOW_PRIVATE_SOURCES": "perhaps"}))
+		if err == nil || !strings.Contains(err.Error(), `"bob" is not a Telegram user id`) || !strings.Contains(err.Error(), "AAJIL_ALLOW_PRIVATE_SOURCES") {
+			t.Errorf("err = %v, want both bad values named", err)
+		}
+	})
+}

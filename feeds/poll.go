@@ -1,0 +1,34 @@
+package feeds
+
+import (
+	"time"
+)
+
+// Validators are the HTTP cache validators kept per source for
+// conditional GETs.
+type Validators struct {
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+}
+
+// PollResult is the outcome of polling one source once.
+type PollResult struct {
+	Source Source
+	// Items are the items of the document, in document order; nil when
+	// NotModified or on error.
+	Items []Item
+	// NotModified reports a 304: nothing new, nothing parsed.
+	NotModified bool
+	// Validators to send with the next poll of this source.
+	Validators Validators
+	// Err is nil on success (including 304).
+	Err error
+	// RetryAfter is the delay a server asked for (429/503 Retry-After),
+	// zero when none.
+	RetryAfter time.Duration
+	// Due is when the poll was due; Started when it began; Duration how
+	// long the fetch and parse took.
+	Due      time.Time
+	Started  time.Time
+	Duration time.Duration
+}

@@ -1,0 +1,66 @@
+//go:build integrate
+
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aajil/aajil/alerts"
+)
+
+// Poller fetches and parses sources: the production implementation of
+// the scheduler's poll step.
+type Poller struct {
+	fetcher  *Fetcher
+	detector *alerts.Detector
+	now      func() time.Time
+}
+
+// NewPoller returns a poller that fetches with f and classifies urgency
+// with det (the global markers; a source's own markers are added per poll).
+func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
+	return &Poller{fetcher: f, detector: det, now: time.Now}
+}
+
+// Poll fetches src (conditionally, with v) and parses the document.
+func (p *Poller) Poll(ctx context.Context, src Source, v Validators) PollResult {
+	res := PollResult{Source: src, Validators: v, Started: p.now()}
+	defer func() { res.Duration = p.now().Sub(res.Started) }()
+
+	resp, err := p.fetcher.Fetch(ctx, src, v)
+	if err != nil {
+		res.Err = err
+		var fe *FetchError
+		if errors.As(err, &fe) {
+			res.RetryAfter = fe.RetryAfter
+		}
+		return res
+	}
+	res.Validators = resp.Validators
+	if resp.NotModified {
+		res.NotModified = true
+		return res
+	}
+	det, err := p.sourceDetector(src)
+	if err != nil {
+		res.Err = fmt.Errorf("source %s: markers: %w", src.ID, err)
+		return res
+	}
+	items, err := Parse(src, resp.Body, resp.URL, det)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Items = items
+	return res
+}
+
+func (p *Poller) sourceDetector(src Source) (*alerts.Detector, error) {
+	if len(src.Markers) == 0 {
+		return p.detector, nil
+	}
+	return p.detector.With(src.Markers)
+}

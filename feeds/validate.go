@@ -1,0 +1,174 @@
+//go:build integrate
+
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// Limits on source fields.
+const (
+	MaxSourceBytes = 50 << 20 // the largest max_bytes a source may ask for
+	maxIDLen       = 64
+)
+
+var (
+	idPattern   = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	langPattern = regexp.MustCompile(`^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$`)
+)
+
+// FieldError is a problem with one field of a source definition.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+func fieldErr(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Normalize fills the derived defaults of a source in place: an id made
+// from the name or host when none is given, and a lowercased kind.
+func (s *Source) Normalize() {
+	s.ID = strings.TrimSpace(s.ID)
+	s.URL = strings.TrimSpace(s.URL)
+	s.Kind = Kind(strings.ToLower(strings.TrimSpace(string(s.Kind))))
+	if s.ID == "" {
+		s.ID = MakeID(s.Name, s.URL)
+	}
+}
+
+// Validate checks a source definition and returns every problem found,
+// each a *FieldError naming the field, joined with errors.Join. Call
+// Normalize first.
+func (s *Source) Validate() error {
+	var errs []error
+	add := func(e *FieldError) { errs = append(errs, e) }
+
+	switch {
+	case s.ID == "":
+		add(fieldErr("id", "id is missing and cannot be made from the name or url"))
+	case len(s.ID) > maxIDLen:
+		add(fieldErr("id", "id %q is longer than %d characters", s.ID, maxIDLen))
+	case !idPattern.MatchString(s.ID):
+		add(fieldErr("id", "id %q must be lowercase letters, digits and single dashes ([a-z0-9-]+)", s.ID))
+	}
+
+	if err := checkURL(s.URL); err != nil {
+		add(fieldErr("url", "url %q: %v", s.URL, err))
+	}
+
+	switch s.EffectiveKind() {
+	case KindRSS:
+		for _, f := range []struct{ name, v string }{{"item", s.Item}, {"text", s.Text}, {"link", s.Link}, {"marker", s.Marker}} {
+			if f.v != "" {
+				add(fieldErr(f.name, "%s is only for kind html or json, not rss", f.name))
+			}
+		}
+	case KindHTML, KindJSON:
+		if strings.TrimSpace(s.Item) == "" {
+			add(fieldErr("item", "kind %s needs an item selector", s.EffectiveKind()))
+		} else if err := ValidateSelectors(*s); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				add(fe)
+			} else {
+				add(fieldErr("item", "%v", err))
+			}
+		}
+	default:
+		add(fieldErr("kind", "kind %q is not one of rss, html, json", s.Kind))
+	}
+
+	if s.Interval != 0 && s.Interval < MinInterval {
+		add(fieldErr("interval", "interval %v is below the %v minimum", s.Interval, MinInterval))
+	}
+	if s.MaxBytes < 0 || s.MaxBytes > MaxSourceBytes {
+		add(fieldErr("max_bytes", "max_bytes %d is outside 1..%d", s.MaxBytes, MaxSourceBytes))
+	}
+	if s.Lang != "" && !langPattern.MatchString(s.Lang) {
+		add(fieldErr("lang", "lang %q is not a language code such as ar or en", s.Lang))
+	}
+	if s.Charset != "" {
+		if _, err := htmlindex.Get(s.Charset); err != nil {
+			add(fieldErr("charset", "charset %q is unknown", s.Charset))
+		}
+	}
+	for i, m := range s.Markers {
+		if strings.TrimSpace(m) == "" {
+			add(fieldErr("markers", "markers[%d] is empty", i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("is missing")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("must start with http:// or https://")
+	}
+	if u.Hostname() == "" {
+		return errors.New("has no host")
+	}
+	if u.User != nil {
+		return errors.New("must not carry a user name or password")
+	}
+	return nil
+}
+
+// MakeID derives a source id from its name (when it has Latin letters or
+// digits) or else from the URL's host: "BBC World" → "bbc-world",
+// "https://www.sana.sy/feed" → "sana-sy".
+func MakeID(name, rawURL string) string {
+	if id := slug(name); id != "" {
+		return id
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host = strings.TrimPrefix(host, "www.")
+	if a, err := idna.ToASCII(host); err == nil {
+		host = a
+	}
+	return slug(host)
+}
+
+// slug keeps ASCII letters and digits, turning every other run into one
+// dash, and trims it to maxIDLen.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	out := b.String()
+	if len(out) > maxIDLen {
+		out = strings.TrimRight(out[:maxIDLen], "-")
+	}
+	return out
+}
