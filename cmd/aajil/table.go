@@ -64,7 +64,9 @@ func printProbeTable(w io.Writer, target string, src feeds.Source, res feeds.Pol
 		if it.Link != "" {
 			fmt.Fprintf(w, "%s        link:   %s\n", lrm, it.Link)
 		}
-		fmt.Fprintf(w, "%s        id:     %s\n", lrm, it.ID)
+		if it.ID != it.Link {
+			fmt.Fprintf(w, "%s        id:     %s\n", lrm, it.ID)
+		}
 	}
 }
 

@@ -1,0 +1,218 @@
+package feeds
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Response is what one fetch of a source brought back.
+type Response struct {
+	// NotModified reports a 304: nothing new; Body is nil and nothing
+	// is to be parsed.
+	NotModified bool
+	// Body is the document decoded to UTF-8 (see DecodeBody); nil when
+	// NotModified.
+	Body []byte
+	// Charset names the charset the body was decoded from.
+	Charset string
+	// ContentType is the Content-Type header as the server sent it.
+	ContentType string
+	// URL is the final URL after redirects: the base for relative links.
+	URL string
+	// Status is the HTTP status code (200, 304, …).
+	Status int
+	// Validators are to be sent with the next fetch of the source; on a
+	// 304 the ones sent are carried over unless the server sent new ones.
+	Validators Validators
+}
+
+// Fetcher fetches sources with a shared http.Client (see NewClient) as a
+// good citizen: conditional GETs, a body cap, Retry-After reported. It is
+// safe for concurrent use.
+type Fetcher struct {
+	client    *http.Client
+	userAgent string
+	now       func() time.Time // for Retry-After dates; tests fix it
+}
+
+// NewFetcher returns a fetcher that uses client and sends userAgent
+// (DefaultUserAgent when empty).
+func NewFetcher(client *http.Client, userAgent string) *Fetcher {
+	if userAgent == "" {
+		userAgent = DefaultUserAgent
+	}
+	return &Fetcher{client: client, userAgent: userAgent, now: time.Now}
+}
+
+// drainLimit is how much of an unwanted body (an error page, a 304) is
+// read before closing, so that the connection can be reused.
+const drainLimit = 64 << 10
+
+// Fetch GETs src.URL with ctx, sending If-None-Match and If-Modified-Since
+// when v holds them, and returns the decoded body.
+//
+// A 304 is a Response with NotModified set, not an error. Every error is
+// a *FetchError (see ClassOf): a status other than 2xx has class
+// http_status and, on 429 and 503, the Retry-After the server asked for; a
+// body over src.EffectiveMaxBytes() (by Content-Length, or while reading
+// the decompressed stream) is too_large; a charset that cannot be decoded
+// is parse.
+func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Response, error) {
+	u, err := url.Parse(src.URL)
+	if err != nil {
+		return nil, &FetchError{Class: ClassOther, URL: redactURL(src.URL), Err: fmt.Errorf("parse url: %w", err)}
+	}
+	shown := u.Redacted()
+	fail := func(err error) *FetchError {
+		return &FetchError{Class: ClassOf(err), URL: shown, Err: err}
+	}
+	if err := checkScheme(u.Scheme); err != nil {
+		return nil, fail(err)
+	}
+	if u.Host == "" {
+		return nil, &FetchError{Class: ClassOther, URL: shown, Err: errors.New("url has no host")}
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fail(fmt.Errorf("build request: %w", err))
+	}
+	req.Header.Set("User-Agent", f.userAgent)
+	req.Header.Set("Accept", acceptFor(src.EffectiveKind()))
+	// Accept-Encoding is left to the Transport: it then asks for gzip and
+	// decompresses transparently, and the cap below applies to the
+	// decompressed bytes, so a gzip bomb is cut off like any large body.
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, fail(err)
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+	}()
+
+	out := &Response{
+		ContentType: resp.Header.Get("Content-Type"),
+		URL:         resp.Request.URL.String(),
+		Status:      resp.StatusCode,
+		Validators:  Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")},
+	}
+
+	if resp.StatusCode == http.StatusNotModified {
+		out.NotModified = true
+		if out.Validators.ETag == "" {
+			out.Validators.ETag = v.ETag
+		}
+		if out.Validators.LastModified == "" {
+			out.Validators.LastModified = v.LastModified
+		}
+		return out, nil
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		fe := &FetchError{
+			Class:  ClassHTTPStatus,
+			Status: resp.StatusCode,
+			URL:    shown,
+			Err:    fmt.Errorf("unexpected status %s", resp.Status),
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			fe.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), f.now())
+		}
+		return nil, fe
+	}
+
+	limit := src.EffectiveMaxBytes()
+	raw, err := readCapped(resp.Body, resp.ContentLength, limit)
+	if err != nil {
+		fe := fail(err)
+		fe.Status = resp.StatusCode
+		return nil, fe
+	}
+	body, cs, err := DecodeBody(raw, out.ContentType, src.Charset)
+	if err != nil {
+		return nil, &FetchError{Class: ClassParse, Status: resp.StatusCode, URL: shown, Err: err}
+	}
+	out.Body, out.Charset = body, cs
+	return out, nil
+}
+
+// readCapped reads r whole unless it is over limit bytes. A declared
+// length over the cap fails before anything is read; otherwise at most
+// limit+1 bytes are read, which is enough to know the body is too large
+// without holding more of it.
+func readCapped(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	var buf bytes.Buffer
+	if contentLength > 0 {
+		buf.Grow(int(contentLength) + 1) // +1: the read that sees EOF
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
+	return buf.Bytes(), nil
+}
+
+// acceptFor returns the Accept header for a kind of source.
+func acceptFor(k Kind) string {
+	switch k {
+	case KindHTML:
+		return "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
+	case KindJSON:
+		return "application/json, */*;q=0.8"
+	default:
+		return "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+	}
+}
+
+// ParseRetryAfter reads a Retry-After header value: delay-seconds or an
+// HTTP date, taken relative to now. It returns 0 for an empty, malformed
+// or past value, and caps the result at MaxRetryAfter so that a bogus
+// header cannot silence a source for long.
+func ParseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(value); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}
+
+// redactURL hides the password of a URL that may not even parse.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable url)"
+}
