@@ -76,12 +76,12 @@ func (s *Source) Validate() error {
 		if strings.TrimSpace(s.Item) == "" {
 			add(fieldErr("item", "kind %s needs an item selector", s.EffectiveKind()))
 		} else if err := ValidateSelectors(*s); err != nil {
-			var fe *FieldError
-			if errors.As(err, &fe) {
-				add(fe)
-			} else {
-				add(fieldErr("item", "%v", err))
+			field := "item"
+			var se *SelectorError
+			if errors.As(err, &se) {
+				field = se.Field
 			}
+			add(fieldErr(field, "%v", err))
 		}
 	default:
 		add(fieldErr("kind", "kind %q is not one of rss, html, json", s.Kind))

@@ -1,0 +1,200 @@
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aajil/aajil/alerts"
+	"github.com/tidwall/gjson"
+)
+
+// parseJSON extracts the items of a JSON ticker API.
+//
+// Paths use gjson syntax ("data.items", "items.0.title"). Simple
+// JSONPath-style forms are accepted too and translated: a leading "$." or
+// "$" (the root), "[N]" indexes ("$.data[0].items") and a trailing "[*]"
+// ("$.items[*]" is the array "items"). "$" alone is the document itself, for
+// APIs that answer with a bare array.
+//
+//   - item is the path of the array of items; a path that is missing or
+//     not an array is an error.
+//   - text is the path of the headline inside an item (default "title").
+//   - link is the path of the link (default "url", then "link"), resolved
+//     against the document URL.
+//   - marker is the path of a boolean (true → urgent) or of a label, urgent
+//     when the detector knows it as a marker or it reads "true", "1" or
+//     "yes".
+//
+// An item's "id" field, when present, is its guid; "summary" or
+// "description" its summary; "published", "pubDate", "date", "time" or
+// "updated" (a date string or Unix seconds) its time.
+func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector) ([]rawItem, error) {
+	itemPath := jsonPath(src.Item)
+	if itemPath == "" {
+		return nil, errors.New("item path is required for a json source")
+	}
+	if !gjson.ValidBytes(body) {
+		return nil, errors.New("invalid JSON document")
+	}
+	arr := gjson.GetBytes(body, itemPath)
+	if !arr.Exists() {
+		return nil, fmt.Errorf("item path %q matched nothing", src.Item)
+	}
+	if !arr.IsArray() {
+		return nil, fmt.Errorf("item path %q is not an array (found %s)", src.Item, jsonTypeName(arr))
+	}
+	textPath := jsonPath(src.Text)
+	if textPath == "" {
+		textPath = "title"
+	}
+	linkPaths := []string{"url", "link"}
+	if p := jsonPath(src.Link); p != "" {
+		linkPaths = []string{p}
+	}
+	markerPath := jsonPath(src.Marker)
+	base := parseBase(baseURL)
+
+	elems := arr.Array()
+	raws := make([]rawItem, 0, len(elems))
+	for _, e := range elems {
+		if !e.IsObject() {
+			continue
+		}
+		r := rawItem{title: jsonString(e.Get(textPath))}
+		for _, p := range linkPaths {
+			if l := jsonString(e.Get(p)); l != "" {
+				r.link = resolveLink(l, base)
+				break
+			}
+		}
+		r.guid = jsonString(e.Get("id"))
+		r.summary = jsonString(e.Get("summary"))
+		if r.summary == "" {
+			r.summary = jsonString(e.Get("description"))
+		}
+		for _, p := range [...]string{"published", "pubDate", "date", "time", "updated"} {
+			if t, ok := jsonTime(e.Get(p)); ok {
+				r.published = t
+				break
+			}
+		}
+		if markerPath != "" {
+			r.marker = jsonMarker(e.Get(markerPath), det)
+		}
+		raws = append(raws, r)
+	}
+	return raws, nil
+}
+
+// jsonPath translates the accepted JSONPath-style forms into gjson syntax
+// (see parseJSON). "$" alone becomes "@this", gjson's name for the root.
+func jsonPath(p string) string {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		return ""
+	}
+	if p == "$" {
+		return "@this"
+	}
+	p = strings.TrimPrefix(p, "$.")
+	p = strings.TrimPrefix(p, "$")
+	p = strings.TrimSuffix(p, "[*]")
+	p = strings.TrimSuffix(p, ".*")
+	if p == "" {
+		return "@this"
+	}
+	// "a[0].b" → "a.0.b"
+	if strings.Contains(p, "[") {
+		var b strings.Builder
+		for i := 0; i < len(p); i++ {
+			if p[i] == '[' {
+				if j := strings.IndexByte(p[i:], ']'); j > 1 {
+					if _, err := strconv.Atoi(p[i+1 : i+j]); err == nil {
+						if b.Len() > 0 {
+							b.WriteByte('.')
+						}
+						b.WriteString(p[i+1 : i+j])
+						i += j
+						continue
+					}
+				}
+			}
+			b.WriteByte(p[i])
+		}
+		p = b.String()
+	}
+	return p
+}
+
+// jsonString returns a string or number value as text, "" for anything
+// else (objects, arrays, booleans, null).
+func jsonString(v gjson.Result) string {
+	switch v.Type {
+	case gjson.String:
+		return v.Str
+	case gjson.Number:
+		return v.Raw
+	}
+	return ""
+}
+
+// jsonMarker returns the Item.Marker for a marker field's value, "" when
+// it does not mark the item urgent.
+func jsonMarker(v gjson.Result, det *alerts.Detector) string {
+	switch v.Type {
+	case gjson.True:
+		return "marker"
+	case gjson.Number:
+		if v.Num == 1 {
+			return "marker"
+		}
+	case gjson.String:
+		label := CleanText(v.Str)
+		switch strings.ToLower(label) {
+		case "true", "1", "yes":
+			return "marker"
+		case "", "false", "0", "no":
+			return ""
+		}
+		if det != nil && det.IsMarker(label) {
+			return "marker:" + label
+		}
+	}
+	return ""
+}
+
+// jsonTime reads a date string or Unix time (seconds, or milliseconds when
+// the number is too large to be seconds).
+func jsonTime(v gjson.Result) (time.Time, bool) {
+	switch v.Type {
+	case gjson.String:
+		return parseLooseDate(v.Str)
+	case gjson.Number:
+		n := v.Int()
+		if n <= 0 {
+			return time.Time{}, false
+		}
+		if n > 1e11 {
+			return time.UnixMilli(n).UTC(), true
+		}
+		return time.Unix(n, 0).UTC(), true
+	}
+	return time.Time{}, false
+}
+
+func jsonTypeName(v gjson.Result) string {
+	switch {
+	case v.IsObject():
+		return "an object"
+	case v.Type == gjson.String:
+		return "a string"
+	case v.Type == gjson.Number:
+		return "a number"
+	case v.Type == gjson.True, v.Type == gjson.False:
+		return "a boolean"
+	}
+	return "null"
+}
