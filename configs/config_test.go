@@ -23,7 +23,7 @@ func TestExampleIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse(example): %v", err)
 	}
-	want := []string{"sana", "sana-ticker", "aljazeera-ar", "bbc-arabic", "skynews-arabia", "rt-arabic", "alarabiya", "asharq-alawsat", "bbc-world", "aljazeera-en"}
+	want := []string{"sana", "sana-ticker", "aljazeera-ar", "bbc-arabic", "bbc-arabic-home", "skynews-arabia", "rt-arabic", "alarabiya", "asharq-alawsat", "bbc-world", "aljazeera-en"}
 	var got []string
 	kinds := map[feeds.Kind]int{}
 	for _, s := range cfg.Sources {
@@ -33,8 +33,8 @@ func TestExampleIsValid(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("source ids = %v, want %v", got, want)
 	}
-	if kinds[feeds.KindHTML] < 1 {
-		t.Errorf("example has %d html sources, want at least 1", kinds[feeds.KindHTML])
+	if kinds[feeds.KindHTML] < 2 {
+		t.Errorf("example has %d html sources, want at least 2", kinds[feeds.KindHTML])
 	}
 	// The embedded example and the file in the repository are one.
 	file, err := os.ReadFile("aajil.yaml")
