@@ -96,7 +96,7 @@ func NewClient(opts ClientOptions) *http.Client {
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   opts.TLSTimeout,
-		MaxIdleConns:          100,
+		MaxIdleConns:          0, // no global cap: thousands of sources span many hosts
 		MaxIdleConnsPerHost:   4, // a few sources often share one host
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,

@@ -1,0 +1,693 @@
+package feeds
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of SchedulerOptions.
+const (
+	DefaultConcurrency = 64
+	DefaultPerHost     = 2
+	DefaultJitter      = 0.1
+)
+
+// SourcePoller polls one source once. *Poller (fetch and parse) is the
+// production implementation; tests and tools plug in their own.
+type SourcePoller interface {
+	Poll(ctx context.Context, src Source, v Validators) PollResult
+}
+
+// PollFunc adapts a function to SourcePoller.
+type PollFunc func(ctx context.Context, src Source, v Validators) PollResult
+
+// Poll calls f.
+func (f PollFunc) Poll(ctx context.Context, src Source, v Validators) PollResult {
+	return f(ctx, src, v)
+}
+
+// Consumer receives the result of every poll: items, 304s and errors
+// alike. It is called from the worker goroutines, several at once, so it
+// must be safe for concurrent use; while it runs the worker is busy, so a
+// slow consumer lowers the polling throughput.
+type Consumer func(ctx context.Context, r PollResult)
+
+// SchedulerOptions tune a Scheduler. Zero values mean the defaults.
+type SchedulerOptions struct {
+	// Concurrency bounds the polls in flight (and the consumer calls,
+	// which run on the same workers). Default DefaultConcurrency.
+	Concurrency int
+	// PerHost bounds the polls in flight to one host (host:port of the
+	// URL). Default DefaultPerHost.
+	PerHost int
+	// Jitter is the fraction of the interval by which each next poll is
+	// moved at random, either way: 0.1 means interval ± 10 %. Default
+	// DefaultJitter; negative means none.
+	Jitter float64
+	// StartupSpread is the window over which the first polls of new
+	// sources are spread uniformly. Zero means each source's interval, so
+	// that ten thousand sources loaded at once do not all poll in the
+	// first second; negative means "at once".
+	StartupSpread time.Duration
+	// MaxBackoff caps the delay between polls of a failing source.
+	// Default DefaultMaxBackoff.
+	MaxBackoff time.Duration
+	// Rand returns values in [0, 1). It is only called with the
+	// scheduler's lock held, so it need not be safe for concurrent use.
+	// Default math/rand/v2.Float64.
+	Rand func() float64
+	// Logger receives debug records of backoffs and recoveries. Default:
+	// records are discarded.
+	Logger *slog.Logger
+}
+
+// SourceState is a snapshot of what the scheduler knows of one source,
+// for health reports.
+type SourceState struct {
+	ID string
+	// Paused sources are kept, with their state, but not polled.
+	Paused bool
+	// Validators will be sent with the next poll.
+	Validators Validators
+	// Failures counts the consecutive failed polls; zero when healthy.
+	Failures int
+	// NextDue is when the next poll is due (zero while paused); while a
+	// poll is queued or in flight, when that poll was due.
+	NextDue time.Time
+	// LastPoll is when the last poll started; LastSuccess and LastErrorAt
+	// when the last successful (including 304) and failed polls started.
+	LastPoll, LastSuccess, LastErrorAt time.Time
+	// LastError is the message of the last failure, kept after recovery.
+	LastError string
+	// LastLag is how late the last poll started after its due time.
+	LastLag time.Duration
+	// Polls, Errors and NotModified count polls since the source was
+	// added (or its URL or kind changed); Items counts the items read.
+	Polls, Errors, NotModified, Items int64
+}
+
+// ErrSchedulerRunning is returned by Run when the scheduler is already
+// running.
+var ErrSchedulerRunning = errors.New("scheduler already running")
+
+// Scheduler polls many sources at their intervals.
+//
+// One dispatcher goroutine keeps the idle sources in a min-heap ordered by
+// next due time and sleeps on a single timer until the earliest is due. A
+// due source goes to its host's queue; when the host has a free slot
+// (PerHost) it moves to the ready queue, and when a worker is free
+// (Concurrency) it is handed to the pool. A source whose host is busy thus
+// waits without holding a worker, and a slow or failing source only ever
+// holds its own slot. A source is never polled twice at once: it returns to
+// the heap only when its poll and consumer call are done.
+//
+// Next due times are last due + interval ± Jitter, so polls do not drift
+// later by the poll's duration; after a failure they are the end of the
+// poll + Backoff. Set changes the sources at any time, Run or not.
+type Scheduler struct {
+	poller  SourcePoller
+	consume Consumer
+	opts    SchedulerOptions
+	log     *slog.Logger
+
+	// wake nudges the dispatcher when the heap or the queues change; one
+	// pending nudge is enough, so it has room for one and sends never
+	// block.
+	wake chan struct{}
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	due     dueHeap
+	hosts   map[string]*hostQueue
+	ready   []*entry
+	// busy counts the jobs handed to the workers and not yet done.
+	busy    int
+	running bool
+}
+
+// entry is one source and its scheduling state, guarded by Scheduler.mu.
+type entry struct {
+	src   Source
+	host  string
+	state entryState
+	// gen changes with the source's URL or kind: the result of a poll of
+	// the old URL must not set the new one's validators or failures.
+	gen   uint64
+	index int // in the heap, when state == stIdle
+	next  time.Time
+
+	removed bool // by Set while in flight; dropped when the job is done
+
+	SourceState
+}
+
+type entryState int
+
+const (
+	stIdle    entryState = iota // in the heap, waiting for its due time
+	stWaiting                   // due, queued for a slot on its host
+	stReady                     // holds a host slot, queued for a worker
+	stBusy                      // handed to a worker
+	stPaused                    // not scheduled
+)
+
+// hostQueue is the per-host limit: active polls and the due sources
+// waiting for one of them to end.
+type hostQueue struct {
+	active  int
+	waiting []*entry
+}
+
+// job is what a worker needs to poll one source, copied under the lock.
+type job struct {
+	e    *entry
+	src  Source
+	host string // whose slot the job holds
+	v    Validators
+	due  time.Time
+	gen  uint64
+}
+
+// NewScheduler returns a scheduler that polls with p and hands every
+// result to c. It polls nothing until Set gives it sources and Run runs.
+func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.PerHost <= 0 {
+		opts.PerHost = DefaultPerHost
+	}
+	switch {
+	case opts.Jitter == 0:
+		opts.Jitter = DefaultJitter
+	case opts.Jitter < 0:
+		opts.Jitter = 0
+	case opts.Jitter > 1:
+		opts.Jitter = 1
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if c == nil {
+		c = func(context.Context, PollResult) {}
+	}
+	return &Scheduler{
+		poller:  p,
+		consume: c,
+		opts:    opts,
+		log:     log,
+		wake:    make(chan struct{}, 1),
+		entries: make(map[string]*entry),
+		hosts:   make(map[string]*hostQueue),
+	}
+}
+
+// Set replaces the whole set of sources, diffing by ID. New sources (and
+// resumed ones) are first due at a random time within StartupSpread. A
+// changed source keeps its state, unless its URL or kind changed: then it
+// starts afresh, like a new one. Paused and absent sources stop being
+// polled; a poll in flight finishes and its result is still delivered.
+// Set may be called at any time, from any goroutine.
+func (s *Scheduler) Set(sources []Source) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	seen := make(map[string]bool, len(sources))
+	for _, src := range sources {
+		seen[src.ID] = true
+		e, ok := s.entries[src.ID]
+		switch {
+		case !ok:
+			e = &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
+			e.ID, e.Paused = src.ID, src.Paused
+			s.entries[src.ID] = e
+			if !src.Paused {
+				s.schedule(e, now.Add(s.spread(src)))
+			}
+		case e.removed:
+			// Removed while in flight and back before the poll ended:
+			// treat it as new.
+			e.removed = false
+			s.reset(e, src)
+			e.Paused = src.Paused
+		case src.URL != e.src.URL || src.EffectiveKind() != e.src.EffectiveKind():
+			s.unschedule(e)
+			s.reset(e, src)
+			e.Paused = src.Paused
+			if !src.Paused && e.state != stBusy {
+				s.schedule(e, now.Add(s.spread(src)))
+			}
+		default:
+			wasPaused := e.src.Paused
+			oldInterval := intervalOf(e.src)
+			e.src = src
+			e.Paused = src.Paused
+			switch {
+			case src.Paused:
+				s.unschedule(e)
+			case wasPaused && e.state == stPaused:
+				s.schedule(e, now.Add(s.spread(src)))
+			case e.state == stIdle && e.Failures == 0 && intervalOf(src) != oldInterval:
+				// Rebase the pending poll on the new interval, so a
+				// shorter one takes effect now rather than after the
+				// old, longer wait.
+				next := e.next.Add(intervalOf(src) - oldInterval)
+				e.next = later(next, now)
+				heap.Fix(&s.due, e.index)
+			}
+		}
+	}
+	for id, e := range s.entries {
+		if seen[id] {
+			continue
+		}
+		s.unschedule(e)
+		if e.state == stBusy {
+			e.removed = true // the worker drops it when done
+			continue
+		}
+		delete(s.entries, id)
+	}
+	s.nudge()
+}
+
+// reset makes e a fresh source: no validators, no failures, no counters.
+func (s *Scheduler) reset(e *entry, src Source) {
+	e.src = src
+	e.host = hostKey(src.URL)
+	e.gen++
+	e.SourceState = SourceState{ID: src.ID}
+	if e.state == stBusy {
+		// The worker will schedule it when done; make that soon.
+		e.next = time.Time{}
+	}
+}
+
+// schedule puts an unscheduled (paused) entry in the heap, due at next.
+func (s *Scheduler) schedule(e *entry, next time.Time) {
+	e.state = stIdle
+	e.next = next
+	heap.Push(&s.due, e)
+}
+
+// unschedule takes e out of the heap or the queues it is in, releasing
+// its host slot if it held one. An entry in flight is left to its worker.
+func (s *Scheduler) unschedule(e *entry) {
+	switch e.state {
+	case stIdle:
+		heap.Remove(&s.due, e.index)
+	case stWaiting:
+		h := s.hosts[e.host]
+		h.waiting = slices.DeleteFunc(h.waiting, func(x *entry) bool { return x == e })
+		s.dropHostIfIdle(e.host, h)
+	case stReady:
+		s.ready = slices.DeleteFunc(s.ready, func(x *entry) bool { return x == e })
+		s.releaseHost(e.host)
+	default:
+		return
+	}
+	e.state = stPaused
+}
+
+// spread returns the random delay of a new source's first poll.
+func (s *Scheduler) spread(src Source) time.Duration {
+	w := s.opts.StartupSpread
+	if w == 0 {
+		w = intervalOf(src)
+	}
+	if w < 0 {
+		return 0
+	}
+	return time.Duration(s.rand() * float64(w))
+}
+
+// rand returns the injected random value clamped to [0, 1).
+func (s *Scheduler) rand() float64 {
+	r := s.opts.Rand()
+	if !(r >= 0) {
+		return 0
+	}
+	return min(r, 1)
+}
+
+// nudge wakes the dispatcher without blocking.
+func (s *Scheduler) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// State returns a snapshot of the state of source id.
+func (s *Scheduler) State(id string) (SourceState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok || e.removed {
+		return SourceState{}, false
+	}
+	return e.snapshot(), true
+}
+
+// States returns a snapshot of the state of every source, by ID.
+func (s *Scheduler) States() []SourceState {
+	s.mu.Lock()
+	out := make([]SourceState, 0, len(s.entries))
+	for _, e := range s.entries {
+		if !e.removed {
+			out = append(out, e.snapshot())
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b SourceState) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (e *entry) snapshot() SourceState {
+	st := e.SourceState
+	if e.state != stPaused {
+		st.NextDue = e.next
+	}
+	return st
+}
+
+// Run polls the sources until ctx is done, then waits for the polls in
+// flight (which see ctx cancelled) to end and returns nil. Results of polls
+// cut short by the cancellation are neither delivered nor counted as
+// failures. Run may be called again after it returns, but not twice at
+// once (ErrSchedulerRunning).
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return ErrSchedulerRunning
+	}
+	s.running = true
+	s.mu.Unlock()
+
+	// The dispatcher hands out a job only while busy < Concurrency, so a
+	// buffer of Concurrency means the send never blocks it.
+	jobs := make(chan job, s.opts.Concurrency)
+	var wg sync.WaitGroup
+	for range s.opts.Concurrency {
+		wg.Go(func() {
+			for j := range jobs {
+				s.work(ctx, j)
+			}
+		})
+	}
+
+	s.dispatch(ctx, jobs)
+	close(jobs)
+	wg.Wait()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// No job is in flight any more: put what was queued back in the heap,
+	// at its due time, so a later Run resumes it.
+	for _, e := range s.ready {
+		s.schedule(e, e.next)
+	}
+	for _, h := range s.hosts {
+		for _, e := range h.waiting {
+			s.schedule(e, e.next)
+		}
+	}
+	s.ready = nil
+	clear(s.hosts)
+	s.running = false
+	return nil
+}
+
+// dispatch is the dispatcher loop: it moves due sources to their host
+// queues and ready sources to the workers, then sleeps until the next due
+// time, a nudge or the end.
+func (s *Scheduler) dispatch(ctx context.Context, jobs chan<- job) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		now := time.Now()
+		for len(s.due) > 0 && !s.due[0].next.After(now) {
+			e := heap.Pop(&s.due).(*entry)
+			s.enqueue(e)
+		}
+		for len(s.ready) > 0 && s.busy < s.opts.Concurrency {
+			e := s.ready[0]
+			s.ready[0] = nil
+			s.ready = s.ready[1:]
+			e.state = stBusy
+			s.busy++
+			jobs <- job{e: e, src: e.src, host: e.host, v: e.Validators, due: e.next, gen: e.gen}
+		}
+		wait := time.Duration(-1)
+		if len(s.due) > 0 {
+			wait = s.due[0].next.Sub(now)
+		}
+		s.mu.Unlock()
+
+		// Since Go 1.23 Reset and Stop leave no stale tick in timer.C.
+		if wait >= 0 {
+			timer.Reset(wait)
+		} else {
+			timer.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// enqueue takes a due entry to its host: ready if the host has a free
+// slot, waiting in the host's queue otherwise.
+func (s *Scheduler) enqueue(e *entry) {
+	h := s.hosts[e.host]
+	if h == nil {
+		h = &hostQueue{}
+		s.hosts[e.host] = h
+	}
+	if h.active < s.opts.PerHost {
+		h.active++
+		e.state = stReady
+		s.ready = append(s.ready, e)
+		return
+	}
+	e.state = stWaiting
+	h.waiting = append(h.waiting, e)
+}
+
+// releaseHost frees a slot of host and gives it to the next waiting
+// source, if any.
+func (s *Scheduler) releaseHost(host string) {
+	h := s.hosts[host]
+	h.active--
+	if len(h.waiting) > 0 {
+		e := h.waiting[0]
+		h.waiting[0] = nil
+		h.waiting = h.waiting[1:]
+		h.active++
+		e.state = stReady
+		s.ready = append(s.ready, e)
+		return
+	}
+	s.dropHostIfIdle(host, h)
+}
+
+// dropHostIfIdle forgets an idle host, so the map does not grow with every
+// host ever polled.
+func (s *Scheduler) dropHostIfIdle(host string, h *hostQueue) {
+	if h.active == 0 && len(h.waiting) == 0 {
+		delete(s.hosts, host)
+	}
+}
+
+// work runs one job on a worker: poll, record, consume, reschedule.
+func (s *Scheduler) work(ctx context.Context, j job) {
+	var r PollResult
+	started := time.Now()
+	if ctx.Err() != nil {
+		r = PollResult{Err: ctx.Err()}
+	} else {
+		r = s.poll(ctx, j)
+	}
+	r.Source, r.Due, r.Started = j.src, j.due, started
+	r.Duration = time.Since(started)
+	// A poll cut short by shutdown says nothing about the source.
+	dropped := r.Err != nil && ctx.Err() != nil
+
+	s.mu.Lock()
+	s.releaseHost(j.host)
+	if !dropped && j.gen == j.e.gen {
+		s.record(j, &r, started.Add(r.Duration))
+	}
+	s.mu.Unlock()
+	s.nudge()
+
+	if !dropped {
+		s.consume(ctx, r)
+	}
+
+	s.mu.Lock()
+	s.busy--
+	e := j.e
+	switch {
+	case e.removed:
+		if s.entries[e.ID] == e {
+			delete(s.entries, e.ID)
+		}
+		e.state = stPaused
+	case e.src.Paused:
+		e.state = stPaused
+	default:
+		s.schedule(e, e.next)
+	}
+	s.mu.Unlock()
+	s.nudge()
+}
+
+// poll calls the poller, turning a panic into an error: one broken source
+// must not take the others down.
+func (s *Scheduler) poll(ctx context.Context, j job) (r PollResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = PollResult{Err: fmt.Errorf("poll %s: panic: %v", j.src.ID, p)}
+		}
+	}()
+	return s.poller.Poll(ctx, j.src, j.v)
+}
+
+// record updates the entry's state from a result and sets its next due
+// time. end is when the poll ended.
+func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
+	e := j.e
+	interval := intervalOf(j.src)
+	e.Polls++
+	e.LastPoll = r.Started
+	e.LastLag = r.Started.Sub(r.Due)
+	if r.Err != nil {
+		e.Errors++
+		e.Failures++
+		e.LastErrorAt = r.Started
+		e.LastError = r.Err.Error()
+		d := Backoff(interval, e.Failures, r.RetryAfter, s.opts.MaxBackoff, s.rand)
+		e.next = end.Add(d)
+		s.log.Debug("source failing", slog.String("source", e.ID),
+			slog.Int("failures", e.Failures), slog.Duration("retry_in", d),
+			slog.String("error", e.LastError))
+		return
+	}
+	if e.Failures > 0 {
+		s.log.Debug("source recovered", slog.String("source", e.ID),
+			slog.Int("failures", e.Failures))
+	}
+	e.Failures = 0
+	e.LastSuccess = r.Started
+	if r.NotModified {
+		e.NotModified++
+		// A 304 need not repeat the validators; keep what we had.
+		if r.Validators.ETag != "" {
+			e.Validators.ETag = r.Validators.ETag
+		}
+		if r.Validators.LastModified != "" {
+			e.Validators.LastModified = r.Validators.LastModified
+		}
+	} else {
+		e.Validators = r.Validators
+		e.Items += int64(len(r.Items))
+	}
+	jit := s.opts.Jitter * (2*s.rand() - 1)
+	next := j.due.Add(interval + time.Duration(jit*float64(interval)))
+	// A poll that overran its interval, or a scheduler that fell behind,
+	// polls again now rather than catching up on missed rounds.
+	next = later(next, end)
+	if r.RetryAfter > 0 {
+		next = later(next, end.Add(min(r.RetryAfter, MaxRetryAfter)))
+	}
+	e.next = next
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
+// hostKey returns the lowercased host:port of a URL, with the scheme's
+// default port made explicit, so that http://Example.com and
+// http://example.com:80 share one limit. An unparsable URL is its own host:
+// its polls fail fast and must not hold up anyone else's.
+func hostKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "invalid:" + raw
+	}
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// dueHeap is a min-heap of idle entries by next due time.
+type dueHeap []*entry
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h dueHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+
+func (h *dueHeap) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+
+func (h *dueHeap) Pop() any {
+	old := *h
+	n := len(old)
+	e := old[n-1]
+	old[n-1] = nil
+	e.index = -1
+	*h = old[:n-1]
+	return e
+}
+
+// intervalOf is the source's interval, made safe for scheduling: a
+// negative one (config validation should have refused it) would otherwise
+// poll the source in a tight loop.
+func intervalOf(src Source) time.Duration {
+	if iv := src.EffectiveInterval(); iv > 0 {
+		return iv
+	}
+	return DefaultInterval
+}
