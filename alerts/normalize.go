@@ -276,6 +276,11 @@ func appendFolded(dst []byte, s string, fast bool) ([]byte, bool) {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if 0x600 <= r && r <= 0x6FF {
 			f = arabicTable[r-0x600] // the other common case, inline
+			if f.c == clsSlow && !fast {
+				// Already NFKC (e.g. a hamza mark that composed with
+				// nothing): the generic rules decide.
+				f = foldGeneric(r)
+			}
 		} else if fast {
 			f = foldFast(s[i:], r, size)
 		} else {

@@ -17,6 +17,7 @@ func TestNormalize(t *testing.T) {
 		"guillemets":         {"«عاجل»", "عاجل"},
 		"emoji and bar":      {"🔴 عاجل |", "عاجل"},
 		"zero width inside":  {"عا\u200cجل", "عاجل"},
+		"stray hamza below":  {"عاج\u0655ل", "عاجل"}, // found by FuzzDetect: the letter after it was lost
 		"bidi around":        {"\u202bعاجل\u202c\u200f", "عاجل"},
 		"jiddan tanwin":      {"عاجل جداً", "عاجل جدا"},
 		// Letters.
