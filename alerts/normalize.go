@@ -320,7 +320,13 @@ func appendSlow(dst []byte, s string) []byte {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if f := foldGeneric(r); f.c != clsDrop || isArabicDiacritic(r) || r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			// An invalid byte becomes a space, as on the fast path; kept
+			// raw, two of them could join into a valid rune once a
+			// dropped character between them is gone.
+			b = append(b, ' ')
+		case foldGeneric(r).c != clsDrop || isArabicDiacritic(r):
 			b = append(b, s[i:i+size]...)
 		}
 		i += size
