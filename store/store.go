@@ -1,0 +1,163 @@
+// Package store keeps all of Aajil's state in Redis: sources and their
+// poll state, seen items, stories, subscribers and the outbox. It is the
+// only package that imports go-redis. Every key is listed in keys.go and
+// docs/REDIS.md.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix is put before every key, so that several deployments (or
+// tests) can share one Redis.
+const DefaultPrefix = "aajil:"
+
+// Store is a connection to Redis with Aajil's key layout. It is safe for
+// concurrent use.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// Options configure Open.
+type Options struct {
+	// Prefix of every key; DefaultPrefix when empty.
+	Prefix string
+}
+
+// Open connects to the Redis named by rawURL: redis://[user:pass@]host:port/db
+// or rediss:// for TLS, for a single server; a comma-separated list of
+// host:port in the addrs query parameter, with master_name for Sentinel
+// (redis://host1:26379?addrs=host2:26379&master_name=mymaster) or without it
+// for a Cluster (redis://node1:6379?addrs=node2:6379,node3:6379). It pings
+// the server before returning.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	uo, err := universalOptions(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	rdb := redis.NewUniversalClient(uo)
+	s := &Store{rdb: rdb, prefix: opts.Prefix}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis %s: %w", redactURL(rawURL), err)
+	}
+	return s, nil
+}
+
+// universalOptions turns a redis:// URL into options for the universal
+// client, which picks a single-node, Sentinel or Cluster client from them.
+func universalOptions(rawURL string) (*redis.UniversalOptions, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		return nil, fmt.Errorf("redis url %q: want redis://host:port/db or rediss://…", redactURL(rawURL))
+	}
+	q := u.Query()
+	extra := q.Get("addrs")
+	master := q.Get("master_name")
+	q.Del("addrs")
+	q.Del("master_name")
+	u.RawQuery = q.Encode()
+	o, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("redis url %q: %w", redactURL(rawURL), err)
+	}
+	addrs := []string{o.Addr}
+	for _, a := range strings.Split(extra, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	uo := &redis.UniversalOptions{
+		Addrs:        addrs,
+		DB:           o.DB,
+		Username:     o.Username,
+		Password:     o.Password,
+		TLSConfig:    o.TLSConfig,
+		MasterName:   master,
+		DialTimeout:  5 * time.Second,
+		ReadTimeout:  5 * time.Second,
+		WriteTimeout: 5 * time.Second,
+		PoolSize:     o.PoolSize,
+	}
+	if len(addrs) > 1 && master == "" {
+		// A Cluster has no databases: the universal client picks the
+		// cluster client only for DB 0.
+		uo.DB = 0
+		uo.IsClusterMode = true
+	}
+	return uo, nil
+}
+
+// redactURL hides the password of a Redis URL for errors and logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid url)"
+	}
+	return u.Redacted()
+}
+
+// Close closes the connections.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Ping checks that Redis answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+// Embedded is an in-process Redis-compatible server (miniredis) for running
+// without a Redis: state lives in memory and is lost at exit.
+type Embedded struct {
+	srv *miniredis.Miniredis
+}
+
+// StartEmbedded starts the in-process server on 127.0.0.1 and returns it;
+// URL gives the address to Open. log receives the warning that state is
+// lost at exit.
+func StartEmbedded(log *slog.Logger) (*Embedded, error) {
+	srv := miniredis.NewMiniRedis()
+	if err := srv.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	if log != nil {
+		log.Warn("AAJIL_REDIS_URL is not set: using an embedded in-memory Redis; all state (seen items, stories, subscribers) is lost at exit",
+			slog.String("addr", srv.Addr()))
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// URL is the redis:// URL of the embedded server.
+func (e *Embedded) URL() string { return "redis://" + e.srv.Addr() + "/0" }
+
+// FastForward moves the embedded server's clock (TTLs) forward, for tests.
+func (e *Embedded) FastForward(d time.Duration) { e.srv.FastForward(d) }
+
+// Close stops the embedded server.
+func (e *Embedded) Close() { e.srv.Close() }
+
+// IsUnavailable reports whether err means Redis could not be reached (as
+// opposed to a command error), so callers can back off and retry.
+func IsUnavailable(err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return false
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		// A reply from the server: it is up. LOADING and cluster
+		// redirection errors mean "try again soon" too.
+		msg := re.Error()
+		return strings.HasPrefix(msg, "LOADING") || strings.HasPrefix(msg, "TRYAGAIN") || strings.HasPrefix(msg, "CLUSTERDOWN")
+	}
+	return true
+}

@@ -1,0 +1,62 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+func TestOpenAndPing(t *testing.T) {
+	s := storetest.Open(t)
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	tests := map[string]string{
+		"not a url":       "localhost:6379",
+		"wrong scheme":    "http://localhost:6379",
+		"nothing listens": "redis://127.0.0.1:1/0",
+	}
+	for name, url := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := store.Open(context.Background(), url, store.Options{})
+			if err == nil {
+				t.Fatalf("Open(%q) succeeded, want an error", url)
+			}
+		})
+	}
+}
+
+func TestOpenRedactsPassword(t *testing.T) {
+	_, err := store.Open(context.Background(), "redis://user:s3cret@127.0.0.1:1/0", store.Options{})
+	if err == nil {
+		t.Fatal("Open succeeded, want an error")
+	}
+	if got := err.Error(); strings.Contains(got, "s3cret") {
+		t.Errorf("error %q leaks the password", got)
+	}
+}
+
+func TestEmbedded(t *testing.T) {
+	e, err := store.StartEmbedded(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s, err := store.Open(context.Background(), e.URL(), store.Options{})
+	if err != nil {
+		t.Fatalf("Open(embedded): %v", err)
+	}
+	defer s.Close()
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
