@@ -1,0 +1,53 @@
+package alerts
+
+import "testing"
+
+// storyBenchTitles returns real Arabic and English headlines.
+func storyBenchTitles(b *testing.B) []string {
+	b.Helper()
+	var titles []string
+	for _, row := range readTSV(b, "testdata/urgency_labels.tsv") {
+		if len(row) >= 3 {
+			titles = append(titles, row[2])
+		}
+	}
+	for i, row := range readTSV(b, storyTitlesFile) {
+		if i%10 == 0 {
+			titles = append(titles, row[0])
+		}
+	}
+	return titles
+}
+
+// BenchmarkFingerprint: headlines fingerprinted per second (Arabic and
+// English, one in ten of the English corpus).
+func BenchmarkFingerprint(b *testing.B) {
+	titles := storyBenchTitles(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		NewFingerprint(titles[i%len(titles)])
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "headlines/s")
+}
+
+// BenchmarkCompare: one candidate decision, over the labelled pairs.
+func BenchmarkCompare(b *testing.B) {
+	var pairs [][2]Fingerprint
+	for _, f := range []string{"testdata/story_hard_negatives.tsv", "testdata/story_rewordings.tsv"} {
+		for _, row := range readTSV(b, f) {
+			pairs = append(pairs, [2]Fingerprint{NewFingerprint(row[2]), NewFingerprint(row[3])})
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		p := pairs[i%len(pairs)]
+		Compare(p[0], p[1])
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "compares/s")
+}
