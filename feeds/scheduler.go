@@ -133,6 +133,9 @@ type Scheduler struct {
 	// busy counts the jobs handed to the workers and not yet done.
 	busy    int
 	running bool
+	// restored is state kept from an earlier run (Restore), taken by Set
+	// when the source is added.
+	restored map[string]SourceState
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -219,10 +222,24 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 	}
 }
 
+// Restore hands the scheduler per-source state kept from an earlier run
+// (validators, failures, counts, next due time). It applies to sources
+// that a later Set adds; call it before the first Set.
+func (s *Scheduler) Restore(states []SourceState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.restored == nil {
+		s.restored = make(map[string]SourceState, len(states))
+	}
+	for _, st := range states {
+		s.restored[st.ID] = st
+	}
+}
+
 // Set replaces the whole set of sources, diffing by ID. New sources (and
-// resumed ones) are first due at a random time within StartupSpread. A
-// changed source keeps its state, unless its URL or kind changed: then it
-// starts afresh, like a new one. Paused and absent sources stop being
+// resumed ones) are first due at a random time within StartupSpread, or
+// at the due time given to Restore. A changed source keeps its state,
+// unless its URL or kind changed: then it starts afresh, like a new one. Paused and absent sources stop being
 // polled; a poll in flight finishes and its result is still delivered.
 // Set may be called at any time, from any goroutine.
 func (s *Scheduler) Set(sources []Source) {
@@ -237,10 +254,21 @@ func (s *Scheduler) Set(sources []Source) {
 		switch {
 		case !ok:
 			e = &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
+			next := now.Add(s.spread(src))
+			if st, ok := s.restored[src.ID]; ok {
+				// State kept from an earlier run: validators for a
+				// conditional GET, counts, and the due time if it is
+				// still ahead and sensible for the interval.
+				delete(s.restored, src.ID)
+				e.SourceState = st
+				if st.NextDue.After(now) && st.NextDue.Sub(now) <= max(intervalOf(src), MaxRetryAfter) {
+					next = st.NextDue
+				}
+			}
 			e.ID, e.Paused = src.ID, src.Paused
 			s.entries[src.ID] = e
 			if !src.Paused {
-				s.schedule(e, now.Add(s.spread(src)))
+				s.schedule(e, next)
 			}
 		case e.removed:
 			// Removed while in flight and back before the poll ended:

@@ -834,3 +834,30 @@ func BenchmarkSchedulerDispatch(b *testing.B) {
 	cancel()
 	<-ran
 }
+
+func TestSchedulerRestore(t *testing.T) {
+	fp := newFakePoller(nil)
+	s := NewScheduler(fp, nil, SchedulerOptions{StartupSpread: time.Hour})
+	now := time.Now()
+	s.Restore([]SourceState{
+		// Due soon: polled then, with the kept validators and counts.
+		{ID: "r", Validators: Validators{ETag: `"kept"`}, Polls: 41, LastPoll: now.Add(-time.Second), NextDue: now.Add(20 * time.Millisecond)},
+		// Due far beyond its interval (a clock jump, a stale record):
+		// spread like a new source instead.
+		{ID: "far", NextDue: now.Add(48 * time.Hour), LastPoll: now.Add(-time.Second)},
+	})
+	s.Set([]Source{src("r", "h.test", time.Second), src("far", "h2.test", time.Second)})
+	start(t, s)
+	waitFor(t, "the restored source's poll", func() bool { return fp.Count("r") >= 1 })
+	if got := fp.Calls("r")[0].v; got.ETag != `"kept"` {
+		t.Errorf("first poll sent %+v, want the restored ETag", got)
+	}
+	st, _ := s.State("r")
+	if st.Polls < 42 {
+		t.Errorf("Polls = %d, want the restored 41 counted on", st.Polls)
+	}
+	far, _ := s.State("far")
+	if far.NextDue.After(now.Add(2 * time.Hour)) {
+		t.Errorf("far NextDue = %v, want within the startup spread, not the stale 48 h", far.NextDue)
+	}
+}

@@ -87,10 +87,19 @@ type Server struct {
 	port     int
 	dir      string
 	embedded *store.Embedded
+	// persistent: appendonly with fsync always.
+	persistent bool
 }
 
-// Start starts a server on a free port of 127.0.0.1.
-func Start() (*Server, error) {
+// Start starts a server on a free port of 127.0.0.1, without persistence.
+func Start() (*Server, error) { return start(false) }
+
+// StartPersistent starts a server that writes every change to its
+// append-only file before answering, so that Kill and Restart lose
+// nothing, as a production Redis with persistence would.
+func StartPersistent() (*Server, error) { return start(true) }
+
+func start(persistent bool) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv(envRequire) == "1" {
@@ -111,7 +120,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{port: port, dir: dir}
+	s := &Server{port: port, dir: dir, persistent: persistent}
 	if err := s.startProcess(bin); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -120,10 +129,15 @@ func Start() (*Server, error) {
 }
 
 func (s *Server) startProcess(bin string) error {
-	s.cmd = exec.Command(bin,
+	aof := []string{"--appendonly", "no"}
+	if s.persistent {
+		aof = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	}
+	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir,
-		"--logfile", filepath.Join(s.dir, "redis.log"))
+		"--save", "", "--dir", s.dir,
+		"--logfile", filepath.Join(s.dir, "redis.log")}, aof...)
+	s.cmd = exec.Command(bin, args...)
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
@@ -194,4 +208,28 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// OpenInstances returns n Stores on the shared test Redis with one fresh
+// key prefix: separate clients seeing the same data, like n instances of
+// Aajil sharing one Redis.
+func OpenInstances(tb testing.TB, n int) []*store.Store {
+	tb.Helper()
+	url := os.Getenv(envURL)
+	if url == "" {
+		tb.Fatal("storetest: no test Redis: call storetest.Main from TestMain")
+	}
+	prefix := Prefix()
+	out := make([]*store.Store, n)
+	for i := range out {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s, err := store.Open(ctx, url, store.Options{Prefix: prefix})
+		cancel()
+		if err != nil {
+			tb.Fatalf("storetest: %v", err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		out[i] = s
+	}
+	return out
 }

@@ -1,0 +1,541 @@
+// Package pipeline turns polled items into alerts: it drops what a source
+// showed before, merges the same story told by several sources, matches
+// every subscriber's rules in one pass and queues one delivery per
+// (subscriber, story) in the outbox. All state is in Redis (through the
+// small interfaces below), so a restart or a second instance changes
+// nothing.
+//
+// Work is kept per source and in order. When Redis is unreachable, polling
+// goes on: new items wait in memory (bounded per source) and are processed,
+// once, when Redis is back; the log says so once, not once per item.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
+)
+
+// SeenStore remembers which items each source showed.
+type SeenStore interface {
+	MarkSeen(ctx context.Context, sourceID string, itemIDs []string) (fresh []string, baseline bool, err error)
+}
+
+// StoryIndex finds or creates the story of an item, race-free.
+type StoryIndex interface {
+	Resolve(ctx context.Context, fp store.FP, item store.StoryItem, pick store.Pick) (store.Resolution, error)
+}
+
+// Outbox queues deliveries, at most one per (chat, story).
+type Outbox interface {
+	Enqueue(ctx context.Context, deliveries []store.Delivery) (queued int, err error)
+}
+
+// Alert is a new story that a subscriber without rules would receive: an
+// urgent item seen first by this pipeline run.
+type Alert struct {
+	Source  feeds.Source
+	Item    feeds.Item
+	StoryID string
+	// Queued is the number of deliveries queued for it.
+	Queued int
+}
+
+// Options configure a Pipeline.
+type Options struct {
+	Seen    SeenStore
+	Stories StoryIndex
+	Outbox  Outbox
+	// OnAlert, when set, is called for each new urgent story, after its
+	// deliveries are queued (console mode prints it).
+	OnAlert func(Alert)
+	Log     *slog.Logger
+	// Workers process sources in parallel (each source in order);
+	// default 4.
+	Workers int
+	// MaxPending bounds the items held per source while Redis is away;
+	// default 2,000. Beyond it the oldest are dropped, and the log says so.
+	MaxPending int
+	// Now is the clock; time.Now by default.
+	Now func() time.Time
+}
+
+// Pipeline is safe for concurrent use: Submit is called from the
+// scheduler's workers, ApplySubscribers from the subscribers' watcher.
+type Pipeline struct {
+	opt     Options
+	log     *slog.Logger
+	matcher *alerts.Matcher
+
+	subMu    sync.RWMutex
+	subs     map[int64]store.Subscriber
+	ruleless []int64 // active subscribers without rules, sorted
+
+	mu      sync.Mutex
+	pending map[string]*sourceWork // by source id
+	ready   []string               // source ids with work, in arrival order
+	queued  map[string]bool        // ids in ready or being processed
+	wake    chan struct{}
+
+	outage outageLog
+
+	// marked holds the sources whose seen set this process has updated at
+	// least once: an empty first document must still be recorded as the
+	// source's baseline.
+	marked map[string]bool
+}
+
+// sourceWork is one source's waiting work: items not yet marked seen, and
+// fresh items not yet turned into alerts.
+type sourceWork struct {
+	src     feeds.Source
+	unseen  []feeds.Item
+	fresh   []feeds.Item
+	dropped int
+}
+
+// New returns a pipeline; call Run to process what Submit hands it.
+func New(opt Options) *Pipeline {
+	if opt.Workers <= 0 {
+		opt.Workers = 4
+	}
+	if opt.MaxPending <= 0 {
+		opt.MaxPending = 2000
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{
+		opt:     opt,
+		log:     opt.Log,
+		matcher: alerts.NewMatcher(),
+		subs:    make(map[int64]store.Subscriber),
+		pending: make(map[string]*sourceWork),
+		queued:  make(map[string]bool),
+		wake:    make(chan struct{}, 1),
+		outage:  outageLog{log: opt.Log},
+		marked:  make(map[string]bool),
+	}
+}
+
+// Consume is a feeds.Consumer: it hands each poll's items to the pipeline.
+func (p *Pipeline) Consume(_ context.Context, r feeds.PollResult) { p.Submit(r) }
+
+// Submit queues a poll's items. It never blocks on Redis.
+func (p *Pipeline) Submit(r feeds.PollResult) {
+	if r.Err != nil || r.NotModified {
+		return
+	}
+	p.mu.Lock()
+	w := p.pending[r.Source.ID]
+	if w == nil {
+		w = &sourceWork{}
+		p.pending[r.Source.ID] = w
+	}
+	w.src = r.Source
+	// A poll lists the source's current items: ones still waiting from an
+	// earlier poll are kept once, in their first place.
+	have := make(map[string]bool, len(w.unseen))
+	for _, it := range w.unseen {
+		have[it.ID] = true
+	}
+	for _, it := range r.Items {
+		if !have[it.ID] {
+			w.unseen = append(w.unseen, it)
+		}
+	}
+	if over := len(w.unseen) + len(w.fresh) - p.opt.MaxPending; over > 0 && over <= len(w.unseen) {
+		w.unseen = w.unseen[over:]
+		w.dropped += over
+	}
+	if !p.queued[r.Source.ID] {
+		p.queued[r.Source.ID] = true
+		p.ready = append(p.ready, r.Source.ID)
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes submitted work until ctx is done, then finishes the work
+// in hand (for at most drain) and returns.
+func (p *Pipeline) Run(ctx context.Context, drain time.Duration) {
+	var wg sync.WaitGroup
+	for range p.opt.Workers {
+		wg.Go(func() { p.worker(ctx, drain) })
+	}
+	wg.Wait()
+}
+
+func (p *Pipeline) worker(ctx context.Context, drain time.Duration) {
+	for {
+		id, ok := p.next()
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.wake:
+				continue
+			}
+		}
+		// Work in hand is finished even when ctx ends meanwhile, within
+		// the drain time, so nothing is left half-written.
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(ctx, func() {
+			time.AfterFunc(drain, cancel)
+		})
+		err := p.process(wctx, id)
+		stop()
+		cancel()
+		p.done(id, err != nil)
+		if err != nil {
+			if !p.backoff(ctx) {
+				return
+			}
+		}
+	}
+}
+
+// next takes a source with work off the ready list.
+func (p *Pipeline) next() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.ready) == 0 {
+		return "", false
+	}
+	id := p.ready[0]
+	p.ready = p.ready[1:]
+	return id, true
+}
+
+// done puts a source back on the ready list when it still has work.
+func (p *Pipeline) done(id string, failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.pending[id]
+	if w == nil || len(w.unseen)+len(w.fresh) == 0 {
+		delete(p.pending, id)
+		delete(p.queued, id)
+		return
+	}
+	p.ready = append(p.ready, id)
+	if !failed {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// backoff waits after a failure: exponential with jitter, reset by the
+// next success. It reports false when ctx ended.
+func (p *Pipeline) backoff(ctx context.Context) bool {
+	d := p.outage.delay()
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		return true
+	}
+}
+
+// process works through one source's pending items, in order: mark the
+// unseen ones seen, then turn each fresh one into an alert. On an error it
+// stops where it is; what is left stays pending for the next try.
+func (p *Pipeline) process(ctx context.Context, id string) error {
+	p.mu.Lock()
+	w := p.pending[id]
+	if w == nil {
+		p.mu.Unlock()
+		return nil
+	}
+	src, unseen, dropped := w.src, w.unseen, w.dropped
+	w.unseen, w.dropped = nil, 0
+	p.mu.Unlock()
+	if dropped > 0 {
+		p.log.Warn("items dropped while redis was unavailable", slog.String("source", id), slog.Int("dropped", dropped))
+	}
+
+	p.mu.Lock()
+	marked := p.marked[id]
+	p.mu.Unlock()
+	if len(unseen) > 0 || !marked {
+		ids := make([]string, len(unseen))
+		for i, it := range unseen {
+			ids[i] = it.ID
+		}
+		fresh, baseline, err := p.opt.Seen.MarkSeen(ctx, id, ids)
+		if err != nil {
+			p.requeue(id, unseen)
+			return p.failed(fmt.Errorf("mark seen %s: %w", id, err))
+		}
+		if baseline {
+			p.log.Info("first poll of a source: its current items are the baseline", slog.String("source", id), slog.Int("items", len(ids)))
+		}
+		isFresh := make(map[string]bool, len(fresh))
+		p.mu.Lock()
+		p.marked[id] = true
+		p.mu.Unlock()
+		for _, f := range fresh {
+			isFresh[f] = true
+		}
+		p.mu.Lock()
+		for _, it := range unseen {
+			if isFresh[it.ID] {
+				w.fresh = append(w.fresh, it)
+			}
+		}
+		p.mu.Unlock()
+	}
+
+	for {
+		p.mu.Lock()
+		if len(w.fresh) == 0 {
+			p.mu.Unlock()
+			break
+		}
+		it := w.fresh[0]
+		p.mu.Unlock()
+		if err := p.alert(ctx, src, it); err != nil {
+			return p.failed(err)
+		}
+		p.mu.Lock()
+		w.fresh = w.fresh[1:]
+		p.mu.Unlock()
+	}
+	p.outage.ok()
+	return nil
+}
+
+// requeue puts items that could not be marked back in front.
+func (p *Pipeline) requeue(id string, items []feeds.Item) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.pending[id]
+	have := make(map[string]bool, len(items))
+	for _, it := range items {
+		have[it.ID] = true
+	}
+	rest := slices.DeleteFunc(w.unseen, func(it feeds.Item) bool { return have[it.ID] })
+	w.unseen = append(items, rest...)
+}
+
+func (p *Pipeline) failed(err error) error {
+	p.outage.failed(err)
+	return err
+}
+
+// alert turns one fresh item into deliveries: relevance, story, recipients.
+func (p *Pipeline) alert(ctx context.Context, src feeds.Source, it feeds.Item) error {
+	matches := p.matcher.Match(it.Title)
+	if !it.Urgent && len(matches) == 0 {
+		return nil
+	}
+	fp := alerts.NewFingerprint(it.Title)
+	data, err := json.Marshal(fp)
+	if err != nil {
+		return fmt.Errorf("story fingerprint: %w", err)
+	}
+	res, err := p.opt.Stories.Resolve(ctx,
+		store.FP{Hash: fp.Hash, Keys: fp.Keys, Data: string(data)},
+		store.StoryItem{SourceID: src.ID, ItemID: it.ID, Title: it.Title, Link: it.Link},
+		pickStory(fp))
+	if err != nil {
+		return fmt.Errorf("story of %s/%s: %w", src.ID, it.ID, err)
+	}
+	// An item that already started its story (a retry after a failure
+	// further down) is still this item's alert; deliveries are deduped.
+	own := res.Created || (res.Story.FirstSource == src.ID && res.Story.FirstItemID == it.ID)
+	if !own {
+		p.log.Debug("later report of a known story", slog.String("source", src.ID),
+			slog.String("item", it.ID), slog.String("story", res.Story.ID), slog.String("first_source", res.Story.FirstSource))
+		return nil
+	}
+	deliveries := p.recipients(src, it, res.Story.ID, matches)
+	queued := 0
+	for batch := range slices.Chunk(deliveries, 1000) {
+		n, err := p.opt.Outbox.Enqueue(ctx, batch)
+		if err != nil {
+			return fmt.Errorf("enqueue story %s: %w", res.Story.ID, err)
+		}
+		queued += n
+	}
+	if it.Urgent && p.opt.OnAlert != nil {
+		p.opt.OnAlert(Alert{Source: src, Item: it, StoryID: res.Story.ID, Queued: queued})
+	}
+	return nil
+}
+
+// pickStory returns the Pick that chooses, among candidate stories, the one
+// the item is the same event as (or an update of), by the best score.
+func pickStory(fp alerts.Fingerprint) store.Pick {
+	return func(cands []store.StoryRecord) int {
+		best, bestScore := -1, 0.0
+		for i, c := range cands {
+			var cfp alerts.Fingerprint
+			if json.Unmarshal([]byte(c.Data), &cfp) != nil {
+				continue
+			}
+			v, score := alerts.Compare(fp, cfp)
+			if v != alerts.Different && score > bestScore {
+				best, bestScore = i, score
+			}
+		}
+		return best
+	}
+}
+
+// recipients lists the deliveries of a new story: every active, unpaused
+// subscriber following the source that has no rules (urgent items only),
+// or whose rule matched (urgent items, or all items in mode "all").
+func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, matches []alerts.Match) []store.Delivery {
+	now := p.opt.Now()
+	p.subMu.RLock()
+	defer p.subMu.RUnlock()
+	var out []store.Delivery
+	add := func(s store.Subscriber, rule string) {
+		out = append(out, store.Delivery{
+			ChatID: s.ChatID, StoryID: storyID, ItemID: it.ID, SourceID: src.ID,
+			Urgent: it.Urgent, Title: it.Title, Link: it.Link, Published: it.Published,
+			Rule: rule, MatchedAt: now,
+		})
+	}
+	if it.Urgent {
+		for _, id := range p.ruleless {
+			if s := p.subs[id]; receives(s, src.ID, now) {
+				add(s, "")
+			}
+		}
+	}
+	for _, m := range matches {
+		id, err := strconv.ParseInt(m.Subscriber, 10, 64)
+		if err != nil {
+			continue
+		}
+		s, ok := p.subs[id]
+		if !ok || !receives(s, src.ID, now) || (!it.Urgent && s.Mode != "all") {
+			continue
+		}
+		add(s, m.Rules[0])
+	}
+	return out
+}
+
+// receives reports whether a subscriber gets alerts from source now.
+func receives(s store.Subscriber, source string, now time.Time) bool {
+	if !s.Active || now.Before(s.PausedUntil) {
+		return false
+	}
+	return len(s.Sources) == 0 || slices.Contains(s.Sources, source)
+}
+
+// ApplySubscribers brings the pipeline's subscribers and the matcher up
+// to date (store.WatchSubscribers' callback).
+func (p *Pipeline) ApplySubscribers(u store.SubscriberUpdate) {
+	changes := make(map[string][]alerts.Rule)
+	p.subMu.Lock()
+	if u.Full {
+		for id := range p.subs {
+			changes[strconv.FormatInt(id, 10)] = nil
+		}
+		p.subs = make(map[int64]store.Subscriber, len(u.Subscribers))
+	}
+	for _, id := range u.Removed {
+		delete(p.subs, id)
+		changes[strconv.FormatInt(id, 10)] = nil
+	}
+	for _, s := range u.Subscribers {
+		p.subs[s.ChatID] = s
+		var rules []alerts.Rule
+		for _, text := range s.Rules {
+			r, err := alerts.ParseRule(text)
+			if err != nil {
+				p.log.Warn("stored rule does not parse; ignored", slog.Int64("chat", s.ChatID), slog.String("rule", text), slog.Any("error", err))
+				continue
+			}
+			rules = append(rules, r)
+		}
+		changes[strconv.FormatInt(s.ChatID, 10)] = rules
+	}
+	p.ruleless = p.ruleless[:0]
+	for id, s := range p.subs {
+		if len(s.Rules) == 0 {
+			p.ruleless = append(p.ruleless, id)
+		}
+	}
+	slices.Sort(p.ruleless)
+	p.subMu.Unlock()
+	if u.Full {
+		all := make(map[string][]alerts.Rule, len(changes))
+		for k, v := range changes {
+			if len(v) > 0 {
+				all[k] = v
+			}
+		}
+		p.matcher.Build(all)
+		return
+	}
+	p.matcher.Update(changes)
+}
+
+// outageLog reports a run of failures once when it starts and once when
+// it ends, and gives the backoff delay.
+type outageLog struct {
+	log      *slog.Logger
+	mu       sync.Mutex
+	failures int
+	since    time.Time
+}
+
+func (o *outageLog) failed(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failures++
+	if o.failures == 1 {
+		o.since = time.Now()
+		if store.IsUnavailable(err) {
+			o.log.Warn("redis unavailable: new items are held and will be alerted when it is back", slog.Any("error", err))
+			return
+		}
+		o.log.Error("pipeline error: retrying with backoff", slog.Any("error", err))
+	}
+}
+
+func (o *outageLog) ok() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failures > 0 {
+		o.log.Info("pipeline recovered", slog.Duration("after", time.Since(o.since).Round(time.Millisecond)), slog.Int("failed_tries", o.failures))
+	}
+	o.failures = 0
+}
+
+func (o *outageLog) delay() time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	d := 100 * time.Millisecond
+	for i := 1; i < o.failures && d < 30*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Second)
+}

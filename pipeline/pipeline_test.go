@@ -1,0 +1,254 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+// harness is a pipeline on a fresh key prefix of the test Redis, running
+// until the test ends, recording its alerts.
+type harness struct {
+	t      *testing.T
+	st     *store.Store
+	p      *Pipeline
+	mu     sync.Mutex
+	alerts []Alert
+}
+
+func newHarness(t *testing.T, st *store.Store) *harness {
+	t.Helper()
+	h := &harness{t: t, st: st}
+	h.p = New(Options{
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
+		OnAlert: func(a Alert) {
+			h.mu.Lock()
+			h.alerts = append(h.alerts, a)
+			h.mu.Unlock()
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.p.Run(ctx, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
+// poll submits a poll of src with the given items and waits until the
+// pipeline has processed it.
+func (h *harness) poll(src feeds.Source, items ...feeds.Item) {
+	h.t.Helper()
+	h.p.Submit(feeds.PollResult{Source: src, Items: items})
+	h.waitIdle()
+}
+
+func (h *harness) waitIdle() {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		h.p.mu.Lock()
+		idle := len(h.p.queued) == 0
+		h.p.mu.Unlock()
+		if idle {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.t.Fatal("pipeline did not finish its work in 20s")
+}
+
+func (h *harness) titles() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, a := range h.alerts {
+		out = append(out, a.Item.Title)
+	}
+	return out
+}
+
+// deliveries reads the whole outbox as "chat story-title rule" lines.
+func deliveries(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	entries, err := st.ReadOutbox(context.Background(), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, fmt.Sprintf("%d %s [%s]", e.ChatID, e.Title, e.Rule))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func subscribe(t *testing.T, st *store.Store, p *Pipeline, subs ...store.Subscriber) {
+	t.Helper()
+	for _, s := range subs {
+		if err := st.PutSubscriber(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.Subscribers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.ApplySubscribers(store.SubscriberUpdate{Full: true, Subscribers: all})
+}
+
+var (
+	sana = feeds.Source{ID: "sana", Name: "سانا", URL: "https://sana.sy/feed/"}
+	aj   = feeds.Source{ID: "aljazeera-ar", Name: "الجزيرة", URL: "https://www.aljazeera.net/rss"}
+)
+
+// realTitles returns the first n headlines of the Al Jazeera English
+// corpus: real, and each a different story.
+func realTitles(t *testing.T, n int) []string {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.SplitN(string(data), "\n", n+1)[:n] {
+		title, _, _ := strings.Cut(line, "\t")
+		out = append(out, title)
+	}
+	return out
+}
+
+func item(id, title string, urgent bool) feeds.Item {
+	return feeds.Item{ID: id, Title: title, Link: "https://example.org/" + id, Urgent: urgent, Lang: "ar"}
+}
+
+func TestBaselineThenNewItemsOnce(t *testing.T) {
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p,
+		store.Subscriber{ChatID: 1, Active: true},
+		store.Subscriber{ChatID: 2, Active: true, Sources: []string{"aljazeera-ar"}},
+		store.Subscriber{ChatID: 3, Active: true, Rules: []string{"حمص"}},
+		store.Subscriber{ChatID: 4, Active: true, Rules: []string{"حمص"}, Mode: "all"},
+		store.Subscriber{ChatID: 5, Active: true, PausedUntil: time.Now().Add(time.Hour)},
+		store.Subscriber{ChatID: 6, Active: false},
+	)
+	old := item("1", "انفجار قديم في ميناء اللاذقية", true)
+	h.poll(sana, old)
+	if got := h.titles(); len(got) != 0 {
+		t.Fatalf("baseline poll alerted %q, want nothing", got)
+	}
+
+	urgent := item("2", "انفجار في مستودع للذخيرة بريف حمص الشرقي", true)
+	calm := item("3", "افتتاح معرض للكتاب بحمص", false)
+	h.poll(sana, urgent, calm, old)
+	h.poll(sana, urgent, calm, old) // the same document again
+
+	if got, want := h.titles(), []string{urgent.Title}; !slices.Equal(got, want) {
+		t.Errorf("alerts = %q, want %q", got, want)
+	}
+	want := []string{
+		"1 " + urgent.Title + " []",    // no rules: every urgent item
+		"3 " + urgent.Title + " [حمص]", // rule, urgent mode: urgent only
+		"4 " + calm.Title + " [حمص]",   // rule, mode all: the calm one too
+		"4 " + urgent.Title + " [حمص]", //
+	}
+	slices.Sort(want)
+	if got := deliveries(t, st); !slices.Equal(got, want) {
+		t.Errorf("deliveries:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestSameStoryFromTwoSourcesAlertsOnce(t *testing.T) {
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	h.poll(sana, item("s1", "مصدر في الاستخبارات لـ سانا: إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
+	h.poll(aj, item("a1", "إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
+	h.poll(aj, item("a2", "انفجار في حلب", true))
+	if got := h.titles(); len(got) != 2 || got[1] != "انفجار في حلب" {
+		t.Errorf("alerts = %q, want the SANA story once and the Aleppo one", got)
+	}
+	if got := deliveries(t, st); len(got) != 2 {
+		t.Errorf("deliveries = %q, want 2", got)
+	}
+}
+
+func TestTwoPipelinesRacingAlertOnce(t *testing.T) {
+	// Two clients on the same Redis and prefix: two instances.
+	inst := storetest.OpenInstances(t, 2)
+	st1, st2 := inst[0], inst[1]
+	h1, h2 := newHarness(t, st1), newHarness(t, st2)
+	subscribe(t, st1, h1.p, store.Subscriber{ChatID: 7, Active: true})
+	subscribe(t, st2, h2.p, store.Subscriber{ChatID: 7, Active: true})
+	h1.poll(sana)
+	var items []feeds.Item
+	for i, title := range realTitles(t, 30) {
+		items = append(items, item(fmt.Sprint("n", i), title, true))
+	}
+	for range 3 {
+		h1.p.Submit(feeds.PollResult{Source: sana, Items: items})
+		h2.p.Submit(feeds.PollResult{Source: sana, Items: items})
+	}
+	h1.waitIdle()
+	h2.waitIdle()
+	if n := len(h1.titles()) + len(h2.titles()); n != len(items) {
+		t.Errorf("alerts: %d + %d = %d, want %d (each item once across both)", len(h1.titles()), len(h2.titles()), n, len(items))
+	}
+	if got := deliveries(t, st1); len(got) != len(items) {
+		t.Errorf("%d deliveries, want %d", len(got), len(items))
+	}
+}
+
+func TestRedisOutageHoldsItemsAndLosesNothing(t *testing.T) {
+	srv, err := storetest.StartPersistent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	if !srv.Real() {
+		t.Skip("needs a redis-server process to kill (CI has one)")
+	}
+	st := storetest.OpenURL(t, srv.URL())
+	h := newHarness(t, st)
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 9, Active: true})
+	h.poll(sana, item("old", "خبر قديم", true))
+
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	titles := realTitles(t, 5)
+	var items []feeds.Item
+	for i, title := range titles {
+		items = append(items, item(fmt.Sprint("o", i), title, true))
+		// Polling goes on during the outage: every poll lists the items.
+		h.p.Submit(feeds.PollResult{Source: sana, Items: items})
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := h.titles(); len(got) != 0 {
+		t.Fatalf("alerted %q while redis was down", got)
+	}
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	h.waitIdle()
+	h.poll(sana, items...) // and once more after: nothing new
+	if got := h.titles(); !slices.Equal(got, titles) {
+		t.Errorf("alerts after the outage = %q\nwant each held item once, in order: %q", got, titles)
+	}
+	if got := deliveries(t, st); len(got) != len(titles) {
+		t.Errorf("%d deliveries, want %d", len(got), len(titles))
+	}
+}
