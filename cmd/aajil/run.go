@@ -7,23 +7,35 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/pipeline"
+	"github.com/aajil/aajil/store"
 )
 
 const runUsage = `Usage: aajil run
 
-Polls every configured source at its interval and prints each new urgent
-item to standard output. The first poll of a source is a baseline: what it
-already shows is not printed. Stop with Ctrl-C (SIGINT) or SIGTERM.
+Polls every source at its interval, finds the new urgent items, merges the
+same story told by several sources, matches every subscriber's rules and
+queues the deliveries, all with state in Redis.
+
+Without AAJIL_TELEGRAM_TOKEN it runs in console mode: each alert that a
+subscriber without rules would get is printed once to standard output.
+Without AAJIL_REDIS_URL it uses an embedded in-memory Redis (state is lost
+at exit). The first poll of a source is a baseline: what it already shows
+is not alerted. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Configuration: $AAJIL_CONFIG (default configs/aajil.yaml; the embedded
 example when that file does not exist) and the AAJIL_* variables.
 `
+
+// statesEvery is how often the sources' poll state is saved to Redis.
+const statesEvery = 10 * time.Second
 
 func runCmd(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -42,35 +54,149 @@ func runCmd(ctx context.Context, e env, args []string) int {
 		return 1
 	}
 	log := newLogger(e.stderr, cfg)
-	det, err := cfg.Detector()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "aajil run: %v\n", err)
-		return 1
-	}
-	if cfg.TelegramToken != "" || cfg.RedisURL != "" {
-		log.Warn("telegram delivery and redis state are not part of this build yet; printing alerts to stdout")
-	}
-
-	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
-	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
-	con := newConsole(e.stdout, log)
-	sched := feeds.NewScheduler(poller, con.consume, feeds.SchedulerOptions{Logger: log})
-
-	var active []feeds.Source
-	for _, s := range cfg.Sources {
-		if !s.Paused {
-			active = append(active, s)
-		}
-	}
-	sched.Set(active)
-	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
-		slog.Int("sources", len(active)), slog.String("mode", "console"))
-	if err := sched.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		log.Error("scheduler stopped", slog.Any("error", err))
+	if err := run(ctx, cfg, log, e.stdout); err != nil {
+		log.Error("aajil stopped", slog.Any("error", err))
 		return 1
 	}
 	log.Info("aajil stopped")
 	return 0
+}
+
+// run wires the pieces and runs until ctx is done.
+func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.Writer) error {
+	det, err := cfg.Detector()
+	if err != nil {
+		return err
+	}
+	redisURL := cfg.RedisURL
+	if redisURL == "" {
+		emb, err := store.StartEmbedded(log)
+		if err != nil {
+			return err
+		}
+		defer emb.Close()
+		redisURL = emb.URL()
+	}
+	st, err := store.Open(ctx, redisURL, store.Options{WatchErrors: func(watch string, err error) {
+		if err != nil {
+			log.Warn("redis unavailable: "+watch+" changes are picked up when it is back", slog.Any("error", err))
+		} else {
+			log.Info("redis reachable again", slog.String("watch", watch))
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if err := seed(ctx, st, cfg, log); err != nil {
+		return err
+	}
+	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
+	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+
+	var onAlert func(pipeline.Alert)
+	mode := "telegram"
+	if cfg.TelegramToken == "" {
+		mode = "console"
+		onAlert = newConsole(stdout).print
+	}
+	pipe := pipeline.New(pipeline.Options{
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
+		OnAlert: onAlert, Log: log,
+	})
+	health := newPollLog(log)
+	sched := feeds.NewScheduler(poller, func(ctx context.Context, r feeds.PollResult) {
+		health.observe(r)
+		pipe.Consume(ctx, r)
+	}, feeds.SchedulerOptions{Logger: log})
+	if states, err := st.LoadStates(ctx); err != nil {
+		log.Warn("poll state not restored; sources start afresh", slog.Any("error", err))
+	} else {
+		restored := make([]feeds.SourceState, 0, len(states))
+		for _, s := range states {
+			restored = append(restored, s)
+		}
+		sched.Restore(restored)
+	}
+
+	var wg sync.WaitGroup
+	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPipe()
+	wg.Go(func() { pipe.Run(pipeCtx, 5*time.Second) })
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	var watchers sync.WaitGroup
+	watchers.Go(func() {
+		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) { sched.Set(srcs) })
+	})
+	watchers.Go(func() {
+		st.WatchSubscribers(watchCtx, time.Second, pipe.ApplySubscribers)
+	})
+	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
+
+	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
+		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode))
+	err = sched.Run(ctx)
+
+	// Shutdown: polls have stopped; the pipeline finishes the work in
+	// hand, then the poll state is saved once more.
+	stopWatch()
+	watchers.Wait()
+	stopPipe()
+	wg.Wait()
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	saveAll(saveCtx, st, sched, log)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// seed merges the config file's sources into the registry in Redis.
+func seed(ctx context.Context, st *store.Store, cfg *configs.Config, log *slog.Logger) error {
+	var mod time.Time
+	if fi, err := os.Stat(cfg.Path); err == nil {
+		mod = fi.ModTime()
+	}
+	rep, err := st.SeedSources(ctx, cfg.Sources, mod)
+	if err != nil {
+		return fmt.Errorf("seed sources: %w", err)
+	}
+	attrs := []any{slog.Int("unchanged", rep.Unchanged)}
+	for name, ids := range map[string][]string{
+		"added": rep.Added, "updated": rep.Updated, "removed": rep.Removed,
+		"kept_chat_edit": rep.KeptChat, "kept_chat_delete": rep.KeptGone,
+	} {
+		if len(ids) > 0 {
+			attrs = append(attrs, slog.String(name, strings.Join(ids, ",")))
+		}
+	}
+	log.Info("sources seeded from the config file", attrs...)
+	return nil
+}
+
+func saveStates(ctx context.Context, st *store.Store, sched *feeds.Scheduler, log *slog.Logger) {
+	t := time.NewTicker(statesEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			saveAll(ctx, st, sched, log)
+		}
+	}
+}
+
+func saveAll(ctx context.Context, st *store.Store, sched *feeds.Scheduler, log *slog.Logger) {
+	for _, s := range sched.States() {
+		if err := st.SaveState(ctx, s); err != nil {
+			log.Debug("poll state not saved", slog.String("source", s.ID), slog.Any("error", err))
+			return
+		}
+	}
 }
 
 func newLogger(w io.Writer, cfg *configs.Config) *slog.Logger {
@@ -90,75 +216,63 @@ func newLogger(w io.Writer, cfg *configs.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// seenTTL bounds the console's memory of items: an id not seen in a poll
-// for this long is forgotten.
-const seenTTL = 7 * 24 * time.Hour
-
-// console prints new urgent items, remembering what each source showed.
-// The first successful poll of a source is a baseline and prints nothing.
-type console struct {
-	mu   sync.Mutex
-	out  io.Writer
+// pollLog logs a source's failures when they start or change class and
+// when the source recovers, not at every failed poll.
+type pollLog struct {
 	log  *slog.Logger
-	seen map[string]map[string]time.Time // source id → item id → last seen
+	mu   sync.Mutex
+	fail map[string]feeds.ErrorClass
 }
 
-func newConsole(out io.Writer, log *slog.Logger) *console {
-	return &console{out: out, log: log, seen: make(map[string]map[string]time.Time)}
+func newPollLog(log *slog.Logger) *pollLog {
+	return &pollLog{log: log, fail: make(map[string]feeds.ErrorClass)}
 }
 
-func (c *console) consume(_ context.Context, r feeds.PollResult) {
-	src := r.Source
-	if r.Err != nil {
-		c.log.Warn("poll failed", slog.String("source", src.ID),
-			slog.String("class", string(feeds.ClassOf(r.Err))), slog.Any("error", r.Err),
-			slog.Duration("retry_after", r.RetryAfter))
+func (p *pollLog) observe(r feeds.PollResult) {
+	id := r.Source.ID
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.Err == nil {
+		if _, failing := p.fail[id]; failing {
+			delete(p.fail, id)
+			p.log.Info("source recovered", slog.String("source", id))
+		}
+		p.log.Debug("polled", slog.String("source", id), slog.Int("items", len(r.Items)),
+			slog.Bool("not_modified", r.NotModified), slog.Duration("took", r.Duration))
 		return
 	}
-	if r.NotModified {
-		c.log.Debug("not modified", slog.String("source", src.ID))
+	class := feeds.ClassOf(r.Err)
+	if prev, failing := p.fail[id]; failing && prev == class {
 		return
 	}
-	now := time.Now()
+	p.fail[id] = class
+	p.log.Warn("poll failed", slog.String("source", id), slog.String("class", string(class)),
+		slog.Any("error", r.Err), slog.Duration("retry_after", r.RetryAfter))
+}
+
+// console prints alerts to standard output, one block each.
+type console struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+func newConsole(out io.Writer) *console { return &console{out: out} }
+
+func (c *console) print(a pipeline.Alert) {
+	name := a.Source.Name
+	if name == "" {
+		name = a.Source.ID
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s🔴 %s", lrm, isolate(name))
+	if !a.Item.Published.IsZero() {
+		fmt.Fprintf(&b, " · %s UTC", a.Item.Published.UTC().Format("2006-01-02 15:04"))
+	}
+	fmt.Fprintf(&b, "\n%s   %s\n", lrm, isolate(a.Item.Title))
+	if a.Item.Link != "" {
+		fmt.Fprintf(&b, "%s   %s\n", lrm, a.Item.Link)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	seen, known := c.seen[src.ID]
-	if !known {
-		seen = make(map[string]time.Time, len(r.Items))
-		c.seen[src.ID] = seen
-	}
-	fresh := 0
-	for _, it := range r.Items {
-		_, old := seen[it.ID]
-		seen[it.ID] = now
-		if old || !known {
-			continue
-		}
-		fresh++
-		if it.Urgent {
-			c.print(src, it)
-		}
-	}
-	for id, t := range seen {
-		if now.Sub(t) > seenTTL {
-			delete(seen, id)
-		}
-	}
-	c.log.Debug("polled", slog.String("source", src.ID), slog.Int("items", len(r.Items)),
-		slog.Int("new", fresh), slog.Bool("baseline", !known))
-}
-
-func (c *console) print(src feeds.Source, it feeds.Item) {
-	name := src.Name
-	if name == "" {
-		name = src.ID
-	}
-	line := fmt.Sprintf("%s🔴 %s · %s", lrm, isolate(name), isolate(it.Title))
-	if !it.Published.IsZero() {
-		line += fmt.Sprintf(" · %s ago", formatAge(time.Since(it.Published)))
-	}
-	fmt.Fprintln(c.out, line)
-	if it.Link != "" {
-		fmt.Fprintf(c.out, "%s   %s\n", lrm, it.Link)
-	}
+	io.WriteString(c.out, b.String())
 }

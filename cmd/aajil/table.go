@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/aajil/aajil/feeds"
@@ -67,17 +66,5 @@ func printProbeTable(w io.Writer, target string, src feeds.Source, res feeds.Pol
 		if it.ID != it.Link {
 			fmt.Fprintf(w, "%s        id:     %s\n", lrm, it.ID)
 		}
-	}
-}
-
-// formatAge is a short "how long ago" for console output.
-func formatAge(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	default:
-		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 }
