@@ -1,0 +1,174 @@
+// Command e2elatency measures Aajil end to end: the delay between a new
+// urgent item appearing in a source polled every second and its alert on
+// the console of a running `aajil run`.
+//
+// It serves an RSS feed on 127.0.0.1, starts the aajil binary (built from
+// this repository) in console mode against it, adds one urgent item at a
+// time, and times each until aajil prints it. Nothing but 127.0.0.1 is
+// contacted.
+//
+//	go build -o /tmp/aajil ./cmd/aajil
+//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	bin := flag.String("aajil", "/tmp/aajil", "path of the aajil binary")
+	n := flag.Int("items", 100, "urgent items to time")
+	gap := flag.Duration("gap", 1300*time.Millisecond, "time between two new items")
+	redisURL := flag.String("redis", "", "AAJIL_REDIS_URL for aajil (default: its embedded Redis)")
+	flag.Parse()
+	if err := run(*bin, *n, *gap, *redisURL); err != nil {
+		fmt.Fprintln(os.Stderr, "e2elatency:", err)
+		os.Exit(1)
+	}
+}
+
+// feed is an RSS document that grows one item at a time.
+type feed struct {
+	mu    sync.Mutex
+	items []string // titles, newest first
+}
+
+func (f *feed) add(title string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.items = append([]string{title}, f.items...)
+	if len(f.items) > 30 {
+		f.items = f.items[:30]
+	}
+}
+
+func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>e2e</title>`)
+	for _, t := range f.items {
+		id := fmt.Sprintf("%x", t)
+		fmt.Fprintf(&b, "<item><title>%s</title><link>https://example.org/%s</link><guid>%s</guid></item>", html.EscapeString(t), id, id)
+	}
+	b.WriteString("</channel></rss>")
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	w.Write([]byte(b.String()))
+}
+
+func run(bin string, n int, gap time.Duration, redisURL string) error {
+	f := &feed{}
+	f.add("Markets open higher in Tokyo") // the baseline
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: f}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	dir, err := os.MkdirTemp("", "e2e")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := filepath.Join(dir, "aajil.yaml")
+	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run")
+	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL=warn")
+	if redisURL != "" {
+		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+redisURL)
+	}
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	printed := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			printed <- sc.Text()
+		}
+		close(printed)
+	}()
+
+	titles, err := realTitles(n)
+	if err != nil {
+		return err
+	}
+	// Let the first poll (spread over the first interval) set the baseline.
+	time.Sleep(2500 * time.Millisecond)
+	var delays []time.Duration
+	for i := range n {
+		// Real, distinct headlines, each a story of its own.
+		title := "BREAKING: " + titles[i]
+		start := time.Now()
+		f.add(title)
+		deadline := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case line, ok := <-printed:
+				if !ok {
+					return fmt.Errorf("aajil exited")
+				}
+				if strings.Contains(line, titles[i]) {
+					delays = append(delays, time.Since(start))
+					break wait
+				}
+			case <-deadline:
+				return fmt.Errorf("item %d not printed within 10s", i)
+			}
+		}
+		time.Sleep(gap - time.Since(start)%gap)
+	}
+	cancel()
+	cmd.Wait()
+	slices.Sort(delays)
+	q := func(p float64) time.Duration { return delays[int(p*float64(len(delays)-1))] }
+	fmt.Printf("items: %d, poll interval 1s\n", len(delays))
+	fmt.Printf("delay item appears → alert printed: p50 %v, p90 %v, p99 %v, max %v\n",
+		q(0.5).Round(time.Millisecond), q(0.9).Round(time.Millisecond), q(0.99).Round(time.Millisecond), delays[len(delays)-1].Round(time.Millisecond))
+	return nil
+}
+
+// realTitles reads n real headlines from the repository's corpus (run the
+// tool from the repository root).
+func realTitles(n int) ([]string, error) {
+	data, err := os.ReadFile("testdata/derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("run from the repository root: %w", err)
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) < n {
+		return nil, fmt.Errorf("corpus has %d lines, want %d", len(lines), n)
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i], _, _ = strings.Cut(lines[i*97%len(lines)], "\t")
+	}
+	return out, nil
+}
