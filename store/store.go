@@ -26,12 +26,78 @@ const DefaultPrefix = "aajil:"
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	opts   Options
 }
 
-// Options configure Open.
+// Defaults of Options.
+const (
+	DefaultSeenTTL         = 7 * 24 * time.Hour
+	DefaultSeenMax         = 20_000
+	DefaultStateTTL        = 30 * 24 * time.Hour
+	DefaultDeliveryTTL     = 48 * time.Hour
+	DefaultOutboxMaxLen    = 1_000_000
+	DefaultSubscriberLog   = 100_000
+	DefaultEnqueueBatch    = 1_000
+	defaultWatchTxAttempts = 50
+)
+
+// Options configure Open. Zero fields take the defaults above.
 type Options struct {
-	// Prefix of every key; DefaultPrefix when empty.
+	// Prefix of every key; DefaultPrefix when empty. It must not
+	// contain '{' or '}', which would break the keys' hash tags.
 	Prefix string
+	// SeenTTL is how long an item id stays seen after it was last in its
+	// source's document; it is also how long a source may go unpolled
+	// before its next poll is a baseline again.
+	SeenTTL time.Duration
+	// SeenMax caps the seen ids kept per source (the most recent win).
+	SeenMax int
+	// StateTTL is how long a source's poll state outlives its last save,
+	// so the state of a removed source expires.
+	StateTTL time.Duration
+	// DeliveryTTL is how long a (chat, story) delivery is remembered, so
+	// that it is never queued twice.
+	DeliveryTTL time.Duration
+	// OutboxMaxLen bounds the outbox stream (approximate trimming).
+	OutboxMaxLen int64
+	// SubscriberLog bounds the subscriber change log (chat ids kept).
+	SubscriberLog int64
+	// EnqueueBatch is the number of deliveries per Lua call in Enqueue.
+	EnqueueBatch int
+	// WatchErrors, when set, hears about the watchers' Redis errors
+	// (WatchSources, WatchSubscribers): once with the error when a
+	// watcher starts failing, once with nil when it recovers. Watchers
+	// keep retrying either way.
+	WatchErrors func(watch string, err error)
+}
+
+// withDefaults fills the zero fields of o.
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.SeenTTL <= 0 {
+		o.SeenTTL = DefaultSeenTTL
+	}
+	if o.SeenMax <= 0 {
+		o.SeenMax = DefaultSeenMax
+	}
+	if o.StateTTL <= 0 {
+		o.StateTTL = DefaultStateTTL
+	}
+	if o.DeliveryTTL <= 0 {
+		o.DeliveryTTL = DefaultDeliveryTTL
+	}
+	if o.OutboxMaxLen <= 0 {
+		o.OutboxMaxLen = DefaultOutboxMaxLen
+	}
+	if o.SubscriberLog <= 0 {
+		o.SubscriberLog = DefaultSubscriberLog
+	}
+	if o.EnqueueBatch <= 0 {
+		o.EnqueueBatch = DefaultEnqueueBatch
+	}
+	return o
 }
 
 // Open connects to the Redis named by rawURL: redis://[user:pass@]host:port/db
@@ -41,15 +107,16 @@ type Options struct {
 // for a Cluster (redis://node1:6379?addrs=node2:6379,node3:6379). It pings
 // the server before returning.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redis key prefix %q: must not contain '{' or '}'", opts.Prefix)
+	}
 	uo, err := universalOptions(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	rdb := redis.NewUniversalClient(uo)
-	s := &Store{rdb: rdb, prefix: opts.Prefix}
-	if s.prefix == "" {
-		s.prefix = DefaultPrefix
-	}
+	opts = opts.withDefaults()
+	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("redis %s: %w", redactURL(rawURL), err)

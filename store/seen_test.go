@@ -1,0 +1,352 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestMarkSeen(t *testing.T) {
+	type poll struct {
+		ids          []string
+		wantFresh    []string
+		wantBaseline bool
+	}
+	tests := map[string][]poll{
+		"first poll is a baseline, then only new ids": {
+			{[]string{"a", "b", "c"}, nil, true},
+			{[]string{"d", "a", "b", "c"}, []string{"d"}, false},
+			{[]string{"e", "f", "d"}, []string{"e", "f"}, false},
+			{[]string{"e", "f", "d"}, nil, false},
+		},
+		"empty first poll is still a baseline": {
+			{nil, nil, true},
+			{[]string{"a", "b"}, []string{"a", "b"}, false},
+		},
+		"a repeated id in one poll is fresh once": {
+			{[]string{"a"}, nil, true},
+			{[]string{"b", "b", "c", "b"}, []string{"b", "c"}, false},
+		},
+		"empty ids are ignored": {
+			{[]string{""}, nil, true},
+			{[]string{"", "a", ""}, []string{"a"}, false},
+		},
+		"arabic and long ids": {
+			{[]string{"https://sana.sy/?p=1"}, nil, true},
+			{[]string{"عاجل-دمشق-١", "https://sana.sy/?p=1", "x:" + string(make([]byte, 300))}, []string{"عاجل-دمشق-١", "x:" + string(make([]byte, 300))}, false},
+		},
+	}
+	for name, polls := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := storetest.Open(t)
+			for i, p := range polls {
+				fresh, baseline, err := s.MarkSeen(t.Context(), "src", p.ids)
+				if err != nil {
+					t.Fatalf("poll %d: %v", i, err)
+				}
+				if !slices.Equal(fresh, p.wantFresh) || baseline != p.wantBaseline {
+					t.Errorf("poll %d of %q: got fresh %q baseline %v, want %q %v", i, p.ids, fresh, baseline, p.wantFresh, p.wantBaseline)
+				}
+			}
+		})
+	}
+}
+
+func TestMarkSeenSourcesAreSeparate(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if _, _, err := s.MarkSeen(ctx, "one", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	fresh, baseline, err := s.MarkSeen(ctx, "two", []string{"a"})
+	if err != nil || !baseline || len(fresh) != 0 {
+		t.Errorf("first poll of a second source = %v, %v, %v; want baseline with nothing fresh", fresh, baseline, err)
+	}
+}
+
+func TestMarkSeenTTLs(t *testing.T) {
+	const ttl = 90 * time.Minute
+	s := openOpts(t, store.Options{SeenTTL: ttl})
+	ctx := t.Context()
+	for i, ids := range [][]string{{"a"}, {"a", "b"}} {
+		if _, _, err := s.MarkSeen(ctx, "src", ids); err != nil {
+			t.Fatal(err)
+		}
+		seen, init := s.SeenKeys("src")
+		for _, key := range []string{seen, init} {
+			got, err := s.Redis().PTTL(ctx, key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got <= ttl-time.Minute || got > ttl {
+				t.Errorf("poll %d: PTTL(%s) = %v, want about %v", i, key, got, ttl)
+			}
+		}
+	}
+}
+
+// redisNowMS returns the Redis server's clock in ms, the seen scores' clock.
+func redisNowMS(t *testing.T, s *store.Store) int64 {
+	t.Helper()
+	now, err := s.Redis().Time(t.Context()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return now.UnixMilli()
+}
+
+func TestMarkSeenExpiredIDsAreTrimmedAndFresh(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if _, _, err := s.MarkSeen(ctx, "src", []string{"kept"}); err != nil {
+		t.Fatal(err)
+	}
+	seen, _ := s.SeenKeys("src")
+	old := float64(redisNowMS(t, s) - (store.DefaultSeenTTL + time.Hour).Milliseconds())
+	if err := s.Redis().ZAdd(ctx, seen, redis.Z{Score: old, Member: "expired"}, redis.Z{Score: old, Member: "expired-gone"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	fresh, _, err := s.MarkSeen(ctx, "src", []string{"kept", "expired"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(fresh, []string{"expired"}) {
+		t.Errorf("fresh = %q, want [expired] (seen longer ago than the TTL)", fresh)
+	}
+	members, err := s.Redis().ZRange(ctx, seen, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(members)
+	if want := []string{"expired", "kept"}; !slices.Equal(members, want) {
+		t.Errorf("seen set = %q, want %q (expired-gone trimmed)", members, want)
+	}
+}
+
+func TestMarkSeenBaselineSurvivesEmptySeenSet(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if _, _, err := s.MarkSeen(ctx, "src", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	seen, _ := s.SeenKeys("src")
+	if err := s.Redis().Del(ctx, seen).Err(); err != nil { // as if all were trimmed
+		t.Fatal(err)
+	}
+	fresh, baseline, err := s.MarkSeen(ctx, "src", []string{"a"})
+	if err != nil || baseline || !slices.Equal(fresh, []string{"a"}) {
+		t.Errorf("poll after the seen set emptied = %q, %v, %v; want [a], false, nil", fresh, baseline, err)
+	}
+}
+
+func TestMarkSeenCap(t *testing.T) {
+	const max = 10
+	s := openOpts(t, store.Options{SeenMax: max})
+	ctx := t.Context()
+	ids := make([]string, 25)
+	for i := range ids {
+		ids[i] = "id" + strconv.Itoa(i)
+	}
+	seen, _ := s.SeenKeys("src")
+	for i := range 3 {
+		if _, _, err := s.MarkSeen(ctx, "src", ids[i*5:i*5+10]); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Redis().ZCard(ctx, seen).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > max {
+			t.Errorf("after poll %d: %d seen ids, want at most %d", i, n, max)
+		}
+	}
+}
+
+// TestMarkSeenConcurrent races two Stores (two clients, as two instances)
+// and several goroutines on the same ids: each id is fresh exactly once.
+func TestMarkSeenConcurrent(t *testing.T) {
+	prefix := storetest.Prefix()
+	stores := []*store.Store{openOpts(t, store.Options{Prefix: prefix}), openOpts(t, store.Options{Prefix: prefix})}
+	ctx := t.Context()
+	if _, _, err := stores[0].MarkSeen(ctx, "src", []string{"old"}); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 300)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("item-%03d", i)
+	}
+	var mu sync.Mutex
+	count := map[string]int{}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			s := stores[g%2]
+			r := rand.New(rand.NewPCG(uint64(g), 1))
+			mine := slices.Clone(ids)
+			r.Shuffle(len(mine), func(i, j int) { mine[i], mine[j] = mine[j], mine[i] })
+			for chunk := range slices.Chunk(append(mine, "old"), 50) {
+				fresh, baseline, err := s.MarkSeen(ctx, "src", chunk)
+				if err != nil || baseline {
+					t.Errorf("MarkSeen: baseline %v, error %v", baseline, err)
+					return
+				}
+				mu.Lock()
+				for _, id := range fresh {
+					count[id]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if count[id] != 1 {
+			t.Errorf("%s fresh %d times, want 1", id, count[id])
+		}
+	}
+	if count["old"] != 0 {
+		t.Errorf("old fresh %d times, want 0", count["old"])
+	}
+}
+
+func TestMarkSeenSurvivesRestart(t *testing.T) {
+	prefix := storetest.Prefix()
+	s1 := openOpts(t, store.Options{Prefix: prefix})
+	if _, _, err := s1.MarkSeen(t.Context(), "src", []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	s1.Close()
+	s2 := openOpts(t, store.Options{Prefix: prefix})
+	fresh, baseline, err := s2.MarkSeen(t.Context(), "src", []string{"a", "b", "c"})
+	if err != nil || baseline || !slices.Equal(fresh, []string{"c"}) {
+		t.Errorf("after restart: %q, %v, %v; want [c], false, nil", fresh, baseline, err)
+	}
+}
+
+// TestRedisDown kills the Redis server: every operation fails with an
+// error IsUnavailable recognises, the watchers report the outage once and
+// the recovery once, and everything works again after a restart.
+func TestRedisDown(t *testing.T) {
+	srv, err := storetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	if !srv.Real() {
+		t.Skip("needs a redis-server process to kill; storetest fell back to the embedded server (CI insists on redis-server)")
+	}
+	type event struct {
+		watch string
+		err   error
+	}
+	events := make(chan event, 16)
+	ctx := t.Context()
+	s, err := store.Open(ctx, srv.URL(), store.Options{
+		Prefix:      storetest.Prefix(),
+		WatchErrors: func(w string, err error) { events <- event{w, err} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	go s.WatchSources(ctx, 20*time.Millisecond, func([]feeds.Source) {})
+
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]func() error{
+		"MarkSeen":          func() error { _, _, err := s.MarkSeen(ctx, "src", []string{"a"}); return err },
+		"Enqueue":           func() error { _, err := s.Enqueue(ctx, []store.Delivery{{ChatID: 1, StoryID: "s"}}); return err },
+		"SeedSources":       func() error { _, err := s.SeedSources(ctx, []feeds.Source{src("a", "https://a/1")}, t0); return err },
+		"PutSource":         func() error { return s.PutSource(ctx, src("a", "https://a/1"), store.Origin{}) },
+		"Sources":           func() error { _, err := s.Sources(ctx); return err },
+		"SaveState":         func() error { return s.SaveState(ctx, feeds.SourceState{ID: "a"}) },
+		"LoadStates":        func() error { _, err := s.LoadStates(ctx); return err },
+		"PutSubscriber":     func() error { return s.PutSubscriber(ctx, store.Subscriber{ChatID: 1}) },
+		"AddRule":           func() error { _, err := s.AddRule(ctx, 1, "حمص", 0); return err },
+		"Subscribers":       func() error { _, err := s.Subscribers(ctx); return err },
+		"SubscriberChanges": func() error { _, _, err := s.SubscriberChanges(ctx, 0); return err },
+		"OutboxLen":         func() error { _, err := s.OutboxLen(ctx); return err },
+	}
+	// In parallel: each fails only after the client's dial retries.
+	errs := make(map[string]error, len(ops))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name, op := range ops {
+		wg.Go(func() {
+			err := op()
+			mu.Lock()
+			errs[name] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for name, err := range errs {
+		if err == nil || !store.IsUnavailable(err) || errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s with Redis down: error %v, want one IsUnavailable recognises", name, err)
+		}
+	}
+	if ev := waitFor(t, events, "outage report"); ev.watch != "sources" || !store.IsUnavailable(ev.err) {
+		t.Errorf("outage report = %q %v, want sources and an unavailable error", ev.watch, ev.err)
+	}
+
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitFor(t, events, "recovery report"); ev.err != nil {
+		t.Errorf("recovery report = %q %v, want a nil error", ev.watch, ev.err)
+	}
+	fresh, baseline, err := s.MarkSeen(ctx, "src", []string{"a"})
+	if err != nil || !baseline || len(fresh) != 0 {
+		t.Errorf("MarkSeen after restart (empty server) = %q, %v, %v; want a baseline", fresh, baseline, err)
+	}
+	select {
+	case ev := <-events:
+		t.Errorf("extra watcher report %q %v", ev.watch, ev.err)
+	default:
+	}
+}
+
+// BenchmarkMarkSeen polls one source with 50 items, 5 of them new each
+// poll, as a busy ticker would: one round trip per poll.
+func BenchmarkMarkSeen(b *testing.B) {
+	s := openOpts(b, store.Options{})
+	ctx := b.Context()
+	const perPoll, newPerPoll = 50, 5
+	ids := make([]string, perPoll)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("https://sana.sy/?p=%d", i)
+	}
+	if _, _, err := s.MarkSeen(ctx, "bench", ids); err != nil {
+		b.Fatal(err)
+	}
+	next := perPoll
+	b.ResetTimer()
+	for b.Loop() {
+		copy(ids, ids[newPerPoll:])
+		for i := perPoll - newPerPoll; i < perPoll; i++ {
+			ids[i] = fmt.Sprintf("https://sana.sy/?p=%d", next)
+			next++
+		}
+		fresh, _, err := s.MarkSeen(ctx, "bench", ids)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(fresh) != newPerPoll {
+			b.Fatalf("fresh = %d, want %d", len(fresh), newPerPoll)
+		}
+	}
+	b.ReportMetric(float64(b.N*perPoll)/b.Elapsed().Seconds(), "items/s")
+	b.ReportMetric(1, "roundtrips/poll")
+}

@@ -1,0 +1,91 @@
+package store_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestSaveLoadStates(t *testing.T) {
+	at := time.Date(2025, 3, 1, 8, 0, 0, 123456789, time.UTC)
+	states := map[string]feeds.SourceState{
+		"healthy with validators": {
+			ID:          "sana-ticker",
+			Validators:  feeds.Validators{ETag: `W/"6a1-abc"`, LastModified: "Sat, 01 Mar 2025 08:00:00 GMT"},
+			NextDue:     at.Add(time.Minute),
+			LastPoll:    at,
+			LastSuccess: at,
+			LastLag:     15 * time.Millisecond,
+			Polls:       120, NotModified: 80, Items: 4000,
+		},
+		"failing with backoff": {
+			ID:          "aljazeera-rss",
+			Failures:    3,
+			NextDue:     at.Add(8 * time.Minute),
+			LastPoll:    at,
+			LastSuccess: at.Add(-time.Hour),
+			LastErrorAt: at,
+			LastError:   "fetch https://www.aljazeera.net/rss: 503 Service Unavailable",
+			Polls:       10, Errors: 3,
+		},
+		"paused, never polled": {ID: "paused-feed", Paused: true},
+	}
+	s := storetest.Open(t)
+	ctx := t.Context()
+	var file []feeds.Source
+	for _, st := range states {
+		file = append(file, src(st.ID, "https://example.org/"+st.ID))
+		if err := s.SaveState(ctx, st); err != nil {
+			t.Fatalf("SaveState(%s): %v", st.ID, err)
+		}
+	}
+	// A registered source without state, and a state of an unregistered one.
+	file = append(file, src("new-source", "https://example.org/new"))
+	if err := s.SaveState(ctx, feeds.SourceState{ID: "removed-source", Polls: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SeedSources(ctx, file, at); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.LoadStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(states) {
+		t.Errorf("LoadStates returned %d states, want %d (only registered sources with a state)", len(got), len(states))
+	}
+	for name, want := range states {
+		t.Run(name, func(t *testing.T) {
+			if g := got[want.ID]; !reflect.DeepEqual(g, want) {
+				t.Errorf("state of %s:\n got %+v\nwant %+v", want.ID, g, want)
+			}
+			ttl, err := s.Redis().PTTL(ctx, s.StateKey(want.ID)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ttl <= 0 || ttl > store.DefaultStateTTL {
+				t.Errorf("state TTL = %v, want in (0, %v]", ttl, store.DefaultStateTTL)
+			}
+		})
+	}
+}
+
+func TestLoadStatesEmpty(t *testing.T) {
+	s := storetest.Open(t)
+	got, err := s.LoadStates(t.Context())
+	if err != nil || len(got) != 0 {
+		t.Errorf("LoadStates on an empty registry = %v, %v; want empty, nil", got, err)
+	}
+}
+
+func TestSaveStateEmptyID(t *testing.T) {
+	s := storetest.Open(t)
+	if err := s.SaveState(t.Context(), feeds.SourceState{}); err == nil {
+		t.Error("SaveState with an empty id succeeded, want an error")
+	}
+}
