@@ -87,8 +87,10 @@ type SourceState struct {
 	// LastPoll is when the last poll started; LastSuccess and LastErrorAt
 	// when the last successful (including 304) and failed polls started.
 	LastPoll, LastSuccess, LastErrorAt time.Time
-	// LastError is the message of the last failure, kept after recovery.
-	LastError string
+	// LastError is the message of the last failure, kept after recovery;
+	// LastErrorClass its class (dns, timeout, http_status, parse …).
+	LastError      string
+	LastErrorClass ErrorClass
 	// LastLag is how late the last poll started after its due time.
 	LastLag time.Duration
 	// Polls, Errors and NotModified count polls since the source was
@@ -618,6 +620,7 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 		e.Failures++
 		e.LastErrorAt = r.Started
 		e.LastError = r.Err.Error()
+		e.LastErrorClass = ClassOf(r.Err)
 		d := Backoff(interval, e.Failures, r.RetryAfter, s.opts.MaxBackoff, s.rand)
 		e.next = end.Add(d)
 		s.log.Debug("source failing", slog.String("source", e.ID),

@@ -25,6 +25,7 @@ type storedState struct {
 	LastSuccess  time.Time     `json:"last_success,omitzero"`
 	LastErrorAt  time.Time     `json:"last_error_at,omitzero"`
 	LastError    string        `json:"last_error,omitempty"`
+	ErrorClass   string        `json:"last_error_class,omitempty"`
 	LastLag      time.Duration `json:"last_lag,omitempty"`
 	Polls        int64         `json:"polls,omitempty"`
 	Errors       int64         `json:"errors,omitempty"`
@@ -38,7 +39,7 @@ func fromSourceState(st feeds.SourceState) storedState {
 		ETag: st.Validators.ETag, LastModified: st.Validators.LastModified,
 		Failures: st.Failures, NextDue: st.NextDue,
 		LastPoll: st.LastPoll, LastSuccess: st.LastSuccess, LastErrorAt: st.LastErrorAt,
-		LastError: st.LastError, LastLag: st.LastLag,
+		LastError: st.LastError, ErrorClass: string(st.LastErrorClass), LastLag: st.LastLag,
 		Polls: st.Polls, Errors: st.Errors, NotModified: st.NotModified, Items: st.Items,
 	}
 }
@@ -49,7 +50,7 @@ func (s storedState) sourceState() feeds.SourceState {
 		Validators: feeds.Validators{ETag: s.ETag, LastModified: s.LastModified},
 		Failures:   s.Failures, NextDue: s.NextDue,
 		LastPoll: s.LastPoll, LastSuccess: s.LastSuccess, LastErrorAt: s.LastErrorAt,
-		LastError: s.LastError, LastLag: s.LastLag,
+		LastError: s.LastError, LastErrorClass: feeds.ErrorClass(s.ErrorClass), LastLag: s.LastLag,
 		Polls: s.Polls, Errors: s.Errors, NotModified: s.NotModified, Items: s.Items,
 	}
 }
