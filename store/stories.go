@@ -362,27 +362,12 @@ func (x *Stories) LookupBatch(ctx context.Context, fps []FP) ([]StoryLookup, err
 	if len(fps) == 0 {
 		return nil, nil
 	}
-	run := func() ([]*redis.Cmd, error) {
-		cmds := make([]*redis.Cmd, len(fps))
-		_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, fp := range fps {
-				keys, hasHash := x.scriptKeys(fp)
-				cmds[i] = storyLookupScript.EvalSha(ctx, p, keys, x.args(hasHash)...)
-			}
-			return nil
-		})
-		return cmds, err
+	calls := make([]scriptCall, len(fps))
+	for i, fp := range fps {
+		keys, hasHash := x.scriptKeys(fp)
+		calls[i] = scriptCall{storyLookupScript, keys, x.args(hasHash)}
 	}
-	cmds, err := run()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		// A pipeline cannot fall back from EVALSHA to EVAL per command as
-		// Run does: load the script (on every node of a Cluster) and
-		// send the batch again; lookups have no side effects.
-		if err := storyLookupScript.Load(ctx, x.rdb).Err(); err != nil {
-			return nil, fmt.Errorf("story lookup batch: load script: %w", err)
-		}
-		cmds, err = run()
-	}
+	cmds, err := x.runPipelined(ctx, calls)
 	if err != nil {
 		return nil, fmt.Errorf("story lookup batch: %w", err)
 	}
@@ -399,6 +384,62 @@ func (x *Stories) LookupBatch(ctx context.Context, fps []FP) ([]StoryLookup, err
 	return out, nil
 }
 
+// scriptCall is one script run in a pipeline.
+type scriptCall struct {
+	script *redis.Script
+	keys   []string
+	args   []any
+}
+
+// runPipelined runs the calls in one pipeline with EVALSHA. A pipeline
+// cannot fall back to EVAL per command as Script.Run does, so the calls
+// that failed with NOSCRIPT (the server lost its script cache) load their
+// script (on every node of a Cluster) and run again: a call that failed so
+// had no effect. Other command errors are left in the returned commands.
+func (x *Stories) runPipelined(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	todo := make([]int, len(calls))
+	for i := range todo {
+		todo[i] = i
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range todo {
+				c := calls[i]
+				cmds[i] = c.script.EvalSha(ctx, p, c.keys, c.args...)
+			}
+			return nil
+		})
+		if err == nil {
+			return cmds, nil
+		}
+		var missing []int
+		load := map[*redis.Script]bool{}
+		for _, i := range todo {
+			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
+				missing = append(missing, i)
+				load[calls[i].script] = true
+			}
+		}
+		if len(missing) == 0 {
+			var re redis.Error
+			if errors.As(err, &re) {
+				return cmds, nil // a command's own error, read per command
+			}
+			return nil, err
+		}
+		if attempt > 0 {
+			return nil, err
+		}
+		for s := range load {
+			if err := s.Load(ctx, x.rdb).Err(); err != nil {
+				return nil, fmt.Errorf("load script: %w", err)
+			}
+		}
+		todo = missing
+	}
+}
+
 // Create starts a story for item with fingerprint fp, in one atomic round
 // trip, unless a story was indexed under fp's hash or keys after cursor
 // (taken from the Lookup whose candidates the caller rejected): then nothing
@@ -407,14 +448,27 @@ func (x *Stories) LookupBatch(ctx context.Context, fps []FP) ([]StoryLookup, err
 // on one story create it once: the loser sees the winner's story as a
 // conflict. A story with fp's exact hash is always a conflict.
 func (x *Stories) Create(ctx context.Context, fp FP, item StoryItem, cursor StoryCursor) (created StoryRecord, conflict *StoryLookup, err error) {
-	keys, hasHash := x.scriptKeys(fp)
-	args := x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash)
-	v, err := storyCreateScript.Run(ctx, x.rdb, keys, args...).Slice()
+	c := x.createCall(fp, item, cursor)
+	v, err := c.script.Run(ctx, x.rdb, c.keys, c.args...).Slice()
+	if err == nil {
+		created, conflict, err = parseCreate(v, fp, item)
+	}
 	if err != nil {
 		return StoryRecord{}, nil, fmt.Errorf("story create: %w", err)
 	}
+	return created, conflict, nil
+}
+
+func (x *Stories) createCall(fp FP, item StoryItem, cursor StoryCursor) scriptCall {
+	keys, hasHash := x.scriptKeys(fp)
+	return scriptCall{storyCreateScript, keys,
+		x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash)}
+}
+
+// parseCreate reads the create script's reply.
+func parseCreate(v []any, fp FP, item StoryItem) (StoryRecord, *StoryLookup, error) {
 	if len(v) < 3 {
-		return StoryRecord{}, nil, fmt.Errorf("story create: short reply of %d values", len(v))
+		return StoryRecord{}, nil, fmt.Errorf("short reply of %d values", len(v))
 	}
 	if ok, _ := v[0].(int64); ok == 1 {
 		id, _ := v[1].(int64)
@@ -427,7 +481,7 @@ func (x *Stories) Create(ctx context.Context, fp FP, item StoryItem, cursor Stor
 	}
 	l, err := parseLookup(v, 1)
 	if err != nil {
-		return StoryRecord{}, nil, fmt.Errorf("story create: %w", err)
+		return StoryRecord{}, nil, err
 	}
 	return StoryRecord{}, &l, nil
 }
@@ -440,19 +494,24 @@ func (x *Stories) Create(ctx context.Context, fp FP, item StoryItem, cursor Stor
 // gives ErrStoryNotFound. It does not extend the story's life: a story is
 // joinable for the window after its first report.
 func (x *Stories) AddSource(ctx context.Context, storyID string, src SourceRef) (added bool, err error) {
+	c := x.addSourceCall(storyID, src)
+	n, err := c.script.Run(ctx, x.rdb, c.keys, c.args...).Int()
+	if err == nil && n < 0 {
+		err = ErrStoryNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("story %s: add source: %w", storyID, err)
+	}
+	return n == 1, nil
+}
+
+func (x *Stories) addSourceCall(storyID string, src SourceRef) scriptCall {
 	var at int64
 	if !src.At.IsZero() {
 		at = max(src.At.UnixMilli(), 1)
 	}
-	n, err := storyAddSourceScript.Run(ctx, x.rdb, []string{x.prefix + storyRecordKey + storyID},
-		src.SourceID, src.ItemID, at, x.opt.MaxSources).Int()
-	if err != nil {
-		return false, fmt.Errorf("story %s: add source: %w", storyID, err)
-	}
-	if n < 0 {
-		return false, fmt.Errorf("story %s: add source: %w", storyID, ErrStoryNotFound)
-	}
-	return n == 1, nil
+	return scriptCall{storyAddSourceScript, []string{x.prefix + storyRecordKey + storyID},
+		[]any{src.SourceID, src.ItemID, at, x.opt.MaxSources}}
 }
 
 // SetTitle records a new wording of a story (an update with new facts that
@@ -534,49 +593,135 @@ type Pick func(candidates []StoryRecord) int
 // the round trip between two of ours.
 const maxResolveRounds = 8
 
-// Resolve finds the story of an item or creates it, race-free: Lookup, then
-// pick among the candidates; if none is the item's story, Create, and on a
-// conflict pick among the newer stories and try again. Joining a story
-// records the item's source on it (AddSource).
+// Resolve finds the story of an item or creates it, race-free: Lookup,
+// then pick among the candidates; if none is the item's story, Create, and
+// on a conflict pick among the newer stories and try again. Joining a story
+// records the item's source on it (AddSource). It takes two round trips
+// when nothing races.
+//
+// Resolving an item again is safe: if it is the first item of its story
+// (a retry after a lost reply), the result says Created again, so the
+// caller alerts it (delivery ids keep that from sending twice) rather than
+// dropping it as a later report of itself.
 func (x *Stories) Resolve(ctx context.Context, fp FP, item StoryItem, pick Pick) (Resolution, error) {
-	l, err := x.Lookup(ctx, fp)
+	res, err := x.ResolveBatch(ctx, []StoryInput{{FP: fp, Item: item}},
+		func(_ int, c []StoryRecord) int { return pick(c) })
 	if err != nil {
 		return Resolution{}, err
 	}
+	return res[0], nil
+}
+
+// StoryInput is one item for ResolveBatch.
+type StoryInput struct {
+	FP   FP
+	Item StoryItem
+}
+
+// ResolveBatch is Resolve for many items with pipelined round trips: about
+// two per batch when nothing races, plus one per round of conflicts (items
+// of one batch that are one story conflict with each other, and are then
+// joined to the one that was created). pick(i, candidates) chooses for
+// in[i]. Results are in the order of in.
+func (x *Stories) ResolveBatch(ctx context.Context, in []StoryInput, pick func(i int, candidates []StoryRecord) int) ([]Resolution, error) {
+	out := make([]Resolution, len(in))
+	looks := make([]StoryLookup, len(in))
+	needLookup := make([]bool, len(in))
+	pending := make([]int, len(in))
+	for i := range in {
+		pending[i] = i
+		needLookup[i] = true
+	}
 	for range maxResolveRounds {
-		var join *StoryRecord
-		exact := l.Exact != nil
-		if exact {
-			join = l.Exact
-		} else if len(l.Candidates) > 0 {
-			if i := pick(l.Candidates); i >= 0 && i < len(l.Candidates) {
-				join = &l.Candidates[i]
+		if len(pending) == 0 {
+			return out, nil
+		}
+		var lk []int
+		var fps []FP
+		for _, i := range pending {
+			if needLookup[i] {
+				lk = append(lk, i)
+				fps = append(fps, in[i].FP)
 			}
 		}
-		if join != nil {
-			added, err := x.AddSource(ctx, join.ID, SourceRef{SourceID: item.SourceID, ItemID: item.ItemID})
-			if errors.Is(err, ErrStoryNotFound) {
-				// It expired in between: look again.
-				if l, err = x.Lookup(ctx, fp); err != nil {
-					return Resolution{}, err
+		if len(lk) > 0 {
+			ls, err := x.LookupBatch(ctx, fps)
+			if err != nil {
+				return nil, err
+			}
+			for j, i := range lk {
+				looks[i], needLookup[i] = ls[j], false
+			}
+		}
+
+		// Decide for every pending item, then send the joins and creates
+		// in one pipeline.
+		var calls []scriptCall
+		var callItem []int
+		joins := make(map[int]*StoryRecord)
+		for _, i := range pending {
+			l, it := &looks[i], in[i].Item
+			join := l.Exact
+			if join == nil && len(l.Candidates) > 0 {
+				if k := pick(i, l.Candidates); k >= 0 && k < len(l.Candidates) {
+					join = &l.Candidates[k]
 				}
+			}
+			switch {
+			case join != nil && join.FirstSource == it.SourceID && join.FirstItemID == it.ItemID:
+				out[i] = Resolution{Story: *join, Created: true}
+				continue
+			case join != nil:
+				joins[i] = join
+				calls = append(calls, x.addSourceCall(join.ID, SourceRef{SourceID: it.SourceID, ItemID: it.ItemID}))
+			default:
+				calls = append(calls, x.createCall(in[i].FP, it, l.Cursor))
+			}
+			callItem = append(callItem, i)
+		}
+		if len(calls) == 0 {
+			return out, nil
+		}
+		cmds, err := x.runPipelined(ctx, calls)
+		if err != nil {
+			return nil, fmt.Errorf("story resolve: %w", err)
+		}
+		var next []int
+		for k, i := range callItem {
+			if join, ok := joins[i]; ok {
+				n, err := cmds[k].Int()
+				if err != nil {
+					return nil, fmt.Errorf("story %s: add source: %w", join.ID, err)
+				}
+				if n < 0 { // expired in between: look again
+					needLookup[i] = true
+					next = append(next, i)
+					continue
+				}
+				out[i] = Resolution{Story: *join, Exact: join == looks[i].Exact, Added: n == 1}
 				continue
 			}
+			v, err := cmds[k].Slice()
 			if err != nil {
-				return Resolution{}, err
+				return nil, fmt.Errorf("story create: %w", err)
 			}
-			return Resolution{Story: *join, Exact: exact, Added: added}, nil
+			rec, conflict, err := parseCreate(v, in[i].FP, in[i].Item)
+			if err != nil {
+				return nil, fmt.Errorf("story create: %w", err)
+			}
+			if conflict != nil {
+				looks[i] = *conflict
+				next = append(next, i)
+				continue
+			}
+			out[i] = Resolution{Story: rec, Created: true}
 		}
-		rec, conflict, err := x.Create(ctx, fp, item, l.Cursor)
-		if err != nil {
-			return Resolution{}, err
-		}
-		if conflict == nil {
-			return Resolution{Story: rec, Created: true}, nil
-		}
-		l = *conflict
+		pending = next
 	}
-	return Resolution{}, fmt.Errorf("story resolve: %d rounds: %w", maxResolveRounds, ErrStoryContention)
+	if len(pending) == 0 {
+		return out, nil
+	}
+	return nil, fmt.Errorf("story resolve: %d items after %d rounds: %w", len(pending), maxResolveRounds, ErrStoryContention)
 }
 
 // parseLookup reads a lookup reply from v[at:]: cursor, exact flag, then

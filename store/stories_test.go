@@ -564,7 +564,7 @@ func TestStoryMaxKeys(t *testing.T) {
 // window.
 func TestStoryWindowExpiry(t *testing.T) {
 	ctx := context.Background()
-	const window = 300 * time.Millisecond
+	const window = time.Second
 	e := newStoryEnv(t, store.StoryOptions{Window: window})
 	old := mustCreate(t, e.st, fpOf("h-old", "إدلب", "غارة"), store.StoryItem{SourceID: "s", ItemID: "1"})
 	time.Sleep(window + 200*time.Millisecond)
@@ -596,7 +596,7 @@ func TestStoryWindowExpiry(t *testing.T) {
 	a := mustCreate(t, e.st, fpOf("h-a", "مشترك", "أ"), store.StoryItem{SourceID: "s"})
 	time.Sleep(window / 2)
 	b := mustCreate(t, e.st, fpOf("h-b", "مشترك", "ب"), store.StoryItem{SourceID: "s"})
-	time.Sleep(window/2 + 50*time.Millisecond)
+	time.Sleep(window/2 + 100*time.Millisecond) // a is out of the window, b is not
 	c := mustCreate(t, e.st, fpOf("h-c", "مشترك", "ج"), store.StoryItem{SourceID: "s"})
 	members, err := e.raw.ZRange(ctx, e.prefix+"{stories}:k:مشترك", 0, -1).Result()
 	if err != nil {
@@ -679,5 +679,72 @@ func TestStoryEmbedded(t *testing.T) {
 	emb.FastForward(store.DefaultStoryWindow + time.Second)
 	if _, err := st.Get(ctx, r1.Story.ID); !errors.Is(err, store.ErrStoryNotFound) {
 		t.Errorf("embedded, after the window: Get error = %v, want ErrStoryNotFound", err)
+	}
+}
+
+// TestStoryResolveAgain: resolving the first item of a story again (a retry
+// after a lost reply) says Created again instead of joining it to itself.
+func TestStoryResolveAgain(t *testing.T) {
+	ctx := context.Background()
+	e := newStoryEnv(t, store.StoryOptions{})
+	fp := fpOf("h", "انتخابات", "نتائج")
+	item := store.StoryItem{SourceID: "a", ItemID: "1", Title: "نتائج الانتخابات"}
+	first, err := e.st.Resolve(ctx, fp, item, pickSharedKey(fp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.st.Resolve(ctx, fp, item, pickSharedKey(fp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Created || again.Added || again.Story.ID != first.Story.ID {
+		t.Errorf("again: %+v, want Created on story %s", again, first.Story.ID)
+	}
+	got, err := e.st.Get(ctx, first.Story.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sources) != 0 {
+		t.Errorf("story sources %+v, want none", got.Sources)
+	}
+}
+
+// TestStoryResolveBatch: items of one batch that are one story end as one
+// story, through the conflict round; unrelated items each make their own.
+func TestStoryResolveBatch(t *testing.T) {
+	ctx := context.Background()
+	e := newStoryEnv(t, store.StoryOptions{})
+	known := mustCreate(t, e.st, fpOf("k", "الليرة", "الدولار"), store.StoryItem{SourceID: "old", ItemID: "0"})
+	in := []store.StoryInput{
+		{FP: fpOf("a1", "زلزال", "تركيا"), Item: store.StoryItem{SourceID: "a", ItemID: "1"}},
+		{FP: fpOf("b1", "زلزال", "قوته"), Item: store.StoryItem{SourceID: "b", ItemID: "1"}},
+		{FP: fpOf("c1", "فيضانات", "ليبيا"), Item: store.StoryItem{SourceID: "c", ItemID: "1"}},
+		{FP: fpOf("d1", "الدولار"), Item: store.StoryItem{SourceID: "d", ItemID: "1"}},
+		{FP: fpOf("a1", "زلزال", "تركيا"), Item: store.StoryItem{SourceID: "e", ItemID: "1"}},
+	}
+	res, err := e.st.ResolveBatch(ctx, in, func(i int, c []store.StoryRecord) int { return pickSharedKey(in[i].FP)(c) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		created, added bool
+		story          string // "" : same as item 0's story
+	}
+	wants := []want{{true, false, "new"}, {false, true, ""}, {true, false, "new"}, {false, true, known.ID}, {false, true, ""}}
+	for i, w := range wants {
+		r := res[i]
+		story := w.story
+		if story == "" {
+			story = res[0].Story.ID
+		}
+		if r.Created != w.created || r.Added != w.added || (story != "new" && r.Story.ID != story) {
+			t.Errorf("item %d: %+v, want created %v, added %v, story %s", i, r, w.created, w.added, story)
+		}
+	}
+	if res[0].Story.ID == res[2].Story.ID {
+		t.Errorf("unrelated items 0 and 2 share story %s", res[0].Story.ID)
+	}
+	if empty, err := e.st.ResolveBatch(ctx, nil, nil); err != nil || len(empty) != 0 {
+		t.Errorf("ResolveBatch(nil) = %v, %v; want nothing", empty, err)
 	}
 }
