@@ -22,6 +22,7 @@ Usage:
 Commands:
   run       poll the configured sources and print new urgent items
   probe     read one source once and print its items (URL or FILE)
+  match     print the headlines on stdin that some keyword RULE matches
   version   print version and build information
 
 Run "aajil <command> -h" for a command's flags.
@@ -55,6 +56,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runCmd(ctx, e, args[1:])
 	case "probe":
 		return probeCmd(ctx, e, args[1:])
+	case "match":
+		return matchCmd(ctx, e, args[1:])
 	case "version":
 		return versionCmd(e, args[1:])
 	case "-h", "-help", "--help", "help":

@@ -1,0 +1,143 @@
+package alerts
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// Matcher benchmarks, at the scale of the issue: subscribers × 10 rules
+// drawn from the real headline corpora (see corpusRules), with a fixed
+// seed. Run:
+//
+//	go test -run '^$' -bench 'BenchmarkMatcherBuild' -benchtime 1x ./alerts/
+//	go test -run '^$' -bench '^BenchmarkMatch$' -benchtime 2000x ./alerts/
+//	go test -run '^$' -bench 'BenchmarkMatcherSet' ./alerts/
+//
+// (-benchtime 1x: one build per size is the figure wanted; the match
+// benchmark times every corpus headline itself before its b.Loop.)
+
+var benchSizes = []int{1000, 10000, 100000}
+
+const rulesPerSubscriber = 10
+
+// benchSubscribers returns n subscribers with rulesPerSubscriber rules
+// each.
+func benchSubscribers(tb testing.TB, n int) map[string][]Rule {
+	tb.Helper()
+	words := splitHeadlines(corpusHeadlines(tb, 1))
+	rng := rand.New(rand.NewPCG(2026, uint64(n)))
+	texts := corpusRules(words, n*rulesPerSubscriber, rng)
+	all := make(map[string][]Rule, n)
+	for i := range n {
+		rules := make([]Rule, rulesPerSubscriber)
+		for j := range rules {
+			rules[j] = mustParse(tb, texts[i*rulesPerSubscriber+j])
+		}
+		all[fmt.Sprintf("%d", 100000000+i)] = rules
+	}
+	return all
+}
+
+// heapAlloc returns the live heap after a full collection.
+func heapAlloc() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkMatcherBuild reports the time of Build and the heap the index
+// holds (index-MiB), and the whole live heap with the parsed rules and the
+// corpus (heap-MiB).
+func BenchmarkMatcherBuild(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			all := benchSubscribers(b, n)
+			before := heapAlloc()
+			var m *Matcher
+			for b.Loop() {
+				m = nil // let the previous index go before building the next
+				m = NewMatcher()
+				m.Build(all)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "build-s")
+			after := heapAlloc()
+			s := m.Stats()
+			b.ReportMetric(float64(after-before)/(1<<20), "index-MiB")
+			b.ReportMetric(float64(after)/(1<<20), "heap-MiB")
+			b.ReportMetric(float64(s.Rules), "rules")
+			b.ReportMetric(float64(s.Terms), "terms")
+			runtime.KeepAlive(m)
+		})
+	}
+}
+
+// BenchmarkMatch times Match over every corpus headline: p50-ns, p99-ns
+// and max-ns are the per-headline latencies of one pass over the whole
+// corpus (after a warm-up pass); ns/op is the mean over b.N headlines.
+// subs-matched/headline and p99-subs-matched give the fan-out: the result
+// is built per matched subscriber, so it bounds the latency from below.
+func BenchmarkMatch(b *testing.B) {
+	headlines := corpusHeadlines(b, 1)
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			m := NewMatcher()
+			m.Build(benchSubscribers(b, n))
+			for _, h := range headlines { // warm the scratch pool
+				m.Match(h)
+			}
+			durs := make([]time.Duration, len(headlines))
+			fanout := make([]int, len(headlines))
+			matched := 0
+			for i, h := range headlines {
+				start := time.Now()
+				res := m.Match(h)
+				durs[i] = time.Since(start)
+				fanout[i] = len(res)
+				matched += len(res)
+			}
+			slices.Sort(durs)
+			slices.Sort(fanout)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.Match(headlines[i%len(headlines)])
+				i++
+			}
+			b.ReportMetric(float64(durs[len(durs)/2].Nanoseconds()), "p50-ns")
+			b.ReportMetric(float64(durs[len(durs)*99/100].Nanoseconds()), "p99-ns")
+			b.ReportMetric(float64(durs[len(durs)-1].Nanoseconds()), "max-ns")
+			b.ReportMetric(float64(matched)/float64(len(headlines)), "subs-matched/headline")
+			b.ReportMetric(float64(fanout[len(fanout)*99/100]), "p99-subs-matched")
+		})
+	}
+}
+
+// BenchmarkMatcherSet times one subscriber's /add on a full matcher: the
+// delta rebuild that makes it visible to the next Match, with background
+// base rebuilds happening as the delta fills up.
+func BenchmarkMatcherSet(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
+			all := benchSubscribers(b, n)
+			subs := make([]string, 0, n)
+			for s := range all {
+				subs = append(subs, s)
+			}
+			slices.Sort(subs)
+			m := NewMatcher()
+			m.Build(all)
+			rng := rand.New(rand.NewPCG(7, 8))
+			for b.Loop() {
+				s := subs[rng.IntN(len(subs))]
+				m.Set(s, all[subs[rng.IntN(len(subs))]])
+			}
+			b.StopTimer()
+			m.bg.Wait()
+		})
+	}
+}
