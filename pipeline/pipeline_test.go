@@ -252,3 +252,49 @@ func TestRedisOutageHoldsItemsAndLosesNothing(t *testing.T) {
 		t.Errorf("%d deliveries, want %d", len(got), len(titles))
 	}
 }
+
+func TestRestartDoesNotRealert(t *testing.T) {
+	inst := storetest.OpenInstances(t, 2)
+	first := newHarness(t, inst[0])
+	subscribe(t, inst[0], first.p, store.Subscriber{ChatID: 1, Active: true})
+	titles := realTitles(t, 3)
+	a, b := item("a", titles[0], true), item("b", titles[1], true)
+	first.poll(sana, a)
+	first.poll(sana, a, b)
+
+	// A new process on the same Redis: the same document alerts nothing,
+	// a new item does.
+	second := newHarness(t, inst[1])
+	subscribe(t, inst[1], second.p)
+	c := item("c", titles[2], true)
+	second.poll(sana, a, b)
+	second.poll(sana, a, b, c)
+	if got, want := first.titles(), []string{b.Title}; !slices.Equal(got, want) {
+		t.Errorf("first process alerted %q, want %q", got, want)
+	}
+	if got, want := second.titles(), []string{c.Title}; !slices.Equal(got, want) {
+		t.Errorf("after restart alerted %q, want only the new item %q", got, want)
+	}
+}
+
+func TestUpdateOfAKnownStoryIsNotANewAlert(t *testing.T) {
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	h.poll(sana, item("1", "Earthquake of magnitude 6.1 kills 10 in western Turkey", true))
+	// The death toll rose: the same event with new facts, from another
+	// source. It is recorded on the story (the sent message is edited in
+	// delivery), not sent again.
+	h.poll(aj, item("2", "Earthquake of magnitude 6.1 kills 25 in western Turkey", true))
+	// The same template in another country is another event.
+	h.poll(aj, item("3", "Earthquake of magnitude 5.2 kills 3 in eastern Iran", true))
+	want := []string{
+		"Earthquake of magnitude 6.1 kills 10 in western Turkey",
+		"Earthquake of magnitude 5.2 kills 3 in eastern Iran",
+	}
+	if got := h.titles(); !slices.Equal(got, want) {
+		t.Errorf("alerts = %q, want %q", got, want)
+	}
+}

@@ -1,5 +1,6 @@
 // Command aajil is Aajil's single binary: `run` runs the bot, `probe`
-// reads one source once and shows its items, `version` prints build info.
+// reads one source once and shows its items, `match` tries keyword rules
+// on headlines, `version` prints build info.
 package main
 
 import (
@@ -32,21 +33,22 @@ environment variables; see README.md.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	code := cli(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv)
 	stop()
 	os.Exit(code)
 }
 
 // env is the process environment, injectable for tests.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
 }
 
 // cli runs one command and returns the process exit code: 0 success,
 // 1 failure, 2 usage error.
-func cli(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
-	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) (string, bool)) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

@@ -21,9 +21,15 @@ const ajArabic = "../../testdata/ar_aljazeera_net_scraped_2026-02-15_with_3ajil.
 // exit code, stdout and stderr.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIInput(t, env, "", args...)
+}
+
+// runCLIInput is runCLI with the given standard input.
+func runCLIInput(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	code := cli(context.Background(), args, &stdout, &stderr, getenv)
+	code := cli(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -227,7 +233,7 @@ func TestRunPrintsNewUrgentItemsOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, &stdout, &stderr, getenv) }()
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
 
 	deadline := time.After(30 * time.Second)
 	for !strings.Contains(stdout.String(), "انفجار في ميناء طرطوس") {

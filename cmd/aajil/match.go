@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/aajil/aajil/alerts"
@@ -77,7 +76,7 @@ func matchCmd(ctx context.Context, e env, args []string) int {
 	m := alerts.NewMatcher()
 	m.Set(matchSubscriber, rules)
 
-	if err := matchLines(ctx, os.Stdin, e.stdout, m, asJSON); err != nil {
+	if err := matchLines(ctx, e.stdin, e.stdout, m, asJSON); err != nil {
 		fmt.Fprintf(e.stderr, "aajil match: %v\n", err)
 		return 1
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,25 +15,10 @@ import (
 const labelsTSV = "../../alerts/testdata/urgency_labels.tsv"
 
 // runMatch runs `aajil match args…` through cli with input on standard
-// input. The command reads os.Stdin, so the tests swap it for a file and
-// must not run in parallel.
+// input.
 func runMatch(t *testing.T, input string, args ...string) (int, string, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "stdin")
-	if err := os.WriteFile(path, []byte(input), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	saved := os.Stdin
-	os.Stdin = f
-	t.Cleanup(func() {
-		os.Stdin = saved
-		f.Close()
-	})
-	return runCLI(t, nil, append([]string{"match"}, args...)...)
+	return runCLIInput(t, nil, input, append([]string{"match"}, args...)...)
 }
 
 // realHeadlines returns the headlines of urgency_labels.tsv.
