@@ -21,11 +21,14 @@ import (
 // story per urgent or matching event).
 //
 //	{stories}:seq         STRING  sequence of story ids and index positions; no TTL (see below)
-//	{stories}:clock       ZSET    sequence number → Redis time (ms) it was taken; trimmed to the window
 //	{stories}:s:<id>      HASH    story record and its later sources; TTL = window from creation
 //	{stories}:h:<hash>    STRING  exact fingerprint hash → story id; TTL = window
 //	{stories}:k:<token>   ZSET    story id → sequence number of its indexing; only the newest
-//	                              StoryOptions.CandidatesPerKey kept, trimmed to the window; TTL = window
+//	                              StoryOptions.CandidatesPerKey kept; TTL = window
+//
+// A story is live while its record exists, so the window needs no clock of
+// its own: index entries of expired stories are skipped and removed by the
+// script that reads them.
 //
 // The sequence has no TTL on purpose: it is one integer, and letting it
 // expire would hand out old story ids again, which state keyed by story id
@@ -33,7 +36,6 @@ import (
 const (
 	storyTag       = "{stories}"
 	storySeqKey    = storyTag + ":seq"
-	storyClockKey  = storyTag + ":clock"
 	storyRecordKey = storyTag + ":s:"
 	storyHashKey   = storyTag + ":h:"
 	storyIndexKey  = storyTag + ":k:"
@@ -161,161 +163,200 @@ type StoryLookup struct {
 	Cursor StoryCursor
 }
 
-// The scripts share these Lua helpers. Time comes from Redis (TIME), so the
-// clocks of the instances do not matter; since Redis 5 scripts replicate
-// their effects, so reading TIME before writing is allowed (the
-// replicate_commands call is for older servers and a no-op since).
-const storyLuaPrelude = `
+// storyLuaCommon holds the helpers every story script uses. Time comes from
+// Redis (TIME), so the clocks of the instances do not matter; since Redis 5
+// scripts replicate their effects, so reading TIME before writing is
+// allowed (the replicate_commands call is for older servers and a no-op
+// since).
+//
+// The scripts are written for server time, which every Redis command of a
+// script costs on top of the script's own: each one makes as few calls as
+// the case needs (a new story under unused keys: 15 with three keys), reads
+// only what it returns, and builds no table it does not return.
+const storyLuaCommon = `
 if redis.replicate_commands then redis.replicate_commands() end
-local prefix = ARGV[1]
-local window = tonumber(ARGV[2])
-local cap = tonumber(ARGV[3])
-local has_hash = ARGV[4] == '1'
-local FIELDS = {'created', 'first_source', 'first_item', 'title', 'link', 'data'}
 
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- add_source records a later source on the story record at key: 1 added,
+-- 0 already there (or the first source), 2 full, -1 the story is gone.
+-- A later source is a field "r:<source id>" = "<order>\t<ms>\t<item id>".
+local function add_source(key, src, item, at, maxsrc)
+  local f = 'r:' .. src
+  local v = redis.call('HMGET', key, 'created', 'first_source', f, 'nsrc')
+  if not v[1] then return -1 end
+  if v[2] == src or v[3] then return 0 end
+  local n = tonumber(v[4] or '0')
+  if n >= maxsrc then return 2 end
+  if at == '0' then at = tostring(now_ms()) end
+  redis.call('HSET', key, f, (n + 1) .. '\t' .. at .. '\t' .. item, 'nsrc', n + 1)
+  return 1
+end
+`
+
+// storyLuaIndex holds the helpers of the scripts that read or write the
+// index: KEYS the sequence, the hash key, then the key-token indexes (see
+// scriptKeys); ARGV the prefix of story records, window ms, cap, has-hash.
+//
+// A story is live while its record exists: the record expires with the
+// window from the story's creation, so no clock is kept. Index entries of
+// expired stories are removed by the script that comes across them (a
+// lookup too); the cap and the key's TTL bound the rest.
+const storyLuaIndex = `
+local prefix = ARGV[1]
+local window = tonumber(ARGV[2])
+local cap = tonumber(ARGV[3])
+local has_hash = ARGV[4] == '1'
+
 -- rec appends the story's record (7 strings) to out; false when it is gone.
 local function rec(id, out)
-  local v = redis.call('HMGET', prefix .. id, unpack(FIELDS))
+  local v = redis.call('HMGET', prefix .. id, 'created', 'first_source', 'first_item', 'title', 'link', 'data')
   if not v[1] then return false end
-  out[#out + 1] = id
-  for i = 1, #FIELDS do out[#out + 1] = v[i] or '' end
+  local n = #out
+  out[n + 1] = id
+  for i = 1, 6 do out[n + 1 + i] = v[i] or '' end
   return true
 end
 
--- min_live is the oldest sequence number taken within the window, or nil.
-local function min_live(now)
-  local r = redis.call('ZRANGEBYSCORE', KEYS[2], now - window, '+inf', 'LIMIT', 0, 1)
-  if r[1] then return tonumber(r[1]) end
+-- exact appends the live story holding the item's hash to out; its id or
+-- nil.
+local function exact(out)
+  if not has_hash then return nil end
+  local id = redis.call('GET', KEYS[2])
+  if id and rec(id, out) then return id end
   return nil
 end
 
--- index records story id under the item's keys at sequence seq, and trims
--- every structure it touches to the window and the caps.
-local function index(id, seq, now)
-  redis.call('ZADD', KEYS[2], now, seq)
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - window))
-  redis.call('PEXPIRE', KEYS[2], window)
-  local live = min_live(now) or seq
-  for i = 4, #KEYS do
-    redis.call('ZADD', KEYS[i], seq, id)
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. live)
-    redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(cap + 1))
-    redis.call('PEXPIRE', KEYS[i], window)
+-- collect appends to out the live stories indexed under the item's keys
+-- after sequence number cursor, each once, newest first per key, and
+-- removes the entries it came across whose story has expired. It returns
+-- for index, per key, how many entries the index kept of those it read, or
+-- nil when it read only the entries after the cursor (the usual: none).
+local function collect(cursor, out)
+  local seen, info = {}, {}
+  for i = 3, #KEYS do
+    local e
+    if cursor == 0 then
+      e = redis.call('ZREVRANGE', KEYS[i], 0, cap - 1)
+    else
+      e = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cursor, 'LIMIT', 0, cap)
+    end
+    local dead
+    for j = 1, #e do
+      local id = e[j]
+      local live = seen[id]
+      if live == nil then
+        live = rec(id, out)
+        seen[id] = live
+      end
+      if not live then
+        dead = dead or {}
+        dead[#dead + 1] = id
+      end
+    end
+    if dead then redis.call('ZREM', KEYS[i], unpack(dead)) end
+    if cursor == 0 then info[i] = #e - (dead and #dead or 0) end
+  end
+  return info
+end
+
+-- index records story id under the item's keys at sequence number seq,
+-- and trims an index to the newest cap when it holds more: as collect saw
+-- it, or else as ZCARD says (a read, cheaper in a script than a write).
+local function index(id, seq, info)
+  for i = 3, #KEYS do
+    local k = KEYS[i]
+    redis.call('ZADD', k, seq, id)
+    local n = info[i]
+    if n then n = n + 1 else n = redis.call('ZCARD', k) end
+    if n > cap then redis.call('ZREMRANGEBYRANK', k, 0, -(cap + 1)) end
+    redis.call('PEXPIRE', k, window)
   end
 end
 `
 
-// storyLookupScript: KEYS seq, clock, hash key, key-token indexes; ARGV
-// prefix, window ms, cap, has-hash. Reply: cursor, exact flag (0/1), then
-// records of 7 strings each.
-var storyLookupScript = redis.NewScript(storyLuaPrelude + `
-local cursor = tonumber(redis.call('GET', KEYS[1]) or '0')
-local out = {cursor, 0}
-if has_hash then
-  local id = redis.call('GET', KEYS[3])
-  if id and rec(id, out) then
-    out[2] = 1
-    return out
-  end
+// storyLookupScript: KEYS and ARGV as storyLuaIndex. Reply: cursor, exact
+// flag (0/1), then records of 7 strings each. It writes only to remove
+// entries of expired stories.
+var storyLookupScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
+local out = {tonumber(redis.call('GET', KEYS[1]) or '0'), 0}
+if exact(out) then
+  out[2] = 1
+  return out
 end
-local live = min_live(now_ms())
-if not live then return out end
-local seen = {}
-for i = 4, #KEYS do
-  local ids = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', live, 'LIMIT', 0, cap)
-  for _, id in ipairs(ids) do
-    if not seen[id] then
-      seen[id] = true
-      rec(id, out)
-    end
-  end
-end
+collect(0, out)
 return out
 `)
 
-// storyCreateScript: KEYS as lookup; ARGV prefix, window, cap, has-hash,
-// cursor, first source, first item, title, link, data, hash. Reply: 1, id,
-// created ms when created; else 0, cursor, exact flag, then the records of
-// the stories indexed under the item's hash or keys after the cursor.
-var storyCreateScript = redis.NewScript(storyLuaPrelude + `
+// storyCreateScript: KEYS as storyLuaIndex; ARGV as storyLuaIndex, then
+// cursor, first source, first item, title, link, data, hash, join (0, or
+// MaxSources to join the story of the same hash).
+//
+// Reply: 1, id, created ms when it created the story. Otherwise 0, cursor,
+// exact flag, add-source result, then the records of the story with the
+// item's hash or else of the live stories indexed under its keys after the
+// cursor. With join set, an item with the hash of a live story is recorded
+// on it as a later source (unless it is the story's first item), as
+// AddSource would, in the same call. With cursor 0 the script is a lookup
+// that creates the story when it finds nothing, atomically: one round trip
+// for a new story or an exact duplicate.
+var storyCreateScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
 local cursor = tonumber(ARGV[5])
-local out = {0, 0, 0}
-if has_hash then
-  local id = redis.call('GET', KEYS[3])
-  if id and rec(id, out) then out[3] = 1 end
-end
-if out[3] == 0 then
-  local seen = {}
-  for i = 4, #KEYS do
-    local ids = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cursor, 'LIMIT', 0, cap)
-    for _, id in ipairs(ids) do
-      if not seen[id] then
-        seen[id] = true
-        rec(id, out)
-      end
-    end
+local out = {0, 0, 0, 0}
+local info
+local id = exact(out)
+if id then
+  out[3] = 1
+  local join = tonumber(ARGV[12])
+  if join > 0 and (out[7] ~= ARGV[6] or out[8] ~= ARGV[7]) then
+    out[4] = add_source(prefix .. id, ARGV[6], ARGV[7], '0', join)
   end
+else
+  info = collect(cursor, out)
 end
-if #out > 3 then
+if #out > 4 then
   out[2] = tonumber(redis.call('GET', KEYS[1]) or '0')
   return out
 end
 local now = now_ms()
-local id = redis.call('INCR', KEYS[1])
+id = redis.call('INCR', KEYS[1])
 local key = prefix .. id
 redis.call('HSET', key, 'created', now, 'first_source', ARGV[6], 'first_item', ARGV[7],
   'title', ARGV[8], 'link', ARGV[9], 'data', ARGV[10], 'hash', ARGV[11])
 redis.call('PEXPIRE', key, window)
-index(id, id, now)
-if has_hash then redis.call('SET', KEYS[3], id, 'PX', window) end
+index(id, id, info)
+if has_hash then redis.call('SET', KEYS[2], id, 'PX', window) end
 return {1, id, now}
 `)
 
-// storyRetitleScript: KEYS as lookup; ARGV prefix, window, cap, has-hash,
-// id, title, data. Reply: 1 when done, 0 when the story is gone.
-var storyRetitleScript = redis.NewScript(storyLuaPrelude + `
+// storyRetitleScript: KEYS and ARGV as storyLuaIndex, then id, title, data.
+// Reply: 1 when done, 0 when the story is gone.
+var storyRetitleScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
 local id = ARGV[5]
 if redis.call('EXISTS', prefix .. id) == 0 then return 0 end
 redis.call('HSET', prefix .. id, 'title', ARGV[6], 'data', ARGV[7])
+local info = collect(0, {})
 local seq = redis.call('INCR', KEYS[1])
-index(id, seq, now_ms())
-if has_hash then redis.call('SET', KEYS[3], id, 'PX', window, 'NX') end
+index(id, seq, info)
+if has_hash then redis.call('SET', KEYS[2], id, 'PX', window, 'NX') end
 return 1
 `)
 
 // storyAddSourceScript: KEYS story record; ARGV source id, item id, at ms
-// (0: now), max sources. Reply: 1 added, 0 already there, 2 full, -1 gone.
-// A later source is a field "r:<source id>" = "<order>\t<ms>\t<item id>".
-var storyAddSourceScript = redis.NewScript(`
-if redis.replicate_commands then redis.replicate_commands() end
-local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 then return -1 end
-if redis.call('HGET', key, 'first_source') == ARGV[1] then return 0 end
-local f = 'r:' .. ARGV[1]
-if redis.call('HEXISTS', key, f) == 1 then return 0 end
-local n = tonumber(redis.call('HGET', key, 'nsrc') or '0')
-if n >= tonumber(ARGV[4]) then return 2 end
-local at = ARGV[3]
-if at == '0' then
-  local t = redis.call('TIME')
-  at = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
-redis.call('HSET', key, f, (n + 1) .. '\t' .. at .. '\t' .. ARGV[2], 'nsrc', n + 1)
-return 1
+// (0: now), max sources. Reply as add_source.
+var storyAddSourceScript = redis.NewScript(storyLuaCommon + `
+return add_source(KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
 `)
 
 // scriptKeys are the KEYS of the lookup, create and retitle scripts: the
-// sequence, the clock, the hash key and the distinct key-token indexes.
+// sequence, the hash key and the distinct key-token indexes.
 func (x *Stories) scriptKeys(fp FP) (keys []string, hasHash string) {
-	keys = make([]string, 3, 3+min(len(fp.Keys), x.opt.MaxKeys))
+	keys = make([]string, 2, 2+min(len(fp.Keys), x.opt.MaxKeys))
 	keys[0] = x.prefix + storySeqKey
-	keys[1] = x.prefix + storyClockKey
-	keys[2] = x.prefix + storyHashKey + fp.Hash
+	keys[1] = x.prefix + storyHashKey + fp.Hash
 	hasHash = "0"
 	if fp.Hash != "" {
 		hasHash = "1"
@@ -348,7 +389,7 @@ func (x *Stories) Lookup(ctx context.Context, fp FP) (StoryLookup, error) {
 	if err != nil {
 		return StoryLookup{}, fmt.Errorf("story lookup: %w", err)
 	}
-	l, err := parseLookup(v, 0)
+	l, err := parseLookup(v)
 	if err != nil {
 		return StoryLookup{}, fmt.Errorf("story lookup: %w", err)
 	}
@@ -375,7 +416,7 @@ func (x *Stories) LookupBatch(ctx context.Context, fps []FP) ([]StoryLookup, err
 	for i, c := range cmds {
 		v, err := c.Slice()
 		if err == nil {
-			out[i], err = parseLookup(v, 0)
+			out[i], err = parseLookup(v)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("story lookup batch: item %d: %w", i, err)
@@ -442,16 +483,23 @@ func (x *Stories) runPipelined(ctx context.Context, calls []scriptCall) ([]*redi
 
 // Create starts a story for item with fingerprint fp, in one atomic round
 // trip, unless a story was indexed under fp's hash or keys after cursor
-// (taken from the Lookup whose candidates the caller rejected): then nothing
-// is created and conflict holds just those newer stories and a new cursor,
-// to compare and call Create again. This is what makes two instances racing
-// on one story create it once: the loser sees the winner's story as a
-// conflict. A story with fp's exact hash is always a conflict.
+// (taken from the Lookup or the conflict whose candidates the caller
+// rejected): then nothing is created and conflict holds just those newer
+// stories and a new cursor, to compare and call Create again. This is what
+// makes two instances racing on one story create it once: the loser sees
+// the winner's story as a conflict. A live story with fp's exact hash is
+// always a conflict (conflict.Exact).
+//
+// A zero cursor (no lookup before) makes Create a lookup that creates: it
+// starts the story only if no live story shares fp's hash or keys, and else
+// returns them all, so a new story takes one round trip instead of two.
 func (x *Stories) Create(ctx context.Context, fp FP, item StoryItem, cursor StoryCursor) (created StoryRecord, conflict *StoryLookup, err error) {
-	c := x.createCall(fp, item, cursor)
+	c := x.createCall(fp, item, cursor, false)
 	v, err := c.script.Run(ctx, x.rdb, c.keys, c.args...).Slice()
 	if err == nil {
-		created, conflict, err = parseCreate(v, fp, item)
+		var r createReply
+		r, err = parseCreate(v, fp, item)
+		created, conflict = r.created, r.conflict
 	}
 	if err != nil {
 		return StoryRecord{}, nil, fmt.Errorf("story create: %w", err)
@@ -459,31 +507,50 @@ func (x *Stories) Create(ctx context.Context, fp FP, item StoryItem, cursor Stor
 	return created, conflict, nil
 }
 
-func (x *Stories) createCall(fp FP, item StoryItem, cursor StoryCursor) scriptCall {
+// createCall is a run of the create script. join makes it record item's
+// source on the story of fp's hash when there is one.
+func (x *Stories) createCall(fp FP, item StoryItem, cursor StoryCursor, join bool) scriptCall {
 	keys, hasHash := x.scriptKeys(fp)
+	joinMax := 0
+	if join {
+		joinMax = x.opt.MaxSources
+	}
 	return scriptCall{storyCreateScript, keys,
-		x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash)}
+		x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash, joinMax)}
 }
 
-// parseCreate reads the create script's reply.
-func parseCreate(v []any, fp FP, item StoryItem) (StoryRecord, *StoryLookup, error) {
+// createReply is the create script's reply: the story created, or the
+// conflict, and with it the add-source result of joining the exact story.
+type createReply struct {
+	created  StoryRecord
+	conflict *StoryLookup
+	added    int64
+}
+
+// parseCreate reads the create script's reply: 1, id, created ms; or 0,
+// cursor, exact flag, add-source result, records.
+func parseCreate(v []any, fp FP, item StoryItem) (createReply, error) {
 	if len(v) < 3 {
-		return StoryRecord{}, nil, fmt.Errorf("short reply of %d values", len(v))
+		return createReply{}, fmt.Errorf("short reply of %d values", len(v))
 	}
 	if ok, _ := v[0].(int64); ok == 1 {
 		id, _ := v[1].(int64)
 		ms, _ := v[2].(int64)
-		return StoryRecord{
+		return createReply{created: StoryRecord{
 			ID: strconv.FormatInt(id, 10), Created: time.UnixMilli(ms),
 			FirstSource: item.SourceID, FirstItemID: item.ItemID,
 			Title: item.Title, Link: item.Link, Data: fp.Data,
-		}, nil, nil
+		}}, nil
 	}
-	l, err := parseLookup(v, 1)
+	if len(v) < 4 {
+		return createReply{}, fmt.Errorf("short reply of %d values", len(v))
+	}
+	l, err := parseRecords(v[1], v[2], v[4:])
 	if err != nil {
-		return StoryRecord{}, nil, err
+		return createReply{}, err
 	}
-	return StoryRecord{}, &l, nil
+	added, _ := v[3].(int64)
+	return createReply{conflict: &l, added: added}, nil
 }
 
 // AddSource records src as a later source of the story, for "also reported
@@ -582,6 +649,12 @@ type Resolution struct {
 	Exact bool
 	// Added: the item's source was newly recorded as a later source.
 	Added bool
+	// RoundTrips is how many round trips to Redis resolving the item
+	// took: 1 for a new story without candidates or an exact duplicate,
+	// 2 when candidates were compared, more only when other writers raced.
+	// In ResolveBatch they are pipelined, so the batch took as many as its
+	// slowest item.
+	RoundTrips int
 }
 
 // Pick chooses the item's story among candidates: the index of the story
@@ -590,14 +663,20 @@ type Pick func(candidates []StoryRecord) int
 
 // maxResolveRounds bounds Resolve's compare-and-create loop. Every extra
 // round needs another writer to have created a story under the same keys in
-// the round trip between two of ours.
+// the round trip between two of ours. ResolveBatch allows one more round
+// per item of the batch, since its own items that are different stories
+// under a shared key are created one per round (each of the others then
+// compares with the one created).
 const maxResolveRounds = 8
 
-// Resolve finds the story of an item or creates it, race-free: Lookup,
-// then pick among the candidates; if none is the item's story, Create, and
-// on a conflict pick among the newer stories and try again. Joining a story
-// records the item's source on it (AddSource). It takes two round trips
-// when nothing races.
+// Resolve finds the story of an item or creates it, race-free. Its first
+// round trip is Create with a zero cursor, which creates the story when no
+// live story shares fp's hash or keys, and joins the story of the same hash
+// right away (recording the item's source on it, as AddSource). Otherwise
+// pick chooses among the candidates: the item joins the chosen story
+// (AddSource), or, if none is its story, Create with the cursor, which may
+// return newer candidates to pick from again. So a new story or an exact
+// duplicate takes one round trip, an item compared with candidates two.
 //
 // Resolving an item again is safe: if it is the first item of its story
 // (a retry after a lost reply), the result says Created again, so the
@@ -618,134 +697,128 @@ type StoryInput struct {
 	Item StoryItem
 }
 
-// ResolveBatch is Resolve for many items with pipelined round trips: about
-// two per batch when nothing races, plus one per round of conflicts (items
-// of one batch that are one story conflict with each other, and are then
-// joined to the one that was created). pick(i, candidates) chooses for
-// in[i]. Results are in the order of in.
+// resolveStep is what ResolveBatch does next for an item: join the picked
+// story, or create with the cursor.
+type resolveStep struct {
+	join   *StoryRecord
+	cursor StoryCursor
+}
+
+// ResolveBatch is Resolve for many items, each round pipelined: one round
+// trip for the batch when its items are new stories or exact duplicates,
+// two when some are compared with candidates. Items of one batch that are
+// one story end as one: the pipeline's scripts run in order, so the later
+// items find the story the first one created among their candidates. Items
+// of one batch that share a key but are different stories take a round
+// each, as racing writers would. pick(i, candidates) chooses for in[i].
+// Results are in the order of in.
 func (x *Stories) ResolveBatch(ctx context.Context, in []StoryInput, pick func(i int, candidates []StoryRecord) int) ([]Resolution, error) {
 	out := make([]Resolution, len(in))
-	looks := make([]StoryLookup, len(in))
-	needLookup := make([]bool, len(in))
+	steps := make([]resolveStep, len(in))
 	pending := make([]int, len(in))
-	for i := range in {
+	for i := range pending {
 		pending[i] = i
-		needLookup[i] = true
 	}
-	for range maxResolveRounds {
-		if len(pending) == 0 {
-			return out, nil
+	calls := make([]scriptCall, 0, len(in))
+	maxRounds := maxResolveRounds + max(len(in)-1, 0)
+	for round := 1; len(pending) > 0; round++ {
+		if round > maxRounds {
+			return nil, fmt.Errorf("story resolve: %d items after %d rounds: %w", len(pending), maxRounds, ErrStoryContention)
 		}
-		var lk []int
-		var fps []FP
+		calls = calls[:0]
 		for _, i := range pending {
-			if needLookup[i] {
-				lk = append(lk, i)
-				fps = append(fps, in[i].FP)
+			it := in[i].Item
+			if j := steps[i].join; j != nil {
+				calls = append(calls, x.addSourceCall(j.ID, SourceRef{SourceID: it.SourceID, ItemID: it.ItemID}))
+			} else {
+				calls = append(calls, x.createCall(in[i].FP, it, steps[i].cursor, true))
 			}
-		}
-		if len(lk) > 0 {
-			ls, err := x.LookupBatch(ctx, fps)
-			if err != nil {
-				return nil, err
-			}
-			for j, i := range lk {
-				looks[i], needLookup[i] = ls[j], false
-			}
-		}
-
-		// Decide for every pending item, then send the joins and creates
-		// in one pipeline.
-		var calls []scriptCall
-		var callItem []int
-		joins := make(map[int]*StoryRecord)
-		for _, i := range pending {
-			l, it := &looks[i], in[i].Item
-			join := l.Exact
-			if join == nil && len(l.Candidates) > 0 {
-				if k := pick(i, l.Candidates); k >= 0 && k < len(l.Candidates) {
-					join = &l.Candidates[k]
-				}
-			}
-			switch {
-			case join != nil && join.FirstSource == it.SourceID && join.FirstItemID == it.ItemID:
-				out[i] = Resolution{Story: *join, Created: true}
-				continue
-			case join != nil:
-				joins[i] = join
-				calls = append(calls, x.addSourceCall(join.ID, SourceRef{SourceID: it.SourceID, ItemID: it.ItemID}))
-			default:
-				calls = append(calls, x.createCall(in[i].FP, it, l.Cursor))
-			}
-			callItem = append(callItem, i)
-		}
-		if len(calls) == 0 {
-			return out, nil
 		}
 		cmds, err := x.runPipelined(ctx, calls)
 		if err != nil {
 			return nil, fmt.Errorf("story resolve: %w", err)
 		}
-		var next []int
-		for k, i := range callItem {
-			if join, ok := joins[i]; ok {
+		next := pending[:0] // filled no faster than pending is read
+		for k, i := range pending {
+			it := in[i].Item
+			if j := steps[i].join; j != nil {
 				n, err := cmds[k].Int()
 				if err != nil {
-					return nil, fmt.Errorf("story %s: add source: %w", join.ID, err)
+					return nil, fmt.Errorf("story %s: add source: %w", j.ID, err)
 				}
-				if n < 0 { // expired in between: look again
-					needLookup[i] = true
+				if n < 0 { // expired in between: start over
+					steps[i] = resolveStep{}
 					next = append(next, i)
 					continue
 				}
-				out[i] = Resolution{Story: *join, Exact: join == looks[i].Exact, Added: n == 1}
+				out[i] = Resolution{Story: *j, Added: n == 1, RoundTrips: round}
 				continue
 			}
 			v, err := cmds[k].Slice()
+			var r createReply
+			if err == nil {
+				r, err = parseCreate(v, in[i].FP, it)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("story create: %w", err)
 			}
-			rec, conflict, err := parseCreate(v, in[i].FP, in[i].Item)
-			if err != nil {
-				return nil, fmt.Errorf("story create: %w", err)
-			}
-			if conflict != nil {
-				looks[i] = *conflict
+			switch l := r.conflict; {
+			case l == nil:
+				out[i] = Resolution{Story: r.created, Created: true, RoundTrips: round}
+			case l.Exact != nil && firstItem(l.Exact, it):
+				out[i] = Resolution{Story: *l.Exact, Created: true, RoundTrips: round}
+			case l.Exact != nil: // joined by the script
+				out[i] = Resolution{Story: *l.Exact, Exact: true, Added: r.added == 1, RoundTrips: round}
+			default:
+				steps[i] = resolveStep{cursor: l.Cursor}
+				if c := pick(i, l.Candidates); c >= 0 && c < len(l.Candidates) {
+					cand := &l.Candidates[c]
+					if firstItem(cand, it) {
+						out[i] = Resolution{Story: *cand, Created: true, RoundTrips: round}
+						continue
+					}
+					steps[i].join = cand
+				}
 				next = append(next, i)
-				continue
 			}
-			out[i] = Resolution{Story: rec, Created: true}
 		}
 		pending = next
 	}
-	if len(pending) == 0 {
-		return out, nil
-	}
-	return nil, fmt.Errorf("story resolve: %d items after %d rounds: %w", len(pending), maxResolveRounds, ErrStoryContention)
+	return out, nil
 }
 
-// parseLookup reads a lookup reply from v[at:]: cursor, exact flag, then
-// records of 7 strings each.
-func parseLookup(v []any, at int) (StoryLookup, error) {
-	if len(v) < at+2 {
+// firstItem reports whether it is the item that started story s.
+func firstItem(s *StoryRecord, it StoryItem) bool {
+	return s.FirstSource == it.SourceID && s.FirstItemID == it.ItemID
+}
+
+// parseLookup reads a lookup reply: cursor, exact flag, then records of 7
+// strings each.
+func parseLookup(v []any) (StoryLookup, error) {
+	if len(v) < 2 {
 		return StoryLookup{}, fmt.Errorf("short reply of %d values", len(v))
 	}
-	cur, _ := v[at].(int64)
-	exact, _ := v[at+1].(int64)
-	rest := v[at+2:]
+	return parseRecords(v[0], v[1], v[2:])
+}
+
+// parseRecords reads a cursor, an exact flag and records of 7 strings each
+// (id, created ms, first source, first item, title, link, data).
+func parseRecords(cursor, exact any, rest []any) (StoryLookup, error) {
 	if len(rest)%7 != 0 {
 		return StoryLookup{}, fmt.Errorf("malformed reply: %d record values", len(rest))
 	}
+	cur, _ := cursor.(int64)
 	l := StoryLookup{Cursor: StoryCursor(cur)}
+	isExact := exact == int64(1)
 	for i := 0; i < len(rest); i += 7 {
-		f := make([]string, 7)
+		var f [7]string
 		for j := range f {
 			f[j], _ = rest[i+j].(string)
 		}
 		ms, _ := strconv.ParseInt(f[1], 10, 64)
 		r := StoryRecord{ID: f[0], Created: time.UnixMilli(ms),
 			FirstSource: f[2], FirstItemID: f[3], Title: f[4], Link: f[5], Data: f[6]}
-		if exact == 1 {
+		if isExact {
 			l.Exact = &r
 			return l, nil
 		}

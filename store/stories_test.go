@@ -23,6 +23,7 @@ import (
 type storyEnv struct {
 	prefix string
 	url    string
+	s      *store.Store // the store of st
 	st     *store.Stories
 	raw    *redis.Client
 	opt    store.StoryOptions
@@ -35,7 +36,8 @@ func newStoryEnv(t testing.TB, opt store.StoryOptions) *storyEnv {
 		t.Fatal("no test Redis: storetest.Main sets AAJIL_TEST_REDIS_URL")
 	}
 	e := &storyEnv{prefix: storetest.Prefix(), url: url, opt: opt}
-	e.st = e.open(t)
+	e.s = e.openStore(t)
+	e.st = e.s.Stories(opt)
 	o, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +51,12 @@ func newStoryEnv(t testing.TB, opt store.StoryOptions) *storyEnv {
 // the bot would have.
 func (e *storyEnv) open(t testing.TB) *store.Stories {
 	t.Helper()
+	return e.openStore(t).Stories(e.opt)
+}
+
+// openStore returns a new connection to the store with the env's prefix.
+func (e *storyEnv) openStore(t testing.TB) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s, err := store.Open(ctx, e.url, store.Options{Prefix: e.prefix})
@@ -56,7 +64,7 @@ func (e *storyEnv) open(t testing.TB) *store.Stories {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s.Stories(e.opt)
+	return s
 }
 
 // keys lists the keys the index wrote.
@@ -153,7 +161,7 @@ func TestStoryExactDuplicate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Resolution{Story: res.Story, Exact: true, Added: true}
+	want := store.Resolution{Story: res.Story, Exact: true, Added: true, RoundTrips: 1}
 	if !reflect.DeepEqual(res2, want) {
 		t.Errorf("second report: got %+v, want %+v", res2, want)
 	}
@@ -746,5 +754,87 @@ func TestStoryResolveBatch(t *testing.T) {
 	}
 	if empty, err := e.st.ResolveBatch(ctx, nil, nil); err != nil || len(empty) != 0 {
 		t.Errorf("ResolveBatch(nil) = %v, %v; want nothing", empty, err)
+	}
+}
+
+// TestStoryRoundTrips checks the round trips Resolve reports for each path,
+// and that Create with a zero cursor creates only when nothing shares the
+// item's hash or keys.
+func TestStoryRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	e := newStoryEnv(t, store.StoryOptions{})
+	steps := []struct {
+		name    string
+		fp      store.FP
+		item    store.StoryItem
+		created bool
+		exact   bool
+		rtt     int
+	}{
+		{"new story, unused keys", fpOf("h1", "سد", "الفرات"), store.StoryItem{SourceID: "a", ItemID: "1"}, true, false, 1},
+		{"exact duplicate", fpOf("h1", "سد", "الفرات"), store.StoryItem{SourceID: "b", ItemID: "1"}, false, true, 1},
+		{"re-worded, compared", fpOf("h2", "الفرات", "سد", "انهيار"), store.StoryItem{SourceID: "c", ItemID: "1"}, false, false, 2},
+		{"different story under a used key", fpOf("h3", "الفرات", "جسر"), store.StoryItem{SourceID: "d", ItemID: "1"}, true, false, 2},
+		{"first item again", fpOf("h1", "سد", "الفرات"), store.StoryItem{SourceID: "a", ItemID: "1"}, true, false, 1},
+	}
+	for _, st := range steps {
+		// The items about the dam (سد) are one story; the bridge (جسر)
+		// shares the river's key but is another story.
+		pick := func(c []store.StoryRecord) int {
+			for i, r := range c {
+				if strings.Contains(r.Data, "سد") && slices.Contains(st.fp.Keys, "سد") {
+					return i
+				}
+			}
+			return -1
+		}
+		res, err := e.st.Resolve(ctx, st.fp, st.item, pick)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if res.Created != st.created || res.Exact != st.exact || res.RoundTrips != st.rtt {
+			t.Errorf("%s: created %v, exact %v, round trips %d; want %v, %v, %d",
+				st.name, res.Created, res.Exact, res.RoundTrips, st.created, st.exact, st.rtt)
+		}
+	}
+
+	// A zero cursor: every live story under the keys is a conflict.
+	_, conflict, err := e.st.Create(ctx, fpOf("h4", "الفرات"), store.StoryItem{SourceID: "e", ItemID: "1"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conflict == nil || len(conflict.Candidates) != 2 {
+		t.Fatalf("Create(cursor 0) under a key of 2 stories: conflict %+v, want both stories", conflict)
+	}
+	if _, again, err := e.st.Create(ctx, fpOf("h4", "الفرات"), store.StoryItem{SourceID: "e", ItemID: "1"}, conflict.Cursor); err != nil || again != nil {
+		t.Errorf("Create with the conflict's cursor: conflict %+v, err %v; want created", again, err)
+	}
+	if _, conflict, err := e.st.Create(ctx, fpOf("h5", "تدمر"), store.StoryItem{SourceID: "e", ItemID: "2"}, 0); err != nil || conflict != nil {
+		t.Errorf("Create(cursor 0) under unused keys: conflict %+v, err %v; want created", conflict, err)
+	}
+}
+
+// TestStoryLookupPrunes: a lookup that comes across the index entry of an
+// expired story removes it.
+func TestStoryLookupPrunes(t *testing.T) {
+	ctx := context.Background()
+	e := newStoryEnv(t, store.StoryOptions{})
+	s := mustCreate(t, e.st, fpOf("h", "حماة", "مطر"), store.StoryItem{SourceID: "s"})
+	if err := e.raw.Del(ctx, e.prefix+"{stories}:s:"+s.ID).Err(); err != nil { // as if expired
+		t.Fatal(err)
+	}
+	l, err := e.st.Lookup(ctx, fpOf("", "حماة"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Candidates) != 0 {
+		t.Errorf("candidates %v, want none (the story is gone)", ids(l.Candidates))
+	}
+	members, err := e.raw.ZRange(ctx, e.prefix+"{stories}:k:حماة", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 0 {
+		t.Errorf("index after the lookup = %v, want the expired story's entry removed", members)
 	}
 }
