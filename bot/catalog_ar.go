@@ -1,0 +1,170 @@
+package bot
+
+// ltr isolates a Latin piece (a command, a URL, an example) inside Arabic
+// text so that it reads left to right in place: without it the slash of
+// "/add" and the punctuation around it are pulled to the wrong side.
+func ltr(s string) string { return lri + s + pdi }
+
+// catalogAR holds the Arabic replies, in plain Modern Standard Arabic.
+// Templates are Telegram HTML with {n} placeholders (see T); arguments are
+// isolated by T, commands by ltr. Built once, never written.
+var catalogAR = map[MsgID]string{
+	MsgWelcome: "👋 أهلاً بك في <b>عاجل</b>! ستصلك الأخبار العاجلة من كل المصادر فور نشرها.\n" +
+		"لتلقي ما يهمك فقط أضف قاعدة، مثلاً: " + ltr("/add حمص") + " أو عبارة بين علامتي تنصيص: " + ltr("/add \"مطار دمشق\"") + "\n" +
+		"أرسل " + ltr("/help") + " لعرض كل الأوامر.",
+	MsgWelcomeBack: "أنت مشترك بالفعل. أرسل " + ltr("/status") + " لمعرفة ما يصلك، أو " + ltr("/help") + " لعرض الأوامر.",
+	MsgHelp: "<b>الأوامر</b>\n" +
+		ltr("/add") + " <i>قاعدة</i> — لتلقي الأخبار المطابقة لها فقط: " + ltr("/add حمص") + "\n" +
+		ltr("/del") + " <i>قاعدة أو رقمها</i> — لحذف قاعدة: " + ltr("/del 2") + "\n" +
+		ltr("/list") + " — قواعدك مرقّمة: " + ltr("/list") + "\n" +
+		ltr("/clear") + " — لحذف كل قواعدك: " + ltr("/clear") + "\n" +
+		ltr("/mode urgent|all") + " — العاجل فقط، أو كل خبر يطابق قواعدك: " + ltr("/mode all") + "\n" +
+		ltr("/sources") + " — لاختيار المصادر التي تتابعها: " + ltr("/sources") + "\n" +
+		ltr("/pause") + " [<i>مدة</i>] — لإيقاف التنبيهات مؤقتاً أو حتى " + ltr("/resume") + ": " + ltr("/pause 2h") + "\n" +
+		ltr("/resume") + " — لاستئناف التنبيهات: " + ltr("/resume") + "\n" +
+		ltr("/lang ar|en") + " — لغة الردود: " + ltr("/lang en") + "\n" +
+		ltr("/status") + " — ما يصل إلى هذه المحادثة: " + ltr("/status") + "\n" +
+		ltr("/stop") + " — لإلغاء الاشتراك: " + ltr("/stop") + "\n\n" +
+		"<b>القواعد</b>: يجب أن ترد كل الكلمات في الخبر، والعبارة بين علامتي تنصيص ترد كما كُتبت، والكلمة المسبوقة بـ - تستبعد الأخبار التي تحتويها: " + ltr("/add دمشق -طقس"),
+	MsgAdminHelp: "<b>أوامر المشرفين</b>\n" +
+		ltr("/feeds") + " — كل المصادر وحالتها: " + ltr("/feeds") + "\n" +
+		ltr("/feed") + " <i>المعرّف</i> — تفاصيل مصدر واحد: " + ltr("/feed sana-ticker") + "\n" +
+		ltr("/addfeed") + " <i>الرابط</i> [key=value…] — لفحص مصدر وإضافته: " + ltr("/addfeed https://example.com/news kind=html item=\".news li\"") + "\n" +
+		ltr("/setfeed") + " <i>المعرّف</i> key=value… — لتعديل مصدر: " + ltr("/setfeed sana-ticker interval=30s") + "\n" +
+		ltr("/delfeed") + " <i>المعرّف</i> — لحذف مصدر: " + ltr("/delfeed sana-ticker") + "\n" +
+		ltr("/pausefeed") + " <i>المعرّف</i> — لإيقاف متابعة مصدر: " + ltr("/pausefeed sana-ticker") + "\n" +
+		ltr("/resumefeed") + " <i>المعرّف</i> — لاستئناف متابعته: " + ltr("/resumefeed sana-ticker") + "\n" +
+		ltr("/probe") + " <i>الرابط</i> [key=value…] — معاينة دون إضافة: " + ltr("/probe https://example.com/rss") + "\n" +
+		ltr("/stats") + " — المشتركون والتنبيهات والرسائل المرسلة: " + ltr("/stats") + "\n" +
+		ltr("/export") + " — المصادر في ملف YAML: " + ltr("/export") + "\n" +
+		ltr("/audit") + " [<i>عدد</i>] — آخر تعديلات المشرفين: " + ltr("/audit 20") + "\n" +
+		"أرسل ملف YAML لاستيراد المصادر.",
+	MsgUnknownCommand:      "الأمر {0} غير معروف. أرسل " + ltr("/help") + " لعرض الأوامر.",
+	MsgNotSubscribed:       "هذه المحادثة غير مشتركة. أرسل " + ltr("/start") + " أولاً.",
+	MsgInternalError:       "حدث خطأ من جهتنا. حاول مجدداً بعد قليل.",
+	MsgFlood:               "أرسلت أوامر كثيرة دفعة واحدة. انتظر بضع ثوانٍ من فضلك.",
+	MsgNotAdmin:            "تعديل اشتراك المجموعة متاح لمشرفيها فقط.",
+	MsgBadArguments:        "تعذّرت قراءة هذه المدخلات. أرسل " + ltr("/help") + " لرؤية أمثلة.",
+	MsgArgsUnbalancedQuote: "علامة التنصيص عند الحرف {0} غير مغلقة.",
+	MsgArgsTextAfterQuote:  "ضع مسافة بعد علامة التنصيص الخاتمة (الحرف {0}).",
+	MsgArgsDuplicateKey:    "الحقل {0} مكرر.",
+
+	MsgUsageAdd:        "اكتب القاعدة بعد الأمر، مثلاً: " + ltr("/add حمص"),
+	MsgUsageDel:        "اكتب القاعدة أو رقمها (انظر " + ltr("/list") + ")، مثلاً: " + ltr("/del 2"),
+	MsgUsageMode:       "اختر الوضع: " + ltr("/mode urgent") + " (العاجل فقط) أو " + ltr("/mode all") + " (كل ما يطابق قواعدك).",
+	MsgUsageLang:       "اختر اللغة: " + ltr("/lang ar") + " أو " + ltr("/lang en"),
+	MsgUsageFeed:       "اكتب معرّف المصدر، مثلاً: " + ltr("/feed sana-ticker"),
+	MsgUsageAddFeed:    "اكتب الرابط ثم الحقول إن لزم، مثلاً: " + ltr("/addfeed https://example.com/news kind=html item=\".news li\""),
+	MsgUsageSetFeed:    "اكتب معرّف المصدر والحقول المراد تعديلها، مثلاً: " + ltr("/setfeed sana-ticker interval=30s"),
+	MsgUsageDelFeed:    "اكتب معرّف المصدر، مثلاً: " + ltr("/delfeed sana-ticker"),
+	MsgUsagePauseFeed:  "اكتب معرّف المصدر، مثلاً: " + ltr("/pausefeed sana-ticker"),
+	MsgUsageResumeFeed: "اكتب معرّف المصدر، مثلاً: " + ltr("/resumefeed sana-ticker"),
+	MsgUsageProbe:      "اكتب الرابط ثم الحقول إن لزم، مثلاً: " + ltr("/probe https://example.com/rss"),
+	MsgUsageAudit:      "اكتب عدد السجلات المطلوب عرضها، مثلاً: " + ltr("/audit 20"),
+
+	MsgRuleAdded:           "✅ أُضيفت القاعدة: <b>{0}</b>\nعدد قواعدك: {1}",
+	MsgRuleEmpty:           "القاعدة فارغة. اكتب كلمة أو عبارة، مثلاً: " + ltr("/add حمص"),
+	MsgRuleTooLong:         "القاعدة طويلة جداً: يجب ألا يتجاوز عدد حروفها {0}.",
+	MsgRuleUnbalancedQuote: "علامة التنصيص عند الحرف {0} غير مغلقة. أغلق العبارة بعلامة تنصيص ثانية.",
+	MsgRuleOnlyVetoes:      "القاعدة تستبعد كلمات فقط. أضف كلمة واحدة على الأقل يجب أن ترد، مثلاً: " + ltr("/add دمشق -طقس"),
+	MsgRuleEmptyTerm:       "{0} لا يحتوي على حروف أو أرقام. احذفه أو اكتب كلمة.",
+	MsgTooManyRules:        "بلغت الحد الأقصى لعدد القواعد ({0}). احذف قاعدة بالأمر " + ltr("/del") + " أولاً.",
+	MsgRuleDuplicate:       "لديك هذه القاعدة بالفعل: <b>{0}</b>",
+	MsgRuleInvalid:         "تعذّرت قراءة هذه القاعدة. أرسل " + ltr("/help") + " لرؤية أمثلة.",
+	MsgRuleDeleted:         "🗑 حُذفت القاعدة: <b>{0}</b>",
+	MsgNoSuchRule:          "لا توجد قاعدة تطابق {0}. أرسل " + ltr("/list") + " لعرض قواعدك.",
+	MsgRulesList:           "<b>قواعدك</b> ({0}):",
+	MsgRuleLine:            "{0}. {1}",
+	MsgNoRules:             "ليست لديك قواعد، لذا يصلك كل خبر عاجل من المصادر التي تتابعها. أضف قاعدة، مثلاً: " + ltr("/add حمص"),
+	MsgClearConfirm:        "هل تريد حذف كل قواعدك؟ (عددها {0})",
+	MsgCleared:             "🗑 حُذفت كل القواعد ({0}). سيصلك الآن كل خبر عاجل من المصادر التي تتابعها.",
+	MsgClearCancelled:      "لم يُحذف شيء.",
+
+	MsgModeUrgent: "الوضع: <b>العاجل فقط</b>. ستصلك الأخبار العاجلة وحدها.",
+	MsgModeAll:    "الوضع: <b>الكل</b>. سيصلك كل خبر يطابق قواعدك، عاجلاً كان أم لا.",
+	MsgBadMode:    "الوضع {0} غير معروف. اختر " + ltr("/mode urgent") + " أو " + ltr("/mode all") + ".",
+
+	MsgSourcesHeader:    "<b>المصادر</b>: تتابع {0} من {1}. اضغط على مصدر لمتابعته أو إلغاء متابعته.",
+	MsgSourceFollowed:   "تتابع الآن {0}",
+	MsgSourceUnfollowed: "أُلغيت متابعة {0}",
+	MsgUnknownSource:    "المصدر {0} غير معروف. أرسل " + ltr("/sources") + " لعرض المصادر.",
+
+	MsgPaused:           "⏸ أُوقفت التنبيهات حتى ترسل " + ltr("/resume") + ".",
+	MsgPausedUntil:      "⏸ أُوقفت التنبيهات لمدة {0}، حتى {1}. أرسل " + ltr("/resume") + " لاستئنافها قبل ذلك.",
+	MsgResumed:          "▶️ استُؤنفت التنبيهات.",
+	MsgNotPaused:        "التنبيهات غير موقفة.",
+	MsgBadDuration:      "تعذّرت قراءة المدة {0}. أمثلة: " + ltr("/pause 30m") + "، " + ltr("/pause 2h") + "، " + ltr("/pause ساعتين"),
+	MsgDurationTooShort: "يجب ألا تقل مدة الإيقاف عن {0}.",
+	MsgDurationTooLong:  "لا يمكن أن تزيد مدة الإيقاف على {0}. لإيقاف التنبيهات نهائياً أرسل " + ltr("/stop") + ".",
+
+	MsgLangSet: "سأرد عليك بالعربية.",
+	MsgBadLang: "اختر اللغة: " + ltr("/lang ar") + " أو " + ltr("/lang en"),
+
+	MsgStatus:            "<b>الحالة</b>\nالتنبيهات: {0}\nالوضع: {1}\nالمصادر المتابَعة: {2} من {3}\nعدد القواعد: {4}",
+	MsgStatusActive:      "مفعّلة",
+	MsgStatusPaused:      "موقفة حتى " + ltr("/resume"),
+	MsgStatusPausedUntil: "موقفة حتى {0}",
+	MsgStatusModeUrgent:  "العاجل فقط",
+	MsgStatusModeAll:     "كل ما يطابق قواعدك",
+
+	MsgStopped: "أُلغي اشتراكك ولن تصلك تنبيهات بعد الآن. أرسل " + ltr("/start") + " للاشتراك من جديد.",
+
+	MsgChannelSubscribed:   "✅ اشتركت القناة {0}. يمكنك إدارتها من هنا، من هذه المحادثة.",
+	MsgChannelBotNotAdmin:  "لست مشرفاً في {0}. أضفني مشرفاً يملك صلاحية النشر ثم حاول مجدداً.",
+	MsgChannelUserNotAdmin: "إشراك {0} متاح لمشرفيها فقط.",
+	MsgChannelNotFound:     "لم أعثر على القناة {0}.",
+
+	MsgButtonClearYes:  "🗑 احذف الكل",
+	MsgButtonCancel:    "إلغاء",
+	MsgButtonPrev:      "« السابق",
+	MsgButtonNext:      "التالي »",
+	MsgButtonSourceOn:  "✅ {0}",
+	MsgButtonSourceOff: "▫️ {0}",
+
+	MsgFeedsHeader:      "<b>المصادر</b> ({0}) — الصفحة {1} من {2}",
+	MsgFeedLine:         "<b>{0}</b> · {1} · كل {2} · {3}\nآخر نجاح: {4} · آخر خطأ: {5}\nالأخبار: {6} · التنبيهات خلال 24 ساعة: {7} · الجلب التالي: {8}",
+	MsgFeedStateOK:      "✅ يعمل",
+	MsgFeedStatePaused:  "⏸ موقوف",
+	MsgFeedStateFailing: "⚠️ متعثر",
+	MsgFeedNever:        "لم يحدث بعد",
+	MsgFeedNoError:      "لا يوجد",
+	MsgFeedErrorAt:      "{0} في {1}",
+	MsgNoFeeds:          "لا توجد مصادر بعد. أضف مصدراً بالأمر " + ltr("/addfeed") + ".",
+	MsgFeedDetails:      "<b>{0}</b> — {1}",
+	MsgFeedField:        "{0}: <code>{1}</code>",
+	MsgFeedOriginFile:   "معرَّف في الملف {0}، حُمّل في {1}",
+	MsgFeedOriginChat:   "عرّفه {0} في المحادثة، في {1}",
+	MsgFeedAdded:        "✅ أُضيف المصدر {0} وستبدأ متابعته الآن.",
+	MsgFeedUpdated:      "✅ عُدّل المصدر {0}.",
+	MsgFeedDeleted:      "🗑 حُذف المصدر {0}.",
+	MsgFeedPaused:       "⏸ أُوقفت متابعة المصدر {0}.",
+	MsgFeedResumed:      "▶️ استُؤنفت متابعة المصدر {0}.",
+	MsgFeedNotFound:     "لا يوجد مصدر بالمعرّف {0}. أرسل " + ltr("/feeds") + " لعرض المصادر.",
+	MsgFeedExists:       "يوجد مصدر بالمعرّف {0}. عدّله بالأمر " + ltr("/setfeed") + ".",
+	MsgFeedRefused:      "❌ لم يُضف المصدر: {0}",
+	MsgFeedBadField:     "قيمة غير صالحة للحقل {0}: {1}",
+	MsgFeedUnknownField: "الحقل {0} غير معروف. الحقول: " + ltr("id, name, url, kind, interval, all_urgent, item, text, link, marker, lang") + ".",
+	MsgProbeHeader:      "<b>فحص</b> {0}: عدد الأخبار {1}. أولها:",
+	MsgProbeItem:        "• {0}",
+	MsgProbeItemUrgent:  "🔴 {0} (عاجل: {1})",
+	MsgProbeNoItems:     "لم يُعثر في المصدر على أي خبر",
+	MsgProbeFailed:      "تعذّرت قراءة المصدر: {0}",
+	MsgStats: "<b>الإحصاءات</b>\n" +
+		"المشتركون: النشطون {0}، والموقِفون مؤقتاً {1}، والحاظرون للبوت {2}\n" +
+		"القواعد: {3}\n" +
+		"التنبيهات: {4} خلال الساعة الأخيرة، {5} خلال 24 ساعة\n" +
+		"الرسائل المرسلة: {6} خلال الساعة الأخيرة، {7} خلال 24 ساعة\n" +
+		"في انتظار الإرسال: {8}\n" +
+		"أخطاء تيليغرام خلال 24 ساعة: {9}",
+	MsgExportCaption:   "المصادر الحالية ({0}). عدّل هذا الملف وأرسله إليّ لاستيراده.",
+	MsgImportErrors:    "❌ لم يُستورد شيء، عدد الأخطاء: {0}.",
+	MsgImportErrorLine: "السطر {0}: {1}",
+	MsgImportSummary:   "✅ تم الاستيراد: أُضيف {0}، وعُدّل {1}، وحُذف {2}.",
+	MsgImportNoChanges: "الملف مطابق للمصادر الحالية، فلم يتغير شيء.",
+	MsgImportNotYAML:   "أرسل المصادر في ملف YAML (بامتداد " + ltr(".yaml") + " أو " + ltr(".yml") + ") كالذي ينشئه " + ltr("/export") + ".",
+	MsgImportTooLarge:  "الملف كبير جداً: الحد الأقصى {0} كيلوبايت.",
+	MsgAuditHeader:     "<b>آخر تعديلات المشرفين</b> ({0}):",
+	MsgAuditLine:       "{0} · {1} · {2} {3}",
+	MsgAuditChange:     "  قبل: <code>{0}</code>\n  بعد: <code>{1}</code>",
+	MsgAuditEmpty:      "لا توجد تعديلات بعد.",
+}

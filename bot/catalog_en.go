@@ -1,0 +1,165 @@
+package bot
+
+// catalogEN holds the English replies. Templates are Telegram HTML with
+// {n} placeholders (see T); a literal <, > or & is written as an entity.
+// Built once, never written.
+var catalogEN = map[MsgID]string{
+	MsgWelcome: "👋 Welcome to <b>Aajil</b>! Breaking news from every source will reach you here as soon as it is published.\n" +
+		"To get only what matters to you, add a rule, e.g. /add Homs — or a phrase in quotes: /add \"Damascus airport\".\n" +
+		"Send /help to see every command.",
+	MsgWelcomeBack: "You are already subscribed. Send /status to see what you receive, or /help for the commands.",
+	MsgHelp: "<b>Commands</b>\n" +
+		"/add <i>rule</i> — get only news matching it: /add Homs\n" +
+		"/del <i>rule or number</i> — delete a rule: /del 2\n" +
+		"/list — your rules, numbered: /list\n" +
+		"/clear — delete all your rules: /clear\n" +
+		"/mode urgent|all — urgent news only, or every item your rules match: /mode all\n" +
+		"/sources — choose the sources you follow: /sources\n" +
+		"/pause [<i>duration</i>] — stop alerts for a while, or until /resume: /pause 2h\n" +
+		"/resume — receive alerts again: /resume\n" +
+		"/lang ar|en — reply language: /lang ar\n" +
+		"/status — what this chat receives: /status\n" +
+		"/stop — unsubscribe: /stop\n\n" +
+		"<b>Rules</b>: all the words must appear; \"a phrase\" in quotes must appear as written; -word excludes news that contains it: /add Damascus -weather",
+	MsgAdminHelp: "<b>Admin commands</b>\n" +
+		"/feeds — every source with its health: /feeds\n" +
+		"/feed <i>id</i> — one source in full: /feed sana-ticker\n" +
+		"/addfeed <i>url</i> [key=value…] — probe and add a source: /addfeed https://example.com/news kind=html item=\".news li\"\n" +
+		"/setfeed <i>id</i> key=value… — change a source: /setfeed sana-ticker interval=30s\n" +
+		"/delfeed <i>id</i> — remove a source: /delfeed sana-ticker\n" +
+		"/pausefeed <i>id</i> — stop polling a source: /pausefeed sana-ticker\n" +
+		"/resumefeed <i>id</i> — poll it again: /resumefeed sana-ticker\n" +
+		"/probe <i>url</i> [key=value…] — preview without adding: /probe https://example.com/rss\n" +
+		"/stats — subscribers, alerts and deliveries: /stats\n" +
+		"/export — the sources as a YAML file: /export\n" +
+		"/audit [<i>n</i>] — the latest admin changes: /audit 20\n" +
+		"Send a YAML file to import sources.",
+	MsgUnknownCommand:      "Unknown command {0}. Send /help to see the commands.",
+	MsgNotSubscribed:       "This chat is not subscribed. Send /start first.",
+	MsgInternalError:       "Something went wrong on our side. Please try again in a moment.",
+	MsgFlood:               "Too many commands at once. Please wait a few seconds.",
+	MsgNotAdmin:            "Only this group's admins can change its subscription.",
+	MsgBadArguments:        "I could not read those arguments. Send /help for examples.",
+	MsgArgsUnbalancedQuote: "The quote at character {0} is never closed.",
+	MsgArgsTextAfterQuote:  "Put a space after the closing quote (character {0}).",
+	MsgArgsDuplicateKey:    "The field {0} is given twice.",
+
+	MsgUsageAdd:        "Write the rule after the command, e.g. /add Homs",
+	MsgUsageDel:        "Write the rule or its number (see /list), e.g. /del 2",
+	MsgUsageMode:       "Choose a mode: /mode urgent (urgent news only) or /mode all (everything your rules match).",
+	MsgUsageLang:       "Choose a language: /lang ar or /lang en",
+	MsgUsageFeed:       "Write the source id, e.g. /feed sana-ticker",
+	MsgUsageAddFeed:    "Write the URL, then any fields, e.g. /addfeed https://example.com/news kind=html item=\".news li\"",
+	MsgUsageSetFeed:    "Write the source id and the fields to change, e.g. /setfeed sana-ticker interval=30s",
+	MsgUsageDelFeed:    "Write the source id, e.g. /delfeed sana-ticker",
+	MsgUsagePauseFeed:  "Write the source id, e.g. /pausefeed sana-ticker",
+	MsgUsageResumeFeed: "Write the source id, e.g. /resumefeed sana-ticker",
+	MsgUsageProbe:      "Write the URL, then any fields, e.g. /probe https://example.com/rss",
+	MsgUsageAudit:      "Write how many entries to show, e.g. /audit 20",
+
+	MsgRuleAdded:           "✅ Rule added: <b>{0}</b>\nRules: {1}",
+	MsgRuleEmpty:           "The rule is empty. Write a word or a phrase, e.g. /add Homs",
+	MsgRuleTooLong:         "The rule is too long: at most {0} characters.",
+	MsgRuleUnbalancedQuote: "The quote at character {0} is never closed. Close the phrase with a second quote.",
+	MsgRuleOnlyVetoes:      "The rule only excludes words. Add at least one word that must appear, e.g. /add Damascus -weather",
+	MsgRuleEmptyTerm:       "{0} has no letters or digits. Remove it or write a word.",
+	MsgTooManyRules:        "You have reached the limit of {0} rules. Delete one with /del first.",
+	MsgRuleDuplicate:       "You already have this rule: <b>{0}</b>",
+	MsgRuleInvalid:         "I could not read this rule. Send /help for examples.",
+	MsgRuleDeleted:         "🗑 Rule deleted: <b>{0}</b>",
+	MsgNoSuchRule:          "No rule matches {0}. Send /list to see your rules.",
+	MsgRulesList:           "<b>Your rules</b> ({0}):",
+	MsgRuleLine:            "{0}. {1}",
+	MsgNoRules:             "You have no rules: you receive every urgent item of the sources you follow. Add one with /add Homs",
+	MsgClearConfirm:        "Delete all {0} of your rules?",
+	MsgCleared:             "🗑 All rules deleted ({0}). You now receive every urgent item of the sources you follow.",
+	MsgClearCancelled:      "Nothing was deleted.",
+
+	MsgModeUrgent: "Mode: <b>urgent</b>. You will receive urgent news only.",
+	MsgModeAll:    "Mode: <b>all</b>. You will receive every item your rules match, urgent or not.",
+	MsgBadMode:    "Unknown mode {0}. Choose /mode urgent or /mode all.",
+
+	MsgSourcesHeader:    "<b>Sources</b>: you follow {0} of {1}. Tap a source to follow or unfollow it.",
+	MsgSourceFollowed:   "Following {0}",
+	MsgSourceUnfollowed: "No longer following {0}",
+	MsgUnknownSource:    "Unknown source {0}. Send /sources to see them.",
+
+	MsgPaused:           "⏸ Alerts paused until you send /resume.",
+	MsgPausedUntil:      "⏸ Alerts paused for {0}, until {1}. Send /resume to receive them earlier.",
+	MsgResumed:          "▶️ Alerts resumed.",
+	MsgNotPaused:        "Alerts are not paused.",
+	MsgBadDuration:      "I could not read the duration {0}. Examples: /pause 30m, /pause 2h, /pause 1d",
+	MsgDurationTooShort: "The pause must last at least {0}.",
+	MsgDurationTooLong:  "The pause can last at most {0}. To stop alerts for good, send /stop.",
+
+	MsgLangSet: "I will reply in English.",
+	MsgBadLang: "Choose a language: /lang ar or /lang en",
+
+	MsgStatus:            "<b>Status</b>\nAlerts: {0}\nMode: {1}\nSources followed: {2} of {3}\nRules: {4}",
+	MsgStatusActive:      "on",
+	MsgStatusPaused:      "paused until /resume",
+	MsgStatusPausedUntil: "paused until {0}",
+	MsgStatusModeUrgent:  "urgent news only",
+	MsgStatusModeAll:     "every item your rules match",
+
+	MsgStopped: "You are unsubscribed and will receive no more alerts. Send /start to subscribe again.",
+
+	MsgChannelSubscribed:   "✅ The channel {0} is subscribed. Manage it from here, in this chat.",
+	MsgChannelBotNotAdmin:  "I am not an admin of {0}. Add me as an admin who can post messages, then try again.",
+	MsgChannelUserNotAdmin: "Only an admin of {0} can subscribe it.",
+	MsgChannelNotFound:     "I cannot find the channel {0}.",
+
+	MsgButtonClearYes:  "🗑 Delete all",
+	MsgButtonCancel:    "Cancel",
+	MsgButtonPrev:      "« Previous",
+	MsgButtonNext:      "Next »",
+	MsgButtonSourceOn:  "✅ {0}",
+	MsgButtonSourceOff: "▫️ {0}",
+
+	MsgFeedsHeader:      "<b>Sources</b> ({0}) — page {1} of {2}",
+	MsgFeedLine:         "<b>{0}</b> · {1} · every {2} · {3}\nlast success: {4} · last error: {5}\nitems: {6} · alerts in 24 h: {7} · next poll: {8}",
+	MsgFeedStateOK:      "✅ ok",
+	MsgFeedStatePaused:  "⏸ paused",
+	MsgFeedStateFailing: "⚠️ failing",
+	MsgFeedNever:        "never",
+	MsgFeedNoError:      "none",
+	MsgFeedErrorAt:      "{0} at {1}",
+	MsgNoFeeds:          "No sources yet. Add one with /addfeed.",
+	MsgFeedDetails:      "<b>{0}</b> — {1}",
+	MsgFeedField:        "{0}: <code>{1}</code>",
+	MsgFeedOriginFile:   "Defined in the file {0}, loaded {1}",
+	MsgFeedOriginChat:   "Defined in chat by {0}, {1}",
+	MsgFeedAdded:        "✅ Source {0} added. It is polled from now on.",
+	MsgFeedUpdated:      "✅ Source {0} updated.",
+	MsgFeedDeleted:      "🗑 Source {0} removed.",
+	MsgFeedPaused:       "⏸ Source {0} paused.",
+	MsgFeedResumed:      "▶️ Source {0} resumed.",
+	MsgFeedNotFound:     "No source has the id {0}. Send /feeds to see them.",
+	MsgFeedExists:       "A source with the id {0} already exists. Change it with /setfeed.",
+	MsgFeedRefused:      "❌ Source not added: {0}",
+	MsgFeedBadField:     "Bad value for {0}: {1}",
+	MsgFeedUnknownField: "Unknown field {0}. Fields: id, name, url, kind, interval, all_urgent, item, text, link, marker, lang.",
+	MsgProbeHeader:      "<b>Probe</b> {0}: {1} items. The first ones:",
+	MsgProbeItem:        "• {0}",
+	MsgProbeItemUrgent:  "🔴 {0} (urgent: {1})",
+	MsgProbeNoItems:     "the source yields no items",
+	MsgProbeFailed:      "the source could not be read: {0}",
+	MsgStats: "<b>Statistics</b>\n" +
+		"Subscribers: {0} active, {1} paused, {2} blocked\n" +
+		"Rules: {3}\n" +
+		"Alerts: {4} in the last hour, {5} in 24 h\n" +
+		"Deliveries: {6} in the last hour, {7} in 24 h\n" +
+		"Outbox: {8} waiting\n" +
+		"Telegram errors in 24 h: {9}",
+	MsgExportCaption:   "The current sources ({0}). Send this file back, edited, to import it.",
+	MsgImportErrors:    "❌ Nothing was imported: {0} errors.",
+	MsgImportErrorLine: "line {0}: {1}",
+	MsgImportSummary:   "✅ Imported: {0} added, {1} changed, {2} removed.",
+	MsgImportNoChanges: "The file holds the current sources: nothing changed.",
+	MsgImportNotYAML:   "Send the sources as a YAML file (.yaml or .yml), as /export makes.",
+	MsgImportTooLarge:  "The file is too large: at most {0} KiB.",
+	MsgAuditHeader:     "<b>Latest admin changes</b> ({0}):",
+	MsgAuditLine:       "{0} · {1} · {2} {3}",
+	MsgAuditChange:     "  before: <code>{0}</code>\n  after: <code>{1}</code>",
+	MsgAuditEmpty:      "No admin changes yet.",
+}

@@ -1,0 +1,470 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/bidi"
+
+	"github.com/aajil/aajil/alerts"
+)
+
+// Lang is a reply language.
+type Lang string
+
+// Supported languages.
+const (
+	LangAR Lang = "ar"
+	LangEN Lang = "en"
+)
+
+// LangFromCode picks the reply language for a Telegram user's
+// language_code (an IETF tag such as "ar", "ar-SA", "en-GB"): Arabic for
+// any Arabic tag, English otherwise.
+func LangFromCode(languageCode string) Lang {
+	base, _, _ := strings.Cut(strings.TrimSpace(languageCode), "-")
+	base, _, _ = strings.Cut(base, "_")
+	if strings.EqualFold(base, "ar") {
+		return LangAR
+	}
+	return LangEN
+}
+
+// ParseLang reads the argument of /lang: a code (ar, en, ar-SA) or the
+// language's name in either language (arabic, عربي, العربية, english,
+// انجليزي, الإنجليزية).
+func ParseLang(s string) (Lang, bool) {
+	w := alerts.Normalize(CleanText(s))
+	switch w {
+	case "ar", "arabic", "عربي", "العربيه", "عربيه":
+		return LangAR, true
+	case "en", "english", "انجليزي", "الانجليزيه", "انجليزيه", "انكليزي", "الانكليزيه":
+		return LangEN, true
+	}
+	if base, _, ok := strings.Cut(w, " "); ok && (base == "ar" || base == "en") {
+		// Normalize turns "ar-SA" into "ar sa".
+		return Lang(base), true
+	}
+	return "", false
+}
+
+// MsgID names a message of the catalogues.
+type MsgID string
+
+// HTML is an argument to T that is already Telegram HTML, such as a line
+// rendered by T itself: it is inserted as is, neither escaped nor
+// isolated.
+type HTML string
+
+// Bidi isolates (Unicode 6.3). An isolate keeps an inserted piece of text
+// of either direction from reordering the sentence around it: a Latin word
+// or a number inside Arabic, an Arabic rule inside English.
+const (
+	lri = "\u2066" // left-to-right isolate
+	fsi = "\u2068" // first-strong isolate: direction of the first letter
+	pdi = "\u2069" // pop directional isolate
+)
+
+// Isolate wraps s in a first-strong isolate (FSI … PDI), so that it
+// displays in its own direction without disturbing the text around it.
+// Explicit bidi controls inside s (embeddings, overrides, isolates) are
+// removed first: a stray RLO or PDI in user text would otherwise reorder
+// or escape from the rest of the reply. Marks (LRM, RLM, ALM) are kept.
+func Isolate(s string) string {
+	if s == "" {
+		return ""
+	}
+	return fsi + stripBidiControls(s) + pdi
+}
+
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
+}
+
+func stripBidiControls(s string) string {
+	if !strings.ContainsFunc(s, isBidiControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// hasRTL reports whether s holds a right-to-left letter.
+func hasRTL(s string) bool {
+	for _, r := range s {
+		p, _ := bidi.LookupRune(r)
+		if c := p.Class(); c == bidi.R || c == bidi.AL {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxArgRunes is the most characters of a text argument that a reply
+// echoes; longer text (a 4,000-character "rule") is cut with an ellipsis
+// so that the reply stays within Telegram's 4,096-character limit.
+const MaxArgRunes = 300
+
+// T renders message id in lang as Telegram HTML. Templates hold {0},
+// {1}… placeholders. Every argument is made safe: strings (and errors and
+// other values) are cleaned, cut to MaxArgRunes and HTML-escaped; HTML
+// values go in as they are; numbers are written in ASCII digits;
+// time.Duration is written in words (FormatDuration) and time.Time as
+// "2006-01-02 15:04 MST". In Arabic every argument except HTML is put in a
+// bidi isolate, and in English every argument holding Arabic letters is.
+//
+// Like fmt, T does not fail: a missing argument renders as
+// "%!{n}(MISSING)", extra ones are appended as "%!(EXTRA …)", and an
+// unknown id renders as "%!(NOMSG id)". Tests check the catalogues so that
+// none of these reaches a user; see NumArgs.
+func T(lang Lang, id MsgID, args ...any) string {
+	return render(lang, id, true, args)
+}
+
+// Plain renders id like T but as plain text, for inline-keyboard button
+// labels and callback answers, which Telegram does not parse as HTML:
+// nothing is escaped. Arguments are still cleaned, cut and isolated.
+func Plain(lang Lang, id MsgID, args ...any) string {
+	return render(lang, id, false, args)
+}
+
+// catalogue returns the messages of lang; English for anything else.
+func catalogue(lang Lang) map[MsgID]string {
+	if lang == LangAR {
+		return catalogAR
+	}
+	return catalogEN
+}
+
+// NumArgs returns how many arguments message id takes (the English
+// catalogue is the reference; a test holds the Arabic one to it), or -1
+// for an unknown id.
+func NumArgs(id MsgID) int {
+	tmpl, ok := catalogEN[id]
+	if !ok {
+		return -1
+	}
+	n := 0
+	forEachPlaceholder(tmpl, func(_ string, i int) {
+		n = max(n, i+1)
+	})
+	return n
+}
+
+// forEachPlaceholder calls fn with the text before each {n} placeholder
+// (or the tail, with n = -1) in order.
+func forEachPlaceholder(tmpl string, fn func(text string, n int)) {
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			break
+		}
+		j := i + 1
+		for j < len(tmpl) && tmpl[j] >= '0' && tmpl[j] <= '9' {
+			j++
+		}
+		if j == i+1 || j >= len(tmpl) || tmpl[j] != '}' || j-i > 3 {
+			// Not a placeholder: a literal brace.
+			fn(tmpl[:i+1], -1)
+			tmpl = tmpl[i+1:]
+			continue
+		}
+		n, _ := strconv.Atoi(tmpl[i+1 : j])
+		fn(tmpl[:i], n)
+		tmpl = tmpl[j+1:]
+	}
+	fn(tmpl, -1)
+}
+
+func render(lang Lang, id MsgID, escape bool, args []any) string {
+	tmpl, ok := catalogue(lang)[id]
+	if !ok {
+		return "%!(NOMSG " + html.EscapeString(string(id)) + ")"
+	}
+	var b strings.Builder
+	used := 0
+	forEachPlaceholder(tmpl, func(text string, n int) {
+		b.WriteString(text)
+		if n < 0 {
+			return
+		}
+		if n >= len(args) {
+			fmt.Fprintf(&b, "%%!{%d}(MISSING)", n)
+			return
+		}
+		used = max(used, n+1)
+		b.WriteString(formatArg(lang, args[n], escape))
+	})
+	if used < len(args) {
+		b.WriteString("%!(EXTRA")
+		for _, a := range args[used:] {
+			b.WriteByte(' ')
+			b.WriteString(formatArg(LangEN, a, escape))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// formatArg turns one argument into safe text for a message in lang.
+func formatArg(lang Lang, a any, escape bool) string {
+	var s string
+	switch v := a.(type) {
+	case HTML:
+		return string(v)
+	case string:
+		s = v
+	case int:
+		s = strconv.Itoa(v)
+	case int64:
+		s = strconv.FormatInt(v, 10)
+	case uint64:
+		s = strconv.FormatUint(v, 10)
+	case time.Duration:
+		s = FormatDuration(lang, v)
+	case time.Time:
+		s = v.Format("2006-01-02 15:04 MST")
+	case error:
+		s = v.Error()
+	case fmt.Stringer:
+		s = v.String()
+	default:
+		s = fmt.Sprint(v)
+	}
+	// Explicit bidi controls go even where no isolate is added: a stray
+	// RLO in user text would reverse the rest of the reply.
+	s = truncateRunes(stripBidiControls(CleanText(s)), MaxArgRunes)
+	if escape {
+		s = html.EscapeString(s)
+	}
+	if lang == LangAR || hasRTL(s) {
+		s = Isolate(s)
+	}
+	return s
+}
+
+// truncateRunes cuts s to at most n runes, ending with an ellipsis when
+// cut.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n-1 {
+			break
+		}
+		count++
+	}
+	return s[:i] + "…"
+}
+
+// RuleErrorMessage translates an error from alerts.ParseRule or
+// alerts.ValidateRules into a reply; an error that is not an
+// *alerts.RuleError gets the generic invalid-rule reply.
+func RuleErrorMessage(lang Lang, err error) string {
+	var re *alerts.RuleError
+	if !errors.As(err, &re) {
+		return T(lang, MsgRuleInvalid)
+	}
+	switch re.Code {
+	case alerts.ErrCodeEmpty:
+		return T(lang, MsgRuleEmpty)
+	case alerts.ErrCodeTooLong:
+		return T(lang, MsgRuleTooLong, alerts.MaxRuleLen)
+	case alerts.ErrCodeUnbalancedQuote:
+		return T(lang, MsgRuleUnbalancedQuote, re.Pos+1)
+	case alerts.ErrCodeOnlyVetoes:
+		return T(lang, MsgRuleOnlyVetoes)
+	case alerts.ErrCodeEmptyTerm:
+		return T(lang, MsgRuleEmptyTerm, re.Term)
+	case alerts.ErrCodeTooMany:
+		return T(lang, MsgTooManyRules, alerts.MaxRules)
+	case alerts.ErrCodeDuplicate:
+		return T(lang, MsgRuleDuplicate, re.Term)
+	}
+	return T(lang, MsgRuleInvalid)
+}
+
+// ArgsErrorMessage translates an error from ParseKeyValues into a reply.
+func ArgsErrorMessage(lang Lang, err error) string {
+	var ae *ArgsError
+	if !errors.As(err, &ae) {
+		return T(lang, MsgBadArguments)
+	}
+	switch ae.Code {
+	case ErrArgsUnbalancedQuote:
+		return T(lang, MsgArgsUnbalancedQuote, ae.Pos+1)
+	case ErrArgsTextAfterQuote:
+		return T(lang, MsgArgsTextAfterQuote, ae.Pos+1)
+	case ErrArgsDuplicateKey:
+		return T(lang, MsgArgsDuplicateKey, ae.Key)
+	}
+	return T(lang, MsgBadArguments)
+}
+
+// DurationErrorMessage translates an error from ParseDuration into a
+// reply.
+func DurationErrorMessage(lang Lang, err error) string {
+	var de *DurationError
+	if !errors.As(err, &de) {
+		return T(lang, MsgBadDuration, "")
+	}
+	switch de.Code {
+	case ErrDurationTooShort:
+		return T(lang, MsgDurationTooShort, MinPause)
+	case ErrDurationTooLong:
+		return T(lang, MsgDurationTooLong, MaxPause)
+	}
+	return T(lang, MsgBadDuration, de.Input)
+}
+
+// Message ids. The comment after each says what its arguments are.
+const (
+	// Subscribers.
+	MsgWelcome             MsgID = "welcome"               // /start in a new chat
+	MsgWelcomeBack         MsgID = "welcome_back"          // /start in a subscribed chat
+	MsgHelp                MsgID = "help"                  // every subscriber command, one example each
+	MsgAdminHelp           MsgID = "admin_help"            // every admin command, one example each
+	MsgUnknownCommand      MsgID = "unknown_command"       // {0} the command as typed
+	MsgNotSubscribed       MsgID = "not_subscribed"        // a command that needs /start first
+	MsgInternalError       MsgID = "internal_error"        // something failed on our side
+	MsgFlood               MsgID = "flood"                 // too many commands too fast
+	MsgNotAdmin            MsgID = "not_admin"             // a group member who is not an admin
+	MsgBadArguments        MsgID = "bad_arguments"         // arguments that cannot be read
+	MsgArgsUnbalancedQuote MsgID = "args_unbalanced_quote" // {0} character position
+	MsgArgsTextAfterQuote  MsgID = "args_text_after_quote" // {0} character position
+	MsgArgsDuplicateKey    MsgID = "args_duplicate_key"    // {0} key
+
+	MsgUsageAdd        MsgID = "usage_add"
+	MsgUsageDel        MsgID = "usage_del"
+	MsgUsageMode       MsgID = "usage_mode"
+	MsgUsageLang       MsgID = "usage_lang"
+	MsgUsageFeed       MsgID = "usage_feed"
+	MsgUsageAddFeed    MsgID = "usage_addfeed"
+	MsgUsageSetFeed    MsgID = "usage_setfeed"
+	MsgUsageDelFeed    MsgID = "usage_delfeed"
+	MsgUsagePauseFeed  MsgID = "usage_pausefeed"
+	MsgUsageResumeFeed MsgID = "usage_resumefeed"
+	MsgUsageProbe      MsgID = "usage_probe"
+	MsgUsageAudit      MsgID = "usage_audit"
+
+	MsgRuleAdded           MsgID = "rule_added"            // {0} rule, {1} number of rules now
+	MsgRuleEmpty           MsgID = "rule_empty"            //
+	MsgRuleTooLong         MsgID = "rule_too_long"         // {0} limit in characters
+	MsgRuleUnbalancedQuote MsgID = "rule_unbalanced_quote" // {0} character position
+	MsgRuleOnlyVetoes      MsgID = "rule_only_vetoes"      //
+	MsgRuleEmptyTerm       MsgID = "rule_empty_term"       // {0} the term
+	MsgTooManyRules        MsgID = "too_many_rules"        // {0} limit
+	MsgRuleDuplicate       MsgID = "rule_duplicate"        // {0} the existing rule
+	MsgRuleInvalid         MsgID = "rule_invalid"          //
+	MsgRuleDeleted         MsgID = "rule_deleted"          // {0} rule
+	MsgNoSuchRule          MsgID = "no_such_rule"          // {0} what was asked for
+	MsgRulesList           MsgID = "rules_list"            // {0} number of rules; MsgRuleLine lines follow
+	MsgRuleLine            MsgID = "rule_line"             // {0} number, {1} rule
+	MsgNoRules             MsgID = "no_rules"              //
+	MsgClearConfirm        MsgID = "clear_confirm"         // {0} number of rules
+	MsgCleared             MsgID = "cleared"               // {0} number of rules removed
+	MsgClearCancelled      MsgID = "clear_cancelled"       //
+
+	MsgModeUrgent MsgID = "mode_urgent" // /mode urgent done
+	MsgModeAll    MsgID = "mode_all"    // /mode all done
+	MsgBadMode    MsgID = "bad_mode"    // {0} what was given
+
+	MsgSourcesHeader    MsgID = "sources_header"    // {0} followed, {1} total
+	MsgSourceFollowed   MsgID = "source_followed"   // plain; {0} source name
+	MsgSourceUnfollowed MsgID = "source_unfollowed" // plain; {0} source name
+	MsgUnknownSource    MsgID = "unknown_source"    // {0} source id
+
+	MsgPaused           MsgID = "paused"             // until /resume
+	MsgPausedUntil      MsgID = "paused_until"       // {0} duration, {1} end time
+	MsgResumed          MsgID = "resumed"            //
+	MsgNotPaused        MsgID = "not_paused"         //
+	MsgBadDuration      MsgID = "bad_duration"       // {0} what was given
+	MsgDurationTooShort MsgID = "duration_too_short" // {0} shortest
+	MsgDurationTooLong  MsgID = "duration_too_long"  // {0} longest
+
+	MsgLangSet MsgID = "lang_set" // in the new language
+	MsgBadLang MsgID = "bad_lang" //
+
+	MsgStatus            MsgID = "status"              // {0} state, {1} mode (HTML), {2} sources followed, {3} sources, {4} rules
+	MsgStatusActive      MsgID = "status_active"       //
+	MsgStatusPaused      MsgID = "status_paused"       // until /resume
+	MsgStatusPausedUntil MsgID = "status_paused_until" // {0} end time
+	MsgStatusModeUrgent  MsgID = "status_mode_urgent"  //
+	MsgStatusModeAll     MsgID = "status_mode_all"     //
+
+	MsgStopped MsgID = "stopped" //
+
+	MsgChannelSubscribed   MsgID = "channel_subscribed"     // {0} channel
+	MsgChannelBotNotAdmin  MsgID = "channel_bot_not_admin"  // {0} channel
+	MsgChannelUserNotAdmin MsgID = "channel_user_not_admin" // {0} channel
+	MsgChannelNotFound     MsgID = "channel_not_found"      // {0} channel
+
+	// Inline-keyboard labels: plain text, render with Plain.
+	MsgButtonClearYes  MsgID = "button_clear_yes"
+	MsgButtonCancel    MsgID = "button_cancel"
+	MsgButtonPrev      MsgID = "button_prev"
+	MsgButtonNext      MsgID = "button_next"
+	MsgButtonSourceOn  MsgID = "button_source_on"  // {0} source name
+	MsgButtonSourceOff MsgID = "button_source_off" // {0} source name
+
+	// Admins.
+	MsgFeedsHeader      MsgID = "feeds_header"       // {0} sources, {1} page, {2} pages
+	MsgFeedLine         MsgID = "feed_line"          // {0} id, {1} kind, {2} interval, {3} state (HTML), {4} last success, {5} last error (HTML), {6} items seen, {7} alerts in 24 h, {8} next poll
+	MsgFeedStateOK      MsgID = "feed_state_ok"      //
+	MsgFeedStatePaused  MsgID = "feed_state_paused"  //
+	MsgFeedStateFailing MsgID = "feed_state_failing" //
+	MsgFeedNever        MsgID = "feed_never"         // no successful poll yet
+	MsgFeedNoError      MsgID = "feed_no_error"      //
+	MsgFeedErrorAt      MsgID = "feed_error_at"      // {0} error class, {1} when
+	MsgNoFeeds          MsgID = "no_feeds"           //
+	MsgFeedDetails      MsgID = "feed_details"       // {0} id, {1} name; MsgFeedField lines follow
+	MsgFeedField        MsgID = "feed_field"         // {0} field, {1} value
+	MsgFeedOriginFile   MsgID = "feed_origin_file"   // {0} file, {1} when
+	MsgFeedOriginChat   MsgID = "feed_origin_chat"   // {0} admin, {1} when
+	MsgFeedAdded        MsgID = "feed_added"         // {0} id
+	MsgFeedUpdated      MsgID = "feed_updated"       // {0} id
+	MsgFeedDeleted      MsgID = "feed_deleted"       // {0} id
+	MsgFeedPaused       MsgID = "feed_paused"        // {0} id
+	MsgFeedResumed      MsgID = "feed_resumed"       // {0} id
+	MsgFeedNotFound     MsgID = "feed_not_found"     // {0} id
+	MsgFeedExists       MsgID = "feed_exists"        // {0} id
+	MsgFeedRefused      MsgID = "feed_refused"       // {0} reason (HTML or text)
+	MsgFeedBadField     MsgID = "feed_bad_field"     // {0} field, {1} reason
+	MsgFeedUnknownField MsgID = "feed_unknown_field" // {0} field
+	MsgProbeHeader      MsgID = "probe_header"       // {0} URL, {1} items found; MsgProbeItem lines follow
+	MsgProbeItem        MsgID = "probe_item"         // {0} title
+	MsgProbeItemUrgent  MsgID = "probe_item_urgent"  // {0} title, {1} marker
+	MsgProbeNoItems     MsgID = "probe_no_items"     //
+	MsgProbeFailed      MsgID = "probe_failed"       // {0} error
+	MsgStats            MsgID = "stats"              // {0} active, {1} paused, {2} blocked, {3} rules, {4} alerts 1 h, {5} alerts 24 h, {6} deliveries 1 h, {7} deliveries 24 h, {8} outbox, {9} Telegram errors 24 h
+	MsgExportCaption    MsgID = "export_caption"     // {0} sources
+	MsgImportErrors     MsgID = "import_errors"      // {0} errors; MsgImportErrorLine lines follow
+	MsgImportErrorLine  MsgID = "import_error_line"  // {0} line, {1} message
+	MsgImportSummary    MsgID = "import_summary"     // {0} added, {1} changed, {2} removed
+	MsgImportNoChanges  MsgID = "import_no_changes"  //
+	MsgImportNotYAML    MsgID = "import_not_yaml"    //
+	MsgImportTooLarge   MsgID = "import_too_large"   // {0} limit in KiB
+	MsgAuditHeader      MsgID = "audit_header"       // {0} entries shown; MsgAuditLine lines follow
+	MsgAuditLine        MsgID = "audit_line"         // {0} when, {1} who, {2} action, {3} source
+	MsgAuditChange      MsgID = "audit_change"       // {0} before, {1} after
+	MsgAuditEmpty       MsgID = "audit_empty"        //
+)
+
+// plainIDs are the messages rendered with Plain: their templates hold no
+// HTML.
+var plainIDs = map[MsgID]bool{
+	MsgSourceFollowed: true, MsgSourceUnfollowed: true,
+	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,
+	MsgButtonSourceOn: true, MsgButtonSourceOff: true,
+}
