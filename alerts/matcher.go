@@ -1,7 +1,9 @@
 package alerts
 
 import (
+	"iter"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,15 +23,23 @@ import (
 // without the proclitics it starts with; see candidates) and each key is
 // looked up in one hash map from a term's first word to the terms starting
 // with it; phrases are then checked against the following words. A rule
-// is reached only through its rarest required term (see irule), and each
+// is reached only through its rarest required term, its pivot, and each
 // subscriber holding a matched rule is added to the result. The work per
 // headline is O(words × candidates) map lookups plus work proportional to
-// the rules whose rarest term occurs and to the subscribers matched: it
-// does not grow with the subscribers that do not match.
+// the rules whose pivot occurs and to the subscribers matched: it does not
+// grow with the subscribers that do not match.
 //
-// Identical rules are stored once (keyed by Rule.Canonical) with the list
-// of subscribers that hold them, so a popular rule costs one count however
-// many subscribers share it.
+// The cost per matched subscriber is what decides the worst headlines: a
+// headline naming Gaza and Israel matches one subscriber in ten. So the
+// index is laid out for it (see index): identical rules are stored once
+// (keyed by Rule.Canonical); the holders of every one-word rule without
+// vetoes are stored together under that word, so a matched word yields
+// them as one contiguous run; subscribers are int32 ids; and the index's
+// large arrays hold no pointers, so the garbage collector neither scans
+// them nor slows their readers with write barriers. A match collects runs
+// of (subscriber, rule) pairs, groups them by subscriber with epoch-stamped
+// arrays instead of a map, and allocates only the result (MatchSeq not
+// even that).
 //
 // Updates never block matching: Match reads an immutable snapshot through
 // an atomic pointer. A snapshot is a large base index plus a small delta
@@ -41,8 +51,11 @@ import (
 //
 // A Matcher must be created with NewMatcher and is safe for concurrent use.
 type Matcher struct {
-	snap    atomic.Pointer[snapshot]
-	scratch sync.Pool // *scratch, reused across headlines
+	snap atomic.Pointer[snapshot]
+	// free holds scratch buffers for reuse. Not a sync.Pool: the pool is
+	// emptied by garbage collections, and re-making buffers sized to the
+	// whole index would put a collection's cost on the next headlines.
+	free chan *scratch
 
 	mu         sync.Mutex // serialises writers; readers never take it
 	subs       map[string][]Rule
@@ -77,11 +90,11 @@ type MatcherStats struct {
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
 	m := &Matcher{
+		free:       make(chan *scratch, max(4, runtime.GOMAXPROCS(0))),
 		subs:       map[string][]Rule{},
 		dirty:      map[string]uint64{},
 		deltaLimit: defaultDeltaLimit,
 	}
-	m.scratch.New = func() any { return new(scratch) }
 	empty := buildIndex(nil)
 	m.snap.Store(&snapshot{base: empty, delta: empty})
 	return m
@@ -139,7 +152,7 @@ func (m *Matcher) Stats() MatcherStats {
 	n, pending := len(m.subs), len(m.dirty)
 	m.mu.Unlock()
 	s := m.snap.Load()
-	return MatcherStats{Subscribers: n, Rules: len(s.base.rules), Terms: len(s.base.terms), Pending: pending}
+	return MatcherStats{Subscribers: n, Rules: s.base.nrules, Terms: s.base.nterms(), Pending: pending}
 }
 
 // publish stores a snapshot of base and a new delta index built from the
@@ -195,75 +208,110 @@ type snapshot struct {
 	stale []uint64
 }
 
-// index is an immutable word index over a set of rules.
+// index is an immutable word index over a set of rules. Its large arrays
+// are flat and free of pointers, indexed by int32 ids, and laid out so
+// that what one matched term leads to is contiguous.
+//
+// Terms (distinct words and phrases) have ids 0…nterms-1. Every distinct
+// rule hangs under one of its required terms, its pivot: the one fewest
+// rules require, so that a headline mentioning a popular word («غزة»,
+// "Ukraine") visits only the rules for which that word is the rarest
+// term, not every rule containing it. A rule is simple when its pivot is
+// its only term (one required word or phrase, no vetoes): it matches
+// whenever its pivot does, so the holders of all simple rules under a
+// term are stored as one run of owners. The other rules under a term have
+// consecutive ids and list the terms still to check.
 type index struct {
-	first  map[string][]int32 // a term's first word → the terms' ids
-	terms  []iterm
-	rules  []irule
+	// Terms are found by their first word, and phrases by their first
+	// two: a popular word starts many phrases, and checking each of them
+	// against the following words at every mention would cost more than
+	// one more lookup.
+	first     map[string]firstWord
+	pairs     map[string]int32 // a phrase's first two words, space-separated → p, below
+	pairStart []int32          // the phrases starting with pair p: pairTerms[pairStart[p]:pairStart[p+1]]
+	pairTerms []int32
+	restStart []int32  // phrase t's words after the second: restWords[restStart[t]:restStart[t+1]]
+	restWords []string // (match keys)
+
+	simpleStart []int32 // term t's simple rules' owners: owners[simpleStart[t]:simpleStart[t+1]]
+	ruleStart   []int32 // term t's other rules: ids ruleStart[t] to ruleStart[t+1]-1
+	condStart   []int32 // rule r's terms to check: conds[condStart[r]:condStart[r+1]]
+	vetoStart   []int32 // of which vetoes from conds[vetoStart[r]] on
+	conds       []int32
+	ownStart    []int32 // rule r's owners: owners[ownStart[r]:ownStart[r+1]]
+	owners      []owner
+	// The owners' subscribers and rules as written, in the order of
+	// owners: a result is read in about that order, so these are read
+	// from consecutive memory rather than from anywhere in a large array.
+	ownName, ownText []string
+
 	subs   []string         // subscriber id → subscriber
 	subIDs map[string]int32 // and back
+	texts  []string         // rule slot → the rule as written (see owner); while building
+	nrules int              // distinct rules
 }
 
-// iterm is one distinct word or phrase.
-type iterm struct {
-	rest  []string // the phrase's words after the first
-	rules []int32  // rules whose pivot this term is
-	uses  int32    // rules requiring it (while building)
+// firstWord is what starts with a word: the one-word term (or -1), and
+// whether phrases do.
+type firstWord struct {
+	term    int32
+	phrases bool
 }
 
-// irule is one distinct rule. It is listed under one of its required
-// terms only, its pivot: the one fewest rules require. A headline that
-// mentions a popular word («غزة», "Ukraine") then visits only the rules
-// for which that word is the rarest term, instead of every rule that
-// contains it, and the other required terms are checked directly.
-type irule struct {
-	required []int32 // required terms' ids
-	vetoes   []int32 // veto terms' ids
-	owners   []owner
-}
+// owner is a subscriber holding a rule. slot numbers the subscriber's
+// rules in order: its rule at position p is slot first+p, where first is
+// the slot of its rule 0, so slots order a subscriber's rules.
+type owner struct{ sub, slot int32 }
 
-// owner is a subscriber holding a rule, with the rule as it wrote it.
-type owner struct {
-	text string
-	sub  int32 // index.subs
-	pos  int32 // the rule's position among the subscriber's rules
-}
+// nterms is the number of distinct terms.
+func (idx *index) nterms() int { return len(idx.restStart) - 1 }
 
 // buildIndex indexes the rules of subs.
 func buildIndex(subs map[string][]Rule) *index {
-	b := indexBuilder{
-		idx:     &index{first: map[string][]int32{}, subIDs: make(map[string]int32, len(subs))},
-		termIDs: map[string]int32{},
-		ruleIDs: map[string]int32{},
-	}
+	b := newIndexBuilder(len(subs))
 	for sub, rules := range subs {
 		b.add(sub, rules)
 	}
-	idx := b.idx
-	for id := range idx.rules {
-		req := idx.rules[id].required
-		pivot := req[0]
-		for _, t := range req[1:] {
-			if idx.terms[t].uses < idx.terms[pivot].uses {
-				pivot = t
-			}
-		}
-		idx.terms[pivot].rules = append(idx.terms[pivot].rules, int32(id))
-	}
-	return idx
+	return b.finish()
 }
 
+// indexBuilder collects rules into flat lists; finish lays them out.
 type indexBuilder struct {
 	idx     *index
 	termIDs map[string]int32 // term key → id
+	words   [][]string       // term id → its words
+	uses    []int32          // term id → distinct rules requiring it
 	ruleIDs map[string]int32 // canonical rule → id
+	// Rule r's required terms are terms[termStart[r]:termStart[r]+nreq[r]],
+	// its vetoes follow up to termStart[r+1].
+	terms     []int32
+	termStart []int32
+	nreq      []int32
+	held      []holding
+}
+
+// holding is a subscriber holding a rule, while building.
+type holding struct{ rule, sub, slot int32 }
+
+func newIndexBuilder(subs int) *indexBuilder {
+	return &indexBuilder{
+		idx: &index{
+			subIDs: make(map[string]int32, subs),
+			subs:   make([]string, 0, subs),
+		},
+		termIDs:   map[string]int32{},
+		ruleIDs:   make(map[string]int32, subs),
+		termStart: []int32{0},
+	}
 }
 
 func (b *indexBuilder) add(name string, rules []Rule) {
 	sub := int32(len(b.idx.subs))
 	b.idx.subs = append(b.idx.subs, name)
 	b.idx.subIDs[name] = sub
+	first := int32(len(b.idx.texts))
 	for pos, r := range rules {
+		b.idx.texts = append(b.idx.texts, r.Text)
 		if len(r.required) == 0 {
 			continue
 		}
@@ -274,11 +322,9 @@ func (b *indexBuilder) add(name string, rules []Rule) {
 				break
 			}
 		}
-		if dup {
-			continue
+		if !dup {
+			b.held = append(b.held, holding{rule: b.rule(r), sub: sub, slot: first + int32(pos)})
 		}
-		id := b.rule(r)
-		b.idx.rules[id].owners = append(b.idx.rules[id].owners, owner{sub: sub, text: r.Text, pos: int32(pos)})
 	}
 }
 
@@ -286,18 +332,18 @@ func (b *indexBuilder) rule(r Rule) int32 {
 	if id, ok := b.ruleIDs[r.Canonical]; ok {
 		return id
 	}
-	id := int32(len(b.idx.rules))
+	id := int32(len(b.nreq))
 	b.ruleIDs[r.Canonical] = id
-	ir := irule{required: make([]int32, len(r.required))}
-	for i, t := range r.required {
+	for _, t := range r.required {
 		tid := b.term(t)
-		ir.required[i] = tid
-		b.idx.terms[tid].uses++
+		b.terms = append(b.terms, tid)
+		b.uses[tid]++
 	}
 	for _, t := range r.vetoes {
-		ir.vetoes = append(ir.vetoes, b.term(t))
+		b.terms = append(b.terms, b.term(t))
 	}
-	b.idx.rules = append(b.idx.rules, ir)
+	b.termStart = append(b.termStart, int32(len(b.terms)))
+	b.nreq = append(b.nreq, int32(len(r.required)))
 	return id
 }
 
@@ -305,41 +351,268 @@ func (b *indexBuilder) term(t term) int32 {
 	if id, ok := b.termIDs[t.key]; ok {
 		return id
 	}
-	id := int32(len(b.idx.terms))
+	id := int32(len(b.words))
 	b.termIDs[t.key] = id
-	b.idx.first[t.words[0]] = append(b.idx.first[t.words[0]], id)
-	b.idx.terms = append(b.idx.terms, iterm{rest: t.words[1:]})
+	b.words = append(b.words, t.words)
+	b.uses = append(b.uses, 0)
 	return id
 }
 
-// Match returns the subscribers whose rules match text (a headline as
-// shown, not yet normalised), in no particular order, or nil. Apart from
-// the result it allocates nothing once warmed up, and its cost grows with
-// the headline's length and with what matched, not with the number of
-// subscribers.
-func (m *Matcher) Match(text string) []Match {
-	s := m.snap.Load()
-	sc := m.scratch.Get().(*scratch)
-	defer m.scratch.Put(sc)
-	sc.split(text)
-	if len(sc.words) == 0 {
-		return nil
+// prefixSum turns counts into starts in place: counts[i] becomes the sum
+// of the counts before i; it returns the total.
+func prefixSum(counts []int32) int32 {
+	var sum int32
+	for i, c := range counts {
+		counts[i] = sum
+		sum += c
 	}
-	sc.found, sc.groups = sc.found[:0], sc.groups[:0]
-	sc.run(s.base, s.stale)
-	sc.run(s.delta, nil)
-	if len(sc.found) == 0 {
-		return nil
-	}
-	return sc.result()
+	return sum
 }
 
-// scratch holds the per-headline buffers of Match.
+// finish lays out the index (see index): counting sorts by term and by
+// rule, no comparisons.
+func (b *indexBuilder) finish() *index {
+	idx := b.idx
+	nterms, nrules := len(b.words), len(b.nreq)
+	idx.nrules = nrules
+
+	// Terms by first word, phrases by first two, and the phrases' other
+	// words.
+	idx.first = make(map[string]firstWord, nterms)
+	idx.pairs = map[string]int32{}
+	pairOf := make([]int32, nterms) // or -1
+	var pairCount []int32
+	idx.restStart = make([]int32, nterms+1)
+	for t, words := range b.words {
+		fw, ok := idx.first[words[0]]
+		if !ok {
+			fw.term = -1
+		}
+		pairOf[t] = -1
+		if len(words) == 1 {
+			fw.term = int32(t)
+		} else {
+			fw.phrases = true
+			key := words[0] + " " + words[1]
+			p, ok := idx.pairs[key]
+			if !ok {
+				p = int32(len(pairCount))
+				idx.pairs[key] = p
+				pairCount = append(pairCount, 0)
+			}
+			pairOf[t] = p
+			pairCount[p]++
+			idx.restWords = append(idx.restWords, words[2:]...)
+		}
+		idx.first[words[0]] = fw
+		idx.restStart[t+1] = int32(len(idx.restWords))
+	}
+	idx.pairStart = append(pairCount, prefixSum(pairCount))
+	idx.pairTerms = make([]int32, idx.pairStart[len(pairCount)])
+	fill := slices.Clone(idx.pairStart)
+	for t, p := range pairOf {
+		if p >= 0 {
+			idx.pairTerms[fill[p]] = int32(t)
+			fill[p]++
+		}
+	}
+
+	// Pivots, and the other rules renumbered so that those under one
+	// term are consecutive.
+	const simple = -1
+	pivot := make([]int32, nrules)
+	newID := make([]int32, nrules) // or simple
+	idx.ruleStart = make([]int32, nterms+1)
+	for r := range nrules {
+		start, end := b.termStart[r], b.termStart[r+1]
+		p := b.terms[start]
+		for _, t := range b.terms[start+1 : start+b.nreq[r]] {
+			if b.uses[t] < b.uses[p] {
+				p = t
+			}
+		}
+		pivot[r] = p
+		if end-start == 1 {
+			newID[r] = simple
+		} else {
+			idx.ruleStart[p]++
+		}
+	}
+	ncomplex := prefixSum(idx.ruleStart[:nterms])
+	idx.ruleStart[nterms] = ncomplex
+	fill = slices.Clone(idx.ruleStart)
+	for r := range nrules {
+		if newID[r] != simple {
+			newID[r] = fill[pivot[r]]
+			fill[pivot[r]]++
+		}
+	}
+
+	// Each complex rule's terms to check: required but the pivot, then
+	// vetoes.
+	idx.condStart = make([]int32, ncomplex+1)
+	idx.vetoStart = make([]int32, ncomplex)
+	for r := range nrules {
+		if id := newID[r]; id != simple {
+			idx.condStart[id+1] = b.termStart[r+1] - b.termStart[r] - 1
+		}
+	}
+	for i := range ncomplex {
+		idx.condStart[i+1] += idx.condStart[i]
+	}
+	idx.conds = make([]int32, idx.condStart[ncomplex])
+	for r := range nrules {
+		id := newID[r]
+		if id == simple {
+			continue
+		}
+		start, end := b.termStart[r], b.termStart[r+1]
+		c := idx.condStart[id]
+		for i, t := range b.terms[start:end] {
+			if int32(i) == b.nreq[r] {
+				idx.vetoStart[id] = c
+			}
+			if t != pivot[r] || int32(i) >= b.nreq[r] {
+				idx.conds[c] = t
+				c++
+			}
+		}
+		if b.nreq[r] == end-start {
+			idx.vetoStart[id] = c
+		}
+	}
+
+	// Owners: simple rules' by pivot term first, then the other rules'
+	// by rule.
+	idx.simpleStart = make([]int32, nterms+1)
+	idx.ownStart = make([]int32, ncomplex+1)
+	for _, h := range b.held {
+		if id := newID[h.rule]; id == simple {
+			idx.simpleStart[pivot[h.rule]]++
+		} else {
+			idx.ownStart[id]++
+		}
+	}
+	nsimple := prefixSum(idx.simpleStart[:nterms])
+	idx.simpleStart[nterms] = nsimple
+	idx.ownStart[ncomplex] = prefixSum(idx.ownStart[:ncomplex])
+	for i := range idx.ownStart {
+		idx.ownStart[i] += nsimple
+	}
+	idx.owners = make([]owner, len(b.held))
+	idx.ownName = make([]string, len(b.held))
+	idx.ownText = make([]string, len(b.held))
+	fillSimple, fillOwn := slices.Clone(idx.simpleStart), slices.Clone(idx.ownStart)
+	for _, h := range b.held {
+		var at int32
+		if id := newID[h.rule]; id == simple {
+			at = fillSimple[pivot[h.rule]]
+			fillSimple[pivot[h.rule]]++
+		} else {
+			at = fillOwn[id]
+			fillOwn[id]++
+		}
+		idx.owners[at] = owner{sub: h.sub, slot: h.slot}
+		idx.ownName[at] = idx.subs[h.sub]
+		idx.ownText[at] = idx.texts[h.slot]
+	}
+	idx.texts = nil
+	return idx
+}
+
+// Match returns the subscribers whose rules match text (a headline as
+// shown, not yet normalised), in no particular order, or nil. It
+// allocates only the result, and its cost grows with the headline's
+// length and with what matched, not with the number of subscribers.
+// MatchSeq gives the same results without allocating them.
+func (m *Matcher) Match(text string) []Match {
+	s := m.snap.Load()
+	sc := m.getScratch()
+	defer m.putScratch(sc)
+	if !sc.match(s, text) {
+		return nil
+	}
+	out := make([]Match, len(sc.groups))
+	texts := make([]string, len(sc.sorted))
+	for i, g := range sc.groups {
+		idx := s.of(g)
+		ats := sc.sorted[g.start : g.start+g.n]
+		t := texts[g.start : g.start+g.n : g.start+g.n]
+		for j, at := range ats {
+			t[j] = idx.ownText[at]
+		}
+		out[i] = Match{Subscriber: idx.ownName[ats[0]], Rules: t}
+	}
+	return out
+}
+
+// MatchSeq yields what Match returns, one matched subscriber at a time
+// and in the same order, without allocating: the subscriber and its rules
+// that matched, as written, in their order. The rules slice is reused:
+// it is valid only until the loop body returns, so copy it to keep it
+// (the strings themselves may be kept). The matching happens when the
+// loop starts.
+func (m *Matcher) MatchSeq(text string) iter.Seq2[string, []string] {
+	return func(yield func(string, []string) bool) {
+		s := m.snap.Load()
+		sc := m.getScratch()
+		defer m.putScratch(sc)
+		if !sc.match(s, text) {
+			return
+		}
+		for _, g := range sc.groups {
+			idx := s.of(g)
+			ats := sc.sorted[g.start : g.start+g.n]
+			rules := sc.rules[:0]
+			for _, at := range ats {
+				rules = append(rules, idx.ownText[at])
+			}
+			sc.rules = rules
+			if !yield(idx.ownName[ats[0]], rules[:len(rules):len(rules)]) {
+				break
+			}
+		}
+		// Do not let the pooled scratch keep the strings alive.
+		clear(sc.rules)
+	}
+}
+
+// getScratch takes a scratch from m.free or makes one.
+func (m *Matcher) getScratch() *scratch {
+	select {
+	case sc := <-m.free:
+		return sc
+	default:
+		return new(scratch)
+	}
+}
+
+// putScratch returns sc to m.free, or drops it when enough are kept.
+func (m *Matcher) putScratch(sc *scratch) {
+	select {
+	case m.free <- sc:
+	default:
+	}
+}
+
+// of returns the index a group's subscriber belongs to.
+func (s *snapshot) of(g group) *index {
+	if g.delta {
+		return s.delta
+	}
+	return s.base
+}
+
+// scratch holds the per-headline buffers of Match. Apart from buf and
+// rules, nothing in it holds pointers, so filling it costs no write
+// barriers.
 type scratch struct {
 	buf   []byte // the normalised headline
+	pair  []byte // two words' keys, to look up phrases
 	words []span
 	cands []int
-	hits  []int32
+	hits  []int32    // matched terms
+	runs  [][2]int32 // matched owners: owners[lo:hi] for each {lo, hi}
 
 	// Epoch stamps: termStamp[id] == epoch means the term matched in this
 	// pass; subStamp[id] == epoch means subGroup[id] is this pass's.
@@ -349,22 +622,37 @@ type scratch struct {
 	subStamp  []uint32
 	subGroup  []int32
 
-	groups []group // one per matched subscriber
-	found  []found // matched rules, in the order found
-	sorted []found // found, grouped by subscriber
+	groups  []group  // one per matched subscriber
+	entries []entry  // matched rules, in the order found
+	sorted  []int32  // their owners, grouped by subscriber
+	rules   []string // one subscriber's rules, for MatchSeq
 }
 
 // group is one matched subscriber in scratch.
 type group struct {
-	sub      string
-	n, start int // its rules: sorted[start:start+n]
+	delta    bool  // the subscriber is in the delta index, not the base
+	start, n int32 // its rules' owners: sorted[start:start+n]
 }
 
-// found is one matched rule of a subscriber.
-type found struct {
-	text  string
-	group int32
-	pos   int32
+// entry is one matched rule of a subscriber: its position in the
+// index's owners, and its group.
+type entry struct{ at, group int32 }
+
+// match runs text against s, leaving the matched subscribers in
+// sc.groups, their rules' owners in sc.sorted; false when none matched.
+func (sc *scratch) match(s *snapshot, text string) bool {
+	sc.split(text)
+	sc.groups, sc.entries = sc.groups[:0], sc.entries[:0]
+	if len(sc.words) == 0 {
+		return false
+	}
+	sc.run(s.base, s.stale, false)
+	sc.run(s.delta, nil, true)
+	if len(sc.groups) == 0 {
+		return false
+	}
+	sc.sortEntries(s)
+	return true
 }
 
 // span is a word of buf: buf[start:end], its match key buf[key:end].
@@ -428,7 +716,7 @@ func grow[T any](s []T, n int) []T {
 
 // nextEpoch starts a pass over idx, sizing the stamp arrays to it.
 func (sc *scratch) nextEpoch(idx *index) {
-	sc.termStamp = grow(sc.termStamp, len(idx.terms))
+	sc.termStamp = grow(sc.termStamp, idx.nterms())
 	sc.subStamp = grow(sc.subStamp, len(idx.subs))
 	sc.subGroup = grow(sc.subGroup, len(idx.subs))
 	sc.epoch++
@@ -439,11 +727,12 @@ func (sc *scratch) nextEpoch(idx *index) {
 	}
 }
 
-// run matches sc.words against idx, adding the matching rules to
-// sc.groups and sc.found, except those of the subscribers in the bit set
-// skip.
-func (sc *scratch) run(idx *index, skip []uint64) {
-	if len(idx.rules) == 0 {
+// run matches sc.words against idx and adds the subscribers whose rules
+// matched to sc.groups and sc.entries, except those in the bit set skip.
+// The base's and the delta's subscribers never overlap (skip hides the
+// base's changed ones), so each pass groups its own.
+func (sc *scratch) run(idx *index, skip []uint64, delta bool) {
+	if idx.nrules == 0 {
 		return
 	}
 	sc.nextEpoch(idx)
@@ -452,44 +741,109 @@ func (sc *scratch) run(idx *index, skip []uint64) {
 	for i, w := range sc.words {
 		sc.candidateKeys(w)
 		for _, k := range sc.cands {
-			for _, id := range idx.first[string(sc.buf[k:w.end])] {
-				if sc.termStamp[id] == epoch || !sc.followedBy(i, idx.terms[id].rest) {
+			fw, ok := idx.first[string(sc.buf[k:w.end])]
+			if !ok {
+				continue
+			}
+			if t := fw.term; t >= 0 && sc.termStamp[t] != epoch {
+				sc.termStamp[t] = epoch
+				sc.hits = append(sc.hits, t)
+			}
+			if !fw.phrases || i+1 == len(sc.words) {
+				continue
+			}
+			next := sc.words[i+1]
+			sc.pair = append(append(append(sc.pair[:0], sc.buf[k:w.end]...), ' '), sc.buf[next.key:next.end]...)
+			p, ok := idx.pairs[string(sc.pair)]
+			if !ok {
+				continue
+			}
+			for _, t := range idx.pairTerms[idx.pairStart[p]:idx.pairStart[p+1]] {
+				if sc.termStamp[t] == epoch || !sc.followedBy(i+1, idx.restWords[idx.restStart[t]:idx.restStart[t+1]]) {
 					continue
 				}
-				sc.termStamp[id] = epoch
-				sc.hits = append(sc.hits, id)
+				sc.termStamp[t] = epoch
+				sc.hits = append(sc.hits, t)
 			}
 		}
 	}
 	// Each term is hit once and each rule hangs under one term, so each
 	// rule is visited at most once.
+	sc.runs = sc.runs[:0]
 	for _, t := range sc.hits {
-		for _, r := range idx.terms[t].rules {
-			ir := &idx.rules[r]
-			if !sc.all(ir.required) || sc.any(ir.vetoes) {
+		sc.addRun(idx.simpleStart[t], idx.simpleStart[t+1])
+		for r := idx.ruleStart[t]; r < idx.ruleStart[t+1]; r++ {
+			veto := idx.vetoStart[r]
+			if sc.all(idx.conds[idx.condStart[r]:veto]) && !sc.any(idx.conds[veto:idx.condStart[r+1]]) {
+				sc.addRun(idx.ownStart[r], idx.ownStart[r+1])
+			}
+		}
+	}
+	sc.collect(idx, skip, delta)
+}
+
+// addRun adds owners[lo:hi] to sc.runs, extending the last run when they
+// follow it (consecutive rules under one term).
+func (sc *scratch) addRun(lo, hi int32) {
+	if lo == hi {
+		return
+	}
+	if n := len(sc.runs); n > 0 && sc.runs[n-1][1] == lo {
+		sc.runs[n-1][1] = hi
+		return
+	}
+	sc.runs = append(sc.runs, [2]int32{lo, hi})
+}
+
+// collect groups the owners in sc.runs by subscriber, except those in the
+// bit set skip. sc.epoch must be the one of this pass over idx.
+func (sc *scratch) collect(idx *index, skip []uint64, delta bool) {
+	epoch := sc.epoch
+	stamp, groupOf := sc.subStamp[:len(idx.subs)], sc.subGroup[:len(idx.subs)]
+	for _, run := range sc.runs {
+		for i, o := range idx.owners[run[0]:run[1]] {
+			if skip != nil && skip[o.sub/64]&(1<<(o.sub%64)) != 0 {
 				continue
 			}
-			sc.collect(idx, ir, skip)
+			if stamp[o.sub] != epoch {
+				stamp[o.sub] = epoch
+				groupOf[o.sub] = int32(len(sc.groups))
+				sc.groups = append(sc.groups, group{delta: delta})
+			}
+			g := groupOf[o.sub]
+			sc.groups[g].n++
+			sc.entries = append(sc.entries, entry{at: run[0] + int32(i), group: g})
 		}
 	}
 }
 
-// collect adds the owners of a matched rule to the result, except those
-// in the bit set skip.
-func (sc *scratch) collect(idx *index, ir *irule, skip []uint64) {
-	epoch := sc.epoch
-	for _, o := range ir.owners {
-		if skip != nil && skip[o.sub/64]&(1<<(o.sub%64)) != 0 {
-			continue
+// sortEntries puts the owners of sc.entries into sc.sorted grouped by
+// subscriber, each subscriber's rules in order, without sorting the whole
+// list: entries are placed by group (a counting sort), then each group's
+// few rules are put in order of their slots.
+func (sc *scratch) sortEntries(s *snapshot) {
+	var start int32
+	for i := range sc.groups {
+		g := &sc.groups[i]
+		g.start, start = start, start+g.n
+		g.n = 0
+	}
+	sc.sorted = grow(sc.sorted, len(sc.entries))[:len(sc.entries)]
+	for _, e := range sc.entries {
+		g := &sc.groups[e.group]
+		sc.sorted[g.start+g.n] = e.at
+		g.n++
+	}
+	for _, g := range sc.groups {
+		if g.n > 1 {
+			owners := s.of(g).owners
+			ats := sc.sorted[g.start : g.start+g.n]
+			for j := 1; j < len(ats); j++ { // insertion sort: n is tiny
+				for k := j; k > 0 && owners[ats[k]].slot < owners[ats[k-1]].slot; k-- {
+					ats[k], ats[k-1] = ats[k-1], ats[k]
+				}
+			}
 		}
-		if sc.subStamp[o.sub] != epoch {
-			sc.subStamp[o.sub] = epoch
-			sc.subGroup[o.sub] = int32(len(sc.groups))
-			sc.groups = append(sc.groups, group{sub: idx.subs[o.sub]})
-		}
-		g := sc.subGroup[o.sub]
-		sc.groups[g].n++
-		sc.found = append(sc.found, found{text: o.text, group: g, pos: o.pos})
 	}
 }
 
@@ -526,43 +880,4 @@ func (sc *scratch) any(ts []int32) bool {
 		}
 	}
 	return false
-}
-
-// result turns sc.groups and sc.found into one Match per subscriber, its
-// rules in their order, without sorting the whole list: rules are placed
-// by subscriber (a counting sort), then each subscriber's few rules are
-// put in order.
-func (sc *scratch) result() []Match {
-	start := 0
-	for i := range sc.groups {
-		sc.groups[i].start = start
-		start += sc.groups[i].n
-		sc.groups[i].n = 0
-	}
-	sc.sorted = grow(sc.sorted, len(sc.found))
-	for _, f := range sc.found {
-		g := &sc.groups[f.group]
-		sc.sorted[g.start+g.n] = f
-		g.n++
-	}
-	out := make([]Match, len(sc.groups))
-	texts := make([]string, len(sc.found))
-	for i, g := range sc.groups {
-		rules := sc.sorted[g.start : g.start+g.n]
-		for j := 1; j < len(rules); j++ { // insertion sort: n is tiny
-			for k := j; k > 0 && rules[k].pos < rules[k-1].pos; k-- {
-				rules[k], rules[k-1] = rules[k-1], rules[k]
-			}
-		}
-		t := texts[g.start : g.start+g.n : g.start+g.n]
-		for j, f := range rules {
-			t[j] = f.text
-		}
-		out[i] = Match{Subscriber: g.sub, Rules: t}
-	}
-	// Drop references so pooled scratch does not keep strings alive.
-	clear(sc.found)
-	clear(sc.sorted[:len(sc.found)])
-	clear(sc.groups)
-	return out
 }

@@ -11,10 +11,22 @@ import (
 )
 
 // matchSorted is m.Match(h) sorted by subscriber.
-func matchSorted(m *Matcher, h string) []Match {
-	got := m.Match(h)
-	slices.SortFunc(got, func(a, b Match) int { return strings.Compare(a.Subscriber, b.Subscriber) })
-	return got
+func matchSorted(m *Matcher, h string) []Match { return sortMatches(m.Match(h)) }
+
+// sortMatches sorts ms by subscriber and returns it.
+func sortMatches(ms []Match) []Match {
+	slices.SortFunc(ms, func(a, b Match) int { return strings.Compare(a.Subscriber, b.Subscriber) })
+	return ms
+}
+
+// collectSeq gathers m.MatchSeq(h) as a Match list, copying the rules as
+// MatchSeq's contract asks; nil when nothing matched, like Match.
+func collectSeq(m *Matcher, h string) []Match {
+	var out []Match
+	for sub, rules := range m.MatchSeq(h) {
+		out = append(out, Match{Subscriber: sub, Rules: slices.Clone(rules)})
+	}
+	return out
 }
 
 func mustParse(t testing.TB, s string) Rule {
@@ -205,6 +217,44 @@ func TestMatcherSharedRules(t *testing.T) {
 	}
 }
 
+// TestMatchSeqStops checks that a loop over MatchSeq may stop early, and
+// that the matcher is usable afterwards and inside the loop body.
+func TestMatchSeqStops(t *testing.T) {
+	m := NewMatcher()
+	all := map[string][]Rule{}
+	for i := range 50 {
+		all[fmt.Sprintf("chat-%02d", i)] = []Rule{mustParse(t, "لبنان"), mustParse(t, `"جنوب لبنان"`)}
+	}
+	m.Build(all)
+	const headline = "غارات إسرائيلية على عدة مناطق في جنوب لبنان"
+	want := m.Match(headline)
+	if len(want) != len(all) {
+		t.Fatalf("Match matched %d subscribers, want %d", len(want), len(all))
+	}
+	for stop := range 3 {
+		var got []Match
+		for sub, rules := range m.MatchSeq(headline) {
+			got = append(got, Match{Subscriber: sub, Rules: slices.Clone(rules)})
+			// A nested Match in the body gets its own buffers.
+			if inner := m.Match(headline); len(inner) != len(all) {
+				t.Fatalf("Match inside the loop matched %d subscribers, want %d", len(inner), len(all))
+			}
+			if len(got) == stop+1 {
+				break
+			}
+		}
+		if !reflect.DeepEqual(got, want[:stop+1]) {
+			t.Errorf("stopping after %d: got %v, want %v", stop+1, got, want[:stop+1])
+		}
+	}
+	if got := collectSeq(m, headline); !reflect.DeepEqual(got, want) {
+		t.Errorf("after stopping early: MatchSeq = %v, want %v", got, want)
+	}
+	if got := collectSeq(m, "Gaza"); got != nil {
+		t.Errorf("MatchSeq(%q) = %v, want nothing", "Gaza", got)
+	}
+}
+
 func TestMatcherUpdates(t *testing.T) {
 	m := NewMatcher()
 	const headline = "غارات إسرائيلية على عدة مناطق في جنوب لبنان"
@@ -271,6 +321,12 @@ func TestMatcherRebuild(t *testing.T) {
 		h := headlines[step%len(headlines)]
 		if got, want := matchSorted(m, h), referenceMatch(current, h); !reflect.DeepEqual(got, want) {
 			t.Fatalf("step %d, %q: Match = %v, want %v", step, h, got, want)
+		}
+		// Between rebuilds results come from the base and the delta. A
+		// rebuild may land between two calls and change the order, so
+		// MatchSeq too is compared sorted.
+		if got, want := sortMatches(collectSeq(m, h)), referenceMatch(current, h); !reflect.DeepEqual(got, want) {
+			t.Fatalf("step %d, %q: MatchSeq = %v, want %v", step, h, got, want)
 		}
 	}
 	m.bg.Wait()
@@ -358,8 +414,11 @@ func TestMatcherConcurrent(t *testing.T) {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
-			for range 2000 {
+			for i := range 2000 {
 				got := m.Match(headline)
+				if i%2 == 1 {
+					got = collectSeq(m, headline)
+				}
 				steady := false
 				for _, g := range got {
 					switch {
@@ -491,6 +550,10 @@ func TestMatcherAgreesWithReference(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: Match = %v, want %v", h, got, want)
 		}
+		// MatchSeq yields the same, in the same order as Match.
+		if seq, plain := collectSeq(m, h), m.Match(h); !reflect.DeepEqual(seq, plain) {
+			t.Fatalf("%q: MatchSeq = %v, Match = %v", h, seq, plain)
+		}
 		matched += len(got)
 	}
 	// The comparison is only meaningful if many headlines match.
@@ -520,6 +583,9 @@ func FuzzMatch(f *testing.F) {
 		}
 		if want && !slices.Equal(got[0].Rules, []string{r.Text}) {
 			t.Fatalf("rule %q, headline %q: Match = %v, want the rule as written", rule, headline, got)
+		}
+		if seq := collectSeq(m, headline); !reflect.DeepEqual(seq, got) {
+			t.Fatalf("rule %q, headline %q: MatchSeq = %v, Match = %v", rule, headline, seq, got)
 		}
 	})
 }

@@ -347,7 +347,13 @@ func (p *Pipeline) failed(err error) error {
 
 // alert turns one fresh item into deliveries: relevance, story, recipients.
 func (p *Pipeline) alert(ctx context.Context, src feeds.Source, it feeds.Item) error {
-	matches := p.matcher.Match(it.Title)
+	// MatchSeq, not Match: only each subscriber's first rule is kept, so
+	// a headline matching thousands of subscribers costs one pair each
+	// instead of a Match and a slice of rules.
+	var matches []ruleMatch
+	for sub, rules := range p.matcher.MatchSeq(it.Title) {
+		matches = append(matches, ruleMatch{subscriber: sub, rule: rules[0]})
+	}
 	if !it.Urgent && len(matches) == 0 {
 		return nil
 	}
@@ -405,10 +411,14 @@ func pickStory(fp alerts.Fingerprint) store.Pick {
 	}
 }
 
+// ruleMatch is a subscriber whose rule matched an item, with its first
+// matching rule as written.
+type ruleMatch struct{ subscriber, rule string }
+
 // recipients lists the deliveries of a new story: every active, unpaused
 // subscriber following the source that has no rules (urgent items only),
 // or whose rule matched (urgent items, or all items in mode "all").
-func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, matches []alerts.Match) []store.Delivery {
+func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, matches []ruleMatch) []store.Delivery {
 	now := p.opt.Now()
 	p.subMu.RLock()
 	defer p.subMu.RUnlock()
@@ -428,7 +438,7 @@ func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, m
 		}
 	}
 	for _, m := range matches {
-		id, err := strconv.ParseInt(m.Subscriber, 10, 64)
+		id, err := strconv.ParseInt(m.subscriber, 10, 64)
 		if err != nil {
 			continue
 		}
@@ -436,7 +446,7 @@ func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, m
 		if !ok || !receives(s, src.ID, now) || (!it.Urgent && s.Mode != "all") {
 			continue
 		}
-		add(s, m.Rules[0])
+		add(s, m.rule)
 	}
 	return out
 }
