@@ -31,9 +31,10 @@ type SeenStore interface {
 	MarkSeen(ctx context.Context, sourceID string, itemIDs []string) (fresh []string, baseline bool, err error)
 }
 
-// StoryIndex finds or creates the story of an item, race-free.
+// StoryIndex finds or creates the stories of items, race-free, in one
+// pipelined batch.
 type StoryIndex interface {
-	Resolve(ctx context.Context, fp store.FP, item store.StoryItem, pick store.Pick) (store.Resolution, error)
+	ResolveBatch(ctx context.Context, in []store.StoryInput, pick func(i int, candidates []store.StoryRecord) int) ([]store.Resolution, error)
 }
 
 // Outbox queues deliveries, at most one per (chat, story).
@@ -308,20 +309,8 @@ func (p *Pipeline) process(ctx context.Context, id string) error {
 		p.mu.Unlock()
 	}
 
-	for {
-		p.mu.Lock()
-		if len(w.fresh) == 0 {
-			p.mu.Unlock()
-			break
-		}
-		it := w.fresh[0]
-		p.mu.Unlock()
-		if err := p.alert(ctx, src, it); err != nil {
-			return p.failed(err)
-		}
-		p.mu.Lock()
-		w.fresh = w.fresh[1:]
-		p.mu.Unlock()
+	if err := p.alertFresh(ctx, src, w); err != nil {
+		return p.failed(err)
 	}
 	p.outage.ok()
 	return nil
@@ -345,30 +334,83 @@ func (p *Pipeline) failed(err error) error {
 	return err
 }
 
-// alert turns one fresh item into deliveries: relevance, story, recipients.
-func (p *Pipeline) alert(ctx context.Context, src feeds.Source, it feeds.Item) error {
-	// MatchSeq, not Match: only each subscriber's first rule is kept, so
-	// a headline matching thousands of subscribers costs one pair each
-	// instead of a Match and a slice of rules.
-	var matches []ruleMatch
-	for sub, rules := range p.matcher.MatchSeq(it.Title) {
-		matches = append(matches, ruleMatch{subscriber: sub, rule: rules[0]})
-	}
-	if !it.Urgent && len(matches) == 0 {
+// candidate is a fresh item with what deciding its alert needs.
+type candidate struct {
+	item    feeds.Item
+	matches []ruleMatch
+	fp      alerts.Fingerprint
+}
+
+// alertFresh turns a source's fresh items into deliveries, in order: the
+// items that are urgent or match a rule get their stories resolved in one
+// pipelined batch, then each new story's deliveries are queued. On an
+// error the items not yet queued stay fresh for the next try; resolving
+// them again finds the stories they created, so nothing is lost or sent
+// twice.
+func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWork) error {
+	p.mu.Lock()
+	items := slices.Clone(w.fresh)
+	p.mu.Unlock()
+	if len(items) == 0 {
 		return nil
 	}
-	fp := alerts.NewFingerprint(it.Title)
-	data, err := json.Marshal(fp)
-	if err != nil {
-		return fmt.Errorf("story fingerprint: %w", err)
+	cands := make([]*candidate, len(items))
+	var (
+		in    []store.StoryInput
+		which []int // index in items of each of in
+	)
+	for i, it := range items {
+		// MatchSeq, not Match: only each subscriber's first rule is
+		// kept, so a headline matching thousands of subscribers costs
+		// one pair each.
+		var matches []ruleMatch
+		for sub, rules := range p.matcher.MatchSeq(it.Title) {
+			matches = append(matches, ruleMatch{subscriber: sub, rule: rules[0]})
+		}
+		if !it.Urgent && len(matches) == 0 {
+			continue
+		}
+		c := &candidate{item: it, matches: matches, fp: alerts.NewFingerprint(it.Title)}
+		data, err := json.Marshal(c.fp)
+		if err != nil {
+			return fmt.Errorf("story fingerprint: %w", err)
+		}
+		cands[i] = c
+		in = append(in, store.StoryInput{
+			FP:   store.FP{Hash: c.fp.Hash, Keys: c.fp.Keys, Data: string(data)},
+			Item: store.StoryItem{SourceID: src.ID, ItemID: it.ID, Title: it.Title, Link: it.Link},
+		})
+		which = append(which, i)
 	}
-	res, err := p.opt.Stories.Resolve(ctx,
-		store.FP{Hash: fp.Hash, Keys: fp.Keys, Data: string(data)},
-		store.StoryItem{SourceID: src.ID, ItemID: it.ID, Title: it.Title, Link: it.Link},
-		pickStory(fp))
-	if err != nil {
-		return fmt.Errorf("story of %s/%s: %w", src.ID, it.ID, err)
+	var res []store.Resolution
+	if len(in) > 0 {
+		var err error
+		res, err = p.opt.Stories.ResolveBatch(ctx, in, func(j int, stories []store.StoryRecord) int {
+			return pickStory(cands[which[j]].fp)(stories)
+		})
+		if err != nil {
+			return fmt.Errorf("stories of %s: %w", src.ID, err)
+		}
 	}
+	next := 0
+	for _, c := range cands {
+		if c != nil {
+			if err := p.deliver(ctx, src, c, res[next]); err != nil {
+				return err
+			}
+			next++
+		}
+		p.mu.Lock()
+		w.fresh = w.fresh[1:]
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// deliver queues the deliveries of an item whose story is resolved, when
+// the item started the story.
+func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, res store.Resolution) error {
+	it := c.item
 	// An item that already started its story (a retry after a failure
 	// further down) is still this item's alert; deliveries are deduped.
 	own := res.Created || (res.Story.FirstSource == src.ID && res.Story.FirstItemID == it.ID)
@@ -377,7 +419,7 @@ func (p *Pipeline) alert(ctx context.Context, src feeds.Source, it feeds.Item) e
 			slog.String("item", it.ID), slog.String("story", res.Story.ID), slog.String("first_source", res.Story.FirstSource))
 		return nil
 	}
-	deliveries := p.recipients(src, it, res.Story.ID, matches)
+	deliveries := p.recipients(src, it, res.Story.ID, c.matches)
 	queued := 0
 	for batch := range slices.Chunk(deliveries, 1000) {
 		n, err := p.opt.Outbox.Enqueue(ctx, batch)

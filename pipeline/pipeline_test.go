@@ -298,3 +298,50 @@ func TestUpdateOfAKnownStoryIsNotANewAlert(t *testing.T) {
 		t.Errorf("alerts = %q, want %q", got, want)
 	}
 }
+
+// flakyOutbox fails its first n Enqueue calls, as a Redis hiccup between
+// the story and the outbox would.
+type flakyOutbox struct {
+	Outbox
+	mu   sync.Mutex
+	fail int
+}
+
+func (f *flakyOutbox) Enqueue(ctx context.Context, d []store.Delivery) (int, error) {
+	f.mu.Lock()
+	if f.fail > 0 {
+		f.fail--
+		f.mu.Unlock()
+		return 0, fmt.Errorf("enqueue: %w", context.DeadlineExceeded)
+	}
+	f.mu.Unlock()
+	return f.Outbox.Enqueue(ctx, d)
+}
+
+func TestFailureAfterTheStoryIsCreatedLosesNothing(t *testing.T) {
+	st := storetest.Open(t)
+	h := &harness{t: t, st: st}
+	h.p = New(Options{
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: &flakyOutbox{Outbox: st, fail: 2},
+		OnAlert: func(a Alert) {
+			h.mu.Lock()
+			h.alerts = append(h.alerts, a)
+			h.mu.Unlock()
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.p.Run(ctx, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+
+	h.poll(sana)
+	titles := realTitles(t, 2)
+	h.poll(sana, item("x", titles[0], true), item("y", titles[1], true))
+	if got := h.titles(); !slices.Equal(got, titles) {
+		t.Errorf("alerts = %q, want each once, in order: %q", got, titles)
+	}
+	if got := deliveries(t, st); len(got) != 2 {
+		t.Errorf("deliveries = %q, want 2", got)
+	}
+}
