@@ -193,19 +193,7 @@ var htmlCases = map[string]feedCase{
 	},
 }
 
-func TestParseHTMLFixtures(t *testing.T) {
-	for name, tc := range htmlCases {
-		t.Run(name, func(t *testing.T) {
-			src, items := parseCase(t, tc)
-			if len(items) != tc.n {
-				t.Fatalf("got %d items, want %d", len(items), tc.n)
-			}
-			checkInvariants(t, src, items)
-			checkItems(t, items, tc.items)
-			checkUrgent(t, items, tc.urgent)
-		})
-	}
-}
+func TestParseHTMLFixtures(t *testing.T) { runFeedCases(t, htmlCases) }
 
 // Every HTML page in testdata/ has a case above, except the two tiny
 // legacy-encoded paragraphs, which are charset fixtures.

@@ -201,8 +201,13 @@ func parseCase(tb testing.TB, tc feedCase) (Source, []Item) {
 	return src, items
 }
 
-func TestParseRSSFixtures(t *testing.T) {
-	for name, tc := range rssCases {
+func TestParseRSSFixtures(t *testing.T) { runFeedCases(t, rssCases) }
+
+// runFeedCases parses each case's document and checks the item count,
+// the invariants every item must hold, the named items and the urgent ones.
+func runFeedCases(t *testing.T, cases map[string]feedCase) {
+	t.Helper()
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			src, items := parseCase(t, tc)
 			if len(items) != tc.n {

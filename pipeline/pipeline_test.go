@@ -29,9 +29,15 @@ type harness struct {
 
 func newHarness(t *testing.T, st *store.Store) *harness {
 	t.Helper()
+	return newHarnessOutbox(t, st, st)
+}
+
+// newHarnessOutbox is newHarness with another outbox in front of the store.
+func newHarnessOutbox(t *testing.T, st *store.Store, outbox Outbox) *harness {
+	t.Helper()
 	h := &harness{t: t, st: st}
 	h.p = New(Options{
-		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: outbox,
 		OnAlert: func(a Alert) {
 			h.mu.Lock()
 			h.alerts = append(h.alerts, a)
@@ -320,19 +326,7 @@ func (f *flakyOutbox) Enqueue(ctx context.Context, d []store.Delivery) (int, err
 
 func TestFailureAfterTheStoryIsCreatedLosesNothing(t *testing.T) {
 	st := storetest.Open(t)
-	h := &harness{t: t, st: st}
-	h.p = New(Options{
-		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: &flakyOutbox{Outbox: st, fail: 2},
-		OnAlert: func(a Alert) {
-			h.mu.Lock()
-			h.alerts = append(h.alerts, a)
-			h.mu.Unlock()
-		},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.p.Run(ctx, time.Second); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	h := newHarnessOutbox(t, st, &flakyOutbox{Outbox: st, fail: 2})
 	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
 
 	h.poll(sana)
