@@ -88,6 +88,7 @@ var catalogAR = map[MsgID]string{
 	MsgSourceFollowed:   "تتابع الآن {0}",
 	MsgSourceUnfollowed: "أُلغيت متابعة {0}",
 	MsgUnknownSource:    "المصدر {0} غير معروف. أرسل " + ltr("/sources") + " لعرض المصادر.",
+	MsgSourceLastOne:    "هذا هو المصدر الوحيد الذي تتابعه. لإيقاف التنبيهات مؤقتاً أرسل " + ltr("/pause") + "، ولإلغاء الاشتراك " + ltr("/stop") + ".",
 
 	MsgPaused:           "⏸ أُوقفت التنبيهات حتى ترسل " + ltr("/resume") + ".",
 	MsgPausedUntil:      "⏸ أُوقفت التنبيهات لمدة {0}، حتى {1}. أرسل " + ltr("/resume") + " لاستئنافها قبل ذلك.",

@@ -83,6 +83,7 @@ var catalogEN = map[MsgID]string{
 	MsgSourceFollowed:   "Following {0}",
 	MsgSourceUnfollowed: "No longer following {0}",
 	MsgUnknownSource:    "Unknown source {0}. Send /sources to see them.",
+	MsgSourceLastOne:    "This is the only source you follow. To receive nothing for a while, send /pause; to unsubscribe, /stop.",
 
 	MsgPaused:           "⏸ Alerts paused until you send /resume.",
 	MsgPausedUntil:      "⏸ Alerts paused for {0}, until {1}. Send /resume to receive them earlier.",

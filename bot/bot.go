@@ -1,0 +1,368 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/store"
+)
+
+// DefaultUpdateTimeout bounds the handling of one update: Telegram calls
+// and Redis together. A command is answered within a second or two or
+// not at all; nothing waits behind a stuck call for longer than this.
+const DefaultUpdateTimeout = 15 * time.Second
+
+// maxReplyUnits is where a long reply (/list with many long rules) is cut
+// into several messages: below Telegram's 4,096 UTF-16 units, counted on
+// the HTML source, which is never shorter than the text it renders.
+const maxReplyUnits = 4000
+
+// Options configures a Bot. The zero value works.
+type Options struct {
+	// Admins are the Telegram user ids allowed to use admin commands
+	// (AAJIL_ADMINS). For anyone else an admin command is an unknown
+	// command.
+	Admins []int64
+	// Logger receives errors met while handling updates; slog.Default()
+	// when nil.
+	Logger *slog.Logger
+	// UpdateTimeout bounds the handling of one update;
+	// DefaultUpdateTimeout when zero.
+	UpdateTimeout time.Duration
+	// AdminCacheTTL is how long a group member's admin status is
+	// trusted; DefaultAdminCacheTTL when zero.
+	AdminCacheTTL time.Duration
+	// FloodBurst and FloodRate are the per-user command limit: a
+	// burst, then a rate a second; DefaultFloodBurst and
+	// DefaultFloodRate when zero.
+	FloodBurst int
+	FloodRate  float64
+	// SourcesPerPage is how many sources a page of the /sources keyboard
+	// shows; DefaultSourcesPerPage when zero.
+	SourcesPerPage int
+	// Now is the clock, time.Now when nil; tests move it.
+	Now func() time.Time
+}
+
+// Bot answers subscriber commands (and, later, admin commands) sent to
+// the bot in private chats and groups. It is safe for concurrent use:
+// an update poller may hand it updates from several goroutines.
+type Bot struct {
+	api   *tgbotapi.BotAPI
+	st    *store.Store
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+	admin map[int64]bool
+
+	commands map[string]command
+	// adminCommands are the admin commands, by name, served only to
+	// Options.Admins in private chats. Empty for now: until they are
+	// written every admin command takes the unknown-command path, which
+	// is also what a non-admin must see.
+	adminCommands map[string]handlerFunc
+
+	groupAdmins *adminCache
+	flood       *floodGuard
+}
+
+// handlerFunc handles one command. An error is a failure on our side
+// (Redis, Telegram); bad input is answered, not returned.
+type handlerFunc func(ctx context.Context, c *cmdContext) error
+
+// command is an entry of the command table.
+type command struct {
+	run handlerFunc
+	// changes: the command changes the chat's subscription, so in a
+	// group only the group's admins may use it. The others (/help,
+	// /list, /status) only show what the group receives, which every
+	// member may know.
+	changes bool
+	// needsSub: the command has nothing to act on in a chat that is not
+	// subscribed; it is answered with MsgNotSubscribed.
+	needsSub bool
+}
+
+// cmdContext is one command being handled.
+type cmdContext struct {
+	msg  *tgbotapi.Message
+	chat *tgbotapi.Chat
+	from *tgbotapi.User // nil for an anonymous group admin
+	cmd  Command
+	// sub is the chat's subscription, nil when it has none.
+	sub *store.Subscriber
+	// lang is the language of the reply: the chat's when subscribed,
+	// the sender's otherwise.
+	lang Lang
+}
+
+// New returns a Bot that talks to Telegram through api and keeps
+// subscriptions in st.
+func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.UpdateTimeout <= 0 {
+		opts.UpdateTimeout = DefaultUpdateTimeout
+	}
+	if opts.SourcesPerPage <= 0 {
+		opts.SourcesPerPage = DefaultSourcesPerPage
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b := &Bot{
+		api:           api,
+		st:            st,
+		opts:          opts,
+		log:           opts.Logger,
+		now:           opts.Now,
+		admin:         map[int64]bool{},
+		adminCommands: map[string]handlerFunc{},
+		flood:         newFloodGuard(opts.FloodBurst, opts.FloodRate),
+	}
+	for _, id := range opts.Admins {
+		b.admin[id] = true
+	}
+	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
+	b.commands = map[string]command{
+		"start":   {run: b.cmdStart, changes: true},
+		"stop":    {run: b.cmdStop, changes: true},
+		"help":    {run: b.cmdHelp},
+		"add":     {run: b.cmdAdd, changes: true, needsSub: true},
+		"del":     {run: b.cmdDel, changes: true, needsSub: true},
+		"list":    {run: b.cmdList, needsSub: true},
+		"clear":   {run: b.cmdClear, changes: true, needsSub: true},
+		"mode":    {run: b.cmdMode, changes: true, needsSub: true},
+		"sources": {run: b.cmdSources, changes: true, needsSub: true},
+		"pause":   {run: b.cmdPause, changes: true, needsSub: true},
+		"resume":  {run: b.cmdResume, changes: true, needsSub: true},
+		"lang":    {run: b.cmdLang, changes: true, needsSub: true},
+		"status":  {run: b.cmdStatus, needsSub: true},
+	}
+	return b
+}
+
+// HandleUpdate handles one update from Telegram: a command in a message,
+// or a press on one of the bot's inline buttons. Anything else is
+// ignored. It never panics on what Telegram sends; failures are logged
+// and, where a user is waiting, answered with MsgInternalError.
+func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.UpdateTimeout)
+	defer cancel()
+	defer func() {
+		// A bug in one handler must not take down the poller and with
+		// it every other chat's commands.
+		if p := recover(); p != nil {
+			b.log.Error("handle update: panic", slog.Int("update_id", u.UpdateID),
+				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	var err error
+	switch {
+	case u.Message != nil:
+		err = b.handleMessage(ctx, u.Message)
+	case u.CallbackQuery != nil:
+		err = b.handleCallback(ctx, u.CallbackQuery)
+	}
+	if err != nil {
+		b.log.Error("handle update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
+	}
+}
+
+// handleMessage handles a message that may hold a command.
+func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) error {
+	if msg.Chat == nil {
+		return nil
+	}
+	cmd, ok := ParseCommand(msg.Text, b.api.Self.UserName)
+	if !ok {
+		return nil
+	}
+	c := &cmdContext{msg: msg, chat: msg.Chat, from: msg.From, cmd: cmd}
+	verdict := b.flood.check(senderID(msg), b.now())
+	if verdict == floodDrop {
+		return nil
+	}
+	if err := b.loadSubscriber(ctx, c); err != nil {
+		_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
+		return fmt.Errorf("command /%s in %d: %w", cmd.Name, c.chat.ID, err)
+	}
+	if verdict == floodWarn {
+		return b.reply(ctx, c, T(c.lang, MsgFlood))
+	}
+	if err := b.dispatch(ctx, c); err != nil {
+		// The user is told; the error is returned to be logged once.
+		_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
+		return fmt.Errorf("command /%s in %d: %w", cmd.Name, c.chat.ID, err)
+	}
+	return nil
+}
+
+// senderID is whom the flood limit counts a message against: its user,
+// or the chat it was sent on behalf of.
+func senderID(msg *tgbotapi.Message) int64 {
+	switch {
+	case msg.From != nil:
+		return msg.From.ID
+	case msg.SenderChat != nil:
+		return msg.SenderChat.ID
+	}
+	return msg.Chat.ID
+}
+
+// loadSubscriber fills c.sub and c.lang.
+func (b *Bot) loadSubscriber(ctx context.Context, c *cmdContext) error {
+	sub, err := b.st.Subscriber(ctx, c.chat.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c.sub = nil
+		c.lang = userLang(c.from)
+	case err != nil:
+		c.lang = userLang(c.from)
+		return err
+	default:
+		c.sub = &sub
+		c.lang = subLang(sub)
+	}
+	return nil
+}
+
+// userLang is the language for a user with no subscription to go by.
+func userLang(u *tgbotapi.User) Lang {
+	if u == nil {
+		return LangEN
+	}
+	return LangFromCode(u.LanguageCode)
+}
+
+// subLang is a subscriber's language; Arabic or English only.
+func subLang(s store.Subscriber) Lang {
+	if Lang(s.Lang) == LangAR {
+		return LangAR
+	}
+	return LangEN
+}
+
+// dispatch runs the command's handler after the checks that apply to it.
+func (b *Bot) dispatch(ctx context.Context, c *cmdContext) error {
+	spec, ok := b.commands[c.cmd.Name]
+	if !ok {
+		if h, isAdminCmd := b.adminCommands[c.cmd.Name]; isAdminCmd && b.isBotAdmin(c) {
+			return h(ctx, c)
+		}
+		// Unknown, or an admin command from someone who is not one:
+		// the same answer, so that admin commands stay invisible.
+		return b.reply(ctx, c, T(c.lang, MsgUnknownCommand, "/"+c.cmd.Name))
+	}
+	if spec.changes && isGroup(c.chat.Type) {
+		admin, err := b.isGroupAdmin(ctx, c.msg)
+		if err != nil {
+			return err
+		}
+		if !admin {
+			return b.reply(ctx, c, T(c.lang, MsgNotAdmin))
+		}
+	}
+	if spec.needsSub && c.sub == nil {
+		return b.reply(ctx, c, T(c.lang, MsgNotSubscribed))
+	}
+	return spec.run(ctx, c)
+}
+
+// isBotAdmin reports whether the sender may use admin commands: one of
+// Options.Admins, in a private chat with the bot.
+func (b *Bot) isBotAdmin(c *cmdContext) bool {
+	return c.from != nil && c.chat.Type == "private" && b.admin[c.from.ID]
+}
+
+// isGroupAdmin reports whether the sender of a group message is one of
+// the group's admins.
+func (b *Bot) isGroupAdmin(ctx context.Context, msg *tgbotapi.Message) (bool, error) {
+	if anonymousAdmin(msg) {
+		return true, nil
+	}
+	if msg.From == nil {
+		return false, nil
+	}
+	return b.groupAdmins.isAdmin(ctx, msg.Chat.ID, msg.From.ID)
+}
+
+// reply sends text (Telegram HTML) to the command's chat; in a group, as
+// a reply to the command, so that it is clear whom it answers.
+func (b *Bot) reply(ctx context.Context, c *cmdContext, text string) error {
+	_, err := b.send(ctx, c, text, nil)
+	return err
+}
+
+// send sends text with an optional inline keyboard and returns the sent
+// message.
+func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi.InlineKeyboardMarkup) (tgbotapi.Message, error) {
+	m := tgbotapi.NewMessage(c.chat.ID, text)
+	m.ParseMode = tgbotapi.ModeHTML
+	m.DisableWebPagePreview = true
+	if isGroup(c.chat.Type) && c.msg != nil {
+		m.ReplyToMessageID = c.msg.MessageID
+		m.AllowSendingWithoutReply = true
+	}
+	if kb != nil {
+		m.ReplyMarkup = *kb
+	}
+	sent, err := WithContext(ctx, b.api).Send(m)
+	if err != nil {
+		return sent, fmt.Errorf("send to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
+	}
+	return sent, nil
+}
+
+// replyLines sends a header and lines, in as many messages as needed to
+// keep each under Telegram's length limit. Lines are never split.
+func (b *Bot) replyLines(ctx context.Context, c *cmdContext, header string, lines []string) error {
+	var chunk strings.Builder
+	units := 0
+	chunk.WriteString(header)
+	units += utf16Len(header)
+	for _, l := range lines {
+		n := utf16Len(l) + 1
+		if units+n > maxReplyUnits && chunk.Len() > 0 {
+			if err := b.reply(ctx, c, chunk.String()); err != nil {
+				return err
+			}
+			chunk.Reset()
+			units = 0
+		}
+		if chunk.Len() > 0 {
+			chunk.WriteByte('\n')
+		}
+		chunk.WriteString(l)
+		units += n
+	}
+	if chunk.Len() == 0 {
+		return nil
+	}
+	return b.reply(ctx, c, chunk.String())
+}
+
+// utf16Len is the length Telegram counts: UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// isTelegramError reports whether err is an error answer of the Bot API
+// whose description contains what.
+func isTelegramError(err error, what string) bool {
+	var tgErr *tgbotapi.Error
+	return errors.As(err, &tgErr) && strings.Contains(tgErr.Message, what)
+}
