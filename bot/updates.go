@@ -1,0 +1,578 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/store"
+)
+
+// UpdateHandler handles one update from Telegram: a command, a button
+// press, a change of the bot's membership in a chat. It must not block for
+// long: updates are handled one at a time, in order.
+type UpdateHandler interface {
+	HandleUpdate(ctx context.Context, u tgbotapi.Update)
+}
+
+// UpdateHandlerFunc adapts a function to UpdateHandler.
+type UpdateHandlerFunc func(ctx context.Context, u tgbotapi.Update)
+
+// HandleUpdate calls f(ctx, u).
+func (f UpdateHandlerFunc) HandleUpdate(ctx context.Context, u tgbotapi.Update) { f(ctx, u) }
+
+// UpdateStore is what the Poller keeps in Redis: the lease that lets one
+// instance poll, the offset to resume from, and a claim per update so
+// that a re-delivered update is not handled twice. *store.Store
+// implements it.
+type UpdateStore interface {
+	AcquireLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
+	RenewLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, holder string) (bool, error)
+	TelegramOffset(ctx context.Context) (int, error)
+	SaveTelegramOffset(ctx context.Context, holder string, offset int) (bool, error)
+	BeginUpdate(ctx context.Context, updateID int, claim time.Duration) (store.UpdateState, error)
+	FinishUpdate(ctx context.Context, updateID int) error
+}
+
+// Defaults of PollerOptions.
+const (
+	DefaultLeaseTTL        = 10 * time.Second
+	DefaultAcquireEvery    = time.Second
+	DefaultPollTimeout     = 25 * time.Second
+	DefaultPollLimit       = 100
+	DefaultHandleTimeout   = 30 * time.Second
+	DefaultRetryMin        = time.Second
+	DefaultRetryMax        = 30 * time.Second
+	DefaultConflictBackoff = 5 * time.Second
+)
+
+// DefaultAllowedUpdates returns the update types the bot asks for: chat
+// messages and channel posts (commands, imported files), button presses,
+// and changes of the bot's own membership (blocked, added to a group).
+func DefaultAllowedUpdates() []string {
+	return []string{"message", "channel_post", "callback_query", "my_chat_member"}
+}
+
+// PollerOptions configure a Poller. Zero fields take the defaults above.
+type PollerOptions struct {
+	// Holder identifies this instance in the lease; by default the host
+	// name, the process id and a random suffix.
+	Holder string
+	// LeaseTTL is how long the lease lasts unrenewed, so how soon another
+	// instance takes over when the holder dies. It is renewed every
+	// LeaseTTL/3.
+	LeaseTTL time.Duration
+	// AcquireEvery is how often an instance without the lease tries to
+	// take it.
+	AcquireEvery time.Duration
+	// PollTimeout is getUpdates' long-poll timeout, in whole seconds
+	// (Telegram's unit). NewPoller shortens it to stay 5 s below the
+	// timeout of api's *http.Client, if that has one; negative means 0
+	// (short polling).
+	PollTimeout time.Duration
+	// PollLimit is the most updates fetched at once (1 to 100).
+	PollLimit int
+	// AllowedUpdates are the update types asked for;
+	// DefaultAllowedUpdates() when nil.
+	AllowedUpdates []string
+	// HandleTimeout bounds one HandleUpdate call. It is also how long an
+	// update stays claimed by a handler whose process died before the
+	// update is handled again.
+	HandleTimeout time.Duration
+	// RetryMin and RetryMax bound the backoff (with jitter) after network
+	// errors, 5xx answers and Redis errors.
+	RetryMin, RetryMax time.Duration
+	// ConflictBackoff is the pause after a 409 Conflict: another process
+	// polls with this token without the lease, or a webhook is set.
+	ConflictBackoff time.Duration
+	// Logger receives the poller's logs; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+func (o PollerOptions) withDefaults() PollerOptions {
+	if o.Holder == "" {
+		o.Holder = defaultHolder()
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.AcquireEvery <= 0 {
+		o.AcquireEvery = DefaultAcquireEvery
+	}
+	if o.PollTimeout < 0 {
+		o.PollTimeout = 0
+	} else if o.PollTimeout == 0 {
+		o.PollTimeout = DefaultPollTimeout
+	}
+	if o.PollLimit <= 0 || o.PollLimit > 100 {
+		o.PollLimit = DefaultPollLimit
+	}
+	if o.AllowedUpdates == nil {
+		o.AllowedUpdates = DefaultAllowedUpdates()
+	}
+	if o.HandleTimeout <= 0 {
+		o.HandleTimeout = DefaultHandleTimeout
+	}
+	if o.RetryMin <= 0 {
+		o.RetryMin = DefaultRetryMin
+	}
+	if o.RetryMax < o.RetryMin {
+		o.RetryMax = max(DefaultRetryMax, o.RetryMin)
+	}
+	if o.ConflictBackoff <= 0 {
+		o.ConflictBackoff = DefaultConflictBackoff
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// defaultHolder names this process uniquely: two instances on one host,
+// or a restarted one, must never share a lease.
+func defaultHolder() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "aajil"
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+}
+
+// Poller receives updates by getUpdates long polling and hands them to a
+// handler, one at a time, in order.
+//
+// Several instances may run a Poller on one Redis: only the holder of the
+// lease polls, the others try to take it every AcquireEvery, and one of
+// them does within LeaseTTL of the holder's death. Offsets are stored in
+// Redis after each batch, so a restart neither loses nor repeats an
+// update; each update is claimed in Redis before it is handled, so an
+// update delivered again (after a crash mid-batch, or by a poller that
+// lost its lease) is handled once.
+type Poller struct {
+	api     *tgbotapi.BotAPI
+	store   UpdateStore
+	handler UpdateHandler
+	opts    PollerOptions
+	log     *slog.Logger
+}
+
+// NewPoller returns a Poller that polls api, keeps its state in st and
+// hands updates to h.
+func NewPoller(api *tgbotapi.BotAPI, st UpdateStore, h UpdateHandler, opts PollerOptions) *Poller {
+	opts = opts.withDefaults()
+	// A long poll outliving the HTTP client's timeout would fail every
+	// time; keep it a few seconds shorter.
+	if c, ok := api.Client.(*http.Client); ok && c.Timeout > 0 {
+		if limit := (c.Timeout - 5*time.Second).Truncate(time.Second); opts.PollTimeout > limit {
+			opts.PollTimeout = max(limit, 0)
+		}
+	}
+	return &Poller{api: api, store: st, handler: h, opts: opts, log: opts.Logger.With(slog.String("holder", opts.Holder))}
+}
+
+// Holder is the id this poller holds the lease under.
+func (p *Poller) Holder() string { return p.opts.Holder }
+
+// errLeaseLost ends a term as the lease holder.
+var errLeaseLost = errors.New("telegram update lease lost")
+
+// Run polls until ctx is cancelled, then returns nil, releasing the lease
+// if it holds it. It returns an error only when Telegram refuses the token
+// (wrapping ErrTokenRefused): no retry can fix that.
+func (p *Poller) Run(ctx context.Context) error {
+	redisFailing := false
+	for {
+		ok, err := p.store.AcquireLease(ctx, p.opts.Holder, p.opts.LeaseTTL)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			if !redisFailing {
+				p.log.Warn("telegram lease: redis error; retrying", slog.Any("error", err))
+				redisFailing = true
+			}
+		case ok:
+			redisFailing = false
+			err := p.hold(ctx)
+			p.release(ctx)
+			if err != nil {
+				return err
+			}
+		default:
+			redisFailing = false
+		}
+		if !sleep(ctx, p.opts.AcquireEvery) {
+			return nil
+		}
+	}
+}
+
+// release gives the lease up on the way out, even when ctx is cancelled
+// (shutdown), so another instance takes over at once.
+func (p *Poller) release(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if _, err := p.store.ReleaseLease(rctx, p.opts.Holder); err != nil {
+		p.log.Warn("telegram lease: release failed; it expires by itself", slog.Any("error", err))
+	}
+}
+
+// hold polls while this instance holds the lease. A renewal goroutine
+// cancels the polling context the moment the lease is lost or cannot be
+// confirmed, so a pending long poll ends at once (fencing: the store also
+// refuses the offset of a former holder).
+func (p *Poller) hold(ctx context.Context) error {
+	p.log.Info("telegram lease acquired: polling for updates")
+	lctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.renew(lctx, cancel)
+	}()
+	err := p.poll(lctx)
+	cancel(nil)
+	wg.Wait()
+	if cause := context.Cause(lctx); errors.Is(cause, errLeaseLost) && ctx.Err() == nil {
+		p.log.Warn("telegram lease lost: stopped polling", slog.Any("error", cause))
+	}
+	return err
+}
+
+// renew extends the lease every LeaseTTL/3 until ctx ends, and cancels
+// ctx with errLeaseLost when a renewal fails: after a Redis error the
+// lease may expire before the next attempt, and two pollers must never
+// overlap.
+func (p *Poller) renew(ctx context.Context, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(p.opts.LeaseTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := p.store.RenewLease(ctx, p.opts.Holder, p.opts.LeaseTTL)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			cancel(fmt.Errorf("%w: %w", errLeaseLost, err))
+			return
+		}
+		if !ok {
+			cancel(errLeaseLost)
+			return
+		}
+	}
+}
+
+// poll runs getUpdates and hands out the updates until ctx ends.
+func (p *Poller) poll(ctx context.Context) error {
+	offset, err := p.store.TelegramOffset(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("telegram updates: cannot read the offset", slog.Any("error", err))
+		}
+		return nil // retried with the next term
+	}
+	var (
+		failures   int  // consecutive failures, for the backoff
+		conflicted bool // a 409 was logged and not yet resolved
+		failing    bool // a failure was logged and not yet resolved
+	)
+	cfg := tgbotapi.UpdateConfig{
+		Limit:          p.opts.PollLimit,
+		Timeout:        int(p.opts.PollTimeout / time.Second),
+		AllowedUpdates: p.opts.AllowedUpdates,
+	}
+	for ctx.Err() == nil {
+		cfg.Offset = offset
+		updates, err := WithContext(ctx, p.api).GetUpdates(cfg)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			wait, fatal := p.classify(err, failures, &conflicted, &failing)
+			if fatal != nil {
+				return fatal
+			}
+			failures++
+			if !sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		if failing || conflicted {
+			p.log.Info("telegram updates: polling again")
+			failing, conflicted = false, false
+		}
+		failures = 0
+
+		next, retry := p.handleBatch(ctx, updates, offset)
+		if next > offset {
+			ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
+			switch {
+			case ctx.Err() != nil:
+				return nil
+			case err != nil:
+				// The next getUpdates still confirms the batch to
+				// Telegram, and the claims keep a restart from
+				// handling it twice; only a log is due.
+				p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
+			case !ok:
+				p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
+				return nil
+			}
+			offset = next
+		}
+		if retry == 0 && len(updates) == 0 && cfg.Timeout == 0 {
+			// Short polling: pace the empty answers instead of
+			// spinning.
+			retry = p.opts.AcquireEvery
+		}
+		if retry > 0 && !sleep(ctx, retry) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// classify turns a getUpdates error into a pause before the next try, or
+// a fatal error for a refused token. It logs the first of a run of
+// failures of one kind, not every retry.
+func (p *Poller) classify(err error, failures int, conflicted, failing *bool) (time.Duration, error) {
+	var tgErr *tgbotapi.Error
+	if errors.As(err, &tgErr) {
+		switch {
+		case tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound:
+			return 0, fmt.Errorf("telegram getUpdates: %w (%d %s)", ErrTokenRefused, tgErr.Code, tgErr.Message)
+		case tgErr.Code == http.StatusConflict:
+			if !*conflicted {
+				p.log.Warn("telegram updates: 409 conflict: another process polls with this token, or a webhook is set; backing off",
+					slog.String("error", tgErr.Message))
+				*conflicted = true
+			}
+			return jitter(p.opts.ConflictBackoff), nil
+		case tgErr.Code == http.StatusTooManyRequests && tgErr.RetryAfter > 0:
+			p.log.Warn("telegram updates: 429 too many requests", slog.Int("retry_after", tgErr.RetryAfter))
+			return time.Duration(tgErr.RetryAfter) * time.Second, nil
+		}
+	}
+	if !*failing {
+		p.log.Warn("telegram updates: getUpdates failed; retrying with backoff", slog.Any("error", RedactToken(err, p.api.Token)))
+		*failing = true
+	}
+	return p.backoff(failures), nil
+}
+
+// handleBatch hands the updates to the handler in order, each once, and
+// returns the offset to store next. retry is non-zero when it stopped
+// early, for an update claimed by another handler still at work (its
+// claim ends when that handler finishes or dies) or a Redis error: the
+// caller waits that long and fetches again from the returned offset.
+func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update, offset int) (next int, retry time.Duration) {
+	next = offset
+	for _, u := range updates {
+		if ctx.Err() != nil {
+			// The lease was lost or we are shutting down: the rest is
+			// the next holder's (or the next run's).
+			return next, 0
+		}
+		if u.UpdateID < next {
+			continue // already confirmed; Telegram does not send these
+		}
+		st, err := p.store.BeginUpdate(ctx, u.UpdateID, p.opts.HandleTimeout+p.opts.LeaseTTL)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("telegram updates: cannot claim an update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
+			}
+			return next, p.opts.RetryMin
+		}
+		switch st {
+		case store.UpdatePending:
+			p.log.Info("telegram updates: update claimed by another handler; waiting", slog.Int("update_id", u.UpdateID))
+			return next, p.opts.RetryMin
+		case store.UpdateNew:
+			p.handle(ctx, u)
+		}
+		next = u.UpdateID + 1
+	}
+	return next, 0
+}
+
+// handle calls the handler with a context of its own, so that a shutdown
+// or a lost lease does not cut a command off half-way, and records the
+// update as done. A panicking handler is logged and the update counted as
+// handled, so that one poisonous update cannot stop the bot.
+func (p *Poller) handle(ctx context.Context, u tgbotapi.Update) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.HandleTimeout)
+	defer cancel()
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				p.log.Error("telegram updates: handler panicked", slog.Int("update_id", u.UpdateID), slog.Any("panic", r))
+			}
+		}()
+		p.handler.HandleUpdate(hctx, u)
+	}()
+	if err := p.store.FinishUpdate(hctx, u.UpdateID); err != nil {
+		p.log.Warn("telegram updates: cannot record a handled update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
+	}
+}
+
+// backoff is the pause after the n-th consecutive failure (from 0):
+// exponential from RetryMin to RetryMax, with jitter so that instances
+// do not retry in step.
+func (p *Poller) backoff(n int) time.Duration {
+	d := p.opts.RetryMin
+	for i := 0; i < n && d < p.opts.RetryMax; i++ {
+		d *= 2
+	}
+	return jitter(min(d, p.opts.RetryMax))
+}
+
+// jitter spreads d over [d/2, 3d/2).
+func jitter(d time.Duration) time.Duration {
+	return d/2 + time.Duration(mrand.Int64N(int64(d)+1))
+}
+
+// sleep waits d or until ctx ends, and reports whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Webhook.
+
+// SecretHeader is the header in which Telegram sends a webhook's secret
+// token.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// MaxWebhookBody caps a webhook request's body. Updates are a few
+// kilobytes (a 4,096-character message with entities); anything far
+// larger is not from Telegram.
+const MaxWebhookBody = 1 << 20
+
+// webhookHandleTimeout bounds one HandleUpdate call from a webhook.
+const webhookHandleTimeout = 30 * time.Second
+
+// validSecret is Telegram's syntax for a webhook secret token.
+var validSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// WebhookHandler serves Telegram's webhook calls: a POST of one update as
+// JSON, with the secret token in SecretHeader. A request without the
+// right secret (or any request, when secret is empty) gets 401 and nothing
+// is handled. dedup, when not nil, reports whether an update is new
+// (store.Store.MarkUpdate does): Telegram retries a call it got no answer
+// to, and an update seen before is answered 200 without being handled
+// again.
+func WebhookHandler(secret string, h UpdateHandler, dedup func(ctx context.Context, updateID int) (bool, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		// Constant time, so the secret cannot be guessed byte by byte
+		// from response times.
+		got := r.Header.Get(SecretHeader)
+		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u tgbotapi.Update
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxWebhookBody)).Decode(&u); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "bad update JSON", http.StatusBadRequest)
+			return
+		}
+		if u.UpdateID <= 0 {
+			http.Error(w, "missing update_id", http.StatusBadRequest)
+			return
+		}
+		// Detached from the request: Telegram hanging up must not cut a
+		// command off half-way.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), webhookHandleTimeout)
+		defer cancel()
+		if dedup != nil {
+			first, err := dedup(ctx, u.UpdateID)
+			if err != nil {
+				// Telegram retries on an error answer; the update is
+				// not lost.
+				slog.Default().Warn("telegram webhook: dedup failed", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
+				http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			if !first {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					slog.Default().Error("telegram webhook: handler panicked", slog.Int("update_id", u.UpdateID), slog.Any("panic", p))
+				}
+			}()
+			h.HandleUpdate(ctx, u)
+		}()
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// SetWebhook asks Telegram to deliver updates to url (https) with secret
+// in SecretHeader, for the update types of DefaultAllowedUpdates. secret
+// must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -. Pending updates
+// are kept.
+func SetWebhook(ctx context.Context, api *tgbotapi.BotAPI, url, secret string) error {
+	if !validSecret.MatchString(secret) {
+		return errors.New("set webhook: the secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	allowed, err := json.Marshal(DefaultAllowedUpdates())
+	if err != nil {
+		return fmt.Errorf("set webhook: %w", err)
+	}
+	// tgbotapi v5's WebhookConfig has no secret_token; the raw call has.
+	params := tgbotapi.Params{"url": url, "secret_token": secret, "allowed_updates": string(allowed)}
+	if _, err := WithContext(ctx, api).MakeRequest("setWebhook", params); err != nil {
+		return fmt.Errorf("set webhook: %w", RedactToken(err, api.Token))
+	}
+	return nil
+}
+
+// DeleteWebhook removes the webhook, so that getUpdates works again;
+// pending updates are kept for the poller.
+func DeleteWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
+	if _, err := WithContext(ctx, api).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		return fmt.Errorf("delete webhook: %w", RedactToken(err, api.Token))
+	}
+	return nil
+}

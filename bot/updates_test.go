@@ -1,0 +1,750 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+// updateStores returns n Stores sharing one fresh key prefix on the
+// package's real Redis (see TestMain), like n instances of Aajil.
+func updateStores(t *testing.T, n int) []*store.Store {
+	t.Helper()
+	return storetest.OpenInstances(t, n)
+}
+
+func pollerAPI(t *testing.T, fake *telegramtest.Fake) *tgbotapi.BotAPI {
+	t.Helper()
+	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	if err != nil {
+		t.Fatalf("NewAPI: %v", err)
+	}
+	return api
+}
+
+// fastOptions are PollerOptions scaled down for tests.
+func fastPollerOptions(holder string) PollerOptions {
+	return PollerOptions{
+		Holder:          holder,
+		LeaseTTL:        600 * time.Millisecond,
+		AcquireEvery:    50 * time.Millisecond,
+		PollTimeout:     time.Second,
+		HandleTimeout:   2 * time.Second,
+		RetryMin:        20 * time.Millisecond,
+		RetryMax:        100 * time.Millisecond,
+		ConflictBackoff: 400 * time.Millisecond,
+		Logger:          slog.New(slog.DiscardHandler),
+	}
+}
+
+// handledUpdate is one HandleUpdate call seen by an updateRecorder.
+type handledUpdate struct {
+	by   string
+	id   int
+	text string
+}
+
+// updateRecorder is an UpdateHandler that remembers what it was given.
+type updateRecorder struct {
+	mu   sync.Mutex
+	seen []handledUpdate
+	// hook, when set, runs inside HandleUpdate.
+	hook func(by string, u tgbotapi.Update)
+}
+
+func (r *updateRecorder) handler(by string) UpdateHandler {
+	return UpdateHandlerFunc(func(_ context.Context, u tgbotapi.Update) {
+		text := ""
+		if u.Message != nil {
+			text = u.Message.Text
+		}
+		r.mu.Lock()
+		r.seen = append(r.seen, handledUpdate{by: by, id: u.UpdateID, text: text})
+		hook := r.hook
+		r.mu.Unlock()
+		if hook != nil {
+			hook(by, u)
+		}
+	})
+}
+
+func (r *updateRecorder) all() []handledUpdate {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen)
+}
+
+func (r *updateRecorder) ids() []int {
+	var ids []int
+	for _, h := range r.all() {
+		ids = append(ids, h.id)
+	}
+	return ids
+}
+
+// waitHandled waits until n updates were handled.
+func (r *updateRecorder) waitHandled(t *testing.T, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for len(r.all()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("handled %v within %v, want %d updates", r.ids(), within, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// span returns the ids from..to.
+func idSpan(from, to int) []int {
+	var out []int
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// runningPoller is a Poller's Run in a goroutine.
+type runningPoller struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startPoller(t *testing.T, p *Poller) *runningPoller {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runningPoller{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- p.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop cancels Run and returns its result.
+func (r *runningPoller) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok {
+			close(r.done)
+		}
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of its context's cancellation")
+		return nil
+	}
+}
+
+// waitOffset waits until the stored offset is want.
+func waitOffset(t *testing.T, s *store.Store, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := s.TelegramOffset(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stored offset = %d, want %d", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitLeaseHolder(t *testing.T, s *store.Store) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, err := s.LeaseHolder(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h != "" {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nobody took the lease within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var (
+	updUser = telegramtest.User{ID: 42, FirstName: "Rama", LanguageCode: "ar"}
+	updChat = telegramtest.PrivateChat(42)
+)
+
+func TestPollerHandlesInOrderAndResumesAfterRestart(t *testing.T) {
+	st := updateStores(t, 1)[0]
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+
+	// Waiting before the first start, and sent while running.
+	fake.SendText(updChat, updUser, "/start")
+	fake.SendText(updChat, updUser, "/add دمشق")
+	fake.SendText(updChat, updUser, "/list")
+	first := startPoller(t, NewPoller(api, st, rec.handler("p1"), fastPollerOptions("p1")))
+	fake.SendText(updChat, updUser, "/mode all")
+	fake.SendText(updChat, updUser, `/add "وزارة الخارجية" -رياضة`)
+	rec.waitHandled(t, 5, 5*time.Second)
+	waitOffset(t, st, 6)
+	if err := first.stop(t); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+	if h, _ := st.LeaseHolder(context.Background()); h != "" {
+		t.Errorf("lease held by %q after shutdown, want released", h)
+	}
+
+	// Sent while no poller runs: the next one gets them, and only them.
+	fake.SendText(updChat, updUser, "/sources")
+	fake.SendText(updChat, updUser, "/pause 2h")
+	fake.SendText(updChat, updUser, "/status")
+	startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
+	rec.waitHandled(t, 8, 5*time.Second)
+	waitOffset(t, st, 9)
+	time.Sleep(300 * time.Millisecond) // room for a wrongful repeat
+
+	wantTexts := []string{"/start", "/add دمشق", "/list", "/mode all", `/add "وزارة الخارجية" -رياضة`, "/sources", "/pause 2h", "/status"}
+	got := rec.all()
+	if len(got) != len(wantTexts) {
+		t.Fatalf("handled %v, want ids %v", rec.ids(), idSpan(1, 8))
+	}
+	for i, h := range got {
+		wantBy := "p1"
+		if i >= 5 {
+			wantBy = "p2"
+		}
+		if h.id != i+1 || h.text != wantTexts[i] || h.by != wantBy {
+			t.Errorf("handled[%d] = {%s %d %q}, want {%s %d %q}", i, h.by, h.id, h.text, wantBy, i+1, wantTexts[i])
+		}
+	}
+	for _, c := range fake.Calls("getUpdates") {
+		if c.Params["allowed_updates"] == "" || !strings.Contains(c.Params["allowed_updates"], "callback_query") {
+			t.Errorf("getUpdates allowed_updates = %q, want the default list", c.Params["allowed_updates"])
+			break
+		}
+		if c.Params["timeout"] != "1" {
+			t.Errorf("getUpdates timeout = %q, want %q", c.Params["timeout"], "1")
+			break
+		}
+	}
+}
+
+func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
+	st := updateStores(t, 1)[0]
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+
+	for _, text := range []string{"/start", "/add حلب", "/list"} {
+		fake.SendText(updChat, updUser, text)
+	}
+	// The first poller "crashes" right after handling update 2 of the
+	// batch of three: the offset of the batch is never stored.
+	crash, crashed := make(chan struct{}), make(chan struct{})
+	rec.hook = func(by string, u tgbotapi.Update) {
+		if by == "p1" && u.UpdateID == 2 {
+			close(crash)
+			<-crashed // the poller's context is cancelled before it goes on
+		}
+	}
+	first := startPoller(t, NewPoller(api, st, rec.handler("p1"), fastPollerOptions("p1")))
+	select {
+	case <-crash:
+	case <-time.After(5 * time.Second):
+		t.Fatal("update 2 was not handled within 5s")
+	}
+	first.cancel()
+	close(crashed)
+	first.stop(t)
+
+	if got := rec.ids(); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("before the crash: handled %v, want [1 2]", got)
+	}
+	if got, _ := st.TelegramOffset(context.Background()); got != 0 {
+		t.Fatalf("stored offset after the crash = %d, want 0 (batch not confirmed)", got)
+	}
+	if got := fake.Pending(); got != 3 {
+		t.Fatalf("fake has %d unconfirmed updates, want 3: they must be delivered again", got)
+	}
+
+	startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
+	rec.waitHandled(t, 3, 5*time.Second)
+	waitOffset(t, st, 4)
+	time.Sleep(200 * time.Millisecond)
+	if got, want := rec.ids(), idSpan(1, 3); !slices.Equal(got, want) {
+		t.Errorf("handled %v, want %v (each once)", got, want)
+	}
+	if got := rec.all()[2].by; got != "p2" {
+		t.Errorf("update 3 handled by %s, want p2", got)
+	}
+}
+
+func TestPollerWaitsForAnotherHandlersClaim(t *testing.T) {
+	st := updateStores(t, 1)[0]
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+
+	// An instance that died while handling update 1 left its claim.
+	const claim = 400 * time.Millisecond
+	if s, err := st.BeginUpdate(context.Background(), 1, claim); err != nil || s != store.UpdateNew {
+		t.Fatalf("BeginUpdate = %v, %v", s, err)
+	}
+	began := time.Now()
+	fake.SendText(updChat, updUser, "/start")
+	fake.SendText(updChat, updUser, "/help")
+	startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
+	rec.waitHandled(t, 2, 5*time.Second)
+	if got, want := rec.ids(), []int{1, 2}; !slices.Equal(got, want) {
+		t.Errorf("handled %v, want %v: the dead handler's update must not be lost nor overtaken", got, want)
+	}
+	if elapsed := time.Since(began); elapsed < claim {
+		t.Errorf("update 1 handled after %v, before the other handler's claim (%v) expired", elapsed, claim)
+	}
+}
+
+// noRelease makes a poller die without releasing its lease, as a killed
+// process does.
+type noRelease struct{ UpdateStore }
+
+func (noRelease) ReleaseLease(context.Context, string) (bool, error) { return false, nil }
+
+func TestPollersOneAtATimeAndTakeover(t *testing.T) {
+	ss := updateStores(t, 2)
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+	opts := map[string]PollerOptions{"a": fastPollerOptions("a"), "b": fastPollerOptions("b")}
+
+	runs := map[string]*runningPoller{
+		"a": startPoller(t, NewPoller(api, noRelease{ss[0]}, rec.handler("a"), opts["a"])),
+		"b": startPoller(t, NewPoller(api, noRelease{ss[1]}, rec.handler("b"), opts["b"])),
+	}
+	holder := waitLeaseHolder(t, ss[0])
+	other := map[string]string{"a": "b", "b": "a"}[holder]
+
+	for i := range 5 {
+		fake.SendText(updChat, updUser, fmt.Sprintf("/add خبر %d", i))
+	}
+	rec.waitHandled(t, 5, 5*time.Second)
+	// Several lease periods with both running: still only one polls.
+	time.Sleep(3 * opts[holder].LeaseTTL)
+	for _, h := range rec.all() {
+		if h.by != holder {
+			t.Errorf("update %d handled by %s, want only the holder %s", h.id, h.by, holder)
+		}
+	}
+
+	// The holder dies without releasing: the other takes over after the
+	// lease expires and gets what was sent meanwhile.
+	died := time.Now()
+	runs[holder].stop(t)
+	for i := range 5 {
+		fake.SendText(updChat, updUser, fmt.Sprintf("/del %d", i))
+	}
+	rec.waitHandled(t, 10, 10*opts[holder].LeaseTTL)
+	takeover := time.Since(died)
+	time.Sleep(200 * time.Millisecond)
+
+	got := rec.all()
+	if ids, want := rec.ids(), idSpan(1, 10); !slices.Equal(ids, want) {
+		t.Fatalf("handled %v, want %v (each once, in order)", ids, want)
+	}
+	for _, h := range got[5:] {
+		if h.by != other {
+			t.Errorf("update %d handled by %s, want %s after the takeover", h.id, h.by, other)
+		}
+	}
+	if h, _ := ss[0].LeaseHolder(context.Background()); h != other {
+		t.Errorf("lease holder = %q, want %q", h, other)
+	}
+	for _, c := range fake.Calls("getUpdates") {
+		if c.Status == http.StatusConflict {
+			t.Errorf("a getUpdates call at %v got 409: two pollers overlapped", c.At.Format("15:04:05.000"))
+		}
+	}
+	t.Logf("takeover after %v (lease TTL %v)", takeover, opts[holder].LeaseTTL)
+}
+
+func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
+	ss := updateStores(t, 2)
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+	opts := fastPollerOptions("p")
+	opts.PollTimeout = 5 * time.Second // a long poll that must be cut short
+	p := NewPoller(api, ss[0], rec.handler("p"), opts)
+	startPoller(t, p)
+	waitLeaseHolder(t, ss[0])
+	fake.SendText(updChat, updUser, "/start")
+	rec.waitHandled(t, 1, 5*time.Second)
+
+	// Another instance takes the lease from under the poller (as after a
+	// pause longer than the TTL).
+	ctx := context.Background()
+	if ok, err := ss[1].ReleaseLease(ctx, p.Holder()); err != nil || !ok {
+		t.Fatalf("release the poller's lease: %v, %v", ok, err)
+	}
+	if ok, err := ss[1].AcquireLease(ctx, "intruder", time.Minute); err != nil || !ok {
+		t.Fatalf("intruder acquire: %v, %v", ok, err)
+	}
+	// Within a renewal period the poller notices and its pending long
+	// poll is abandoned.
+	time.Sleep(opts.LeaseTTL)
+	before := len(fake.Calls("getUpdates"))
+	fake.SendText(updChat, updUser, "/help")
+	time.Sleep(opts.LeaseTTL)
+	if after := len(fake.Calls("getUpdates")); after != before {
+		t.Errorf("getUpdates calls went from %d to %d while another instance held the lease", before, after)
+	}
+	if got := rec.ids(); !slices.Equal(got, []int{1}) {
+		t.Errorf("handled %v without the lease, want [1]", got)
+	}
+	if got := fake.Pending(); got != 1 {
+		t.Errorf("fake has %d unconfirmed updates, want 1 (left for the lease holder)", got)
+	}
+
+	// When the lease is free again the poller takes it and carries on.
+	if ok, err := ss[1].ReleaseLease(ctx, "intruder"); err != nil || !ok {
+		t.Fatalf("intruder release: %v, %v", ok, err)
+	}
+	rec.waitHandled(t, 2, 5*time.Second)
+	if got := rec.ids(); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("handled %v, want [1 2]", got)
+	}
+}
+
+func TestPollerRetries(t *testing.T) {
+	tests := map[string]struct {
+		fail    telegramtest.Failure
+		minWait time.Duration // lower bound of the pause after the failure
+	}{
+		"500":                  {fail: telegramtest.ServerError(http.StatusInternalServerError)},
+		"502":                  {fail: telegramtest.ServerError(http.StatusBadGateway)},
+		"429 with retry_after": {fail: telegramtest.TooManyRequests(1), minWait: time.Second},
+		"409 conflict": {
+			fail:    telegramtest.Failure{Code: http.StatusConflict, Description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"},
+			minWait: fastPollerOptions("").ConflictBackoff / 2,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := updateStores(t, 1)[0]
+			fake := telegramtest.New(t, telegramtest.Options{})
+			api := pollerAPI(t, fake)
+			rec := &updateRecorder{}
+			fake.FailNextWith("getUpdates", tc.fail)
+			fake.FailNextWith("getUpdates", tc.fail)
+			fake.SendText(updChat, updUser, "/start")
+			r := startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
+			rec.waitHandled(t, 1, 10*time.Second)
+
+			calls := fake.Calls("getUpdates")
+			if len(calls) < 3 {
+				t.Fatalf("getUpdates called %d times, want at least 3", len(calls))
+			}
+			for i, want := range []int{tc.fail.Code, tc.fail.Code, http.StatusOK} {
+				if calls[i].Status != want {
+					t.Errorf("getUpdates call %d: status %d, want %d", i, calls[i].Status, want)
+				}
+			}
+			for i := 1; i < 3; i++ {
+				if gap := calls[i].At.Sub(calls[i-1].At); gap < tc.minWait {
+					t.Errorf("retry %d after %v, want at least %v", i, gap, tc.minWait)
+				}
+			}
+			if got := rec.ids(); !slices.Equal(got, []int{1}) {
+				t.Errorf("handled %v, want [1]", got)
+			}
+			if err := r.stop(t); err != nil {
+				t.Errorf("Run = %v, want nil", err)
+			}
+		})
+	}
+}
+
+func TestPollerRefusedToken(t *testing.T) {
+	tests := map[string]func(fake *telegramtest.Fake, api *tgbotapi.BotAPI){
+		// The token is revoked while the bot runs.
+		"revoked": func(_ *telegramtest.Fake, api *tgbotapi.BotAPI) {
+			api.Token = "123456789:AARevokedTokenValue_zyxwvutsrqponm"
+		},
+		"401": func(fake *telegramtest.Fake, _ *tgbotapi.BotAPI) { fake.FailNext("getUpdates", 401, "Unauthorized", 0) },
+	}
+	for name, setup := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := updateStores(t, 1)[0]
+			fake := telegramtest.New(t, telegramtest.Options{})
+			api := pollerAPI(t, fake)
+			setup(fake, api)
+			p := NewPoller(api, st, (&updateRecorder{}).handler("p"), fastPollerOptions("p"))
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := p.Run(ctx)
+			if ctx.Err() != nil {
+				t.Fatal("Run did not return on a refused token")
+			}
+			if !errors.Is(err, ErrTokenRefused) {
+				t.Fatalf("Run = %v, want ErrTokenRefused", err)
+			}
+			for _, tok := range []string{api.Token, fake.Token()} {
+				if strings.Contains(err.Error(), tok) {
+					t.Errorf("error %q contains the token", err)
+				}
+			}
+			if h, _ := st.LeaseHolder(context.Background()); h != "" {
+				t.Errorf("lease held by %q after Run returned, want released", h)
+			}
+		})
+	}
+}
+
+func TestPollerSurvivesHandlerPanic(t *testing.T) {
+	st := updateStores(t, 1)[0]
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	rec := &updateRecorder{}
+	rec.hook = func(_ string, u tgbotapi.Update) {
+		if u.UpdateID == 1 {
+			panic("handler bug")
+		}
+	}
+	fake.SendText(updChat, updUser, "\u200f/start\x00")
+	fake.SendText(updChat, updUser, "/help")
+	startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
+	rec.waitHandled(t, 2, 5*time.Second)
+	waitOffset(t, st, 3)
+	if got := rec.ids(); !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("handled %v, want [1 2]", got)
+	}
+}
+
+// webhookBody is an update as Telegram posts it to a webhook.
+func webhookBody(id int, text string) string {
+	b, _ := json.Marshal(map[string]any{
+		"update_id": id,
+		"message": map[string]any{
+			"message_id": id, "date": 1767225600, "text": text,
+			"chat": map[string]any{"id": 42, "type": "private"},
+			"from": map[string]any{"id": 42, "is_bot": false, "first_name": "رامة", "language_code": "ar"},
+		},
+	})
+	return string(b)
+}
+
+func TestWebhookHandler(t *testing.T) {
+	st := updateStores(t, 1)[0]
+	rec := &updateRecorder{}
+	const secret = "s3cr3t-Token_for-tests"
+	srv := httptest.NewServer(WebhookHandler(secret, rec.handler("hook"), st.MarkUpdate))
+	t.Cleanup(srv.Close)
+
+	// Steps run in order: the duplicate depends on the first delivery.
+	steps := []struct {
+		name       string
+		method     string
+		secret     *string
+		body       string
+		wantStatus int
+		wantIDs    []int // handled so far
+	}{
+		{"right secret", "POST", strPtr(secret), webhookBody(1, "/start"), 200, []int{1}},
+		{"duplicate update", "POST", strPtr(secret), webhookBody(1, "/start"), 200, []int{1}},
+		{"next update", "POST", strPtr(secret), webhookBody(2, "/add \"سوريا\""), 200, []int{1, 2}},
+		{"wrong secret", "POST", strPtr("s3cr3t-Token_for-test"), webhookBody(3, "/stop"), 401, []int{1, 2}},
+		{"missing secret", "POST", nil, webhookBody(4, "/stop"), 401, []int{1, 2}},
+		{"empty secret", "POST", strPtr(""), webhookBody(5, "/stop"), 401, []int{1, 2}},
+		{"bad JSON", "POST", strPtr(secret), `{"update_id": 6, "message": `, 400, []int{1, 2}},
+		{"not an update", "POST", strPtr(secret), `["update_id", 7]`, 400, []int{1, 2}},
+		{"no update_id", "POST", strPtr(secret), `{"message": {"text": "/start"}}`, 400, []int{1, 2}},
+		{"too large", "POST", strPtr(secret), `{"update_id": 8, "x": "` + strings.Repeat("ع", MaxWebhookBody) + `"}`, 413, []int{1, 2}},
+		{"GET", "GET", strPtr(secret), "", 405, []int{1, 2}},
+		{"after refusals", "POST", strPtr(secret), webhookBody(9, "/help"), 200, []int{1, 2, 9}},
+	}
+	for _, s := range steps {
+		req, err := http.NewRequest(s.method, srv.URL, strings.NewReader(s.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if s.secret != nil {
+			req.Header.Set(SecretHeader, *s.secret)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != s.wantStatus {
+			t.Errorf("%s: status %d, want %d", s.name, resp.StatusCode, s.wantStatus)
+		}
+		if got := rec.ids(); !slices.Equal(got, s.wantIDs) {
+			t.Errorf("%s: handled %v, want %v", s.name, got, s.wantIDs)
+		}
+	}
+	if got := rec.all()[1].text; got != `/add "سوريا"` {
+		t.Errorf("update 2 text = %q, want %q", got, `/add "سوريا"`)
+	}
+}
+
+func TestWebhookHandlerWithoutSecretRefusesAll(t *testing.T) {
+	rec := &updateRecorder{}
+	h := WebhookHandler("", rec.handler("hook"), nil)
+	for name, header := range map[string]*string{"no header": nil, "empty header": strPtr("")} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(webhookBody(1, "/start")))
+		if header != nil {
+			req.Header.Set(SecretHeader, *header)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", name, w.Code)
+		}
+	}
+	if got := rec.ids(); len(got) != 0 {
+		t.Errorf("handled %v, want nothing", got)
+	}
+}
+
+func TestWebhookHandlerDedupError(t *testing.T) {
+	rec := &updateRecorder{}
+	failing := func(context.Context, int) (bool, error) { return false, errors.New("redis down") }
+	h := WebhookHandler("abc", rec.handler("hook"), failing)
+	req := httptest.NewRequest("POST", "/", strings.NewReader(webhookBody(1, "/start")))
+	req.Header.Set(SecretHeader, "abc")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	// An error answer makes Telegram retry later: nothing is lost.
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", w.Code)
+	}
+	if got := rec.ids(); len(got) != 0 {
+		t.Errorf("handled %v, want nothing", got)
+	}
+}
+
+// FuzzWebhookHandler: no body, however malformed, panics the handler or
+// gets an answer other than handled (200), refused as malformed (400) or
+// too large (413); an update is handled at most once.
+func FuzzWebhookHandler(f *testing.F) {
+	f.Add(webhookBody(1, "/start"))
+	f.Add(webhookBody(2, "/add \"وزارة الدفاع\" -رياضة"))
+	f.Add(webhookBody(3, "\u200f/help@aajil_test_bot\u200e <b>x</b>"))
+	f.Add(`{"update_id": 4, "callback_query": {"id": "cbq-4", "from": {"id": 42}, "data": "src:sana"}}`)
+	f.Add(`{"update_id": -1}`)
+	f.Add(`{"update_id": 1e400}`)
+	f.Add("\xff\xfe{")
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := &updateRecorder{}
+		seen := map[int]bool{}
+		dedup := func(_ context.Context, id int) (bool, error) {
+			if seen[id] {
+				return false, nil
+			}
+			seen[id] = true
+			return true, nil
+		}
+		h := WebhookHandler("k", rec.handler("hook"), dedup)
+		for range 2 {
+			req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+			req.Header.Set(SecretHeader, "k")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			switch w.Code {
+			case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			default:
+				t.Fatalf("status %d for body %q", w.Code, body)
+			}
+		}
+		if n := len(rec.ids()); n > 1 {
+			t.Errorf("handled %d times, want at most once", n)
+		}
+	})
+}
+
+func TestSetAndDeleteWebhook(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api := pollerAPI(t, fake)
+	ctx := context.Background()
+
+	if err := SetWebhook(ctx, api, "https://aajil.example/telegram", "bad secret!"); err == nil {
+		t.Error("SetWebhook with an invalid secret succeeded, want an error")
+	}
+	if n := len(fake.Calls("setWebhook")); n != 0 {
+		t.Errorf("setWebhook called %d times for an invalid secret, want 0", n)
+	}
+	if err := SetWebhook(ctx, api, "https://aajil.example/telegram", "abc_DEF-123"); err != nil {
+		t.Fatalf("SetWebhook: %v", err)
+	}
+	calls := fake.Calls("setWebhook")
+	if len(calls) != 1 {
+		t.Fatalf("setWebhook called %d times, want 1", len(calls))
+	}
+	want := map[string]string{"url": "https://aajil.example/telegram", "secret_token": "abc_DEF-123"}
+	for k, v := range want {
+		if got := calls[0].Params[k]; got != v {
+			t.Errorf("setWebhook %s = %q, want %q", k, got, v)
+		}
+	}
+	var allowed []string
+	if err := json.Unmarshal([]byte(calls[0].Params["allowed_updates"]), &allowed); err != nil || !slices.Equal(allowed, DefaultAllowedUpdates()) {
+		t.Errorf("setWebhook allowed_updates = %q (%v), want %v", calls[0].Params["allowed_updates"], err, DefaultAllowedUpdates())
+	}
+
+	if err := DeleteWebhook(ctx, api); err != nil {
+		t.Fatalf("DeleteWebhook: %v", err)
+	}
+	if n := len(fake.Calls("deleteWebhook")); n != 1 {
+		t.Errorf("deleteWebhook called %d times, want 1", n)
+	}
+
+	fake.FailNext("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 0)
+	err := SetWebhook(ctx, api, "http://aajil.example/telegram", "abc")
+	if err == nil || !strings.Contains(err.Error(), "HTTPS url must be provided") {
+		t.Errorf("SetWebhook with a refused url = %v, want Telegram's reason", err)
+	}
+}
+
+func strPtr[T any](v T) *T { return &v }
+
+func TestNewPollerKeepsLongPollBelowClientTimeout(t *testing.T) {
+	tests := map[string]struct {
+		client  tgbotapi.HTTPClient
+		timeout time.Duration // PollerOptions.PollTimeout
+		want    time.Duration
+	}{
+		"no client timeout":      {client: &http.Client{}, want: DefaultPollTimeout},
+		"long client timeout":    {client: &http.Client{Timeout: time.Minute}, want: DefaultPollTimeout},
+		"short client timeout":   {client: &http.Client{Timeout: 12500 * time.Millisecond}, want: 7 * time.Second},
+		"very short":             {client: &http.Client{Timeout: 3 * time.Second}, want: 0},
+		"explicit, within limit": {client: &http.Client{Timeout: 10 * time.Second}, timeout: 2 * time.Second, want: 2 * time.Second},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			api := &tgbotapi.BotAPI{Client: tc.client}
+			p := NewPoller(api, nil, nil, PollerOptions{PollTimeout: tc.timeout})
+			if got := p.opts.PollTimeout; got != tc.want {
+				t.Errorf("PollTimeout = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestTelegramLeaseHolder(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+	const ttl = 10 * time.Second
+
+	// Each step is one call, in order; each sees what the previous left.
+	steps := []struct {
+		name string
+		call func() (bool, error)
+		want bool
+	}{
+		{"a acquires a free lease", func() (bool, error) { return a.AcquireLease(ctx, "a", ttl) }, true},
+		{"b cannot acquire a's lease", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, false},
+		{"a acquires again (extends)", func() (bool, error) { return a.AcquireLease(ctx, "a", ttl) }, true},
+		{"b cannot renew a's lease", func() (bool, error) { return b.RenewLease(ctx, "b", ttl) }, false},
+		{"a renews", func() (bool, error) { return a.RenewLease(ctx, "a", ttl) }, true},
+		{"b cannot release a's lease", func() (bool, error) { return b.ReleaseLease(ctx, "b") }, false},
+		{"b still cannot acquire", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, false},
+		{"a releases", func() (bool, error) { return a.ReleaseLease(ctx, "a") }, true},
+		{"a cannot renew a released lease", func() (bool, error) { return a.RenewLease(ctx, "a", ttl) }, false},
+		{"b acquires the freed lease", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, true},
+		{"a cannot release b's lease", func() (bool, error) { return a.ReleaseLease(ctx, "a") }, false},
+	}
+	for _, st := range steps {
+		got, err := st.call()
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Fatalf("%s: got %v, want %v", st.name, got, st.want)
+		}
+	}
+	holder, err := a.LeaseHolder(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if holder != "b" {
+		t.Errorf("LeaseHolder = %q, want %q", holder, "b")
+	}
+}
+
+func TestTelegramLeaseExpiry(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+	const ttl = 150 * time.Millisecond
+
+	if ok, err := a.AcquireLease(ctx, "a", ttl); err != nil || !ok {
+		t.Fatalf("a acquire: got %v, %v; want true", ok, err)
+	}
+	// Renewing keeps it past the first TTL.
+	time.Sleep(ttl / 2)
+	if ok, err := a.RenewLease(ctx, "a", ttl); err != nil || !ok {
+		t.Fatalf("a renew: got %v, %v; want true", ok, err)
+	}
+	time.Sleep(ttl * 2 / 3)
+	if ok, err := b.AcquireLease(ctx, "b", ttl); err != nil || ok {
+		t.Fatalf("b acquire within the renewed TTL: got %v, %v; want false", ok, err)
+	}
+	// Unrenewed, it expires, and a dead holder cannot take it back.
+	time.Sleep(ttl * 2)
+	if ok, err := a.RenewLease(ctx, "a", ttl); err != nil || ok {
+		t.Fatalf("a renew after expiry: got %v, %v; want false", ok, err)
+	}
+	if ok, err := b.AcquireLease(ctx, "b", ttl); err != nil || !ok {
+		t.Fatalf("b acquire after expiry: got %v, %v; want true", ok, err)
+	}
+}
+
+func TestTelegramLeaseEmptyHolder(t *testing.T) {
+	s := storetest.Open(t)
+	if _, err := s.AcquireLease(context.Background(), "", time.Second); err == nil {
+		t.Fatal("AcquireLease with an empty holder succeeded, want an error")
+	}
+}
+
+func TestTelegramOffset(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+
+	got, err := a.TelegramOffset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 0 {
+		t.Fatalf("offset before any save = %d, want 0", got)
+	}
+	if ok, err := a.AcquireLease(ctx, "a", 10*time.Second); err != nil || !ok {
+		t.Fatalf("acquire: got %v, %v", ok, err)
+	}
+
+	saves := []struct {
+		name      string
+		s         *store.Store
+		holder    string
+		offset    int
+		wantOK    bool
+		wantAfter int
+	}{
+		{"holder saves", a, "a", 17, true, 17},
+		{"holder moves forward", a, "a", 20, true, 20},
+		{"a lower offset is ignored", a, "a", 12, true, 20},
+		{"a non-holder is fenced off", b, "b", 99, false, 20},
+	}
+	for _, sv := range saves {
+		ok, err := sv.s.SaveTelegramOffset(ctx, sv.holder, sv.offset)
+		if err != nil {
+			t.Fatalf("%s: %v", sv.name, err)
+		}
+		if ok != sv.wantOK {
+			t.Errorf("%s: SaveTelegramOffset = %v, want %v", sv.name, ok, sv.wantOK)
+		}
+		// Read through the other client: the offset is shared state.
+		got, err := b.TelegramOffset(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != sv.wantAfter {
+			t.Errorf("%s: offset = %d, want %d", sv.name, got, sv.wantAfter)
+		}
+	}
+
+	// After a hand-over the new holder saves and the old one cannot.
+	if _, err := a.ReleaseLease(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.AcquireLease(ctx, "b", 10*time.Second); err != nil || !ok {
+		t.Fatalf("b acquire: got %v, %v", ok, err)
+	}
+	if ok, _ := a.SaveTelegramOffset(ctx, "a", 30); ok {
+		t.Error("old holder saved after hand-over")
+	}
+	if ok, _ := b.SaveTelegramOffset(ctx, "b", 25); !ok {
+		t.Error("new holder could not save")
+	}
+	if got, _ := a.TelegramOffset(ctx); got != 25 {
+		t.Errorf("offset after hand-over = %d, want 25", got)
+	}
+}
+
+func TestTelegramUpdateClaims(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+	const claim = 150 * time.Millisecond
+
+	begin := func(s *store.Store, id int, want store.UpdateState) {
+		t.Helper()
+		got, err := s.BeginUpdate(ctx, id, claim)
+		if err != nil {
+			t.Fatalf("BeginUpdate(%d): %v", id, err)
+		}
+		if got != want {
+			t.Fatalf("BeginUpdate(%d) = %v, want %v", id, got, want)
+		}
+	}
+
+	// Claimed, then seen as pending by everyone, then done.
+	begin(a, 1, store.UpdateNew)
+	begin(b, 1, store.UpdatePending)
+	begin(a, 1, store.UpdatePending)
+	if err := a.FinishUpdate(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	begin(b, 1, store.UpdateDone)
+	// Done outlives the claim's TTL.
+	time.Sleep(claim * 2)
+	begin(b, 1, store.UpdateDone)
+
+	// A claim whose handler died expires: the update can be handled again.
+	begin(a, 2, store.UpdateNew)
+	time.Sleep(claim * 2)
+	begin(b, 2, store.UpdateNew)
+
+	// Other ids are independent.
+	begin(b, 3, store.UpdateNew)
+}
+
+func TestTelegramMarkUpdate(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+
+	tests := []struct {
+		name string
+		s    *store.Store
+		id   int
+		want bool
+	}{
+		{"first delivery", a, 7, true},
+		{"repeat on the same client", a, 7, false},
+		{"repeat on another instance", b, 7, false},
+		{"another update", b, 8, true},
+	}
+	for _, tc := range tests {
+		got, err := tc.s.MarkUpdate(ctx, tc.id)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: MarkUpdate(%d) = %v, want %v", tc.name, tc.id, got, tc.want)
+		}
+	}
+	// A webhook mark and a poller claim see each other.
+	if got, err := a.BeginUpdate(ctx, 7, time.Second); err != nil || got != store.UpdateDone {
+		t.Errorf("BeginUpdate after MarkUpdate = %v, %v; want done", got, err)
+	}
+}
+
+func TestUpdateStateString(t *testing.T) {
+	tests := map[string]struct {
+		s    store.UpdateState
+		want string
+	}{
+		"new":     {store.UpdateNew, "new"},
+		"pending": {store.UpdatePending, "pending"},
+		"done":    {store.UpdateDone, "done"},
+		"unknown": {store.UpdateState(9), "UpdateState(9)"},
+	}
+	for name, tc := range tests {
+		if got := tc.s.String(); got != tc.want {
+			t.Errorf("%s: String() = %q, want %q", name, got, tc.want)
+		}
+	}
+}
