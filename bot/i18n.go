@@ -334,6 +334,19 @@ const (
 	MsgWelcome             MsgID = "welcome"               // /start in a new chat
 	MsgWelcomeBack         MsgID = "welcome_back"          // /start in a subscribed chat
 	MsgHelp                MsgID = "help"                  // every subscriber command, one example each
+	MsgMenuStart           MsgID = "menu_start"            // command menu entry (plain text)
+	MsgMenuAdd             MsgID = "menu_add"              // command menu entry (plain text)
+	MsgMenuDel             MsgID = "menu_del"              // command menu entry (plain text)
+	MsgMenuList            MsgID = "menu_list"             // command menu entry (plain text)
+	MsgMenuClear           MsgID = "menu_clear"            // command menu entry (plain text)
+	MsgMenuMode            MsgID = "menu_mode"             // command menu entry (plain text)
+	MsgMenuSources         MsgID = "menu_sources"          // command menu entry (plain text)
+	MsgMenuPause           MsgID = "menu_pause"            // command menu entry (plain text)
+	MsgMenuResume          MsgID = "menu_resume"           // command menu entry (plain text)
+	MsgMenuLang            MsgID = "menu_lang"             // command menu entry (plain text)
+	MsgMenuStatus          MsgID = "menu_status"           // command menu entry (plain text)
+	MsgMenuHelp            MsgID = "menu_help"             // command menu entry (plain text)
+	MsgMenuStop            MsgID = "menu_stop"             // command menu entry (plain text)
 	MsgAdminHelp           MsgID = "admin_help"            // every admin command, one example each
 	MsgUnknownCommand      MsgID = "unknown_command"       // {0} the command as typed
 	MsgNotSubscribed       MsgID = "not_subscribed"        // a command that needs /start first
@@ -464,6 +477,8 @@ const (
 // plainIDs are the messages rendered with Plain: their templates hold no
 // HTML.
 var plainIDs = map[MsgID]bool{
+	MsgMenuStart: true, MsgMenuAdd: true, MsgMenuDel: true, MsgMenuList: true, MsgMenuClear: true, MsgMenuMode: true, MsgMenuSources: true, MsgMenuPause: true, MsgMenuResume: true, MsgMenuLang: true, MsgMenuStatus: true, MsgMenuHelp: true, MsgMenuStop: true,
+	MsgSourceLastOne:  true,
 	MsgSourceFollowed: true, MsgSourceUnfollowed: true,
 	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,
 	MsgButtonSourceOn: true, MsgButtonSourceOff: true,

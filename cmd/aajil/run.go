@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/pipeline"
@@ -89,18 +91,26 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	}
 	defer st.Close()
 
+	// A refused token is found before anything else is touched.
+	mode := "console"
+	var updates *bot.Poller
+	if cfg.TelegramToken != "" {
+		mode = "telegram"
+		if updates, err = startTelegram(ctx, cfg, st, log); err != nil {
+			return err
+		}
+	}
 	if err := seed(ctx, st, cfg, log); err != nil {
 		return err
 	}
 	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
 	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
 
-	var onAlert func(pipeline.Alert)
-	mode := "telegram"
-	if cfg.TelegramToken == "" {
-		mode = "console"
-		onAlert = newConsole(stdout).print
-	}
+	// Until the Telegram sender lands, alerts are printed to the console in
+	// both modes; with a token, commands are served in Telegram and
+	// deliveries wait in the outbox.
+	onAlert := newConsole(stdout).print
+
 	pipe := pipeline.New(pipeline.Options{
 		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
 		OnAlert: onAlert, Log: log,
@@ -134,6 +144,13 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		st.WatchSubscribers(watchCtx, time.Second, pipe.ApplySubscribers)
 	})
 	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
+	if updates != nil {
+		watchers.Go(func() {
+			if err := updates.Run(watchCtx); err != nil {
+				log.Error("telegram updates stopped", slog.Any("error", err))
+			}
+		})
+	}
 
 	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
 		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode))
@@ -152,6 +169,25 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	return nil
+}
+
+// startTelegram checks the token (getMe: a refused token is an error),
+// sets the command menus (a failure is logged) and returns the update
+// poller serving the subscriber commands.
+func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, log *slog.Logger) (*bot.Poller, error) {
+	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("telegram bot ready", slog.String("username", api.Self.UserName))
+	if err := bot.SetCommands(ctx, api, bot.Menus()); err != nil {
+		log.Warn("telegram command menu not set", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
+	}
+	if err := bot.DeleteWebhook(ctx, api); err != nil {
+		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
+	}
+	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log})
+	return bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log}), nil
 }
 
 // seed merges the config file's sources into the registry in Redis.

@@ -1,0 +1,37 @@
+package bot
+
+// menuCommands are the commands shown in Telegram's command menu, in
+// order, with the message that describes each.
+var menuCommands = []struct {
+	name string
+	desc MsgID
+}{
+	{"start", MsgMenuStart},
+	{"add", MsgMenuAdd},
+	{"del", MsgMenuDel},
+	{"list", MsgMenuList},
+	{"clear", MsgMenuClear},
+	{"mode", MsgMenuMode},
+	{"sources", MsgMenuSources},
+	{"pause", MsgMenuPause},
+	{"resume", MsgMenuResume},
+	{"lang", MsgMenuLang},
+	{"status", MsgMenuStatus},
+	{"help", MsgMenuHelp},
+	{"stop", MsgMenuStop},
+}
+
+// Menu returns the command menu in lang, for SetCommands.
+func Menu(lang Lang) []MenuCommand {
+	out := make([]MenuCommand, len(menuCommands))
+	for i, c := range menuCommands {
+		out[i] = MenuCommand{Name: c.name, Description: Plain(lang, c.desc)}
+	}
+	return out
+}
+
+// Menus returns the command menus for SetCommands: Arabic for Arabic
+// clients, English for the rest.
+func Menus() map[string][]MenuCommand {
+	return map[string][]MenuCommand{"": Menu(LangEN), "en": Menu(LangEN), "ar": Menu(LangAR)}
+}
