@@ -5,6 +5,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode"
@@ -49,6 +50,13 @@ import (
 // hundred subscribers have changed, the base is rebuilt in the background
 // and swapped in when ready.
 //
+// The Matcher keeps no parsed rules but those of the subscribers changed
+// since the base was built: a background rebuild starts from the old base
+// index itself (its terms, rules and holders, all in flat arrays) and adds
+// the changed subscribers. A million parsed rules would be some ten million
+// small heap objects, and every garbage collection would have to visit
+// them all while Match and Set wait on it.
+//
 // A Matcher must be created with NewMatcher and is safe for concurrent use.
 type Matcher struct {
 	snap atomic.Pointer[snapshot]
@@ -57,14 +65,23 @@ type Matcher struct {
 	// whole index would put a collection's cost on the next headlines.
 	free chan *scratch
 
-	mu         sync.Mutex // serialises writers; readers never take it
-	subs       map[string][]Rule
-	seq        uint64            // counts changes
-	baseSeq    uint64            // changes up to this one are in the base
-	dirty      map[string]uint64 // subscribers changed after baseSeq → last change
+	mu sync.Mutex // serialises writers; readers never take it
+	// pending holds the subscribers changed since the base index was
+	// built: their current rules (nil when removed) and the change's
+	// number. It is what the delta index is built from.
+	pending    map[string]change
+	seq        uint64 // counts changes
+	gen        uint64 // counts Builds: a rebuild begun before one is dropped
 	rebuilding bool
-	deltaLimit int            // dirty subscribers that trigger a base rebuild
+	deltaLimit int            // pending subscribers that trigger a base rebuild
 	bg         sync.WaitGroup // background rebuilds, waited for by tests
+}
+
+// change is a pending subscriber's rules and the number of the change
+// that set them.
+type change struct {
+	rules []Rule
+	seq   uint64
 }
 
 // defaultDeltaLimit bounds the delta index: rebuilding it on every change
@@ -91,11 +108,10 @@ type MatcherStats struct {
 func NewMatcher() *Matcher {
 	m := &Matcher{
 		free:       make(chan *scratch, max(4, runtime.GOMAXPROCS(0))),
-		subs:       map[string][]Rule{},
-		dirty:      map[string]uint64{},
+		pending:    map[string]change{},
 		deltaLimit: defaultDeltaLimit,
 	}
-	empty := buildIndex(nil)
+	empty := newIndexBuilder(0).finish()
 	m.snap.Store(&snapshot{base: empty, delta: empty})
 	return m
 }
@@ -103,20 +119,21 @@ func NewMatcher() *Matcher {
 // Build replaces all rules with all (subscriber → rules), building the
 // index at once; use it at startup. Rules with no required terms (the zero
 // Rule) are ignored, as are later rules of a subscriber with the same
-// canonical form as an earlier one.
+// canonical form as an earlier one. The Matcher does not keep all or its
+// slices.
 func (m *Matcher) Build(all map[string][]Rule) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.subs = make(map[string][]Rule, len(all))
+	b := newIndexBuilder(len(all))
 	for sub, rules := range all {
 		if len(rules) > 0 {
-			m.subs[sub] = slices.Clone(rules)
+			b.add(sub, rules)
 		}
 	}
-	m.seq++
-	m.baseSeq = m.seq
-	clear(m.dirty)
-	m.publish(buildIndex(m.subs))
+	base := b.finish()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen++
+	clear(m.pending)
+	m.publish(base)
 }
 
 // Set replaces one subscriber's rules; no rules removes the subscriber.
@@ -136,11 +153,11 @@ func (m *Matcher) Update(changes map[string][]Rule) {
 	for sub, rules := range changes {
 		m.seq++
 		if len(rules) == 0 {
-			delete(m.subs, sub)
+			rules = nil
 		} else {
-			m.subs[sub] = slices.Clone(rules)
+			rules = slices.Clone(rules)
 		}
-		m.dirty[sub] = m.seq
+		m.pending[sub] = change{rules: rules, seq: m.seq}
 	}
 	m.publish(m.snap.Load().base)
 	m.maybeRebuild()
@@ -149,50 +166,71 @@ func (m *Matcher) Update(changes map[string][]Rule) {
 // Stats returns the sizes of the current index.
 func (m *Matcher) Stats() MatcherStats {
 	m.mu.Lock()
-	n, pending := len(m.subs), len(m.dirty)
-	m.mu.Unlock()
+	defer m.mu.Unlock()
 	s := m.snap.Load()
-	return MatcherStats{Subscribers: n, Rules: s.base.nrules, Terms: s.base.nterms(), Pending: pending}
+	n := len(s.base.subs)
+	for sub, c := range m.pending {
+		if _, ok := s.base.subIDs[sub]; ok {
+			n--
+		}
+		if c.rules != nil {
+			n++
+		}
+	}
+	return MatcherStats{Subscribers: n, Rules: s.base.nrules, Terms: s.base.nterms(), Pending: len(m.pending)}
 }
 
 // publish stores a snapshot of base and a new delta index built from the
-// dirty subscribers. m.mu must be held.
+// pending subscribers. m.mu must be held.
 func (m *Matcher) publish(base *index) {
 	var stale []uint64
-	changed := make(map[string][]Rule, len(m.dirty))
-	for sub := range m.dirty {
+	b := newIndexBuilder(len(m.pending))
+	for sub, c := range m.pending {
 		if id, ok := base.subIDs[sub]; ok {
 			if stale == nil {
 				stale = make([]uint64, (len(base.subs)+63)/64)
 			}
 			stale[id/64] |= 1 << (id % 64)
 		}
-		if rules, ok := m.subs[sub]; ok {
-			changed[sub] = rules
+		if c.rules != nil {
+			b.add(sub, c.rules)
 		}
 	}
-	m.snap.Store(&snapshot{base: base, delta: buildIndex(changed), stale: stale})
+	m.snap.Store(&snapshot{base: base, delta: b.finish(), stale: stale})
 }
 
 // maybeRebuild starts a background rebuild of the base index when the
 // delta has grown too large. m.mu must be held.
 func (m *Matcher) maybeRebuild() {
-	if m.rebuilding || len(m.dirty) <= m.deltaLimit {
+	if m.rebuilding || len(m.pending) <= m.deltaLimit {
 		return
 	}
 	m.rebuilding = true
-	all, seq := maps.Clone(m.subs), m.seq
+	// The current snapshot's stale set is exactly the base's entries that
+	// pending replaces, since every change publishes.
+	s := m.snap.Load()
+	changed := make(map[string][]Rule, len(m.pending))
+	for sub, c := range m.pending {
+		if c.rules != nil {
+			changed[sub] = c.rules
+		}
+	}
+	seq, gen := m.seq, m.gen
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
-		base := buildIndex(all)
+		b := newIndexBuilder(len(s.base.subs) + len(changed))
+		b.keep(s.base, s.stale)
+		for sub, rules := range changed {
+			b.add(sub, rules)
+		}
+		base := b.finish()
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		m.rebuilding = false
 		// A Build since the copy was taken is newer than this base.
-		if seq > m.baseSeq {
-			m.baseSeq = seq
-			maps.DeleteFunc(m.dirty, func(_ string, s uint64) bool { return s <= seq })
+		if gen == m.gen {
+			maps.DeleteFunc(m.pending, func(_ string, c change) bool { return c.seq <= seq })
 			m.publish(base)
 		}
 		m.maybeRebuild()
@@ -221,6 +259,10 @@ type snapshot struct {
 // whenever its pivot does, so the holders of all simple rules under a
 // term are stored as one run of owners. The other rules under a term have
 // consecutive ids and list the terms still to check.
+//
+// An index holds all it needs to be rebuilt without the parsed rules it
+// was built from (see indexBuilder.keep): each term's words and key, and
+// each rule's canonical form.
 type index struct {
 	// Terms are found by their first word, and phrases by their first
 	// two: a popular word starts many phrases, and checking each of them
@@ -230,25 +272,61 @@ type index struct {
 	pairs     map[string]int32 // a phrase's first two words, space-separated → p, below
 	pairStart []int32          // the phrases starting with pair p: pairTerms[pairStart[p]:pairStart[p+1]]
 	pairTerms []int32
-	restStart []int32  // phrase t's words after the second: restWords[restStart[t]:restStart[t+1]]
-	restWords []string // (match keys)
+	wordStart []int32  // term t's words (match keys): words[wordStart[t]:wordStart[t+1]]
+	words     []string //
+	keys      []string // term t's words joined by single spaces
 
 	simpleStart []int32 // term t's simple rules' owners: owners[simpleStart[t]:simpleStart[t+1]]
 	ruleStart   []int32 // term t's other rules: ids ruleStart[t] to ruleStart[t+1]-1
 	condStart   []int32 // rule r's terms to check: conds[condStart[r]:condStart[r+1]]
 	vetoStart   []int32 // of which vetoes from conds[vetoStart[r]] on
 	conds       []int32
+	canon       []ref   // rule r's canonical form (Rule.Canonical)
 	ownStart    []int32 // rule r's owners: owners[ownStart[r]:ownStart[r+1]]
 	owners      []owner
 	// The owners' subscribers and rules as written, in the order of
 	// owners: a result is read in about that order, so these are read
 	// from consecutive memory rather than from anywhere in a large array.
-	ownName, ownText []string
+	ownRefs []ownRef
 
+	// arena holds every string of the index: subscribers, rules as
+	// written, canonical rules and terms. The index's strings are all
+	// substrings of it, and the rest refer to it by offset, so the garbage
+	// collector finds one object where there would be one or more per
+	// rule, and a large index costs a collection little. (A string that
+	// Match returns keeps the arena alive until it is dropped.)
+	arena  string
 	subs   []string         // subscriber id → subscriber
 	subIDs map[string]int32 // and back
-	texts  []string         // rule slot → the rule as written (see owner); while building
 	nrules int              // distinct rules
+}
+
+// ref is a string in an index's arena: arena[off:off+n]. Offsets are
+// ints, since an arena may outgrow 4 GiB; one string is far shorter.
+type ref struct {
+	off int
+	n   int32
+}
+
+// ownRef is an owner's subscriber and rule as written: two refs, packed.
+type ownRef struct {
+	nameOff, textOff int
+	nameLen, textLen int32
+}
+
+// str returns the string r refers to.
+func (idx *index) str(r ref) string { return idx.arena[r.off : r.off+int(r.n)] }
+
+// name returns owners[at]'s subscriber.
+func (idx *index) name(at int32) string {
+	r := &idx.ownRefs[at]
+	return idx.arena[r.nameOff : r.nameOff+int(r.nameLen)]
+}
+
+// text returns owners[at]'s rule as written.
+func (idx *index) text(at int32) string {
+	r := &idx.ownRefs[at]
+	return idx.arena[r.textOff : r.textOff+int(r.textLen)]
 }
 
 // firstWord is what starts with a word: the one-word term (or -1), and
@@ -258,30 +336,26 @@ type firstWord struct {
 	phrases bool
 }
 
-// owner is a subscriber holding a rule. slot numbers the subscriber's
-// rules in order: its rule at position p is slot first+p, where first is
-// the slot of its rule 0, so slots order a subscriber's rules.
+// owner is a subscriber holding a rule; slot is the rule's position among
+// the subscriber's rules, which orders a subscriber's matched rules.
 type owner struct{ sub, slot int32 }
 
 // nterms is the number of distinct terms.
-func (idx *index) nterms() int { return len(idx.restStart) - 1 }
+func (idx *index) nterms() int { return len(idx.keys) }
 
-// buildIndex indexes the rules of subs.
-func buildIndex(subs map[string][]Rule) *index {
-	b := newIndexBuilder(len(subs))
-	for sub, rules := range subs {
-		b.add(sub, rules)
-	}
-	return b.finish()
+// termWords returns term t's words.
+func (idx *index) termWords(t int32) []string {
+	return idx.words[idx.wordStart[t]:idx.wordStart[t+1]]
 }
 
 // indexBuilder collects rules into flat lists; finish lays them out.
 type indexBuilder struct {
 	idx     *index
 	termIDs map[string]int32 // term key → id
-	words   [][]string       // term id → its words
+	keys    []string         // term id → its key
 	uses    []int32          // term id → distinct rules requiring it
 	ruleIDs map[string]int32 // canonical rule → id
+	canon   []string         // rule id → canonical rule
 	// Rule r's required terms are terms[termStart[r]:termStart[r]+nreq[r]],
 	// its vetoes follow up to termStart[r+1].
 	terms     []int32
@@ -291,27 +365,31 @@ type indexBuilder struct {
 }
 
 // holding is a subscriber holding a rule, while building.
-type holding struct{ rule, sub, slot int32 }
+type holding struct {
+	rule, sub, slot int32
+	text            string // the rule as written
+}
 
 func newIndexBuilder(subs int) *indexBuilder {
 	return &indexBuilder{
-		idx: &index{
-			subIDs: make(map[string]int32, subs),
-			subs:   make([]string, 0, subs),
-		},
+		idx:       &index{subs: make([]string, 0, subs)},
 		termIDs:   map[string]int32{},
 		ruleIDs:   make(map[string]int32, subs),
 		termStart: []int32{0},
 	}
 }
 
-func (b *indexBuilder) add(name string, rules []Rule) {
+// addSub gives a subscriber its id.
+func (b *indexBuilder) addSub(name string) int32 {
 	sub := int32(len(b.idx.subs))
 	b.idx.subs = append(b.idx.subs, name)
-	b.idx.subIDs[name] = sub
-	first := int32(len(b.idx.texts))
+	return sub
+}
+
+// add adds a subscriber that is not in the builder yet, with its rules.
+func (b *indexBuilder) add(name string, rules []Rule) {
+	sub := b.addSub(name)
 	for pos, r := range rules {
-		b.idx.texts = append(b.idx.texts, r.Text)
 		if len(r.required) == 0 {
 			continue
 		}
@@ -323,37 +401,128 @@ func (b *indexBuilder) add(name string, rules []Rule) {
 			}
 		}
 		if !dup {
-			b.held = append(b.held, holding{rule: b.rule(r), sub: sub, slot: first + int32(pos)})
+			b.held = append(b.held, holding{rule: b.rule(r), sub: sub, slot: int32(pos), text: r.Text})
 		}
 	}
 }
 
+// keep adds what old holds, except the subscribers in the bit set stale.
+// It must come before any add: old's rules are distinct, so they are
+// registered without looking them up. Rules and terms no one holds any
+// more are left out.
+func (b *indexBuilder) keep(old *index, stale []uint64) {
+	subOf := make([]int32, len(old.subs)) // old id → new, or -1
+	for s, name := range old.subs {
+		if stale != nil && stale[s/64]&(1<<(s%64)) != 0 {
+			subOf[s] = -1
+		} else {
+			subOf[s] = b.addSub(name)
+		}
+	}
+	termOf := make([]int32, old.nterms()) // old id → new, or -1 until used
+	for t := range termOf {
+		termOf[t] = -1
+	}
+	mapTerm := func(t int32) int32 {
+		if termOf[t] < 0 {
+			termOf[t] = b.term(old.keys[t])
+		}
+		return termOf[t]
+	}
+	// held reports whether someone kept holds one of old.owners[lo:hi].
+	held := func(lo, hi int32) bool {
+		for _, o := range old.owners[lo:hi] {
+			if subOf[o.sub] >= 0 {
+				return true
+			}
+		}
+		return false
+	}
+	// hold adds the kept holders in old.owners[lo:hi] of the rule.
+	hold := func(rule, lo, hi int32) {
+		for at := lo; at < hi; at++ {
+			if o := old.owners[at]; subOf[o.sub] >= 0 {
+				b.held = append(b.held, holding{rule: rule, sub: subOf[o.sub], slot: o.slot, text: old.text(at)})
+			}
+		}
+	}
+	for t := range int32(old.nterms()) {
+		if lo, hi := old.simpleStart[t], old.simpleStart[t+1]; held(lo, hi) {
+			canon := old.keys[t]
+			if old.wordStart[t+1]-old.wordStart[t] > 1 {
+				canon = `"` + canon + `"` // as canonical writes a phrase
+			}
+			id := b.newRule(canon)
+			b.requires(mapTerm(t))
+			b.endRule(1)
+			hold(id, lo, hi)
+		}
+		for r := old.ruleStart[t]; r < old.ruleStart[t+1]; r++ {
+			lo, hi := old.ownStart[r], old.ownStart[r+1]
+			if !held(lo, hi) {
+				continue
+			}
+			id := b.newRule(old.str(old.canon[r]))
+			b.requires(mapTerm(t))
+			veto := old.vetoStart[r]
+			for _, c := range old.conds[old.condStart[r]:veto] {
+				b.requires(mapTerm(c))
+			}
+			for _, c := range old.conds[veto:old.condStart[r+1]] {
+				b.terms = append(b.terms, mapTerm(c))
+			}
+			b.endRule(1 + veto - old.condStart[r])
+			hold(id, lo, hi)
+		}
+	}
+}
+
+// rule returns the id of r, registering it if new.
 func (b *indexBuilder) rule(r Rule) int32 {
 	if id, ok := b.ruleIDs[r.Canonical]; ok {
 		return id
 	}
-	id := int32(len(b.nreq))
-	b.ruleIDs[r.Canonical] = id
+	id := b.newRule(r.Canonical)
 	for _, t := range r.required {
-		tid := b.term(t)
-		b.terms = append(b.terms, tid)
-		b.uses[tid]++
+		b.requires(b.term(t.key))
 	}
 	for _, t := range r.vetoes {
-		b.terms = append(b.terms, b.term(t))
+		b.terms = append(b.terms, b.term(t.key))
 	}
-	b.termStart = append(b.termStart, int32(len(b.terms)))
-	b.nreq = append(b.nreq, int32(len(r.required)))
+	b.endRule(int32(len(r.required)))
 	return id
 }
 
-func (b *indexBuilder) term(t term) int32 {
-	if id, ok := b.termIDs[t.key]; ok {
+// newRule registers a rule by its canonical form; its required terms and
+// then its vetoes are to be appended to b.terms, and endRule called.
+func (b *indexBuilder) newRule(canon string) int32 {
+	id := int32(len(b.nreq))
+	b.ruleIDs[canon] = id
+	b.canon = append(b.canon, canon)
+	return id
+}
+
+// requires adds a required term to the rule being registered.
+func (b *indexBuilder) requires(t int32) {
+	b.terms = append(b.terms, t)
+	b.uses[t]++
+}
+
+// endRule ends the rule being registered, which requires nreq terms.
+func (b *indexBuilder) endRule(nreq int32) {
+	b.termStart = append(b.termStart, int32(len(b.terms)))
+	b.nreq = append(b.nreq, nreq)
+}
+
+// term returns the id of the term with key (its words joined by single
+// spaces), registering it if new.
+func (b *indexBuilder) term(key string) int32 {
+	if id, ok := b.termIDs[key]; ok {
 		return id
 	}
-	id := int32(len(b.words))
-	b.termIDs[t.key] = id
-	b.words = append(b.words, t.words)
+	id := int32(len(b.keys))
+	b.termIDs[key] = id
+	b.keys = append(b.keys, key)
 	b.uses = append(b.uses, 0)
 	return id
 }
@@ -373,8 +542,9 @@ func prefixSum(counts []int32) int32 {
 // rule, no comparisons.
 func (b *indexBuilder) finish() *index {
 	idx := b.idx
-	nterms, nrules := len(b.words), len(b.nreq)
+	nterms, nrules := len(b.keys), len(b.nreq)
 	idx.nrules = nrules
+	canon, texts, names := b.layOutArena()
 
 	// Terms by first word, phrases by first two, and the phrases' other
 	// words.
@@ -382,8 +552,8 @@ func (b *indexBuilder) finish() *index {
 	idx.pairs = map[string]int32{}
 	pairOf := make([]int32, nterms) // or -1
 	var pairCount []int32
-	idx.restStart = make([]int32, nterms+1)
-	for t, words := range b.words {
+	for t := range nterms {
+		words := idx.termWords(int32(t))
 		fw, ok := idx.first[words[0]]
 		if !ok {
 			fw.term = -1
@@ -393,7 +563,7 @@ func (b *indexBuilder) finish() *index {
 			fw.term = int32(t)
 		} else {
 			fw.phrases = true
-			key := words[0] + " " + words[1]
+			key := idx.keys[t][:len(words[0])+1+len(words[1])]
 			p, ok := idx.pairs[key]
 			if !ok {
 				p = int32(len(pairCount))
@@ -402,10 +572,8 @@ func (b *indexBuilder) finish() *index {
 			}
 			pairOf[t] = p
 			pairCount[p]++
-			idx.restWords = append(idx.restWords, words[2:]...)
 		}
 		idx.first[words[0]] = fw
-		idx.restStart[t+1] = int32(len(idx.restWords))
 	}
 	idx.pairStart = append(pairCount, prefixSum(pairCount))
 	idx.pairTerms = make([]int32, idx.pairStart[len(pairCount)])
@@ -452,9 +620,11 @@ func (b *indexBuilder) finish() *index {
 	// vetoes.
 	idx.condStart = make([]int32, ncomplex+1)
 	idx.vetoStart = make([]int32, ncomplex)
+	idx.canon = make([]ref, ncomplex)
 	for r := range nrules {
 		if id := newID[r]; id != simple {
 			idx.condStart[id+1] = b.termStart[r+1] - b.termStart[r] - 1
+			idx.canon[id] = canon[r]
 		}
 	}
 	for i := range ncomplex {
@@ -500,10 +670,9 @@ func (b *indexBuilder) finish() *index {
 		idx.ownStart[i] += nsimple
 	}
 	idx.owners = make([]owner, len(b.held))
-	idx.ownName = make([]string, len(b.held))
-	idx.ownText = make([]string, len(b.held))
+	idx.ownRefs = make([]ownRef, len(b.held))
 	fillSimple, fillOwn := slices.Clone(idx.simpleStart), slices.Clone(idx.ownStart)
-	for _, h := range b.held {
+	for i, h := range b.held {
 		var at int32
 		if id := newID[h.rule]; id == simple {
 			at = fillSimple[pivot[h.rule]]
@@ -513,18 +682,85 @@ func (b *indexBuilder) finish() *index {
 			fillOwn[id]++
 		}
 		idx.owners[at] = owner{sub: h.sub, slot: h.slot}
-		idx.ownName[at] = idx.subs[h.sub]
-		idx.ownText[at] = idx.texts[h.slot]
+		name, text := names[h.sub], texts[i]
+		idx.ownRefs[at] = ownRef{nameOff: name.off, textOff: text.off, nameLen: name.n, textLen: text.n}
 	}
-	idx.texts = nil
 	return idx
+}
+
+// layOutArena copies the index's strings into its arena (see index): it
+// sets idx.arena, and idx.subs, idx.subIDs, idx.keys and idx.words to
+// substrings of it, and returns where the canonical forms of the rules
+// with more than one term (by builder rule id), the holdings' texts and
+// the subscribers are in it.
+func (b *indexBuilder) layOutArena() (canon, texts, names []ref) {
+	idx := b.idx
+	complexRule := func(r int) bool { return b.termStart[r+1]-b.termStart[r] > 1 }
+	size := 0
+	for _, s := range idx.subs {
+		size += len(s)
+	}
+	for _, k := range b.keys {
+		size += len(k)
+	}
+	for r, c := range b.canon {
+		if complexRule(r) {
+			size += len(c)
+		}
+	}
+	for _, h := range b.held {
+		size += len(h.text)
+	}
+	var a strings.Builder
+	a.Grow(size)
+	put := func(s string) ref {
+		r := ref{off: a.Len(), n: int32(len(s))}
+		a.WriteString(s)
+		return r
+	}
+	names = make([]ref, len(idx.subs))
+	for i, s := range idx.subs {
+		names[i] = put(s)
+	}
+	keys := make([]ref, len(b.keys))
+	for t, k := range b.keys {
+		keys[t] = put(k)
+	}
+	canon = make([]ref, len(b.canon))
+	for r, c := range b.canon {
+		if complexRule(r) {
+			canon[r] = put(c)
+		}
+	}
+	texts = make([]ref, len(b.held))
+	for i, h := range b.held {
+		texts[i] = put(h.text)
+	}
+	idx.arena = a.String()
+
+	idx.subIDs = make(map[string]int32, len(idx.subs))
+	for i, r := range names {
+		idx.subs[i] = idx.str(r)
+		idx.subIDs[idx.subs[i]] = int32(i)
+	}
+	idx.keys = make([]string, len(keys))
+	idx.wordStart = make([]int32, len(keys)+1)
+	for t, r := range keys {
+		idx.keys[t] = idx.str(r)
+		for w := range strings.SplitSeq(idx.keys[t], " ") {
+			idx.words = append(idx.words, w)
+		}
+		idx.wordStart[t+1] = int32(len(idx.words))
+	}
+	return canon, texts, names
 }
 
 // Match returns the subscribers whose rules match text (a headline as
 // shown, not yet normalised), in no particular order, or nil. It
 // allocates only the result, and its cost grows with the headline's
 // length and with what matched, not with the number of subscribers.
-// MatchSeq gives the same results without allocating them.
+// MatchSeq gives the same results without allocating them. The strings
+// share the index's memory (see index.arena): clone any kept for long.
 func (m *Matcher) Match(text string) []Match {
 	s := m.snap.Load()
 	sc := m.getScratch()
@@ -539,9 +775,9 @@ func (m *Matcher) Match(text string) []Match {
 		ats := sc.sorted[g.start : g.start+g.n]
 		t := texts[g.start : g.start+g.n : g.start+g.n]
 		for j, at := range ats {
-			t[j] = idx.ownText[at]
+			t[j] = idx.text(at)
 		}
-		out[i] = Match{Subscriber: idx.ownName[ats[0]], Rules: t}
+		out[i] = Match{Subscriber: idx.name(ats[0]), Rules: t}
 	}
 	return out
 }
@@ -565,10 +801,10 @@ func (m *Matcher) MatchSeq(text string) iter.Seq2[string, []string] {
 			ats := sc.sorted[g.start : g.start+g.n]
 			rules := sc.rules[:0]
 			for _, at := range ats {
-				rules = append(rules, idx.ownText[at])
+				rules = append(rules, idx.text(at))
 			}
 			sc.rules = rules
-			if !yield(idx.ownName[ats[0]], rules[:len(rules):len(rules)]) {
+			if !yield(idx.name(ats[0]), rules[:len(rules):len(rules)]) {
 				break
 			}
 		}
@@ -759,7 +995,7 @@ func (sc *scratch) run(idx *index, skip []uint64, delta bool) {
 				continue
 			}
 			for _, t := range idx.pairTerms[idx.pairStart[p]:idx.pairStart[p+1]] {
-				if sc.termStamp[t] == epoch || !sc.followedBy(i+1, idx.restWords[idx.restStart[t]:idx.restStart[t+1]]) {
+				if sc.termStamp[t] == epoch || !sc.followedBy(i+1, idx.words[idx.wordStart[t]+2:idx.wordStart[t+1]]) {
 					continue
 				}
 				sc.termStamp[t] = epoch

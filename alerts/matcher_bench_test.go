@@ -71,6 +71,9 @@ func BenchmarkMatcherBuild(b *testing.B) {
 			b.ReportMetric(float64(after)/(1<<20), "heap-MiB")
 			b.ReportMetric(float64(s.Rules), "rules")
 			b.ReportMetric(float64(s.Terms), "terms")
+			// The Matcher keeps nothing of all: keep it to the end, so
+			// that index-MiB is what the index adds to the parsed rules.
+			runtime.KeepAlive(all)
 			runtime.KeepAlive(m)
 		})
 	}
@@ -144,7 +147,14 @@ func benchMatch(b *testing.B, match func(*Matcher, string) int) {
 // BenchmarkMatcherSet times one subscriber's /add on a full matcher: the
 // delta rebuild that makes it visible to the next Match, with background
 // base rebuilds happening as the delta fills up. max-ns is the slowest
-// Set, so the longest a change waits to become visible.
+// Set, so the longest a change waits to become visible; p99-ns is the
+// 99th percentile.
+//
+// After Build only a sample of the parsed rule sets is kept to Set from:
+// the pipeline keeps subscribers' rules as text and parses only what
+// changes, and a million parsed rules held by the benchmark would make
+// every collection, and so every Set that meets one, slower than it is in
+// the program.
 func BenchmarkMatcherSet(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
@@ -157,15 +167,22 @@ func BenchmarkMatcherSet(b *testing.B) {
 			m := NewMatcher()
 			m.Build(all)
 			rng := rand.New(rand.NewPCG(7, 8))
-			var longest time.Duration
+			sample := make([][]Rule, 1000)
+			for i := range sample {
+				sample[i] = all[subs[rng.IntN(len(subs))]]
+			}
+			// all is not used past here, so it can be collected.
+			var durs []time.Duration
 			for b.Loop() {
 				s := subs[rng.IntN(len(subs))]
 				start := time.Now()
-				m.Set(s, all[subs[rng.IntN(len(subs))]])
-				longest = max(longest, time.Since(start))
+				m.Set(s, sample[rng.IntN(len(sample))])
+				durs = append(durs, time.Since(start))
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(longest.Nanoseconds()), "max-ns")
+			slices.Sort(durs)
+			b.ReportMetric(float64(durs[len(durs)*99/100].Nanoseconds()), "p99-ns")
+			b.ReportMetric(float64(durs[len(durs)-1].Nanoseconds()), "max-ns")
 			m.bg.Wait()
 		})
 	}

@@ -562,6 +562,57 @@ func TestMatcherAgreesWithReference(t *testing.T) {
 	}
 }
 
+// TestMatcherRebuildFromIndex changes most subscribers of a matcher built
+// from corpus rules, so that the base index is rebuilt from the old one
+// (no parsed rules kept) plus the changes, several times over, and checks
+// the result against a matcher built afresh from the same rules: the same
+// matches, rules in the same order, and the same sizes, so that terms and
+// rules nobody holds any more are dropped.
+func TestMatcherRebuildFromIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	texts := corpusRules(splitHeadlines(corpusHeadlines(t, 1)), 3000, rng)
+	rules := func() []Rule {
+		out := make([]Rule, 1+rng.IntN(6))
+		for i := range out {
+			out[i] = mustParse(t, texts[rng.IntN(len(texts))])
+		}
+		return out
+	}
+	current := map[string][]Rule{}
+	for i := range 400 {
+		current[fmt.Sprintf("s%03d", i)] = rules()
+	}
+	m := NewMatcher()
+	m.deltaLimit = 20
+	m.Build(current)
+	for round := range 5 {
+		changes := map[string][]Rule{}
+		for range 150 {
+			sub := fmt.Sprintf("s%03d", rng.IntN(450))
+			if rng.IntN(4) == 0 {
+				changes[sub] = nil
+				delete(current, sub)
+			} else {
+				changes[sub] = rules()
+				current[sub] = changes[sub]
+			}
+		}
+		m.Update(changes)
+		m.bg.Wait()
+		fresh := NewMatcher()
+		fresh.Build(current)
+		got, want := m.Stats(), fresh.Stats()
+		if got != want {
+			t.Fatalf("round %d: Stats() = %+v, want %+v as built afresh", round, got, want)
+		}
+		for _, h := range corpusHeadlines(t, 20) {
+			if got, want := matchSorted(m, h), matchSorted(fresh, h); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, %q: Match = %v, want %v as built afresh", round, h, got, want)
+			}
+		}
+	}
+}
+
 func FuzzMatch(f *testing.F) {
 	for _, c := range matchCases {
 		f.Add(c.rule, c.headline)
@@ -586,6 +637,20 @@ func FuzzMatch(f *testing.F) {
 		}
 		if seq := collectSeq(m, headline); !reflect.DeepEqual(seq, got) {
 			t.Fatalf("rule %q, headline %q: MatchSeq = %v, Match = %v", rule, headline, seq, got)
+		}
+		// The same rule in a base index rebuilt from an older one, not
+		// from the parsed rule.
+		rebuilt := NewMatcher()
+		rebuilt.deltaLimit = 0
+		rebuilt.Set("s", []Rule{r})
+		rebuilt.bg.Wait()
+		rebuilt.Remove("t") // a second rebuild, which keeps s from the first
+		rebuilt.bg.Wait()
+		if s := rebuilt.Stats(); s.Pending != 0 {
+			t.Fatalf("rule %q: Stats() = %+v after the rebuilds, want none pending", rule, s)
+		}
+		if again := rebuilt.Match(headline); !reflect.DeepEqual(again, got) {
+			t.Fatalf("rule %q, headline %q: Match after rebuilds = %v, want %v", rule, headline, again, got)
 		}
 	})
 }
