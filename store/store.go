@@ -186,8 +186,14 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 // Embedded is an in-process Redis-compatible server (miniredis) for running
 // without a Redis: state lives in memory and is lost at exit.
 type Embedded struct {
-	srv *miniredis.Miniredis
+	srv  *miniredis.Miniredis
+	stop chan struct{}
+	done chan struct{}
 }
+
+// ttlTick is how often the embedded server's key expiry catches up with
+// the wall clock.
+const ttlTick = 50 * time.Millisecond
 
 // StartEmbedded starts the in-process server on 127.0.0.1 and returns it;
 // URL gives the address to Open. log receives the warning that state is
@@ -201,7 +207,28 @@ func StartEmbedded(log *slog.Logger) (*Embedded, error) {
 		log.Warn("AAJIL_REDIS_URL is not set: using an embedded in-memory Redis; all state (seen items, stories, subscribers) is lost at exit",
 			slog.String("addr", srv.Addr()))
 	}
-	return &Embedded{srv: srv}, nil
+	e := &Embedded{srv: srv, stop: make(chan struct{}), done: make(chan struct{})}
+	go e.expire()
+	return e, nil
+}
+
+// expire moves the server's TTL clock with the wall clock: miniredis only
+// expires keys when told that time has passed, and without this every
+// TTL-bounded structure (seen items, stories, leases) would grow forever.
+func (e *Embedded) expire() {
+	defer close(e.done)
+	t := time.NewTicker(ttlTick)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case now := <-t.C:
+			e.srv.FastForward(now.Sub(last))
+			last = now
+		}
+	}
 }
 
 // URL is the redis:// URL of the embedded server.
@@ -211,7 +238,11 @@ func (e *Embedded) URL() string { return "redis://" + e.srv.Addr() + "/0" }
 func (e *Embedded) FastForward(d time.Duration) { e.srv.FastForward(d) }
 
 // Close stops the embedded server.
-func (e *Embedded) Close() { e.srv.Close() }
+func (e *Embedded) Close() {
+	close(e.stop)
+	<-e.done
+	e.srv.Close()
+}
 
 // IsUnavailable reports whether err means Redis could not be reached (as
 // opposed to a command error), so callers can back off and retry.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
@@ -58,5 +59,27 @@ func TestEmbedded(t *testing.T) {
 	defer s.Close()
 	if err := s.Ping(context.Background()); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// The embedded server expires keys with the wall clock, as Redis does.
+func TestEmbeddedExpiresKeys(t *testing.T) {
+	e, err := store.StartEmbedded(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s, err := store.Open(context.Background(), e.URL(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if ok, err := s.AcquireLease(ctx, "a", 200*time.Millisecond); !ok || err != nil {
+		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if holder, err := s.LeaseHolder(ctx); holder != "" || err != nil {
+		t.Errorf("lease holder after its TTL = %q, %v; want it expired", holder, err)
 	}
 }
