@@ -50,6 +50,13 @@ type Options struct {
 	SourcesPerPage int
 	// Now is the clock, time.Now when nil; tests move it.
 	Now func() time.Time
+	// Prober fetches and parses a source once for /probe and /addfeed
+	// (a *feeds.Poller); without one they answer that probing is not
+	// configured.
+	Prober Prober
+	// ConfigFile is the sources file named by /feed for sources defined
+	// there.
+	ConfigFile string
 }
 
 // Bot answers subscriber commands (and, later, admin commands) sent to
@@ -65,9 +72,8 @@ type Bot struct {
 
 	commands map[string]command
 	// adminCommands are the admin commands, by name, served only to
-	// Options.Admins in private chats. Empty for now: until they are
-	// written every admin command takes the unknown-command path, which
-	// is also what a non-admin must see.
+	// Options.Admins in private chats; for anyone else they take the
+	// unknown-command path (see adminCommandTable).
 	adminCommands map[string]handlerFunc
 
 	groupAdmins *adminCache
@@ -148,6 +154,7 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		"lang":    {run: b.cmdLang, changes: true, needsSub: true},
 		"status":  {run: b.cmdStatus, needsSub: true},
 	}
+	b.adminCommands = b.adminCommandTable()
 	return b
 }
 

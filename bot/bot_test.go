@@ -248,9 +248,8 @@ func TestAdminCommandsAnswerAsUnknown(t *testing.T) {
 		"unknown in Arabic":               {arUser, "/frobnicate now", T(LangAR, MsgUnknownCommand, "/frobnicate")},
 		"admin command, non-admin":        {enUser, "/addfeed https://example.com/rss", T(LangEN, MsgUnknownCommand, "/addfeed")},
 		"admin command, Arabic non-admin": {arUser, "/feeds", T(LangAR, MsgUnknownCommand, "/feeds")},
-		// No admin command is served yet: an admin gets the same answer
-		// until one is registered in adminCommands.
-		"admin command, admin": {adminUser, "/stats", T(LangEN, MsgUnknownCommand, "/stats")},
+		// An admin's unknown command is unknown too.
+		"unknown, admin": {adminUser, "/frobnicate", T(LangEN, MsgUnknownCommand, "/frobnicate")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -267,7 +266,7 @@ func TestAdminCommandHook(t *testing.T) {
 	const admin = 909
 	adminUser := telegramtest.User{ID: admin, FirstName: "Admin", LanguageCode: "en"}
 	h := newHarness(t, Options{Admins: []int64{admin}})
-	h.bot.adminCommands["stats"] = func(ctx context.Context, c *cmdContext) error {
+	h.bot.adminCommands["hook"] = func(ctx context.Context, c *cmdContext) error {
 		return h.bot.reply(ctx, c, T(c.lang, MsgAdminHelp))
 	}
 	tests := map[string]struct {
@@ -276,14 +275,14 @@ func TestAdminCommandHook(t *testing.T) {
 		want string
 	}{
 		"admin in private":     {telegramtest.PrivateChat(admin), adminUser, T(LangEN, MsgAdminHelp)},
-		"non-admin in private": {telegramtest.PrivateChat(enUser.ID), enUser, T(LangEN, MsgUnknownCommand, "/stats")},
+		"non-admin in private": {telegramtest.PrivateChat(enUser.ID), enUser, T(LangEN, MsgUnknownCommand, "/hook")},
 		// Admin commands are for private chats: in a group they would
 		// show the sources' health to every member.
-		"admin in a group": {group, adminUser, T(LangEN, MsgUnknownCommand, "/stats")},
+		"admin in a group": {group, adminUser, T(LangEN, MsgUnknownCommand, "/hook")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := h.send(tc.chat, tc.from, "/stats")
+			got := h.send(tc.chat, tc.from, "/hook")
 			if len(got) != 1 || got[0].Text != tc.want {
 				t.Fatalf("replies = %+v, want one: %q", got, tc.want)
 			}

@@ -91,20 +91,21 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	}
 	defer st.Close()
 
+	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
+	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+
 	// A refused token is found before anything else is touched.
 	mode := "console"
 	var updates *bot.Poller
 	if cfg.TelegramToken != "" {
 		mode = "telegram"
-		if updates, err = startTelegram(ctx, cfg, st, log); err != nil {
+		if updates, err = startTelegram(ctx, cfg, st, poller, log); err != nil {
 			return err
 		}
 	}
 	if err := seed(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
-	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
 
 	// Until the Telegram sender lands, alerts are printed to the console in
 	// both modes; with a token, commands are served in Telegram and
@@ -174,7 +175,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 // startTelegram checks the token (getMe: a refused token is an error),
 // sets the command menus (a failure is logged) and returns the update
 // poller serving the subscriber commands.
-func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, log *slog.Logger) (*bot.Poller, error) {
+func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, prober bot.Prober, log *slog.Logger) (*bot.Poller, error) {
 	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
@@ -186,7 +187,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, lo
 	if err := bot.DeleteWebhook(ctx, api); err != nil {
 		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
-	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log})
+	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path})
 	return bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log}), nil
 }
 

@@ -1,0 +1,697 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
+)
+
+// Prober fetches and parses a source once, for /probe and /addfeed.
+// *feeds.Poller is one.
+type Prober interface {
+	Poll(ctx context.Context, src feeds.Source, v feeds.Validators) feeds.PollResult
+}
+
+// Limits of the admin commands.
+const (
+	// probePreview is how many items /probe and /addfeed show.
+	probePreview = 3
+	// defaultAuditShown and maxAuditShown bound /audit [N].
+	defaultAuditShown = 10
+	maxAuditShown     = 50
+)
+
+// Audit actions, as stored in the audit log.
+const (
+	actionAddFeed    = "addfeed"
+	actionSetFeed    = "setfeed"
+	actionDelFeed    = "delfeed"
+	actionPauseFeed  = "pausefeed"
+	actionResumeFeed = "resumefeed"
+)
+
+// adminCommandTable returns the admin commands by name.
+func (b *Bot) adminCommandTable() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		"feeds":      b.cmdFeeds,
+		"feed":       b.cmdFeed,
+		"addfeed":    b.cmdAddFeed,
+		"setfeed":    b.cmdSetFeed,
+		"delfeed":    b.cmdDelFeed,
+		"pausefeed":  b.cmdPauseFeed,
+		"resumefeed": b.cmdResumeFeed,
+		"probe":      b.cmdProbe,
+		"audit":      b.cmdAudit,
+		"export":     b.cmdExport,
+		"stats":      b.cmdStats,
+	}
+}
+
+// adminID is how an admin is named in origins and the audit log.
+func adminID(c *cmdContext) string {
+	if c.from == nil {
+		return "tg:?"
+	}
+	return "tg:" + strconv.FormatInt(c.from.ID, 10)
+}
+
+// origin is the store origin of a change made by the command's sender.
+func (b *Bot) origin(c *cmdContext) store.Origin {
+	return store.Origin{By: adminID(c), At: b.now().UTC()}
+}
+
+// audit writes one admin change to the audit log. before and after are
+// the source before and after the change, nil when absent.
+func (b *Bot) audit(ctx context.Context, c *cmdContext, action, target string, before, after *feeds.Source) error {
+	enc := func(s *feeds.Source) (string, error) {
+		if s == nil {
+			return "", nil
+		}
+		raw, err := json.Marshal(s)
+		return string(raw), err
+	}
+	bs, err := enc(before)
+	if err != nil {
+		return fmt.Errorf("audit %s %s: %w", action, target, err)
+	}
+	as, err := enc(after)
+	if err != nil {
+		return fmt.Errorf("audit %s %s: %w", action, target, err)
+	}
+	return b.st.Audit(ctx, store.AuditEntry{At: b.now().UTC(), By: adminID(c), Action: action, Target: target, Before: bs, After: as})
+}
+
+// oneArg returns the command's single argument, or "" when it has none or
+// more than one.
+func oneArg(c *cmdContext) string {
+	f := strings.Fields(c.cmd.Args)
+	if len(f) != 1 {
+		return ""
+	}
+	return f[0]
+}
+
+// loadSource returns a source's record; found is false (and the admin
+// told) when there is none.
+func (b *Bot) loadSource(ctx context.Context, c *cmdContext, id string) (rec store.SourceRecord, found bool, err error) {
+	rec, err = b.st.Source(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, false, b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
+	}
+	if err != nil {
+		return rec, false, err
+	}
+	return rec, true, nil
+}
+
+// cmdPauseFeed is /pausefeed ID.
+func (b *Bot) cmdPauseFeed(ctx context.Context, c *cmdContext) error {
+	return b.setPaused(ctx, c, true)
+}
+
+// cmdResumeFeed is /resumefeed ID.
+func (b *Bot) cmdResumeFeed(ctx context.Context, c *cmdContext) error {
+	return b.setPaused(ctx, c, false)
+}
+
+func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
+	usage, done, action := MsgUsageResumeFeed, MsgFeedResumed, actionResumeFeed
+	if paused {
+		usage, done, action = MsgUsagePauseFeed, MsgFeedPaused, actionPauseFeed
+	}
+	id := oneArg(c)
+	if id == "" {
+		return b.reply(ctx, c, T(c.lang, usage))
+	}
+	rec, found, err := b.loadSource(ctx, c, id)
+	if !found {
+		return err
+	}
+	if rec.Source.Paused != paused {
+		if err := b.st.SetPaused(ctx, id, paused, b.origin(c)); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
+			}
+			return err
+		}
+		after := rec.Source
+		after.Paused = paused
+		if err := b.audit(ctx, c, action, id, &rec.Source, &after); err != nil {
+			return err
+		}
+	}
+	return b.reply(ctx, c, T(c.lang, done, id))
+}
+
+// cmdDelFeed is /delfeed ID.
+func (b *Bot) cmdDelFeed(ctx context.Context, c *cmdContext) error {
+	id := oneArg(c)
+	if id == "" {
+		return b.reply(ctx, c, T(c.lang, MsgUsageDelFeed))
+	}
+	rec, found, err := b.loadSource(ctx, c, id)
+	if !found {
+		return err
+	}
+	if err := b.st.DeleteSource(ctx, id, b.origin(c)); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
+		}
+		return err
+	}
+	if err := b.audit(ctx, c, actionDelFeed, id, &rec.Source, nil); err != nil {
+		return err
+	}
+	return b.reply(ctx, c, T(c.lang, MsgFeedDeleted, id))
+}
+
+// cmdFeeds is /feeds: every source with its health, in pages that each
+// fit in one message.
+func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
+	recs, err := b.st.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return b.reply(ctx, c, T(c.lang, MsgNoFeeds))
+	}
+	states, err := b.st.LoadStates(ctx)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, len(recs))
+	for i, r := range recs {
+		lines[i] = feedLine(c.lang, r.Source, states[r.Source.ID])
+	}
+	// The header's length hardly varies with the page numbers; leave room
+	// for it generously.
+	budget := maxReplyUnits - utf16Len(T(c.lang, MsgFeedsHeader, len(recs), 1000, 1000)) - 10
+	var pages [][]string
+	var page []string
+	units := 0
+	for _, l := range lines {
+		n := utf16Len(l) + 2
+		if len(page) > 0 && units+n > budget {
+			pages = append(pages, page)
+			page, units = nil, 0
+		}
+		page = append(page, l)
+		units += n
+	}
+	pages = append(pages, page)
+	for i, p := range pages {
+		text := T(c.lang, MsgFeedsHeader, len(recs), i+1, len(pages)) + "\n\n" + strings.Join(p, "\n\n")
+		if err := b.reply(ctx, c, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// feedLine renders one source's health for /feeds and /feed.
+func feedLine(lang Lang, src feeds.Source, st feeds.SourceState) string {
+	state := T(lang, MsgFeedStateOK)
+	switch {
+	case src.Paused:
+		state = T(lang, MsgFeedStatePaused)
+	case st.Failures > 0:
+		state = T(lang, MsgFeedStateFailing)
+	}
+	lastOK := T(lang, MsgFeedNever)
+	if !st.LastSuccess.IsZero() {
+		lastOK = formatArg(lang, st.LastSuccess.UTC(), true)
+	}
+	lastErr := T(lang, MsgFeedNoError)
+	if !st.LastErrorAt.IsZero() {
+		class := string(st.LastErrorClass)
+		if class == "" {
+			class = "error"
+		}
+		lastErr = T(lang, MsgFeedErrorAt, class, st.LastErrorAt.UTC())
+	}
+	next := HTML("—")
+	if !src.Paused && !st.NextDue.IsZero() {
+		next = HTML(formatArg(lang, st.NextDue.UTC(), true))
+	}
+	// Alerts in the last 24 h are not counted by the store yet.
+	return T(lang, MsgFeedLine, src.ID, string(src.EffectiveKind()), src.EffectiveInterval(),
+		HTML(state), HTML(lastOK), HTML(lastErr), st.Items, HTML("—"), next)
+}
+
+// cmdFeed is /feed ID: one source in full, with its health and where its
+// definition came from.
+func (b *Bot) cmdFeed(ctx context.Context, c *cmdContext) error {
+	id := oneArg(c)
+	if id == "" {
+		return b.reply(ctx, c, T(c.lang, MsgUsageFeed))
+	}
+	rec, found, err := b.loadSource(ctx, c, id)
+	if !found {
+		return err
+	}
+	states, err := b.st.LoadStates(ctx)
+	if err != nil {
+		return err
+	}
+	src := rec.Source
+	name := src.Name
+	if name == "" {
+		name = src.ID
+	}
+	lines := []string{T(c.lang, MsgFeedDetails, src.ID, name)}
+	for _, f := range sourceFields(src) {
+		lines = append(lines, T(c.lang, MsgFeedField, f[0], f[1]))
+	}
+	lines = append(lines, "", feedLine(c.lang, src, states[src.ID]), "")
+	if rec.Origin == store.OriginFile {
+		file := b.opts.ConfigFile
+		if file == "" {
+			file = store.OriginFile
+		}
+		lines = append(lines, T(c.lang, MsgFeedOriginFile, file, rec.UpdatedAt.UTC()))
+	} else {
+		lines = append(lines, T(c.lang, MsgFeedOriginChat, rec.UpdatedBy, rec.UpdatedAt.UTC()))
+	}
+	return b.replyLines(ctx, c, "", lines)
+}
+
+// sourceFields lists a source's set fields as (name, value), in the
+// order of the YAML format.
+func sourceFields(s feeds.Source) [][2]string {
+	var out [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	add("url", s.URL)
+	add("kind", string(s.EffectiveKind()))
+	add("interval", s.EffectiveInterval().String())
+	if s.AllUrgent {
+		add("all_urgent", "true")
+	}
+	add("item", s.Item)
+	add("text", s.Text)
+	add("link", s.Link)
+	add("marker", s.Marker)
+	add("lang", s.Lang)
+	add("charset", s.Charset)
+	if s.MaxBytes > 0 {
+		add("max_bytes", strconv.FormatInt(s.MaxBytes, 10))
+	}
+	add("markers", strings.Join(s.Markers, ", "))
+	if s.Paused {
+		add("paused", "true")
+	}
+	return out
+}
+
+// fieldProblem is a field an admin set that cannot be used: unknown, or
+// with a bad value.
+type fieldProblem struct {
+	field, reason string
+	unknown       bool
+}
+
+// applyFields sets key=value fields on src and returns every problem,
+// in key order, so that replies are stable.
+func applyFields(src *feeds.Source, kv map[string]string) []fieldProblem {
+	var probs []fieldProblem
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		v := strings.TrimSpace(kv[k])
+		switch k {
+		case "id":
+			src.ID = v
+		case "name":
+			src.Name = v
+		case "url":
+			src.URL = v
+		case "kind":
+			src.Kind = feeds.Kind(v)
+		case "interval":
+			if v == "" {
+				src.Interval = 0
+				break
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				d, err = ParseDuration(v)
+			}
+			if err != nil {
+				probs = append(probs, fieldProblem{field: k, reason: fmt.Sprintf("%q is not a duration such as 30s or 2m", v)})
+				break
+			}
+			src.Interval = d
+		case "all_urgent":
+			switch strings.ToLower(v) {
+			case "true", "yes", "on", "1":
+				src.AllUrgent = true
+			case "false", "no", "off", "0", "":
+				src.AllUrgent = false
+			default:
+				probs = append(probs, fieldProblem{field: k, reason: fmt.Sprintf("%q is not true or false", v)})
+			}
+		case "item":
+			src.Item = v
+		case "text":
+			src.Text = v
+		case "link":
+			src.Link = v
+		case "marker":
+			src.Marker = v
+		case "lang":
+			src.Lang = v
+		default:
+			probs = append(probs, fieldProblem{field: k, unknown: true})
+		}
+	}
+	return probs
+}
+
+// sourceProblems runs feeds.Source.Validate and turns its field errors
+// into problems.
+func sourceProblems(src *feeds.Source) []fieldProblem {
+	err := src.Validate()
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var probs []fieldProblem
+	for _, e := range errs {
+		var fe *feeds.FieldError
+		if errors.As(e, &fe) {
+			probs = append(probs, fieldProblem{field: fe.Field, reason: fe.Msg})
+		} else {
+			probs = append(probs, fieldProblem{field: "source", reason: e.Error()})
+		}
+	}
+	return probs
+}
+
+// replyProblems answers with every problem, one a line.
+func (b *Bot) replyProblems(ctx context.Context, c *cmdContext, probs []fieldProblem) error {
+	lines := make([]string, len(probs))
+	for i, p := range probs {
+		if p.unknown {
+			lines[i] = T(c.lang, MsgFeedUnknownField, p.field)
+		} else {
+			lines[i] = T(c.lang, MsgFeedBadField, p.field, p.reason)
+		}
+	}
+	return b.replyLines(ctx, c, "", lines)
+}
+
+// parseSourceArgs reads "FIRST [key=value…]": the first positional
+// argument and the fields. ok is false when the admin was already
+// answered (bad quoting, no or several positional arguments).
+func (b *Bot) parseSourceArgs(ctx context.Context, c *cmdContext, usage MsgID) (first string, kv map[string]string, ok bool, err error) {
+	pos, kv, perr := c.cmd.KeyValues()
+	if perr != nil {
+		return "", nil, false, b.reply(ctx, c, ArgsErrorMessage(c.lang, perr))
+	}
+	if len(pos) != 1 {
+		return "", nil, false, b.reply(ctx, c, T(c.lang, usage))
+	}
+	return pos[0], kv, true, nil
+}
+
+// cmdSetFeed is /setfeed ID key=value…: validated, live, audited.
+func (b *Bot) cmdSetFeed(ctx context.Context, c *cmdContext) error {
+	id, kv, ok, err := b.parseSourceArgs(ctx, c, MsgUsageSetFeed)
+	if !ok {
+		return err
+	}
+	if len(kv) == 0 {
+		return b.reply(ctx, c, T(c.lang, MsgUsageSetFeed))
+	}
+	if _, changesID := kv["id"]; changesID {
+		return b.reply(ctx, c, T(c.lang, MsgFeedBadField, "id", "the id of a source cannot change; add a new source and delete this one"))
+	}
+	rec, found, err := b.loadSource(ctx, c, id)
+	if !found {
+		return err
+	}
+	src := rec.Source
+	if probs := applyFields(&src, kv); len(probs) > 0 {
+		return b.replyProblems(ctx, c, probs)
+	}
+	src.Normalize()
+	if probs := sourceProblems(&src); len(probs) > 0 {
+		return b.replyProblems(ctx, c, probs)
+	}
+	if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
+		return err
+	}
+	if err := b.audit(ctx, c, actionSetFeed, id, &rec.Source, &src); err != nil {
+		return err
+	}
+	return b.reply(ctx, c, T(c.lang, MsgFeedUpdated, id))
+}
+
+// newSource builds and validates the source of /addfeed and /probe;
+// ok is false when the admin was already answered.
+func (b *Bot) newSource(ctx context.Context, c *cmdContext, usage MsgID) (src feeds.Source, ok bool, err error) {
+	url, kv, ok, err := b.parseSourceArgs(ctx, c, usage)
+	if !ok {
+		return src, false, err
+	}
+	src.URL = url
+	if probs := applyFields(&src, kv); len(probs) > 0 {
+		return src, false, b.replyProblems(ctx, c, probs)
+	}
+	if kv["url"] != "" {
+		return src, false, b.reply(ctx, c, T(c.lang, usage))
+	}
+	src.Normalize()
+	if probs := sourceProblems(&src); len(probs) > 0 {
+		return src, false, b.replyProblems(ctx, c, probs)
+	}
+	return src, true, nil
+}
+
+// probe polls src once and returns the preview to show, or the reason it
+// cannot be used (already rendered).
+func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (preview []string, refusal string) {
+	if b.opts.Prober == nil {
+		return nil, T(c.lang, MsgProbeFailed, "probing is not configured")
+	}
+	res := b.opts.Prober.Poll(ctx, src, feeds.Validators{})
+	switch {
+	case res.Err != nil:
+		return nil, T(c.lang, MsgProbeFailed, res.Err)
+	case len(res.Items) == 0:
+		return nil, T(c.lang, MsgProbeNoItems)
+	}
+	lines := []string{T(c.lang, MsgProbeHeader, src.URL, len(res.Items))}
+	for _, it := range res.Items[:min(probePreview, len(res.Items))] {
+		if it.Urgent {
+			lines = append(lines, T(c.lang, MsgProbeItemUrgent, it.Title, it.Marker))
+		} else {
+			lines = append(lines, T(c.lang, MsgProbeItem, it.Title))
+		}
+	}
+	return lines, ""
+}
+
+// cmdProbe is /probe URL [key=value…]: the preview of /addfeed, without
+// adding.
+func (b *Bot) cmdProbe(ctx context.Context, c *cmdContext) error {
+	src, ok, err := b.newSource(ctx, c, MsgUsageProbe)
+	if !ok {
+		return err
+	}
+	preview, refusal := b.probe(ctx, c, src)
+	if refusal != "" {
+		return b.reply(ctx, c, refusal)
+	}
+	return b.replyLines(ctx, c, "", preview)
+}
+
+// cmdAddFeed is /addfeed URL [key=value…]: probed first, refused with the
+// reason when it fails or yields nothing, otherwise added live and
+// audited.
+func (b *Bot) cmdAddFeed(ctx context.Context, c *cmdContext) error {
+	src, ok, err := b.newSource(ctx, c, MsgUsageAddFeed)
+	if !ok {
+		return err
+	}
+	switch _, err := b.st.Source(ctx, src.ID); {
+	case err == nil:
+		return b.reply(ctx, c, T(c.lang, MsgFeedExists, src.ID))
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	preview, refusal := b.probe(ctx, c, src)
+	if refusal != "" {
+		return b.reply(ctx, c, T(c.lang, MsgFeedRefused, HTML(refusal)))
+	}
+	if err := b.replyLines(ctx, c, "", preview); err != nil {
+		return err
+	}
+	if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
+		return err
+	}
+	if err := b.audit(ctx, c, actionAddFeed, src.ID, nil, &src); err != nil {
+		return err
+	}
+	return b.reply(ctx, c, T(c.lang, MsgFeedAdded, src.ID))
+}
+
+// cmdAudit is /audit [N]: the latest admin changes, newest first.
+func (b *Bot) cmdAudit(ctx context.Context, c *cmdContext) error {
+	n := defaultAuditShown
+	if arg := strings.TrimSpace(c.cmd.Args); arg != "" {
+		v, ok := parseIndex(arg)
+		if !ok || v < 1 {
+			return b.reply(ctx, c, T(c.lang, MsgUsageAudit))
+		}
+		n = min(v, maxAuditShown)
+	}
+	entries, err := b.st.AuditLog(ctx, n)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return b.reply(ctx, c, T(c.lang, MsgAuditEmpty))
+	}
+	lines := make([]string, 0, 2*len(entries))
+	for _, e := range entries {
+		lines = append(lines, T(c.lang, MsgAuditLine, e.At.UTC(), e.By, "/"+e.Action, e.Target))
+		if e.Before != "" || e.After != "" {
+			lines = append(lines, T(c.lang, MsgAuditChange, orDash(e.Before), orDash(e.After)))
+		}
+	}
+	return b.replyLines(ctx, c, T(c.lang, MsgAuditHeader, len(entries)), lines)
+}
+
+// orDash is s, or a dash for nothing.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// cmdStats is /stats: subscribers (active, paused, blocked), rules and
+// the outbox depth. Alerts, deliveries and Telegram errors are not
+// counted by the store yet and show as a dash.
+func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
+	subs, err := b.st.Subscribers(ctx)
+	if err != nil {
+		return err
+	}
+	now := b.now()
+	var active, paused, blocked, rules int
+	for _, s := range subs {
+		rules += len(s.Rules)
+		switch {
+		case !s.Active:
+			blocked++
+		case s.PausedUntil.After(now):
+			paused++
+		default:
+			active++
+		}
+	}
+	outbox, err := b.st.OutboxLen(ctx)
+	if err != nil {
+		return err
+	}
+	const unknown = HTML("—")
+	return b.reply(ctx, c, T(c.lang, MsgStats, active, paused, blocked, rules,
+		unknown, unknown, unknown, unknown, outbox, unknown))
+}
+
+// exportFileName is the name of the document /export sends.
+const exportFileName = "aajil-sources.yaml"
+
+// exportSource is a source as written in the YAML file: the interval as
+// a Go duration ("30s"), as people write it, rather than nanoseconds.
+type exportSource struct {
+	ID        string   `yaml:"id"`
+	Name      string   `yaml:"name,omitempty"`
+	URL       string   `yaml:"url"`
+	Kind      string   `yaml:"kind,omitempty"`
+	Interval  string   `yaml:"interval,omitempty"`
+	AllUrgent bool     `yaml:"all_urgent,omitempty"`
+	Item      string   `yaml:"item,omitempty"`
+	Text      string   `yaml:"text,omitempty"`
+	Link      string   `yaml:"link,omitempty"`
+	Marker    string   `yaml:"marker,omitempty"`
+	Lang      string   `yaml:"lang,omitempty"`
+	Charset   string   `yaml:"charset,omitempty"`
+	MaxBytes  int64    `yaml:"max_bytes,omitempty"`
+	Markers   []string `yaml:"markers,omitempty"`
+	Paused    bool     `yaml:"paused,omitempty"`
+}
+
+// ExportSources renders sources as a YAML document in the format of
+// configs/aajil.yaml (a `sources:` list), which configs.Parse reads back.
+func ExportSources(srcs []feeds.Source) ([]byte, error) {
+	doc := struct {
+		Sources []exportSource `yaml:"sources"`
+	}{Sources: make([]exportSource, len(srcs))}
+	for i, s := range srcs {
+		e := exportSource{
+			ID: s.ID, Name: s.Name, URL: s.URL, Kind: string(s.Kind), AllUrgent: s.AllUrgent,
+			Item: s.Item, Text: s.Text, Link: s.Link, Marker: s.Marker, Lang: s.Lang,
+			Charset: s.Charset, MaxBytes: s.MaxBytes, Markers: s.Markers, Paused: s.Paused,
+		}
+		if s.Interval != 0 {
+			e.Interval = s.Interval.String()
+		}
+		doc.Sources[i] = e
+	}
+	var buf bytes.Buffer
+	buf.WriteString("# Aajil sources, exported by /export. Send this file back to the bot to import it.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export sources: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("export sources: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// cmdExport is /export: the current sources as a YAML file.
+func (b *Bot) cmdExport(ctx context.Context, c *cmdContext) error {
+	recs, err := b.st.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	srcs := make([]feeds.Source, len(recs))
+	for i, r := range recs {
+		srcs[i] = r.Source
+	}
+	data, err := ExportSources(srcs)
+	if err != nil {
+		return err
+	}
+	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: exportFileName, Bytes: data})
+	doc.Caption = T(c.lang, MsgExportCaption, len(srcs))
+	doc.ParseMode = tgbotapi.ModeHTML
+	if _, err := WithContext(ctx, b.api).Send(doc); err != nil {
+		return fmt.Errorf("send export to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
+	}
+	return nil
+}
