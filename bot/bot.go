@@ -57,6 +57,9 @@ type Options struct {
 	// ConfigFile is the sources file named by /feed for sources defined
 	// there.
 	ConfigFile string
+	// FileEndpoint is where files sent to the bot are downloaded from, in
+	// the form of DefaultFileEndpoint (see FileEndpoint).
+	FileEndpoint string
 }
 
 // Bot answers subscriber commands (and, later, admin commands) sent to
@@ -192,6 +195,9 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) error {
 	}
 	cmd, ok := ParseCommand(msg.Text, b.api.Self.UserName)
 	if !ok {
+		if msg.Document != nil && msg.Chat.Type == "private" && msg.From != nil && b.admin[msg.From.ID] {
+			return b.handleImport(ctx, msg)
+		}
 		return nil
 	}
 	c := &cmdContext{msg: msg, chat: msg.Chat, from: msg.From, cmd: cmd}
@@ -210,6 +216,22 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) error {
 		// The user is told; the error is returned to be logged once.
 		_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
 		return fmt.Errorf("command /%s in %d: %w", cmd.Name, c.chat.ID, err)
+	}
+	return nil
+}
+
+// handleImport takes a document sent by an admin as a sources file.
+func (b *Bot) handleImport(ctx context.Context, msg *tgbotapi.Message) error {
+	c := &cmdContext{msg: msg, chat: msg.Chat, from: msg.From}
+	if b.flood.check(senderID(msg), b.now()) == floodDrop {
+		return nil
+	}
+	if err := b.loadSubscriber(ctx, c); err != nil {
+		return fmt.Errorf("import in %d: %w", c.chat.ID, err)
+	}
+	if err := b.importDocument(ctx, c); err != nil {
+		_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
+		return fmt.Errorf("import in %d: %w", c.chat.ID, err)
 	}
 	return nil
 }

@@ -60,6 +60,9 @@ func newHarness(t *testing.T, opts Options) *harness {
 	}
 	opts.Now = h.clock.Now
 	opts.Logger = slog.New(h.logs)
+	if opts.FileEndpoint == "" {
+		opts.FileEndpoint = fake.FileEndpoint()
+	}
 	h.bot = New(api, h.st, opts)
 	return h
 }

@@ -187,7 +187,8 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, pr
 	if err := bot.DeleteWebhook(ctx, api); err != nil {
 		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
-	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path})
+	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI)})
 	return bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log}), nil
 }
 
