@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -46,6 +47,9 @@ type Config struct {
 	RedisURL      string  `yaml:"redis_url,omitempty"`
 	Admins        []int64 `yaml:"admins,omitempty"`
 	HTTPAddr      string  `yaml:"http_addr,omitempty"`
+	// WebhookURL, when set, makes Telegram push updates to this public
+	// https URL (served on HTTPAddr, at its path) instead of long polling.
+	WebhookURL string `yaml:"webhook_url,omitempty"`
 	// AllowPrivateSources lets sources on loopback and private addresses
 	// be polled (tests, intranets).
 	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
@@ -164,6 +168,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	str("AAJIL_TELEGRAM_API", &c.TelegramAPI)
 	str("AAJIL_REDIS_URL", &c.RedisURL)
 	str("AAJIL_HTTP_ADDR", &c.HTTPAddr)
+	str("AAJIL_WEBHOOK_URL", &c.WebhookURL)
 	str("AAJIL_LOG_LEVEL", &c.LogLevel)
 	str("AAJIL_LOG_FORMAT", &c.LogFormat)
 	var errs []error
@@ -183,6 +188,11 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = DefaultHTTPAddr
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("AAJIL_WEBHOOK_URL %q is not an http(s) URL", c.WebhookURL))
+		}
 	}
 	if err := c.check(); err != nil {
 		errs = append(errs, err)

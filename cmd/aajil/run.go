@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -96,7 +99,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 
 	// A refused token is found before anything else is touched.
 	mode := "console"
-	var updates *bot.Poller
+	var updates *telegramIn
 	if cfg.TelegramToken != "" {
 		mode = "telegram"
 		if updates, err = startTelegram(ctx, cfg, st, poller, log); err != nil {
@@ -147,7 +150,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
 	if updates != nil {
 		watchers.Go(func() {
-			if err := updates.Run(watchCtx); err != nil {
+			if err := updates.run(watchCtx, cfg.HTTPAddr, log); err != nil {
 				log.Error("telegram updates stopped", slog.Any("error", err))
 			}
 		})
@@ -173,9 +176,9 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 }
 
 // startTelegram checks the token (getMe: a refused token is an error),
-// sets the command menus (a failure is logged) and returns the update
-// poller serving the subscriber commands.
-func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, prober bot.Prober, log *slog.Logger) (*bot.Poller, error) {
+// sets the command menus (a failure is logged) and returns how updates
+// will arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long polling.
+func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, prober bot.Prober, log *slog.Logger) (*telegramIn, error) {
 	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
@@ -184,12 +187,60 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, pr
 	if err := bot.SetCommands(ctx, api, bot.Menus()); err != nil {
 		log.Warn("telegram command menu not set", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
+	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI)})
+	if cfg.WebhookURL != "" {
+		secret := webhookSecret(cfg.TelegramToken)
+		if err := bot.SetWebhook(ctx, api, cfg.WebhookURL, secret); err != nil {
+			return nil, fmt.Errorf("set telegram webhook: %w", bot.RedactToken(err, cfg.TelegramToken))
+		}
+		u, _ := url.Parse(cfg.WebhookURL)
+		path := u.Path
+		if path == "" {
+			path = "/"
+		}
+		return &telegramIn{webhook: bot.WebhookHandler(secret, b, st.MarkUpdate), path: path}, nil
+	}
 	if err := bot.DeleteWebhook(ctx, api); err != nil {
 		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
-	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
-		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI)})
-	return bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log}), nil
+	return &telegramIn{poller: bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log})}, nil
+}
+
+// telegramIn is how updates arrive: long polling, or a webhook served at
+// path on AAJIL_HTTP_ADDR.
+type telegramIn struct {
+	poller  *bot.Poller
+	webhook http.Handler
+	path    string
+}
+
+// run receives updates until ctx is done.
+func (t *telegramIn) run(ctx context.Context, addr string, log *slog.Logger) error {
+	if t.poller != nil {
+		return t.poller.Run(ctx)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+t.path, t.webhook)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("telegram webhook listening", slog.String("addr", addr), slog.String("path", t.path))
+	select {
+	case err := <-errc:
+		return fmt.Errorf("webhook server: %w", err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	}
+}
+
+// webhookSecret derives the webhook's secret token from the bot token, so
+// every instance sets the same one and the token itself is never sent.
+func webhookSecret(token string) string {
+	sum := sha256.Sum256([]byte("aajil-webhook:" + token))
+	return hex.EncodeToString(sum[:16])
 }
 
 // seed merges the config file's sources into the registry in Redis.

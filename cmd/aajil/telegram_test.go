@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,4 +68,94 @@ func TestRunRefusedTokenExits(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "refused the bot token") || strings.Contains(errOut, "not-the-token") {
 		t.Errorf("exit %d, stderr %q; want 1 with a clear refusal and no token", code, errOut)
 	}
+}
+
+// TestRunWebhookMode: with AAJIL_WEBHOOK_URL, run sets the webhook with a
+// secret token and serves updates on AAJIL_HTTP_ADDR, refusing requests
+// without the secret.
+func TestRunWebhookMode(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	hook := "http://" + addr + "/tg-hook"
+	env := map[string]string{
+		"AAJIL_REDIS_URL":      os.Getenv("AAJIL_TEST_REDIS_URL"),
+		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
+		"AAJIL_WEBHOOK_URL": hook, "AAJIL_HTTP_ADDR": addr,
+		"AAJIL_CONFIG": writeConfig(t, "sources: []\n"),
+	}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+
+	secret := webhookSecret(fake.Token())
+	var set map[string]string
+	eventually(t, "setWebhook", 10*time.Second, func() bool {
+		calls := fake.Calls("setWebhook")
+		if len(calls) > 0 {
+			set = calls[0].Params
+		}
+		return set != nil
+	})
+	if set["url"] != hook || set["secret_token"] != secret {
+		t.Errorf("setWebhook params = %v, want url %q and the derived secret", set, hook)
+	}
+	if strings.Contains(secret, fake.Token()) {
+		t.Error("the webhook secret contains the token")
+	}
+	update := `{"update_id": 77, "message": {"message_id": 5, "date": 1700000000, "text": "/start",
+		"entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+		"chat": {"id": 555, "type": "private"}, "from": {"id": 555, "is_bot": false, "first_name": "Omar", "language_code": "en"}}}`
+	post := func(secret string) int {
+		var code int
+		eventually(t, "the webhook server", 10*time.Second, func() bool {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, strings.NewReader(update))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if secret != "" {
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return false // not listening yet
+			}
+			resp.Body.Close()
+			code = resp.StatusCode
+			return true
+		})
+		return code
+	}
+	if code := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong secret: status %d, want 401", code)
+	}
+	if code := post(secret); code != http.StatusOK {
+		t.Errorf("right secret: status %d, want 200", code)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if _, err := fake.WaitSent(wctx, 555, 1); err != nil {
+		t.Fatalf("no reply to /start through the webhook: %v; stderr:\n%s", err, stderr.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d, want 0; stderr:\n%s", code, stderr.String())
+	}
+}
+
+func writeConfig(t *testing.T, doc string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "aajil.yaml")
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
