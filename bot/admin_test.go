@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -420,6 +421,32 @@ func TestExport(t *testing.T) {
 			}
 			if !reflect.DeepEqual(cfg.Sources, want) {
 				t.Errorf("exported sources read back as\n%+v\nwant\n%+v", cfg.Sources, want)
+			}
+		})
+	}
+}
+
+func TestHelpShowsAdminCommandsToAdmins(t *testing.T) {
+	h := newAdminHarness(t)
+	tests := map[string]struct {
+		chat telegramtest.Chat
+		from telegramtest.User
+		want []string
+	}{
+		"admin, Arabic":    {telegramtest.PrivateChat(arAdmin.ID), arAdmin, []string{T(LangAR, MsgHelp), T(LangAR, MsgAdminHelp)}},
+		"admin, English":   {telegramtest.PrivateChat(enAdmin.ID), enAdmin, []string{T(LangEN, MsgHelp), T(LangEN, MsgAdminHelp)}},
+		"subscriber":       {telegramtest.PrivateChat(enUser.ID), enUser, []string{T(LangEN, MsgHelp)}},
+		"admin in a group": {group, enAdmin, []string{T(LangEN, MsgHelp)}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := h.send(tc.chat, tc.from, "/help")
+			var texts []string
+			for _, m := range got {
+				texts = append(texts, m.Text)
+			}
+			if !slices.Equal(texts, tc.want) {
+				t.Errorf("replies = %q, want %q", texts, tc.want)
 			}
 		})
 	}

@@ -167,7 +167,15 @@ func (b *Bot) cmdStop(ctx context.Context, c *cmdContext) error {
 
 // cmdHelp lists the commands.
 func (b *Bot) cmdHelp(ctx context.Context, c *cmdContext) error {
-	return b.reply(ctx, c, T(c.lang, MsgHelp))
+	if err := b.reply(ctx, c, T(c.lang, MsgHelp)); err != nil {
+		return err
+	}
+	// Admins also see their commands, in a private chat only, where
+	// admin commands work.
+	if b.isBotAdmin(c) {
+		return b.reply(ctx, c, T(c.lang, MsgAdminHelp))
+	}
+	return nil
 }
 
 // cmdAdd adds a rule.
