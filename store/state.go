@@ -60,15 +60,31 @@ func (s storedState) sourceState() feeds.SourceState {
 // and health reports survive it. The state expires Options.StateTTL after
 // its last save.
 func (s *Store) SaveState(ctx context.Context, st feeds.SourceState) error {
-	if st.ID == "" {
-		return errors.New("save state: empty source id")
+	return s.SaveStates(ctx, []feeds.SourceState{st})
+}
+
+// SaveStates is SaveState for many sources in one pipelined round trip
+// (which a Cluster client splits by node).
+func (s *Store) SaveStates(ctx context.Context, states []feeds.SourceState) error {
+	vals := make([][]byte, len(states))
+	for i, st := range states {
+		if st.ID == "" {
+			return errors.New("save state: empty source id")
+		}
+		b, err := json.Marshal(fromSourceState(st))
+		if err != nil {
+			return fmt.Errorf("save state %s: %w", st.ID, err)
+		}
+		vals[i] = b
 	}
-	b, err := json.Marshal(fromSourceState(st))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, st := range states {
+			p.Set(ctx, s.keyState(st.ID), vals[i], s.opts.StateTTL)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("save state %s: %w", st.ID, err)
-	}
-	if err := s.rdb.Set(ctx, s.keyState(st.ID), b, s.opts.StateTTL).Err(); err != nil {
-		return fmt.Errorf("save state %s: %w", st.ID, err)
+		return fmt.Errorf("save states: %w", err)
 	}
 	return nil
 }

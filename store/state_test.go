@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,11 +39,22 @@ func TestSaveLoadStates(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := t.Context()
 	var file []feeds.Source
+	var batch []feeds.SourceState
 	for _, st := range states {
 		file = append(file, src(st.ID, "https://example.org/"+st.ID))
-		if err := s.SaveState(ctx, st); err != nil {
-			t.Fatalf("SaveState(%s): %v", st.ID, err)
+		batch = append(batch, st)
+	}
+	// All in one pipelined call; a batch with a bad entry writes nothing.
+	if err := s.SaveStates(ctx, append(slices.Clone(batch), feeds.SourceState{})); err == nil {
+		t.Fatal("SaveStates with an empty id succeeded, want an error")
+	}
+	for _, st := range batch {
+		if n, _ := s.Redis().Exists(ctx, s.StateKey(st.ID)).Result(); n != 0 {
+			t.Fatalf("a refused batch wrote the state of %s", st.ID)
 		}
+	}
+	if err := s.SaveStates(ctx, batch); err != nil {
+		t.Fatalf("SaveStates: %v", err)
 	}
 	// A registered source without state, and a state of an unregistered one.
 	file = append(file, src("new-source", "https://example.org/new"))

@@ -280,11 +280,8 @@ func saveStates(ctx context.Context, st *store.Store, sched *feeds.Scheduler, lo
 }
 
 func saveAll(ctx context.Context, st *store.Store, sched *feeds.Scheduler, log *slog.Logger) {
-	for _, s := range sched.States() {
-		if err := st.SaveState(ctx, s); err != nil {
-			log.Debug("poll state not saved", slog.String("source", s.ID), slog.Any("error", err))
-			return
-		}
+	if err := st.SaveStates(ctx, sched.States()); err != nil {
+		log.Debug("poll state not saved", slog.Any("error", err))
 	}
 }
 
