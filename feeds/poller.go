@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aajil/aajil/alerts"
@@ -15,10 +17,14 @@ type Poller struct {
 	fetcher  *Fetcher
 	detector *alerts.Detector
 	now      func() time.Time
+
+	// withMarkers caches the detectors of sources with markers of their
+	// own, by their markers joined, so one is built once, not per poll.
+	withMarkers sync.Map // string → *alerts.Detector
 }
 
 // NewPoller returns a poller that fetches with f and classifies urgency
-// with det (the global markers; a source's own markers are added per poll).
+// with det (the global markers; a source's own markers are added to them).
 func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
 	return &Poller{fetcher: f, detector: det, now: time.Now}
 }
@@ -60,5 +66,14 @@ func (p *Poller) sourceDetector(src Source) (*alerts.Detector, error) {
 	if len(src.Markers) == 0 {
 		return p.detector, nil
 	}
-	return p.detector.With(src.Markers)
+	key := strings.Join(src.Markers, "\x00")
+	if d, ok := p.withMarkers.Load(key); ok {
+		return d.(*alerts.Detector), nil
+	}
+	d, err := p.detector.With(src.Markers)
+	if err != nil {
+		return nil, err
+	}
+	p.withMarkers.Store(key, d)
+	return d, nil
 }
