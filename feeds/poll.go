@@ -24,8 +24,13 @@ type PollResult struct {
 	// Err is nil on success (including 304).
 	Err error
 	// RetryAfter is the delay a server asked for (429/503 Retry-After),
-	// zero when none.
+	// zero when none. For a Skipped poll, when to try again.
 	RetryAfter time.Duration
+	// Skipped reports a poll not made because another instance polls the
+	// source now (it holds the source's lease). It is neither a success
+	// nor a failure: nothing is counted or consumed, and the source is
+	// tried again after RetryAfter.
+	Skipped bool
 	// Due is when the poll was due; Started when it began; Duration how
 	// long the fetch and parse took.
 	Due      time.Time

@@ -96,6 +96,10 @@ type SourceState struct {
 	// Polls, Errors and NotModified count polls since the source was
 	// added (or its URL or kind changed); Items counts the items read.
 	Polls, Errors, NotModified, Items int64
+	// Skipped is true while another instance polls the source (the last
+	// attempt was a Skipped result): this state is then not the source's
+	// current health, and is not to be saved over the poller's.
+	Skipped bool
 }
 
 // ErrSchedulerRunning is returned by Run when the scheduler is already
@@ -574,7 +578,7 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	s.mu.Unlock()
 	s.nudge()
 
-	if !dropped {
+	if !dropped && !r.Skipped {
 		s.consume(ctx, r)
 	}
 
@@ -612,6 +616,14 @@ func (s *Scheduler) poll(ctx context.Context, j job) (r PollResult) {
 func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 	e := j.e
 	interval := intervalOf(j.src)
+	if r.Skipped {
+		// Another instance polls the source; look again when its lease
+		// may have lapsed, at least a second and at most two intervals on.
+		e.Skipped = true
+		e.next = end.Add(min(max(r.RetryAfter, time.Second), 2*interval))
+		return
+	}
+	e.Skipped = false
 	e.Polls++
 	e.LastPoll = r.Started
 	e.LastLag = r.Started.Sub(r.Due)

@@ -861,3 +861,40 @@ func TestSchedulerRestore(t *testing.T) {
 		t.Errorf("far NextDue = %v, want within the startup spread, not the stale 48 h", far.NextDue)
 	}
 }
+
+func TestSchedulerSkippedPolls(t *testing.T) {
+	const skipped = 3
+	fp := newFakePoller(func(_ Source, n int) (time.Duration, PollResult) {
+		if n < skipped {
+			// Another instance holds the source's lease for another 50 ms.
+			return 0, PollResult{Skipped: true, RetryAfter: 50 * time.Millisecond}
+		}
+		return 0, PollResult{Items: []Item{{ID: "a"}}}
+	})
+	var rs results
+	s := NewScheduler(fp, rs.consume, SchedulerOptions{Rand: constRand(0.5)})
+	s.Set([]Source{src("shared", "h.test", 10*time.Second)})
+	start(t, s)
+
+	waitFor(t, "skipped polls", func() bool { return fp.Count("shared") >= skipped })
+	st, _ := s.State("shared")
+	if !st.Skipped || st.Polls != 0 || st.Errors != 0 || st.Failures != 0 {
+		t.Errorf("State while skipped = %+v, want Skipped and nothing counted", st)
+	}
+	if got := rs.of("shared"); len(got) != 0 {
+		t.Errorf("consumer got %d results of skipped polls, want 0", len(got))
+	}
+	waitFor(t, "the poll after the lease lapsed", func() bool { return len(rs.of("shared")) == 1 })
+	calls := fp.Calls("shared")
+	for k := 1; k <= skipped; k++ {
+		// A skipped source is tried again when the holder's lease may
+		// have lapsed (at least a second on), not after its interval.
+		if gap := calls[k].start.Sub(calls[k-1].end); gap < time.Second || gap > 10*time.Second {
+			t.Errorf("gap after skip %d = %v, want between 1s and the 10s interval", k, gap)
+		}
+	}
+	st, _ = s.State("shared")
+	if st.Skipped || st.Polls != 1 || st.Items != 1 {
+		t.Errorf("State after the poll = %+v, want not Skipped, 1 poll, 1 item", st)
+	}
+}

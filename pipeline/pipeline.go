@@ -42,6 +42,12 @@ type Outbox interface {
 	Enqueue(ctx context.Context, deliveries []store.Delivery) (queued int, err error)
 }
 
+// EditScheduler schedules the edit of a story's sent messages, when a
+// later source joined it ("also reported by").
+type EditScheduler interface {
+	ScheduleEdit(ctx context.Context, storyID string, due time.Time) error
+}
+
 // Alert is a new story that a subscriber without rules would receive: an
 // urgent item seen first by this pipeline run.
 type Alert struct {
@@ -60,7 +66,17 @@ type Options struct {
 	// OnAlert, when set, is called for each new urgent story, after its
 	// deliveries are queued (console mode prints it).
 	OnAlert func(Alert)
-	Log     *slog.Logger
+	// Edits, when set, is told of every story a later source joined, so
+	// that the messages already sent name that source too; the edit is
+	// due EditDelay later (default 5 s), which lets several sources that
+	// report within seconds make one edit.
+	Edits     EditScheduler
+	EditDelay time.Duration
+	// OnMerged, when set, is called for every item that was a later
+	// report of a known story (counted as a merged story); added reports
+	// that its source was newly recorded on the story.
+	OnMerged func(storyID string, src feeds.Source, added bool)
+	Log      *slog.Logger
 	// Workers process sources in parallel (each source in order);
 	// default 4.
 	Workers int
@@ -115,6 +131,9 @@ func New(opt Options) *Pipeline {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.EditDelay <= 0 {
+		opt.EditDelay = 5 * time.Second
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -417,6 +436,17 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 	if !own {
 		p.log.Debug("later report of a known story", slog.String("source", src.ID),
 			slog.String("item", it.ID), slog.String("story", res.Story.ID), slog.String("first_source", res.Story.FirstSource))
+		if p.opt.OnMerged != nil {
+			p.opt.OnMerged(res.Story.ID, src, res.Added)
+		}
+		if res.Added && p.opt.Edits != nil {
+			// Best effort: the source is recorded on the story either
+			// way, and the next source to join schedules the edit again.
+			if err := p.opt.Edits.ScheduleEdit(ctx, res.Story.ID, p.opt.Now().Add(p.opt.EditDelay)); err != nil {
+				p.log.Warn("scheduling the edit of a story's messages", slog.String("story", res.Story.ID),
+					slog.String("source", src.ID), slog.Any("error", err))
+			}
+		}
 		return nil
 	}
 	deliveries := p.recipients(src, it, res.Story.ID, c.matches)

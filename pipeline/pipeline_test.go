@@ -339,3 +339,67 @@ func TestFailureAfterTheStoryIsCreatedLosesNothing(t *testing.T) {
 		t.Errorf("deliveries = %q, want 2", got)
 	}
 }
+
+// editLog records the edits a pipeline schedules.
+type editLog struct {
+	mu    sync.Mutex
+	edits []string
+}
+
+func (e *editLog) ScheduleEdit(_ context.Context, storyID string, due time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.edits = append(e.edits, storyID+"@"+due.Format(time.RFC3339))
+	return nil
+}
+
+func TestLaterSourceSchedulesAnEdit(t *testing.T) {
+	st := storetest.Open(t)
+	h := &harness{t: t, st: st}
+	var (
+		edits  editLog
+		mu     sync.Mutex
+		merged []string
+	)
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	h.p = New(Options{
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
+		Edits: &edits, EditDelay: 7 * time.Second, Now: func() time.Time { return now },
+		OnAlert: func(a Alert) {
+			h.mu.Lock()
+			h.alerts = append(h.alerts, a)
+			h.mu.Unlock()
+		},
+		OnMerged: func(storyID string, src feeds.Source, added bool) {
+			mu.Lock()
+			merged = append(merged, fmt.Sprintf("%s %s %v", storyID, src.ID, added))
+			mu.Unlock()
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.p.Run(ctx, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	h.poll(sana, item("s1", "مصدر في الاستخبارات لـ سانا: إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
+	if len(h.alerts) != 1 {
+		t.Fatalf("alerts = %d, want 1", len(h.alerts))
+	}
+	story := h.alerts[0].StoryID
+	h.poll(aj, item("a1", "إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
+	// The same source again, with another item of the same story: not a
+	// new source, so no new edit.
+	h.poll(aj, item("a2", "إحباط محاولة تفجير داخل مقام السيدة زينب في ريف دمشق", true))
+
+	wantEdit := story + "@" + now.Add(7*time.Second).Format(time.RFC3339)
+	if len(edits.edits) != 1 || edits.edits[0] != wantEdit {
+		t.Errorf("edits = %q, want [%q]", edits.edits, wantEdit)
+	}
+	want := []string{story + " aljazeera-ar true", story + " aljazeera-ar false"}
+	if !slices.Equal(merged, want) {
+		t.Errorf("merged = %q, want %q", merged, want)
+	}
+}
