@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -54,6 +55,9 @@ type Config struct {
 	// be polled (tests, intranets).
 	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
 
+	// Delivery tunes the sender; every field has a default.
+	Delivery Delivery `yaml:"delivery,omitempty"`
+
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `yaml:"log_level,omitempty"`
 	LogFormat string `yaml:"log_format,omitempty"`
@@ -61,6 +65,88 @@ type Config struct {
 	// Path is where the config was read from ("(embedded example)" for the
 	// built-in one). Not part of the file.
 	Path string `yaml:"-"`
+}
+
+// Delivery configures how alerts are sent to Telegram.
+type Delivery struct {
+	// Rate is the most messages a second sent overall, by all instances
+	// together (AAJIL_TELEGRAM_RATE). Default DefaultRate, a little under
+	// Telegram's 30/s so that network jitter never makes 30 arrive in one
+	// second; raise it for paid broadcasts.
+	Rate float64 `yaml:"rate,omitempty"`
+	// Timezone is the IANA zone of the times shown in alerts
+	// (AAJIL_TIMEZONE). Default Asia/Damascus.
+	Timezone string `yaml:"timezone,omitempty"`
+	// LinkPreview shows Telegram's link previews under alerts
+	// (AAJIL_LINK_PREVIEW). Default false: an alert is read at a glance.
+	LinkPreview bool `yaml:"link_preview,omitempty"`
+	// DeadAfter is how long a delivery that keeps failing (5xx, timeouts)
+	// is retried before it goes to the dead letters (AAJIL_DEAD_AFTER).
+	// Default 6h.
+	DeadAfter time.Duration `yaml:"dead_after,omitempty"`
+	// EditMaxAge is the age beyond which a sent alert is no longer edited
+	// to name later sources (AAJIL_EDIT_MAX_AGE). Default 1h.
+	EditMaxAge time.Duration `yaml:"edit_max_age,omitempty"`
+	// Workers is how many sends may be in flight at once. Default 16.
+	Workers int `yaml:"workers,omitempty"`
+}
+
+// Delivery defaults.
+const (
+	DefaultRate       = 29.0
+	DefaultTimezone   = "Asia/Damascus"
+	DefaultDeadAfter  = 6 * time.Hour
+	DefaultEditMaxAge = time.Hour
+	DefaultWorkers    = 16
+)
+
+// withDefaults returns d with its zero fields set to the defaults.
+func (d Delivery) withDefaults() Delivery {
+	if d.Rate == 0 {
+		d.Rate = DefaultRate
+	}
+	if d.Timezone == "" {
+		d.Timezone = DefaultTimezone
+	}
+	if d.DeadAfter == 0 {
+		d.DeadAfter = DefaultDeadAfter
+	}
+	if d.EditMaxAge == 0 {
+		d.EditMaxAge = DefaultEditMaxAge
+	}
+	if d.Workers == 0 {
+		d.Workers = DefaultWorkers
+	}
+	return d
+}
+
+// Location returns the time zone of Timezone.
+func (d Delivery) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(d.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("delivery timezone %q: %w", d.Timezone, err)
+	}
+	return loc, nil
+}
+
+func (d Delivery) check() []error {
+	var errs []error
+	if d.Rate <= 0 || d.Rate > 10000 {
+		errs = append(errs, fmt.Errorf("delivery rate %v is not between 0 and 10000 messages a second", d.Rate))
+	}
+	if _, err := d.Location(); err != nil {
+		errs = append(errs, err)
+	}
+	if d.DeadAfter < time.Minute {
+		errs = append(errs, fmt.Errorf("delivery dead_after %v is below 1m", d.DeadAfter))
+	}
+	if d.EditMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("delivery edit_max_age %v is negative", d.EditMaxAge))
+	}
+	if d.Workers < 1 || d.Workers > 1000 {
+		errs = append(errs, fmt.Errorf("delivery workers %d is not between 1 and 1000", d.Workers))
+	}
+	return errs
 }
 
 // Getenv looks up an environment variable, like os.LookupEnv.
@@ -144,6 +230,8 @@ func Parse(data []byte) (*Config, error) {
 
 func (c *Config) check() error {
 	var errs []error
+	c.Delivery = c.Delivery.withDefaults()
+	errs = append(errs, c.Delivery.check()...)
 	switch strings.ToLower(c.LogLevel) {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -185,6 +273,33 @@ func (c *Config) applyEnv(getenv Getenv) error {
 			errs = append(errs, fmt.Errorf("AAJIL_ALLOW_PRIVATE_SOURCES=%q is not true or false", v))
 		}
 		c.AllowPrivateSources = b
+	}
+	str("AAJIL_TIMEZONE", &c.Delivery.Timezone)
+	if v, ok := getenv("AAJIL_TELEGRAM_RATE"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("AAJIL_TELEGRAM_RATE=%q is not a number of messages a second", v))
+		}
+		c.Delivery.Rate = f
+	}
+	if v, ok := getenv("AAJIL_LINK_PREVIEW"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("AAJIL_LINK_PREVIEW=%q is not true or false", v))
+		}
+		c.Delivery.LinkPreview = b
+	}
+	for _, o := range []struct {
+		key string
+		dst *time.Duration
+	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}} {
+		if v, ok := getenv(o.key); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not a duration like 6h or 30m", o.key, v))
+			}
+			*o.dst = d
+		}
 	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = DefaultHTTPAddr

@@ -121,6 +121,16 @@ func TestParseErrors(t *testing.T) {
 			yaml: "sources: []\nlog_level: loud\n",
 			want: []string{`log_level "loud"`},
 		},
+		{
+			name: "bad delivery settings, each named",
+			yaml: "sources: []\ndelivery:\n  rate: -3\n  timezone: Mars/Olympus\n  dead_after: 10s\n  workers: 5000\n",
+			want: []string{"delivery rate -3", `timezone "Mars/Olympus"`, "dead_after 10s is below 1m", "workers 5000"},
+		},
+		{
+			name: "unknown delivery key",
+			yaml: "sources: []\ndelivery:\n  speed: 3\n",
+			want: []string{"line 3", "speed", "not found"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,6 +179,61 @@ func TestLoadEnvironmentOverrides(t *testing.T) {
 	if cfg.Path != path {
 		t.Errorf("Path = %q, want %q", cfg.Path, path)
 	}
+}
+
+func TestDeliverySettings(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		env  map[string]string
+		want Delivery
+	}{
+		{
+			name: "defaults",
+			yaml: "sources: []\n",
+			want: Delivery{Rate: DefaultRate, Timezone: "Asia/Damascus", DeadAfter: 6 * time.Hour, EditMaxAge: time.Hour, Workers: 16},
+		},
+		{
+			name: "from the file",
+			yaml: "sources: []\ndelivery:\n  rate: 1000\n  timezone: Africa/Cairo\n  link_preview: true\n  dead_after: 2h\n  edit_max_age: 30m\n  workers: 64\n",
+			want: Delivery{Rate: 1000, Timezone: "Africa/Cairo", LinkPreview: true, DeadAfter: 2 * time.Hour, EditMaxAge: 30 * time.Minute, Workers: 64},
+		},
+		{
+			name: "the environment wins",
+			yaml: "sources: []\ndelivery:\n  rate: 1000\n  timezone: Africa/Cairo\n",
+			env: map[string]string{"AAJIL_TELEGRAM_RATE": "12.5", "AAJIL_TIMEZONE": "UTC", "AAJIL_LINK_PREVIEW": "true",
+				"AAJIL_DEAD_AFTER": "90m", "AAJIL_EDIT_MAX_AGE": "10m"},
+			want: Delivery{Rate: 12.5, Timezone: "UTC", LinkPreview: true, DeadAfter: 90 * time.Minute, EditMaxAge: 10 * time.Minute, Workers: 16},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "aajil.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"AAJIL_CONFIG": path}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := Load(envOf(env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.Delivery != tt.want {
+				t.Errorf("Delivery = %+v, want %+v", cfg.Delivery, tt.want)
+			}
+		})
+	}
+	t.Run("bad environment values", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		_, err := Load(envOf(map[string]string{"AAJIL_TELEGRAM_RATE": "fast", "AAJIL_DEAD_AFTER": "forever", "AAJIL_LINK_PREVIEW": "maybe"}))
+		for _, w := range []string{"AAJIL_TELEGRAM_RATE", "AAJIL_DEAD_AFTER", "AAJIL_LINK_PREVIEW"} {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("err = %v, want it to name %s", err, w)
+			}
+		}
+	})
 }
 
 func TestLoadDefaults(t *testing.T) {
