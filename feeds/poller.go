@@ -30,8 +30,8 @@ func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
 }
 
 // Poll fetches src (conditionally, with v) and parses the document.
-func (p *Poller) Poll(ctx context.Context, src Source, v Validators) PollResult {
-	res := PollResult{Source: src, Validators: v, Started: p.now()}
+func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollResult) {
+	res = PollResult{Source: src, Validators: v, Started: p.now()}
 	defer func() { res.Duration = p.now().Sub(res.Started) }()
 
 	resp, err := p.fetcher.Fetch(ctx, src, v)
