@@ -192,9 +192,17 @@ func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
 	if err != nil {
 		return err
 	}
+	names := make([]string, len(recs))
+	for i, r := range recs {
+		names[i] = sourceAlertsCounter(r.Source.ID)
+	}
+	counts, err := b.st.CountsManyAt(ctx, names, b.now())
+	if err != nil {
+		return err
+	}
 	lines := make([]string, len(recs))
 	for i, r := range recs {
-		lines[i] = feedLine(c.lang, r.Source, states[r.Source.ID])
+		lines[i] = feedLine(c.lang, r.Source, states[r.Source.ID], counts[names[i]][1])
 	}
 	// The header's length hardly varies with the page numbers; leave room
 	// for it generously.
@@ -221,8 +229,21 @@ func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
 	return nil
 }
 
-// feedLine renders one source's health for /feeds and /feed.
-func feedLine(lang Lang, src feeds.Source, st feeds.SourceState) string {
+// Names of the shared counters (store.Count) that /stats and /feeds
+// show; the pipeline and the sender count under these names.
+const (
+	counterAlerts           = "alerts"
+	counterDeliveries       = "deliveries"
+	counterDeliveriesFailed = "deliveries:failed"
+	counterTelegramErrors   = "telegram_errors"
+)
+
+// sourceAlertsCounter is the counter of one source's alerts.
+func sourceAlertsCounter(id string) string { return "alerts:src:" + id }
+
+// feedLine renders one source's health for /feeds and /feed; alerts24
+// is how many alerts it raised in the last 24 hours.
+func feedLine(lang Lang, src feeds.Source, st feeds.SourceState, alerts24 int64) string {
 	state := T(lang, MsgFeedStateOK)
 	switch {
 	case src.Paused:
@@ -246,9 +267,8 @@ func feedLine(lang Lang, src feeds.Source, st feeds.SourceState) string {
 	if !src.Paused && !st.NextDue.IsZero() {
 		next = HTML(formatArg(lang, st.NextDue.UTC(), true))
 	}
-	// Alerts in the last 24 h are not counted by the store yet.
 	return T(lang, MsgFeedLine, src.ID, string(src.EffectiveKind()), src.EffectiveInterval(),
-		HTML(state), HTML(lastOK), HTML(lastErr), st.Items, HTML("—"), next)
+		HTML(state), HTML(lastOK), HTML(lastErr), st.Items, alerts24, next)
 }
 
 // cmdFeed is /feed ID: one source in full, with its health and where its
@@ -275,7 +295,11 @@ func (b *Bot) cmdFeed(ctx context.Context, c *cmdContext) error {
 	for _, f := range sourceFields(src) {
 		lines = append(lines, T(c.lang, MsgFeedField, f[0], f[1]))
 	}
-	lines = append(lines, "", feedLine(c.lang, src, states[src.ID]), "")
+	_, alerts24, err := b.st.CountsAt(ctx, sourceAlertsCounter(src.ID), b.now())
+	if err != nil {
+		return err
+	}
+	lines = append(lines, "", feedLine(c.lang, src, states[src.ID], alerts24), "")
 	if rec.Origin == store.OriginFile {
 		file := b.opts.ConfigFile
 		if file == "" {
@@ -590,9 +614,9 @@ func orDash(s string) string {
 	return s
 }
 
-// cmdStats is /stats: subscribers (active, paused, blocked), rules and
-// the outbox depth. Alerts, deliveries and Telegram errors are not
-// counted by the store yet and show as a dash.
+// cmdStats is /stats: subscribers (active, paused, blocked), rules,
+// alerts, deliveries (sent and failed) and Telegram errors in the last
+// hour and day, the outbox and the dead letters.
 func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 	subs, err := b.st.Subscribers(ctx)
 	if err != nil {
@@ -611,13 +635,22 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 			active++
 		}
 	}
-	outbox, err := b.st.OutboxLen(ctx)
+	counts, err := b.st.CountsManyAt(ctx, []string{counterAlerts, counterDeliveries, counterDeliveriesFailed, counterTelegramErrors}, now)
 	if err != nil {
 		return err
 	}
-	const unknown = HTML("—")
+	depth, pending, err := b.st.OutboxDepth(ctx)
+	if err != nil {
+		return err
+	}
+	dead, err := b.st.DeadLetterCount(ctx)
+	if err != nil {
+		return err
+	}
+	alerts, sent, failed, tgErrs := counts[counterAlerts], counts[counterDeliveries], counts[counterDeliveriesFailed], counts[counterTelegramErrors]
 	return b.reply(ctx, c, T(c.lang, MsgStats, active, paused, blocked, rules,
-		unknown, unknown, unknown, unknown, outbox, unknown))
+		alerts[0], alerts[1], sent[0], sent[1], failed[0], failed[1],
+		depth, pending, dead, tgErrs[0], tgErrs[1]))
 }
 
 // exportFileName is the name of the document /export sends.
@@ -685,6 +718,9 @@ func (b *Bot) cmdExport(ctx context.Context, c *cmdContext) error {
 	}
 	data, err := ExportSources(srcs)
 	if err != nil {
+		return err
+	}
+	if err := b.pace(ctx, c.chat.ID); err != nil {
 		return err
 	}
 	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: exportFileName, Bytes: data})

@@ -166,8 +166,11 @@ func TestAdminCommands(t *testing.T) {
 	tests := map[string]struct {
 		from    telegramtest.User
 		sources []string // stored first
-		setup   []string // sent first by the same user
-		text    string
+		// counts are added to the shared counters an hour before the
+		// command.
+		counts map[string]int64
+		setup  []string // sent first by the same user
+		text   string
 		// want builds the replies, exactly.
 		want  func(t *testing.T, h *harness) []string
 		check check
@@ -193,14 +196,16 @@ func TestAdminCommands(t *testing.T) {
 
 		"feeds empty ar": {from: arAdmin, text: "/feeds", want: replies(T(LangAR, MsgNoFeeds))},
 		"feeds en": {from: enAdmin, sources: []string{"a", "b"}, setup: []string{"/pausefeed b"}, text: "/feeds",
+			counts: map[string]int64{"alerts:src:a": 3, "alerts": 3},
 			want: func(t *testing.T, h *harness) []string {
 				a := feeds.Source{ID: "a", Name: "Source a", URL: "http://127.0.0.1/a"}
 				b := feeds.Source{ID: "b", Name: "Source b", URL: "http://127.0.0.1/b", Paused: true}
 				return []string{T(LangEN, MsgFeedsHeader, 2, 1, 1) + "\n\n" +
-					feedLine(LangEN, a, feeds.SourceState{}) + "\n\n" + feedLine(LangEN, b, feeds.SourceState{})}
+					feedLine(LangEN, a, feeds.SourceState{}, 3) + "\n\n" + feedLine(LangEN, b, feeds.SourceState{}, 0)}
 			}},
 
 		"feed ar": {from: arAdmin, sources: []string{"sana"}, text: "/feed sana",
+			counts: map[string]int64{"alerts:src:sana": 2, "alerts:src:bbc": 5},
 			want: func(t *testing.T, h *harness) []string {
 				src := feeds.Source{ID: "sana", Name: "Source sana", URL: "http://127.0.0.1/sana"}
 				rec, err := h.st.Source(context.Background(), "sana")
@@ -212,7 +217,7 @@ func TestAdminCommands(t *testing.T) {
 					T(LangAR, MsgFeedField, "url", src.URL),
 					T(LangAR, MsgFeedField, "kind", "rss"),
 					T(LangAR, MsgFeedField, "interval", feeds.DefaultInterval.String()),
-					"", feedLine(LangAR, src, feeds.SourceState{}), "",
+					"", feedLine(LangAR, src, feeds.SourceState{}, 2), "",
 					T(LangAR, MsgFeedOriginChat, "test", rec.UpdatedAt.UTC()),
 				}, "\n")}
 			}},
@@ -307,6 +312,11 @@ func TestAdminCommands(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newAdminHarness(t)
 			h.addSources(tc.sources...)
+			for name, n := range tc.counts {
+				if err := h.st.CountAt(context.Background(), name, n, testEpoch.Add(-time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
 			chat := telegramtest.PrivateChat(tc.from.ID)
 			for _, s := range tc.setup {
 				h.send(chat, tc.from, s)
@@ -375,13 +385,36 @@ func TestStats(t *testing.T) {
 	if _, err := h.st.Enqueue(ctx, []store.Delivery{{ChatID: arChat.ID, StoryID: "s1", ItemID: "i1", SourceID: "sana", Title: "عاجل", MatchedAt: testEpoch}}); err != nil {
 		t.Fatal(err)
 	}
-	dash := HTML("—")
+	// The last hour sums minutes, the last day the current clock hour
+	// (09:00 at testEpoch, 09:30) and the 23 before it.
+	for _, c := range []struct {
+		name string
+		n    int64
+		ago  time.Duration
+	}{
+		{"alerts", 2, 10 * time.Minute},
+		{"alerts", 3, 3 * time.Hour},
+		{"alerts", 7, 30 * time.Hour}, // older than a day
+		{"alerts:src:sana", 5, time.Minute},
+		{"deliveries", 4, time.Minute},
+		{"deliveries:failed", 1, 2 * time.Hour},
+		{"telegram_errors", 1, 5 * time.Minute},
+		{"telegram_errors", 2, 20 * time.Hour},
+	} {
+		if err := h.st.CountAt(ctx, c.name, c.n, testEpoch.Add(-c.ago)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The outbox's one queued delivery, none being sent, no dead letters.
+	stats := func(lang Lang) string {
+		return T(lang, MsgStats, 1, 1, 1, 2, 2, 5, 4, 4, 0, 1, 1, 0, 0, 1, 3)
+	}
 	tests := map[string]struct {
 		from telegramtest.User
 		want string
 	}{
-		"ar": {arAdmin, T(LangAR, MsgStats, 1, 1, 1, 2, dash, dash, dash, dash, 1, dash)},
-		"en": {enAdmin, T(LangEN, MsgStats, 1, 1, 1, 2, dash, dash, dash, dash, 1, dash)},
+		"ar": {arAdmin, stats(LangAR)},
+		"en": {enAdmin, stats(LangEN)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -48,6 +48,9 @@ type Options struct {
 	// SourcesPerPage is how many sources a page of the /sources keyboard
 	// shows; DefaultSourcesPerPage when zero.
 	SourcesPerPage int
+	// ManageTTL is how long a private chat keeps managing a channel
+	// (/channel) after its last command; DefaultManageTTL when zero.
+	ManageTTL time.Duration
 	// Now is the clock, time.Now when nil; tests move it.
 	Now func() time.Time
 	// Prober fetches and parses a source once for /probe and /addfeed
@@ -60,6 +63,27 @@ type Options struct {
 	// FileEndpoint is where files sent to the bot are downloaded from, in
 	// the form of DefaultFileEndpoint (see FileEndpoint).
 	FileEndpoint string
+	// Limiter, when set, paces the bot's messages (replies and edits)
+	// together with the alerts (a *Sender), so that both keep within
+	// Telegram's limits; without one replies are sent at once.
+	Limiter Limiter
+}
+
+// Limiter books a message to a chat under shared send limits and waits
+// for its turn; *Sender is one.
+type Limiter interface {
+	Wait(ctx context.Context, chatID int64) error
+}
+
+// pace waits for the Limiter's slot to send to chatID, if there is one.
+func (b *Bot) pace(ctx context.Context, chatID int64) error {
+	if b.opts.Limiter == nil {
+		return nil
+	}
+	if err := b.opts.Limiter.Wait(ctx, chatID); err != nil {
+		return fmt.Errorf("pace send to %d: %w", chatID, err)
+	}
+	return nil
 }
 
 // Bot answers subscriber commands (and, later, admin commands) sent to
@@ -98,6 +122,9 @@ type command struct {
 	// needsSub: the command has nothing to act on in a chat that is not
 	// subscribed; it is answered with MsgNotSubscribed.
 	needsSub bool
+	// manageable: in a private chat managing a channel (/channel), the
+	// command acts on the channel's subscription instead of the chat's.
+	manageable bool
 }
 
 // cmdContext is one command being handled.
@@ -106,11 +133,25 @@ type cmdContext struct {
 	chat *tgbotapi.Chat
 	from *tgbotapi.User // nil for an anonymous group admin
 	cmd  Command
-	// sub is the chat's subscription, nil when it has none.
+	// sub is the subscription the command acts on (the chat's, or the
+	// managed channel's), nil when there is none.
 	sub *store.Subscriber
 	// lang is the language of the reply: the chat's when subscribed,
-	// the sender's otherwise.
+	// the sender's otherwise. Managing a channel does not change it:
+	// the user reads the replies, not the channel.
 	lang Lang
+	// managed is the channel the command acts on from a private chat
+	// (see cmdChannel), nil when it acts on the chat itself. Every reply
+	// then starts with the channel's name.
+	managed *store.ManagedChat
+}
+
+// targetID is the chat whose subscription the command changes.
+func (c *cmdContext) targetID() int64 {
+	if c.managed != nil {
+		return c.managed.ChatID
+	}
+	return c.chat.ID
 }
 
 // New returns a Bot that talks to Telegram through api and keeps
@@ -124,6 +165,9 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	}
 	if opts.SourcesPerPage <= 0 {
 		opts.SourcesPerPage = DefaultSourcesPerPage
+	}
+	if opts.ManageTTL <= 0 {
+		opts.ManageTTL = DefaultManageTTL
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -144,18 +188,20 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
 	b.commands = map[string]command{
 		"start":   {run: b.cmdStart, changes: true},
-		"stop":    {run: b.cmdStop, changes: true},
+		"stop":    {run: b.cmdStop, changes: true, manageable: true},
 		"help":    {run: b.cmdHelp},
-		"add":     {run: b.cmdAdd, changes: true, needsSub: true},
-		"del":     {run: b.cmdDel, changes: true, needsSub: true},
-		"list":    {run: b.cmdList, needsSub: true},
-		"clear":   {run: b.cmdClear, changes: true, needsSub: true},
-		"mode":    {run: b.cmdMode, changes: true, needsSub: true},
-		"sources": {run: b.cmdSources, changes: true, needsSub: true},
-		"pause":   {run: b.cmdPause, changes: true, needsSub: true},
-		"resume":  {run: b.cmdResume, changes: true, needsSub: true},
-		"lang":    {run: b.cmdLang, changes: true, needsSub: true},
-		"status":  {run: b.cmdStatus, needsSub: true},
+		"add":     {run: b.cmdAdd, changes: true, needsSub: true, manageable: true},
+		"del":     {run: b.cmdDel, changes: true, needsSub: true, manageable: true},
+		"list":    {run: b.cmdList, needsSub: true, manageable: true},
+		"clear":   {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
+		"mode":    {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
+		"sources": {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
+		"pause":   {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
+		"resume":  {run: b.cmdResume, changes: true, needsSub: true, manageable: true},
+		"lang":    {run: b.cmdLang, changes: true, needsSub: true, manageable: true},
+		"status":  {run: b.cmdStatus, needsSub: true, manageable: true},
+		"channel": {run: b.cmdChannel},
+		"manage":  {run: b.cmdChannel},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b
@@ -292,6 +338,12 @@ func (b *Bot) dispatch(ctx context.Context, c *cmdContext) error {
 		// the same answer, so that admin commands stay invisible.
 		return b.reply(ctx, c, T(c.lang, MsgUnknownCommand, "/"+c.cmd.Name))
 	}
+	if spec.manageable && c.chat.Type == "private" {
+		done, err := b.enterManaged(ctx, c)
+		if err != nil || done {
+			return err
+		}
+	}
 	if spec.changes && isGroup(c.chat.Type) {
 		admin, err := b.isGroupAdmin(ctx, c.msg)
 		if err != nil {
@@ -335,7 +387,10 @@ func (b *Bot) reply(ctx context.Context, c *cmdContext, text string) error {
 // send sends text with an optional inline keyboard and returns the sent
 // message.
 func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi.InlineKeyboardMarkup) (tgbotapi.Message, error) {
-	m := tgbotapi.NewMessage(c.chat.ID, text)
+	if err := b.pace(ctx, c.chat.ID); err != nil {
+		return tgbotapi.Message{}, err
+	}
+	m := tgbotapi.NewMessage(c.chat.ID, c.framed(text))
 	m.ParseMode = tgbotapi.ModeHTML
 	m.DisableWebPagePreview = true
 	if isGroup(c.chat.Type) && c.msg != nil {
@@ -346,10 +401,35 @@ func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi
 		m.ReplyMarkup = *kb
 	}
 	sent, err := WithContext(ctx, b.api).Send(m)
+	if wait, ok := retryAfter(err); ok && wait <= maxReplyRetryWait {
+		// Telegram's own count said too many, for once: a reply is worth
+		// the short wait it asks for, rather than an error for the user.
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return sent, fmt.Errorf("send to %d: %w", c.chat.ID, ctx.Err())
+		case <-t.C:
+		}
+		sent, err = WithContext(ctx, b.api).Send(m)
+	}
 	if err != nil {
 		return sent, fmt.Errorf("send to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
 	}
 	return sent, nil
+}
+
+// maxReplyRetryWait is the longest 429 wait a command reply sits out and
+// retries once; beyond it the reply fails.
+const maxReplyRetryWait = 5 * time.Second
+
+// retryAfter reports a 429 answer and the wait it asks for.
+func retryAfter(err error) (time.Duration, bool) {
+	var tgErr *tgbotapi.Error
+	if !errors.As(err, &tgErr) || tgErr.Code != 429 {
+		return 0, false
+	}
+	return time.Duration(max(tgErr.RetryAfter, 1)) * time.Second, true
 }
 
 // replyLines sends a header and lines, in as many messages as needed to

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -391,5 +392,65 @@ func TestAnyTextIsAnswered(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// recordingLimiter is a Limiter that notes the chats it paces, and
+// refuses while refuse is set.
+type recordingLimiter struct {
+	mu     sync.Mutex
+	chats  []int64
+	refuse error
+}
+
+func (l *recordingLimiter) Wait(_ context.Context, chatID int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refuse != nil {
+		return l.refuse
+	}
+	l.chats = append(l.chats, chatID)
+	return nil
+}
+
+func (l *recordingLimiter) take() []int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.chats
+	l.chats = nil
+	return c
+}
+
+// TestRepliesArePaced: every reply and edit waits for the Limiter first,
+// and a refusal sends nothing.
+func TestRepliesArePaced(t *testing.T) {
+	lim := &recordingLimiter{}
+	h := newHarness(t, Options{Limiter: lim})
+	h.send(enChat, enUser, "/start")
+	h.send(enChat, enUser, "/add Homs")
+	q := h.send(enChat, enUser, "/clear")
+	h.press(enChat, enUser, q[0].MessageID, *keyboard(t, q[0])[0][0].CallbackData)
+	// Three replies and one edit.
+	if got, want := lim.take(), []int64{enChat.ID, enChat.ID, enChat.ID, enChat.ID}; !slices.Equal(got, want) {
+		t.Errorf("paced chats = %v, want %v", got, want)
+	}
+	lim.mu.Lock()
+	lim.refuse = context.DeadlineExceeded
+	lim.mu.Unlock()
+	before := len(h.fake.Sent(enChat.ID))
+	h.fake.SendText(enChat, enUser, "/status")
+	updates, err := h.api.GetUpdates(tgbotapi.UpdateConfig{Offset: h.offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range updates {
+		h.offset = u.UpdateID + 1
+		h.bot.HandleUpdate(context.Background(), u)
+	}
+	if errs := h.logs.take(); len(errs) != 1 || !strings.Contains(errs[0], "pace send") {
+		t.Errorf("logged errors = %q, want one pacing error", errs)
+	}
+	if n := len(h.fake.Sent(enChat.ID)) - before; n != 0 {
+		t.Errorf("%d messages sent while the limiter refuses, want 0", n)
 	}
 }

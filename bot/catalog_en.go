@@ -19,7 +19,8 @@ var catalogEN = map[MsgID]string{
 		"/resume — receive alerts again: /resume\n" +
 		"/lang ar|en — reply language: /lang ar\n" +
 		"/status — what this chat receives: /status\n" +
-		"/stop — unsubscribe: /stop\n\n" +
+		"/stop — unsubscribe: /stop\n" +
+		"/channel @<i>name</i> — in a private chat with me, manage a channel you administer: the commands above then act on it; /channel off comes back: /channel @my_news\n\n" +
 		"<b>Rules</b>: all the words must appear; \"a phrase\" in quotes must appear as written; -word excludes news that contains it: /add Damascus -weather",
 	MsgAdminHelp: "<b>Admin commands</b>\n" +
 		"/feeds — every source with its health: /feeds\n" +
@@ -118,10 +119,30 @@ var catalogEN = map[MsgID]string{
 
 	MsgStopped: "You are unsubscribed and will receive no more alerts. Send /start to subscribe again.",
 
-	MsgChannelSubscribed:   "✅ The channel {0} is subscribed. Manage it from here, in this chat.",
+	MsgChannelSubscribed:   "✅ The channel {0} is subscribed. To change its rules, sources or language, tap the button below or send /channel {0}.",
 	MsgChannelBotNotAdmin:  "I am not an admin of {0}. Add me as an admin who can post messages, then try again.",
 	MsgChannelUserNotAdmin: "Only an admin of {0} can subscribe it.",
 	MsgChannelNotFound:     "I cannot find the channel {0}.",
+
+	MsgChannelHeader: "📢 <b>Channel {0}</b>",
+	MsgChannelManaging: "You are now managing the channel {0} from this chat: /add, /del, /list, /clear, /mode, /sources, /pause, /resume, /lang, /status and /stop act on it, and each reply starts with its name.\n" +
+		"Send /channel off to manage this chat again.",
+	MsgChannelCurrent:        "This chat is managing the channel {0}: the subscription commands act on it. Send /channel off to manage this chat again, or /channel @name for another channel.",
+	MsgChannelNone:           "This chat manages its own subscription. To manage a channel you administer, send /channel @name or its t.me link.",
+	MsgChannelOff:            "Back to this chat: the commands act on your own subscription again.",
+	MsgChannelUsage:          "Write the channel's @name or t.me link, e.g. /channel @my_news — or /channel off to manage this chat again.",
+	MsgChannelPrivateOnly:    "Channels are managed from a private chat with me: send /channel @name there.",
+	MsgChannelManageNotAdmin: "Only an admin of {0} can manage it.",
+	MsgChannelNotSubscribed:  "The channel {0} is not subscribed. Subscribe it first with /start {0}.",
+	MsgChannelAccessLost:     "You are no longer an admin of {0} (or I can no longer reach it), so this chat no longer manages it. The commands act on this chat again.",
+	MsgChannelGone:           "The channel {0} is no longer subscribed, so this chat no longer manages it. The commands act on this chat again; to subscribe it again, send /start {0}.",
+	MsgChannelStopped:        "The channel {0} is unsubscribed and will receive no more alerts. The commands act on this chat again.",
+	MsgChannelLangSet:        "The channel's alerts will now be in {0}. I keep replying to you in your language.",
+	MsgChannelNoAccess:       "You are not an admin of {0}: nothing was changed.",
+	MsgChannelButtonGone:     "The channel {0} is no longer subscribed.",
+	MsgLangNameAR:            "Arabic",
+	MsgLangNameEN:            "English",
+	MsgMenuChannel:           "Manage a channel you administer",
 
 	MsgButtonClearYes:  "🗑 Delete all",
 	MsgButtonCancel:    "Cancel",
@@ -129,6 +150,7 @@ var catalogEN = map[MsgID]string{
 	MsgButtonNext:      "Next »",
 	MsgButtonSourceOn:  "✅ {0}",
 	MsgButtonSourceOff: "▫️ {0}",
+	MsgButtonManage:    "📢 Manage this channel",
 
 	MsgFeedsHeader:      "<b>Sources</b> ({0}) — page {1} of {2}",
 	MsgFeedLine:         "<b>{0}</b> · {1} · every {2} · {3}\nlast success: {4} · last error: {5}\nitems: {6} · alerts in 24 h: {7} · next poll: {8}",
@@ -163,8 +185,10 @@ var catalogEN = map[MsgID]string{
 		"Rules: {3}\n" +
 		"Alerts: {4} in the last hour, {5} in 24 h\n" +
 		"Deliveries: {6} in the last hour, {7} in 24 h\n" +
-		"Outbox: {8} waiting\n" +
-		"Telegram errors in 24 h: {9}",
+		"Failed deliveries: {8} in the last hour, {9} in 24 h\n" +
+		"Outbox: {10} queued, of which {11} being sent\n" +
+		"Dead letters: {12}\n" +
+		"Telegram errors: {13} in the last hour, {14} in 24 h",
 	MsgExportCaption:   "The current sources ({0}). Send this file back, edited, to import it.",
 	MsgImportErrors:    "❌ Nothing was imported: {0} errors.",
 	MsgImportErrorLine: "line {0}: {1}",

@@ -423,6 +423,26 @@ const (
 	MsgChannelUserNotAdmin MsgID = "channel_user_not_admin" // {0} channel
 	MsgChannelNotFound     MsgID = "channel_not_found"      // {0} channel
 
+	// Managing a channel from a private chat (/channel).
+	MsgChannelHeader         MsgID = "channel_header"           // {0} channel; first line of every reply about it
+	MsgChannelManaging       MsgID = "channel_managing"         // {0} channel
+	MsgChannelCurrent        MsgID = "channel_current"          // {0} channel
+	MsgChannelNone           MsgID = "channel_none"             // /channel when managing nothing
+	MsgChannelOff            MsgID = "channel_off"              // back to the private chat
+	MsgChannelUsage          MsgID = "channel_usage"            //
+	MsgChannelPrivateOnly    MsgID = "channel_private_only"     // /channel outside a private chat
+	MsgChannelManageNotAdmin MsgID = "channel_manage_not_admin" // {0} channel
+	MsgChannelNotSubscribed  MsgID = "channel_not_subscribed"   // {0} channel
+	MsgChannelAccessLost     MsgID = "channel_access_lost"      // {0} channel; no longer an admin
+	MsgChannelGone           MsgID = "channel_gone"             // {0} channel; unsubscribed meanwhile
+	MsgChannelStopped        MsgID = "channel_stopped"          // {0} channel; /stop on it
+	MsgChannelLangSet        MsgID = "channel_lang_set"         // {0} language name (HTML)
+	MsgChannelNoAccess       MsgID = "channel_no_access"        // plain; {0} channel
+	MsgChannelButtonGone     MsgID = "channel_button_gone"      // plain; {0} channel
+	MsgLangNameAR            MsgID = "lang_name_ar"             //
+	MsgLangNameEN            MsgID = "lang_name_en"             //
+	MsgMenuChannel           MsgID = "menu_channel"             // command menu entry (plain text)
+
 	// Inline-keyboard labels: plain text, render with Plain.
 	MsgButtonClearYes  MsgID = "button_clear_yes"
 	MsgButtonCancel    MsgID = "button_cancel"
@@ -430,6 +450,7 @@ const (
 	MsgButtonNext      MsgID = "button_next"
 	MsgButtonSourceOn  MsgID = "button_source_on"  // {0} source name
 	MsgButtonSourceOff MsgID = "button_source_off" // {0} source name
+	MsgButtonManage    MsgID = "button_manage"     // after /start @channel
 
 	// Admins.
 	MsgFeedsHeader      MsgID = "feeds_header"       // {0} sources, {1} page, {2} pages
@@ -460,7 +481,7 @@ const (
 	MsgProbeItemUrgent  MsgID = "probe_item_urgent"  // {0} title, {1} marker
 	MsgProbeNoItems     MsgID = "probe_no_items"     //
 	MsgProbeFailed      MsgID = "probe_failed"       // {0} error
-	MsgStats            MsgID = "stats"              // {0} active, {1} paused, {2} blocked, {3} rules, {4} alerts 1 h, {5} alerts 24 h, {6} deliveries 1 h, {7} deliveries 24 h, {8} outbox, {9} Telegram errors 24 h
+	MsgStats            MsgID = "stats"              // {0} active, {1} paused, {2} blocked, {3} rules, {4} alerts 1 h, {5} alerts 24 h, {6} deliveries 1 h, {7} deliveries 24 h, {8} failed deliveries 1 h, {9} failed 24 h, {10} outbox depth, {11} outbox being sent, {12} dead letters, {13} Telegram errors 1 h, {14} Telegram errors 24 h
 	MsgExportCaption    MsgID = "export_caption"     // {0} sources
 	MsgImportErrors     MsgID = "import_errors"      // {0} errors; MsgImportErrorLine lines follow
 	MsgImportErrorLine  MsgID = "import_error_line"  // {0} line, {1} message
@@ -477,9 +498,10 @@ const (
 // plainIDs are the messages rendered with Plain: their templates hold no
 // HTML.
 var plainIDs = map[MsgID]bool{
-	MsgMenuStart: true, MsgMenuAdd: true, MsgMenuDel: true, MsgMenuList: true, MsgMenuClear: true, MsgMenuMode: true, MsgMenuSources: true, MsgMenuPause: true, MsgMenuResume: true, MsgMenuLang: true, MsgMenuStatus: true, MsgMenuHelp: true, MsgMenuStop: true,
+	MsgMenuStart: true, MsgMenuAdd: true, MsgMenuDel: true, MsgMenuList: true, MsgMenuClear: true, MsgMenuMode: true, MsgMenuSources: true, MsgMenuPause: true, MsgMenuResume: true, MsgMenuLang: true, MsgMenuStatus: true, MsgMenuHelp: true, MsgMenuStop: true, MsgMenuChannel: true,
 	MsgSourceLastOne:  true,
 	MsgSourceFollowed: true, MsgSourceUnfollowed: true,
 	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,
-	MsgButtonSourceOn: true, MsgButtonSourceOff: true,
+	MsgButtonSourceOn: true, MsgButtonSourceOff: true, MsgButtonManage: true,
+	MsgChannelNoAccess: true, MsgChannelButtonGone: true,
 }

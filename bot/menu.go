@@ -17,6 +17,7 @@ var menuCommands = []struct {
 	{"resume", MsgMenuResume},
 	{"lang", MsgMenuLang},
 	{"status", MsgMenuStatus},
+	{"channel", MsgMenuChannel},
 	{"help", MsgMenuHelp},
 	{"stop", MsgMenuStop},
 }

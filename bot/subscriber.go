@@ -42,6 +42,7 @@ const (
 	cbSource     = "src:"  // src:PAGE:KEY toggles a source
 	cbSourcePage = "srcp:" // srcp:PAGE shows a page of sources
 	clearCancel  = "no"
+	// The channel buttons: cbChannel and cbManage in channel.go.
 )
 
 // errStaleButton: a button pressed after what it was made for changed.
@@ -101,43 +102,17 @@ func channelName(arg string) (string, bool) {
 }
 
 // startChannel subscribes a channel on behalf of one of its admins, when
-// the bot can post there.
+// the bot can post there, and offers to manage it from this chat.
 func (b *Bot) startChannel(ctx context.Context, c *cmdContext, name string) error {
-	api := WithContext(ctx, b.api)
-	ch, err := api.GetChat(tgbotapi.ChatInfoConfig{ChatConfig: tgbotapi.ChatConfig{SuperGroupUsername: name}})
-	var tgErr *tgbotapi.Error
-	if errors.As(err, &tgErr) && (tgErr.Code == 400 || tgErr.Code == 403) {
-		return b.reply(ctx, c, T(c.lang, MsgChannelNotFound, name))
-	}
-	if err != nil {
-		return fmt.Errorf("get chat %s: %w", name, RedactToken(err, b.api.Token))
-	}
-	if ch.Type != "channel" {
-		return b.reply(ctx, c, T(c.lang, MsgChannelNotFound, name))
-	}
-	member := telegramMember(b.api)
-	botStatus, err := member(ctx, ch.ID, b.api.Self.ID)
-	if err != nil {
+	ch, ok, err := b.checkChannel(ctx, c, name, MsgChannelUserNotAdmin)
+	if err != nil || !ok {
 		return err
 	}
-	if botStatus != "administrator" {
-		return b.reply(ctx, c, T(c.lang, MsgChannelBotNotAdmin, name))
-	}
-	if c.from == nil {
-		return b.reply(ctx, c, T(c.lang, MsgChannelUserNotAdmin, name))
-	}
-	userStatus, err := member(ctx, ch.ID, c.from.ID)
-	if err != nil {
-		return err
-	}
-	if userStatus != "creator" && userStatus != "administrator" {
-		return b.reply(ctx, c, T(c.lang, MsgChannelUserNotAdmin, name))
-	}
-	existing, err := b.st.Subscriber(ctx, ch.ID)
+	existing, err := b.st.Subscriber(ctx, ch.id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		sub := store.Subscriber{
-			ChatID: ch.ID, Type: "channel", Title: ch.Title,
+			ChatID: ch.id, Type: "channel", Title: ch.title,
 			Lang: string(c.lang), Mode: ModeUrgent, Active: true,
 		}
 		if err := b.st.PutSubscriber(ctx, sub); err != nil {
@@ -146,21 +121,32 @@ func (b *Bot) startChannel(ctx context.Context, c *cmdContext, name string) erro
 	case err != nil:
 		return err
 	case !existing.Active:
-		if err := b.st.SetActive(ctx, ch.ID, true); err != nil {
+		if err := b.st.SetActive(ctx, ch.id, true); err != nil {
 			return err
 		}
 	}
-	return b.reply(ctx, c, T(c.lang, MsgChannelSubscribed, name))
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonManage), cbManage+ch.name),
+	))
+	_, err = b.send(ctx, c, T(c.lang, MsgChannelSubscribed, ch.name), &kb)
+	return err
 }
 
 // cmdStop unsubscribes the chat, keeping nothing about it.
 func (b *Bot) cmdStop(ctx context.Context, c *cmdContext) error {
-	err := b.st.DeleteSubscriber(ctx, c.chat.ID)
+	err := b.st.DeleteSubscriber(ctx, c.targetID())
 	if errors.Is(err, store.ErrNotFound) {
 		return b.reply(ctx, c, T(c.lang, MsgNotSubscribed))
 	}
 	if err != nil {
 		return err
+	}
+	if c.managed != nil {
+		// Nothing is left to manage: back to the private chat.
+		if _, err := b.st.ClearManagedChat(ctx, c.chat.ID); err != nil {
+			return err
+		}
+		return b.reply(ctx, c, T(c.lang, MsgChannelStopped, c.managed.Name))
 	}
 	return b.reply(ctx, c, T(c.lang, MsgStopped))
 }
@@ -188,7 +174,7 @@ func (b *Bot) cmdAdd(ctx context.Context, c *cmdContext) error {
 	if _, err := alerts.ValidateRules(c.sub.Rules, rule); err != nil {
 		return b.reply(ctx, c, RuleErrorMessage(c.lang, err))
 	}
-	rules, err := b.st.AddRule(ctx, c.chat.ID, rule, alerts.MaxRules)
+	rules, err := b.st.AddRule(ctx, c.targetID(), rule, alerts.MaxRules)
 	if errors.Is(err, store.ErrTooManyRules) {
 		// Another command filled the list since we looked.
 		return b.reply(ctx, c, T(c.lang, MsgTooManyRules, alerts.MaxRules))
@@ -209,7 +195,7 @@ func (b *Bot) cmdDel(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return b.reply(ctx, c, T(c.lang, MsgNoSuchRule, arg))
 	}
-	_, removed, err := b.st.DelRule(ctx, c.chat.ID, rule)
+	_, removed, err := b.st.DelRule(ctx, c.targetID(), rule)
 	if err != nil {
 		return err
 	}
@@ -290,8 +276,8 @@ func (b *Bot) cmdClear(ctx context.Context, c *cmdContext) error {
 		return b.reply(ctx, c, T(c.lang, MsgNoRules))
 	}
 	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonClearYes), cbClear+stateToken(*c.sub)),
-		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonCancel), cbClear+clearCancel),
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonClearYes), c.callbackPrefix()+cbClear+stateToken(*c.sub)),
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonCancel), c.callbackPrefix()+cbClear+clearCancel),
 	))
 	_, err := b.send(ctx, c, T(c.lang, MsgClearConfirm, len(c.sub.Rules)), &kb)
 	return err
@@ -312,7 +298,7 @@ func (b *Bot) cmdMode(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return b.reply(ctx, c, T(c.lang, MsgBadMode, c.cmd.Args))
 	}
-	if _, err := b.st.UpdateSubscriber(ctx, c.chat.ID, func(s *store.Subscriber) error {
+	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		s.Mode = mode
 		return nil
 	}); err != nil {
@@ -348,13 +334,13 @@ func (b *Bot) cmdSources(ctx context.Context, c *cmdContext) error {
 		if !ok {
 			return b.reply(ctx, c, T(c.lang, MsgUnknownSource, c.cmd.Args))
 		}
-		out, err := b.toggleSource(ctx, c.chat.ID, srcs, rec)
+		out, err := b.toggleSource(ctx, c.targetID(), srcs, rec)
 		if err != nil {
 			return err
 		}
 		return b.reply(ctx, c, toggleReply(T, c.lang, out, rec))
 	}
-	text, kb := b.sourcesView(c.lang, *c.sub, srcs, 0)
+	text, kb := b.sourcesView(c, *c.sub, srcs, 0)
 	_, err = b.send(ctx, c, text, kb)
 	return err
 }
@@ -404,8 +390,10 @@ func followedCount(sub store.Subscriber, srcs []store.SourceRecord) int {
 	return n
 }
 
-// sourcesView renders one page of the /sources keyboard.
-func (b *Bot) sourcesView(lang Lang, sub store.Subscriber, srcs []store.SourceRecord, page int) (string, *tgbotapi.InlineKeyboardMarkup) {
+// sourcesView renders one page of the /sources keyboard of sub, whose
+// buttons name the chat they act on when c manages a channel.
+func (b *Bot) sourcesView(c *cmdContext, sub store.Subscriber, srcs []store.SourceRecord, page int) (string, *tgbotapi.InlineKeyboardMarkup) {
+	lang, prefix := c.lang, c.callbackPrefix()
 	text := T(lang, MsgSourcesHeader, followedCount(sub, srcs), len(srcs))
 	if len(srcs) == 0 {
 		return text, nil
@@ -419,16 +407,16 @@ func (b *Bot) sourcesView(lang Lang, sub store.Subscriber, srcs []store.SourceRe
 		if following(sub, r.Source.ID) {
 			label = Plain(lang, MsgButtonSourceOn, sourceName(r))
 		}
-		data := cbSource + strconv.Itoa(page) + ":" + sourceKey(r.Source.ID)
+		data := prefix + cbSource + strconv.Itoa(page) + ":" + sourceKey(r.Source.ID)
 		rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(label, data)))
 	}
 	if pages > 1 {
 		var nav []tgbotapi.InlineKeyboardButton
 		if page > 0 {
-			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(Plain(lang, MsgButtonPrev), cbSourcePage+strconv.Itoa(page-1)))
+			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(Plain(lang, MsgButtonPrev), prefix+cbSourcePage+strconv.Itoa(page-1)))
 		}
 		if page < pages-1 {
-			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(Plain(lang, MsgButtonNext), cbSourcePage+strconv.Itoa(page+1)))
+			nav = append(nav, tgbotapi.NewInlineKeyboardButtonData(Plain(lang, MsgButtonNext), prefix+cbSourcePage+strconv.Itoa(page+1)))
 		}
 		rows = append(rows, nav)
 	}
@@ -524,7 +512,7 @@ func (b *Bot) cmdPause(ctx context.Context, c *cmdContext) error {
 		}
 		until = b.now().UTC().Add(d).Truncate(time.Second)
 	}
-	if _, err := b.st.UpdateSubscriber(ctx, c.chat.ID, func(s *store.Subscriber) error {
+	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		s.PausedUntil = until
 		return nil
 	}); err != nil {
@@ -541,7 +529,7 @@ func (b *Bot) cmdResume(ctx context.Context, c *cmdContext) error {
 	if !c.sub.PausedUntil.After(b.now()) {
 		return b.reply(ctx, c, T(c.lang, MsgNotPaused))
 	}
-	if _, err := b.st.UpdateSubscriber(ctx, c.chat.ID, func(s *store.Subscriber) error {
+	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		s.PausedUntil = time.Time{}
 		return nil
 	}); err != nil {
@@ -550,7 +538,8 @@ func (b *Bot) cmdResume(ctx context.Context, c *cmdContext) error {
 	return b.reply(ctx, c, T(c.lang, MsgResumed))
 }
 
-// cmdLang sets the chat's language.
+// cmdLang sets the chat's language. For a managed channel it is the
+// language of the channel's alerts; the replies stay in the reader's.
 func (b *Bot) cmdLang(ctx context.Context, c *cmdContext) error {
 	if c.cmd.Args == "" {
 		return b.reply(ctx, c, T(c.lang, MsgUsageLang))
@@ -559,11 +548,14 @@ func (b *Bot) cmdLang(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return b.reply(ctx, c, T(c.lang, MsgBadLang))
 	}
-	if _, err := b.st.UpdateSubscriber(ctx, c.chat.ID, func(s *store.Subscriber) error {
+	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		s.Lang = string(lang)
 		return nil
 	}); err != nil {
 		return err
+	}
+	if c.managed != nil {
+		return b.reply(ctx, c, T(c.lang, MsgChannelLangSet, HTML(T(c.lang, langName(lang)))))
 	}
 	return b.reply(ctx, c, T(lang, MsgLangSet))
 }
@@ -608,6 +600,26 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 	if verdict == floodWarn {
 		return b.answer(ctx, q, Plain(c.lang, MsgFlood))
 	}
+	data := q.Data
+	if name, ok := strings.CutPrefix(data, cbManage); ok {
+		if err := b.onManage(ctx, c, q, name); err != nil {
+			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))
+		}
+		return nil
+	}
+	if rest, ok := strings.CutPrefix(data, cbChannel); ok {
+		// A button of a managed channel's reply: it names the channel,
+		// so it acts on that one whatever this chat manages now, and
+		// only for one of its admins.
+		inner, ok, err := b.enterChannelButton(ctx, c, q, rest)
+		if err != nil {
+			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))
+		}
+		if !ok {
+			return nil
+		}
+		data = inner
+	}
 	if isGroup(c.chat.Type) {
 		admin, err := b.groupAdmins.isAdmin(ctx, c.chat.ID, q.From.ID)
 		if err != nil {
@@ -621,7 +633,7 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		return b.answer(ctx, q, Plain(c.lang, MsgNotSubscribed))
 	}
 	var err error
-	switch data := q.Data; {
+	switch {
 	case strings.HasPrefix(data, cbClear):
 		err = b.onClear(ctx, c, q, strings.TrimPrefix(data, cbClear))
 	case strings.HasPrefix(data, cbSourcePage):
@@ -643,13 +655,13 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 // onClear handles the buttons of /clear.
 func (b *Bot) onClear(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQuery, token string) error {
 	if token == clearCancel {
-		if err := b.edit(ctx, q.Message, T(c.lang, MsgClearCancelled), nil); err != nil {
+		if err := b.edit(ctx, q.Message, c.framed(T(c.lang, MsgClearCancelled)), nil); err != nil {
 			return err
 		}
 		return b.answer(ctx, q, "")
 	}
 	removed := 0
-	_, err := b.st.UpdateSubscriber(ctx, c.chat.ID, func(s *store.Subscriber) error {
+	_, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		if stateToken(*s) != token {
 			return errStaleButton
 		}
@@ -660,7 +672,7 @@ func (b *Bot) onClear(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQu
 	if errors.Is(err, errStaleButton) {
 		// Pressed twice, or the rules changed since the question:
 		// delete nothing, and say so.
-		if err := b.edit(ctx, q.Message, T(c.lang, MsgClearCancelled), nil); err != nil {
+		if err := b.edit(ctx, q.Message, c.framed(T(c.lang, MsgClearCancelled)), nil); err != nil {
 			return err
 		}
 		return b.answer(ctx, q, Plain(c.lang, MsgClearCancelled))
@@ -668,7 +680,7 @@ func (b *Bot) onClear(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQu
 	if err != nil {
 		return err
 	}
-	if err := b.edit(ctx, q.Message, T(c.lang, MsgCleared, removed), nil); err != nil {
+	if err := b.edit(ctx, q.Message, c.framed(T(c.lang, MsgCleared, removed)), nil); err != nil {
 		return err
 	}
 	return b.answer(ctx, q, "")
@@ -685,7 +697,7 @@ func (b *Bot) onSourceToggle(ctx context.Context, c *cmdContext, q *tgbotapi.Cal
 		// Removed since the keyboard was drawn: redraw it.
 		return b.onSourcePage(ctx, c, q, page, Plain(c.lang, MsgUnknownSource, key))
 	}
-	out, err := b.toggleSource(ctx, c.chat.ID, srcs, rec)
+	out, err := b.toggleSource(ctx, c.targetID(), srcs, rec)
 	if err != nil {
 		return err
 	}
@@ -699,14 +711,18 @@ func (b *Bot) onSourcePage(ctx context.Context, c *cmdContext, q *tgbotapi.Callb
 	if err != nil {
 		return err
 	}
-	if err := b.loadSubscriber(ctx, c); err != nil {
-		return err
-	}
-	if c.sub == nil {
+	// The subscription as it is now, the toggle included; c.lang stays
+	// the reader's.
+	sub, err := b.st.Subscriber(ctx, c.targetID())
+	if errors.Is(err, store.ErrNotFound) {
 		return b.answer(ctx, q, Plain(c.lang, MsgNotSubscribed))
 	}
-	text, kb := b.sourcesView(c.lang, *c.sub, srcs, page)
-	if err := b.edit(ctx, q.Message, text, kb); err != nil {
+	if err != nil {
+		return err
+	}
+	c.sub = &sub
+	text, kb := b.sourcesView(c, sub, srcs, page)
+	if err := b.edit(ctx, q.Message, c.framed(text), kb); err != nil {
 		return err
 	}
 	return b.answer(ctx, q, toast)
@@ -715,6 +731,9 @@ func (b *Bot) onSourcePage(ctx context.Context, c *cmdContext, q *tgbotapi.Callb
 // edit replaces the text and keyboard (none when kb is nil) of one of the
 // bot's messages. An edit that changes nothing is not an error.
 func (b *Bot) edit(ctx context.Context, m *tgbotapi.Message, text string, kb *tgbotapi.InlineKeyboardMarkup) error {
+	if err := b.pace(ctx, m.Chat.ID); err != nil {
+		return err
+	}
 	e := tgbotapi.NewEditMessageText(m.Chat.ID, m.MessageID, text)
 	e.ParseMode = tgbotapi.ModeHTML
 	e.DisableWebPagePreview = true

@@ -18,8 +18,12 @@ import "strconv"
 //   - {sub:CHAT}: one subscriber's record.
 //   - {subs}: the global subscriber index, version and change log,
 //     updated together by one script.
-//   - {outbox}: the outbox stream and its delivery markers, updated
-//     together by Enqueue's script.
+//   - {outbox:P}: outbox partition P: its two streams, delivery
+//     markers, sent records and lease, updated together by Enqueue's and
+//     Acknowledge's scripts.
+//   - {dead}: the dead-letter stream.
+//   - {storymsg:STORY}: the messages sent for one story.
+//   - {edits}: the queue of due "also reported by" edits.
 //
 // Every structure that grows has a bound or a TTL, so that memory stays
 // flat however long Aajil runs; the doc comment of each key says which.
@@ -28,7 +32,8 @@ import "strconv"
 const (
 	tagSources = "{sources}"
 	tagSubs    = "{subs}"
-	tagOutbox  = "{outbox}"
+	tagDead    = "{dead}"
+	tagEdits   = "{edits}"
 )
 
 // keySources is a HASH: source id → SourceRecord as JSON. The hash's
@@ -95,14 +100,64 @@ func (s *Store) keySubscriberChanges() string { return s.prefix + tagSubs + ":ch
 // Constant size.
 func (s *Store) keySubscriberTrimmed() string { return s.prefix + tagSubs + ":trimmed" }
 
-// keyOutbox is a STREAM of deliveries for the sender, one entry per
-// (chat, story). Bound: MAXLEN ~ Options.OutboxMaxLen (1,000,000) on
-// every XADD (approximate trimming: whole stream nodes, so a little over).
-func (s *Store) keyOutbox() string { return s.prefix + tagOutbox + ":stream" }
+// outboxTag is the hash tag of outbox partition p's keys.
+func (s *Store) outboxTag(p int) string { return s.prefix + "{outbox:" + strconv.Itoa(p) + "}" }
+
+// keyOutboxStream is a STREAM of partition p's deliveries for the sender,
+// one entry per (chat, story): the urgent stream or the normal one, read
+// through the consumer group "senders". Bound: MAXLEN ~
+// Options.OutboxMaxLen/Options.OutboxPartitions on every XADD
+// (approximate trimming: whole stream nodes, so a little over);
+// Acknowledge, Drop and DeadLetter XDEL what they finish.
+func (s *Store) keyOutboxStream(p int, urgent bool) string {
+	if urgent {
+		return s.outboxTag(p) + ":urgent"
+	}
+	return s.outboxTag(p) + ":normal"
+}
 
 // keyDelivery is a STRING marker: this (chat, story) was queued. SET NX
-// makes Enqueue exactly-once across instances. TTL: Options.DeliveryTTL
-// (48 h).
+// makes Enqueue exactly-once across instances. It lives in the chat's
+// partition, so the marker and the XADD share a script. TTL:
+// Options.DeliveryTTL (48 h).
 func (s *Store) keyDelivery(chatID int64, storyID string) string {
-	return s.prefix + tagOutbox + ":dlv:" + strconv.FormatInt(chatID, 10) + ":" + storyID
+	return s.outboxTag(s.PartitionOf(chatID)) + ":dlv:" + strconv.FormatInt(chatID, 10) + ":" + storyID
 }
+
+// keySent is a STRING: the sent record of a (chat, story),
+// "messageID:sentUnixMs:actualChatID", written by Acknowledge in the same
+// script as the XACK, so that a retry after an ambiguous failure can tell
+// the message went out. p is the chat's partition (the entry's, so the
+// record is in the stream's slot). TTL: Options.DeliveryTTL (48 h), as
+// the marker.
+func (s *Store) keySent(p int, chatID int64, storyID string) string {
+	return s.outboxTag(p) + ":sent:" + strconv.FormatInt(chatID, 10) + ":" + storyID
+}
+
+// keyPartitionLease is a STRING: the holder of partition p, the one
+// instance that consumes it. TTL: the lease's, renewed by its holder; it
+// expires when the holder dies, which is how another instance takes over.
+func (s *Store) keyPartitionLease(p int) string { return s.outboxTag(p) + ":lease" }
+
+// keyDeadLetters is a STREAM of the deliveries given up on: the
+// delivery's fields plus reason, attempts, partition, the outbox entry id
+// and when. Bound: MAXLEN ~ Options.DeadLetterMaxLen (100,000) on every
+// XADD.
+func (s *Store) keyDeadLetters() string { return s.prefix + tagDead + ":stream" }
+
+// keyStoryMessages is a HASH: chat id → the message sent there for the
+// story (JSON: message id, sent time, rule, language, actual chat id),
+// and field "_" → the story's first delivery, for re-rendering on edits.
+// Bound: one field per chat the story went to; TTL:
+// Options.StoryMessagesTTL (2 h), refreshed by every Acknowledge.
+func (s *Store) keyStoryMessages(storyID string) string {
+	return s.prefix + "{storymsg:" + storyID + "}"
+}
+
+// keyEditsDue is a ZSET: story id → when its "also reported by" edit is
+// due (unix ms). Bound: one member per story with an edit pending,
+// removed by DueEdits when due; ScheduleEdit also drops members overdue
+// by more than Options.StoryMessagesTTL (their messages are forgotten by
+// then), so the set holds at most the stories of that long even when no
+// editor runs.
+func (s *Store) keyEditsDue() string { return s.prefix + tagEdits + ":due" }

@@ -19,9 +19,6 @@ func (s *Store) SeenKeys(id string) (seen, init string) { return s.keySeen(id), 
 // StateKey returns the poll state key of a source.
 func (s *Store) StateKey(id string) string { return s.keyState(id) }
 
-// OutboxKey returns the outbox stream key.
-func (s *Store) OutboxKey() string { return s.keyOutbox() }
-
 // DeliveryKey returns the marker key of a delivery.
 func (s *Store) DeliveryKey(chatID int64, storyID string) string {
 	return s.keyDelivery(chatID, storyID)
@@ -45,7 +42,13 @@ func hashTag(key string) string {
 }
 
 func TestKeyLayout(t *testing.T) {
-	s := &Store{prefix: "p:"}
+	s := &Store{prefix: "p:", opts: Options{OutboxPartitions: 8}}
+	// A chat of partition 3, so that its marker and sent record must
+	// share the partition's streams' slot.
+	var chat int64
+	for s.PartitionOf(chat) != 3 {
+		chat++
+	}
 	groups := map[string]struct {
 		tag  string
 		keys []string
@@ -55,7 +58,13 @@ func TestKeyLayout(t *testing.T) {
 		"one subscriber":   {"sub:-1001234567890", []string{s.keySubscriber(-1001234567890)}},
 		"subscriber index": {"subs", []string{s.keySubscriberIDs(), s.keySubscribersVersion(), s.keySubscriberChanges(), s.keySubscriberTrimmed()}},
 		// A story id with braces must not change the slot of its marker.
-		"outbox": {"outbox", []string{s.keyOutbox(), s.keyDelivery(42, "st{x}y"), s.keyDelivery(-7, "abc")}},
+		"outbox partition": {"outbox:3", []string{
+			s.keyOutboxStream(3, true), s.keyOutboxStream(3, false), s.keyPartitionLease(3),
+			s.keyDelivery(chat, "st{x}y"), s.keyDelivery(chat, "abc"), s.keySent(3, chat, "st{x}y"),
+		}},
+		"dead letters":   {"dead", []string{s.keyDeadLetters()}},
+		"edits queue":    {"edits", []string{s.keyEditsDue()}},
+		"story messages": {"storymsg:42", []string{s.keyStoryMessages("42")}},
 	}
 	all := map[string]string{}
 	for name, g := range groups {

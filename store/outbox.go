@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,11 +29,19 @@ type Delivery struct {
 	// without rules (every urgent item).
 	Rule      string
 	MatchedAt time.Time
+	// Lang is the subscriber's language when the delivery was matched
+	// ("ar", "en"); empty when unknown.
+	Lang string
 }
 
-// OutboxEntry is a delivery read back from the outbox, with its stream id.
+// OutboxEntry is a delivery read back from the outbox, with where it is:
+// its stream id, partition and stream. Urgent (the stream) equals
+// Delivery.Urgent for every entry Enqueue wrote; Acknowledge, Drop and
+// DeadLetter go by the entry's ID, Partition and Urgent.
 type OutboxEntry struct {
-	ID string
+	ID        string
+	Partition int
+	Urgent    bool
 	Delivery
 }
 
@@ -46,105 +57,229 @@ const (
 	fPublished = "published"
 	fRule      = "rule"
 	fMatched   = "matched"
+	fLang      = "lang"
 )
 
-// deliveryFields is the number of ARGV values per delivery in enqueueScript.
-const deliveryFields = 20
+// deliveryFields is the number of stream field names and values of a
+// delivery (deliveryArgs).
+const deliveryFields = 22
 
-// enqueueScript queues deliveries exactly once.
+// deliveryArgs is d as stream field/value pairs.
+func deliveryArgs(d Delivery) []any {
+	return []any{
+		fChat, strconv.FormatInt(d.ChatID, 10),
+		fStory, d.StoryID,
+		fItem, d.ItemID,
+		fSource, d.SourceID,
+		fUrgent, strconv.FormatBool(d.Urgent),
+		fTitle, d.Title,
+		fLink, d.Link,
+		fPublished, formatTime(d.Published),
+		fRule, d.Rule,
+		fMatched, formatTime(d.MatchedAt),
+		fLang, d.Lang,
+	}
+}
+
+// enqueueScript queues deliveries of one partition exactly once.
 //
-// KEYS[1] outbox stream, KEYS[1+i] delivery i's marker.
-// ARGV[1] marker TTL (ms), ARGV[2] stream MAXLEN (approximate), then
-// deliveryFields field/value pairs per delivery.
-// Returns the number queued.
+// KEYS[1] urgent stream, KEYS[2] normal stream, KEYS[2+i] delivery i's
+// marker. ARGV[1] marker TTL (ms), ARGV[2] stream MAXLEN (approximate),
+// then per delivery: the stream (1 urgent, 2 normal) and deliveryFields
+// field names and values. Returns the number queued.
 //
 // A delivery whose marker already exists was queued before (by this or
 // another instance) and is skipped; otherwise the marker is set and the
-// delivery added to the stream, both inside the script, so that two
+// delivery added to its stream, both inside the script, so that two
 // instances racing on one delivery queue it once.
 var enqueueScript = redis.NewScript(`
 local ttl = ARGV[1]
 local maxlen = ARGV[2]
-local per = ` + strconv.Itoa(deliveryFields) + `
+local per = ` + strconv.Itoa(deliveryFields+1) + `
 local queued = 0
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ttl) then
-    local base = 2 + (i - 2) * per
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', unpack(ARGV, base + 1, base + per))
+    local base = 2 + (i - 3) * per
+    local stream = KEYS[tonumber(ARGV[base + 1])]
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, base + 2, base + per))
     queued = queued + 1
   end
 end
 return queued
 `)
 
-// Enqueue adds deliveries to the outbox, each (chat, story) at most once
-// across every instance and call within Options.DeliveryTTL, and returns
-// how many were queued (the rest were queued before). It takes batches of
-// Options.EnqueueBatch deliveries per script call, so a story's fan-out
-// to many chats costs few round trips; a repeat in deliveries is queued
-// once. On an error, queued counts the deliveries queued before it, and
-// calling again with the same deliveries is safe: those already queued
-// are skipped.
-func (s *Store) Enqueue(ctx context.Context, deliveries []Delivery) (queued int, err error) {
-	ttl := s.opts.DeliveryTTL.Milliseconds()
-	for chunk := range slices.Chunk(deliveries, s.opts.EnqueueBatch) {
-		keys := make([]string, 1, 1+len(chunk))
-		keys[0] = s.keyOutbox()
-		args := make([]any, 2, 2+deliveryFields*len(chunk))
-		args[0], args[1] = ttl, s.opts.OutboxMaxLen
-		for _, d := range chunk {
-			if d.StoryID == "" {
-				return queued, fmt.Errorf("enqueue for chat %d: empty story id", d.ChatID)
-			}
-			keys = append(keys, s.keyDelivery(d.ChatID, d.StoryID))
-			args = append(args,
-				fChat, strconv.FormatInt(d.ChatID, 10),
-				fStory, d.StoryID,
-				fItem, d.ItemID,
-				fSource, d.SourceID,
-				fUrgent, strconv.FormatBool(d.Urgent),
-				fTitle, d.Title,
-				fLink, d.Link,
-				fPublished, formatTime(d.Published),
-				fRule, d.Rule,
-				fMatched, formatTime(d.MatchedAt),
-			)
-		}
-		n, err := enqueueScript.Run(ctx, s.rdb, keys, args...).Int()
-		if err != nil {
-			return queued, fmt.Errorf("enqueue %d deliveries: %w", len(chunk), err)
-		}
-		queued += n
-	}
-	return queued, nil
+// OutboxPartitions returns the number of outbox partitions
+// (Options.OutboxPartitions): they are numbered 0 to OutboxPartitions-1.
+func (s *Store) OutboxPartitions() int { return max(s.opts.OutboxPartitions, 1) }
+
+// PartitionOf returns the outbox partition of a chat: FNV-1a (32 bits) of
+// the chat id in decimal, modulo the number of partitions. Every
+// delivery to a chat goes through this one partition, so that one
+// consumer sends them in order.
+func (s *Store) PartitionOf(chatID int64) int {
+	h := fnv.New32a()
+	h.Write([]byte(strconv.FormatInt(chatID, 10)))
+	return int(h.Sum32() % uint32(s.OutboxPartitions()))
 }
 
-// OutboxLen returns the number of entries in the outbox stream.
+// streamMaxLen is the MAXLEN of each outbox stream: the partitions share
+// Options.OutboxMaxLen.
+func (s *Store) streamMaxLen() int64 {
+	return max(s.opts.OutboxMaxLen/int64(s.OutboxPartitions()), 1)
+}
+
+// Enqueue adds deliveries to the outbox, each (chat, story) at most once
+// across every instance and call within Options.DeliveryTTL, and returns
+// how many were queued (the rest were queued before). Each goes to its
+// chat's partition (PartitionOf), in the urgent or the normal stream;
+// deliveries to one chat keep their order in deliveries.
+//
+// It runs one script per partition and Options.EnqueueBatch deliveries,
+// and sends the scripts of different partitions in one pipeline, so a
+// story's fan-out to many chats costs few round trips; a repeat in
+// deliveries is queued once. On an error, queued counts the deliveries
+// that were queued, and calling again with the same deliveries is safe:
+// those already queued are skipped.
+func (s *Store) Enqueue(ctx context.Context, deliveries []Delivery) (queued int, err error) {
+	for _, d := range deliveries {
+		if d.StoryID == "" {
+			return 0, fmt.Errorf("enqueue for chat %d: empty story id", d.ChatID)
+		}
+	}
+	parts := make([][]Delivery, s.OutboxPartitions())
+	for _, d := range deliveries {
+		p := s.PartitionOf(d.ChatID)
+		parts[p] = append(parts[p], d)
+	}
+	// Calls go round-robin over the partitions, one pipeline per round,
+	// so every round trip carries up to one batch of each partition.
+	ttl, maxLen := pxMillis(s.opts.DeliveryTTL), s.streamMaxLen()
+	for round := 0; ; round++ {
+		var calls []scriptCall
+		for p, ds := range parts {
+			lo := round * s.opts.EnqueueBatch
+			if lo >= len(ds) {
+				continue
+			}
+			calls = append(calls, s.enqueueCall(p, ds[lo:min(lo+s.opts.EnqueueBatch, len(ds))], ttl, maxLen))
+		}
+		if len(calls) == 0 {
+			return queued, nil
+		}
+		var firstErr error
+		for i, cmd := range s.runScripts(ctx, calls) {
+			n, err := cmd.Int()
+			if err != nil {
+				firstErr = cmp.Or(firstErr, fmt.Errorf("enqueue %d deliveries: %w", (len(calls[i].args)-2)/(deliveryFields+1), err))
+				continue
+			}
+			queued += n
+		}
+		if firstErr != nil {
+			return queued, firstErr
+		}
+	}
+}
+
+// enqueueCall is the enqueueScript call for deliveries ds of partition p.
+func (s *Store) enqueueCall(p int, ds []Delivery, ttl, maxLen int64) scriptCall {
+	keys := make([]string, 2, 2+len(ds))
+	keys[0], keys[1] = s.keyOutboxStream(p, true), s.keyOutboxStream(p, false)
+	args := make([]any, 2, 2+(deliveryFields+1)*len(ds))
+	args[0], args[1] = ttl, maxLen
+	for _, d := range ds {
+		keys = append(keys, s.keyDelivery(d.ChatID, d.StoryID))
+		stream := 2
+		if d.Urgent {
+			stream = 1
+		}
+		args = append(args, stream)
+		args = append(args, deliveryArgs(d)...)
+	}
+	return scriptCall{script: enqueueScript, keys: keys, args: args}
+}
+
+// outboxStreams lists every outbox stream: urgent then normal of each
+// partition, with where it belongs.
+func (s *Store) outboxStreams() []outboxStream {
+	out := make([]outboxStream, 0, 2*s.OutboxPartitions())
+	for p := range s.OutboxPartitions() {
+		for _, urgent := range []bool{true, false} {
+			out = append(out, outboxStream{key: s.keyOutboxStream(p, urgent), partition: p, urgent: urgent})
+		}
+	}
+	return out
+}
+
+// outboxStream is one stream of the outbox.
+type outboxStream struct {
+	key       string
+	partition int
+	urgent    bool
+}
+
+// OutboxLen returns the number of entries in all outbox streams: queued,
+// and read but not yet acknowledged.
 func (s *Store) OutboxLen(ctx context.Context) (int64, error) {
-	n, err := s.rdb.XLen(ctx, s.keyOutbox()).Result()
-	if err != nil {
+	streams := s.outboxStreams()
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, len(streams))
+	for i, st := range streams {
+		cmds[i] = pipe.XLen(ctx, st.key)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, fmt.Errorf("outbox length: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		n += c.Val()
 	}
 	return n, nil
 }
 
-// ReadOutbox returns the first count entries of the outbox, oldest first,
-// without consuming them (the sender reads with a consumer group; this
-// is for console mode and tests).
+// ReadOutbox returns the first count entries of the outbox, oldest first
+// (by stream id) over all partitions and both priorities, without
+// consuming them (the sender reads with a consumer group; this is for
+// console mode and tests).
 func (s *Store) ReadOutbox(ctx context.Context, count int64) ([]OutboxEntry, error) {
-	msgs, err := s.rdb.XRangeN(ctx, s.keyOutbox(), "-", "+", count).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	streams := s.outboxStreams()
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, len(streams))
+	for i, st := range streams {
+		cmds[i] = pipe.XRangeN(ctx, st.key, "-", "+", count)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	out := make([]OutboxEntry, 0, len(msgs))
-	for _, m := range msgs {
-		d, err := decodeDelivery(m.Values)
-		if err != nil {
-			return nil, fmt.Errorf("read outbox entry %s: %w", m.ID, err)
+	var out []OutboxEntry
+	for i, st := range streams {
+		for _, m := range cmds[i].Val() {
+			d, err := decodeDelivery(m.Values)
+			if err != nil {
+				return nil, fmt.Errorf("read outbox entry %s: %w", m.ID, err)
+			}
+			out = append(out, OutboxEntry{ID: m.ID, Partition: st.partition, Urgent: st.urgent, Delivery: d})
 		}
-		out = append(out, OutboxEntry{ID: m.ID, Delivery: d})
+	}
+	slices.SortStableFunc(out, func(a, b OutboxEntry) int { return compareStreamIDs(a.ID, b.ID) })
+	if int64(len(out)) > count {
+		out = out[:count]
 	}
 	return out, nil
+}
+
+// compareStreamIDs orders stream ids ("ms-seq") by time, then sequence.
+func compareStreamIDs(a, b string) int {
+	am, as := splitStreamID(a)
+	bm, bs := splitStreamID(b)
+	return cmp.Or(cmp.Compare(am, bm), cmp.Compare(as, bs))
+}
+
+func splitStreamID(id string) (ms, seq uint64) {
+	m, q, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(q, 10, 64)
+	return ms, seq
 }
 
 // DecodeDelivery turns an outbox stream entry's fields back into a
@@ -166,6 +301,10 @@ func decodeDelivery(v map[string]any) (Delivery, error) {
 		Title:    str(fTitle),
 		Link:     str(fLink),
 		Rule:     str(fRule),
+		Lang:     str(fLang),
+	}
+	if d.StoryID == "" {
+		return Delivery{}, errors.New("empty story id")
 	}
 	if d.Published, err = parseTime(str(fPublished)); err != nil {
 		return Delivery{}, fmt.Errorf("published: %w", err)
@@ -189,4 +328,42 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.Parse(time.RFC3339Nano, s)
+}
+
+// runScripts runs calls (scriptCall, stories.go) in one pipeline and returns their results,
+// in order, each with its own error. Calls that found the script missing
+// from the server's cache (NOSCRIPT: not run) are sent again with the
+// script's source, which loads it (on the node that runs it).
+func (s *Store) runScripts(ctx context.Context, calls []scriptCall) []*redis.Cmd {
+	cmds := make([]*redis.Cmd, len(calls))
+	pipe := s.rdb.Pipeline()
+	for i, c := range calls {
+		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+	}
+	_, _ = pipe.Exec(ctx) // each command carries its own error
+	var retry []int
+	for i, c := range cmds {
+		if isNoScript(c.Err()) {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		pipe := s.rdb.Pipeline()
+		for _, i := range retry {
+			cmds[i] = calls[i].script.Eval(ctx, pipe, calls[i].keys, calls[i].args...)
+		}
+		_, _ = pipe.Exec(ctx)
+	}
+	return cmds
+}
+
+// isNoScript reports a NOSCRIPT reply: EVALSHA of a script the server
+// does not have (restarted, failed over, SCRIPT FLUSH).
+func isNoScript(err error) bool { return redisErrorIs(err, "NOSCRIPT") }
+
+// redisErrorIs reports whether err is a reply of the server whose error
+// code is code (e.g. "NOGROUP").
+func redisErrorIs(err error, code string) bool {
+	var re redis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), code)
 }

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,12 +26,18 @@ func delivery(chatID int64, story string) store.Delivery {
 		Published: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC),
 		Rule:      "دمشق",
 		MatchedAt: time.Date(2025, 3, 1, 8, 0, 2, 500_000_000, time.UTC),
+		Lang:      "ar",
 	}
+}
+
+// byChatStory orders deliveries by chat, then story.
+func byChatStory(a, b store.Delivery) int {
+	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.StoryID, b.StoryID))
 }
 
 func TestEnqueue(t *testing.T) {
 	a, b, c := delivery(1, "st1"), delivery(-1002, "st1"), delivery(1, "st2")
-	c.Urgent, c.Rule, c.Published = false, "", time.Time{}
+	c.Urgent, c.Rule, c.Published, c.Lang = false, "", time.Time{}, ""
 	tests := map[string]struct {
 		batches    [][]store.Delivery
 		wantQueued []int
@@ -75,10 +83,18 @@ func TestEnqueue(t *testing.T) {
 				if e.ID == "" {
 					t.Error("entry without a stream id")
 				}
+				if p := s.PartitionOf(e.ChatID); e.Partition != p || e.Urgent != e.Delivery.Urgent {
+					t.Errorf("chat %d urgent %t: in partition %d urgent stream %t, want partition %d urgent stream %t",
+						e.ChatID, e.Delivery.Urgent, e.Partition, e.Urgent, p, e.Delivery.Urgent)
+				}
 				got = append(got, e.Delivery)
 			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("outbox:\n got %+v\nwant %+v", got, tc.want)
+			// Chats are in different partitions: only a chat's own
+			// deliveries keep an order.
+			slices.SortFunc(got, byChatStory)
+			want := slices.SortedFunc(slices.Values(tc.want), byChatStory)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("outbox:\n got %+v\nwant %+v", got, want)
 			}
 			if n, err := s.OutboxLen(ctx); err != nil || n != int64(len(tc.want)) {
 				t.Errorf("OutboxLen = %d, %v; want %d", n, err, len(tc.want))
@@ -114,25 +130,83 @@ func TestEnqueueEmptyStory(t *testing.T) {
 }
 
 func TestEnqueueBound(t *testing.T) {
-	const maxLen = 50
 	// Redis trims "~" streams by whole nodes (stream-node-max-entries,
-	// 100 by default), so the length stays under maxLen + 100.
+	// 100 by default), so each stream stays under its share + 100.
 	const slack = 100
-	s := openOpts(t, store.Options{OutboxMaxLen: maxLen})
+	tests := map[string]struct {
+		maxLen     int64
+		partitions int
+	}{
+		"one partition":     {maxLen: 50, partitions: 1},
+		"shared by four":    {maxLen: 200, partitions: 4},
+		"more than entries": {maxLen: 5000, partitions: 8},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := openOpts(t, store.Options{OutboxMaxLen: tc.maxLen, OutboxPartitions: tc.partitions})
+			ctx := t.Context()
+			ds := make([]store.Delivery, 1000)
+			perPartition := make([]int64, tc.partitions)
+			for i := range ds {
+				ds[i] = delivery(int64(i), "st")
+				perPartition[s.PartitionOf(int64(i))]++
+			}
+			if n, err := s.Enqueue(ctx, ds); err != nil || n != len(ds) {
+				t.Fatalf("Enqueue = %d, %v; want %d", n, err, len(ds))
+			}
+			share := tc.maxLen / int64(tc.partitions)
+			var lo, hi int64
+			for _, n := range perPartition {
+				lo += min(n, share)
+				hi += min(n, share+slack)
+			}
+			n, err := s.OutboxLen(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < lo || n > hi {
+				t.Errorf("outbox length %d after 1000 deliveries, want in [%d, %d]", n, lo, hi)
+			}
+		})
+	}
+}
+
+// TestEnqueueChatOrder: a chat's deliveries keep their order within each
+// stream, however the batch is split over partitions and script calls.
+func TestEnqueueChatOrder(t *testing.T) {
+	s := openOpts(t, store.Options{EnqueueBatch: 3, OutboxPartitions: 4})
 	ctx := t.Context()
-	ds := make([]store.Delivery, 1000)
-	for i := range ds {
-		ds[i] = delivery(int64(i), "st")
+	var ds []store.Delivery
+	for story := range 10 {
+		for chat := range int64(6) {
+			d := delivery(chat, fmt.Sprintf("st%02d", story))
+			d.Urgent = story%3 == 0
+			ds = append(ds, d)
+		}
 	}
 	if n, err := s.Enqueue(ctx, ds); err != nil || n != len(ds) {
 		t.Fatalf("Enqueue = %d, %v; want %d", n, err, len(ds))
 	}
-	n, err := s.OutboxLen(ctx)
+	entries, err := s.ReadOutbox(ctx, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n < maxLen || n > maxLen+slack {
-		t.Errorf("outbox length %d after 1000 deliveries, want in [%d, %d]", n, maxLen, maxLen+slack)
+	type stream struct {
+		chat   int64
+		urgent bool
+	}
+	got := map[stream][]string{}
+	for _, e := range entries {
+		k := stream{e.ChatID, e.Urgent}
+		got[k] = append(got[k], e.StoryID)
+	}
+	want := map[stream][]string{}
+	for _, d := range ds {
+		k := stream{d.ChatID, d.Urgent}
+		want[k] = append(want[k], d.StoryID)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stories per chat and stream:\n got %v\nwant %v", got, want)
 	}
 }
 
@@ -196,6 +270,7 @@ func TestDecodeDeliveryErrors(t *testing.T) {
 		"bad chat":       {"chat": "x1", "story": "s"},
 		"bad published":  {"chat": "1", "story": "s", "published": "yesterday"},
 		"bad matched at": {"chat": "1", "story": "s", "matched": "2025-13-01"},
+		"no story":       {"chat": "1"},
 	}
 	for name, v := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -207,7 +282,8 @@ func TestDecodeDeliveryErrors(t *testing.T) {
 }
 
 // BenchmarkEnqueue fans one story out to 10,000 chats per op, with
-// several batch sizes (deliveries per script call).
+// several batch sizes (deliveries per script call), over the default 8
+// partitions.
 func BenchmarkEnqueue(b *testing.B) {
 	const fanout = 10_000
 	for _, batch := range []int{100, 1000, 10_000} {
@@ -215,9 +291,15 @@ func BenchmarkEnqueue(b *testing.B) {
 			s := openOpts(b, store.Options{EnqueueBatch: batch})
 			ctx := b.Context()
 			ds := make([]store.Delivery, fanout)
+			perPartition := make([]int, s.OutboxPartitions())
 			for i := range ds {
 				ds[i] = delivery(int64(i), "")
+				perPartition[s.PartitionOf(int64(i))]++
 			}
+			// Enqueue pipelines one batch of every partition per round
+			// trip: as many round trips as the fullest partition has
+			// batches.
+			roundTrips := (slices.Max(perPartition) + batch - 1) / batch
 			story := 0
 			for b.Loop() {
 				story++
@@ -234,7 +316,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*fanout)/b.Elapsed().Seconds(), "deliveries/s")
-			b.ReportMetric(float64((fanout+batch-1)/batch), "roundtrips/op")
+			b.ReportMetric(float64(roundTrips), "roundtrips/op")
 		})
 	}
 }

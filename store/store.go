@@ -31,14 +31,17 @@ type Store struct {
 
 // Defaults of Options.
 const (
-	DefaultSeenTTL         = 7 * 24 * time.Hour
-	DefaultSeenMax         = 20_000
-	DefaultStateTTL        = 30 * 24 * time.Hour
-	DefaultDeliveryTTL     = 48 * time.Hour
-	DefaultOutboxMaxLen    = 1_000_000
-	DefaultSubscriberLog   = 100_000
-	DefaultEnqueueBatch    = 1_000
-	defaultWatchTxAttempts = 50
+	DefaultSeenTTL          = 7 * 24 * time.Hour
+	DefaultSeenMax          = 20_000
+	DefaultStateTTL         = 30 * 24 * time.Hour
+	DefaultDeliveryTTL      = 48 * time.Hour
+	DefaultOutboxMaxLen     = 1_000_000
+	DefaultSubscriberLog    = 100_000
+	DefaultEnqueueBatch     = 1_000
+	DefaultOutboxPartitions = 8
+	DefaultStoryMessagesTTL = 2 * time.Hour
+	DefaultDeadLetterMaxLen = 100_000
+	defaultWatchTxAttempts  = 50
 )
 
 // Options configure Open. Zero fields take the defaults above.
@@ -58,8 +61,21 @@ type Options struct {
 	// DeliveryTTL is how long a (chat, story) delivery is remembered, so
 	// that it is never queued twice.
 	DeliveryTTL time.Duration
-	// OutboxMaxLen bounds the outbox stream (approximate trimming).
+	// OutboxMaxLen bounds the outbox (approximate trimming): each
+	// partition's streams are trimmed to OutboxMaxLen/OutboxPartitions
+	// entries.
 	OutboxMaxLen int64
+	// OutboxPartitions is the number of outbox partitions. A chat's
+	// deliveries all go to one partition, consumed by one instance at a
+	// time, which keeps them in order. Every instance must use the same
+	// number: changing it moves chats to other partitions.
+	OutboxPartitions int
+	// StoryMessagesTTL is how long the messages sent for a story are
+	// remembered (for "also reported by" edits) after the last one.
+	StoryMessagesTTL time.Duration
+	// DeadLetterMaxLen bounds the dead-letter stream (approximate
+	// trimming).
+	DeadLetterMaxLen int64
 	// SubscriberLog bounds the subscriber change log (chat ids kept).
 	SubscriberLog int64
 	// EnqueueBatch is the number of deliveries per Lua call in Enqueue.
@@ -96,6 +112,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EnqueueBatch <= 0 {
 		o.EnqueueBatch = DefaultEnqueueBatch
+	}
+	if o.OutboxPartitions <= 0 {
+		o.OutboxPartitions = DefaultOutboxPartitions
+	}
+	if o.StoryMessagesTTL <= 0 {
+		o.StoryMessagesTTL = DefaultStoryMessagesTTL
+	}
+	if o.DeadLetterMaxLen <= 0 {
+		o.DeadLetterMaxLen = DefaultDeadLetterMaxLen
 	}
 	return o
 }

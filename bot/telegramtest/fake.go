@@ -568,6 +568,22 @@ func (f *Fake) sentLocked(chatID int64) []SentMessage {
 	return out
 }
 
+// StatusCount is the number of calls of method (case-insensitive; ""
+// for all) the fake answered with an HTTP status, e.g. 429 to count the
+// rate-limit answers a sender received.
+func (f *Fake) StatusCount(method string, status int) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := canonical(method)
+	n := 0
+	for _, c := range f.calls {
+		if (method == "" || c.Method == m) && c.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
 // SentCount is the number of messages sent to all chats.
 func (f *Fake) SentCount() int {
 	f.mu.Lock()

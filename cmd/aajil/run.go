@@ -19,6 +19,7 @@ import (
 	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/metrics"
 	"github.com/aajil/aajil/pipeline"
 	"github.com/aajil/aajil/store"
 )
@@ -96,31 +97,72 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 
 	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
 	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+	instance := instanceName()
+	m := metrics.New()
+	stories := st.Stories(store.StoryOptions{})
+	names := newSourceNames(cfg.Sources)
 
 	// A refused token is found before anything else is touched.
 	mode := "console"
-	var updates *telegramIn
+	var tg *telegram
 	if cfg.TelegramToken != "" {
 		mode = "telegram"
-		if updates, err = startTelegram(ctx, cfg, st, poller, log); err != nil {
+		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, m, instance, log); err != nil {
 			return err
 		}
 	}
 	if err := seed(ctx, st, cfg, log); err != nil {
 		return err
 	}
+	ready := func(ctx context.Context) error {
+		if err := st.Ping(ctx); err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		// With a token, getMe succeeded at start, or run would have
+		// stopped.
+		return nil
+	}
+	endpoint, err := listenHTTP(cfg.HTTPAddr, m, ready)
+	if err != nil {
+		return err
+	}
+	if tg != nil && tg.webhook != nil {
+		if endpoint == nil {
+			return errors.New("webhook mode needs AAJIL_HTTP_ADDR to serve the webhook on; it is off")
+		}
+		endpoint.mux.Handle("POST "+tg.path, tg.webhook)
+		log.Info("telegram webhook served", slog.String("path", tg.path))
+	}
+	m.SetQueue(func(ctx context.Context) (depth, pending, dead int64, err error) {
+		if depth, pending, err = st.OutboxDepth(ctx); err != nil {
+			return 0, 0, 0, err
+		}
+		dead, err = st.DeadLetterCount(ctx)
+		return depth, pending, dead, err
+	})
 
-	// Until the Telegram sender lands, alerts are printed to the console in
-	// both modes; with a token, commands are served in Telegram and
-	// deliveries wait in the outbox.
-	onAlert := newConsole(stdout).print
-
+	print := newConsole(stdout).print
+	onAlert := func(a pipeline.Alert) {
+		m.Alert()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if err := countAlert(cctx, st, a.Source.ID); err != nil {
+			log.Debug("alert not counted", slog.Any("error", err))
+		}
+		if tg == nil {
+			// Console mode: the alert a subscriber without rules gets.
+			print(a)
+		}
+	}
 	pipe := pipeline.New(pipeline.Options{
-		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
+		Seen: st, Stories: stories, Outbox: countingOutbox{st: st, m: m},
+		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
 		OnAlert: onAlert, Log: log,
 	})
 	health := newPollLog(log)
-	sched := feeds.NewScheduler(poller, func(ctx context.Context, r feeds.PollResult) {
+	leased := newLeasedPoller(poller, st, instance, log)
+	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
+		m.Poll(r)
 		health.observe(r)
 		pipe.Consume(ctx, r)
 	}, feeds.SchedulerOptions{Logger: log})
@@ -142,26 +184,46 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	defer stopWatch()
 	var watchers sync.WaitGroup
 	watchers.Go(func() {
-		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) { sched.Set(srcs) })
+		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) {
+			sched.Set(srcs)
+			names.set(srcs)
+			m.SetSources(len(srcs))
+		})
 	})
 	watchers.Go(func() {
 		st.WatchSubscribers(watchCtx, time.Second, pipe.ApplySubscribers)
 	})
 	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
-	if updates != nil {
-		watchers.Go(func() {
-			if err := updates.run(watchCtx, cfg.HTTPAddr, log); err != nil {
-				log.Error("telegram updates stopped", slog.Any("error", err))
+	// The endpoint answers until the very end, so /healthz stays up while
+	// the work in hand is finished.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	var httpDone sync.WaitGroup
+	httpDone.Go(func() { endpoint.serve(httpCtx, log) })
+	if tg != nil {
+		if tg.poller != nil {
+			watchers.Go(func() {
+				if err := tg.poller.Run(watchCtx); err != nil {
+					log.Error("telegram updates stopped", slog.Any("error", err))
+				}
+			})
+		}
+		// The sender drains on its own when ctx is done (within 10 s),
+		// at the same time as the pipeline.
+		wg.Go(func() {
+			if err := tg.sender.Run(ctx); err != nil {
+				log.Error("sender stopped", slog.Any("error", err))
 			}
 		})
 	}
 
 	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
-		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode))
+		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode), slog.String("instance", instance))
 	err = sched.Run(ctx)
 
 	// Shutdown: polls have stopped; the pipeline finishes the work in
-	// hand, then the poll state is saved once more.
+	// hand and the sender finishes or hands back its sends, then the poll
+	// state is saved once more and the source leases are released.
 	stopWatch()
 	watchers.Wait()
 	stopPipe()
@@ -169,16 +231,40 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 	defer cancel()
 	saveAll(saveCtx, st, sched, log)
+	leased.release(saveCtx)
+	stopHTTP()
+	httpDone.Wait()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
 }
 
+// countAlert counts a new urgent story, overall and for its source, for
+// /stats and /feeds.
+func countAlert(ctx context.Context, st *store.Store, source string) error {
+	if err := st.Count(ctx, "alerts", 1); err != nil {
+		return err
+	}
+	return st.Count(ctx, "alerts:src:"+source, 1)
+}
+
+// telegram is the Telegram side of a run: commands and the sender.
+type telegram struct {
+	sender *bot.Sender
+	// Updates arrive by long polling (poller) or by a webhook served at
+	// path on AAJIL_HTTP_ADDR.
+	poller  *bot.Poller
+	webhook http.Handler
+	path    string
+}
+
 // startTelegram checks the token (getMe: a refused token is an error),
-// sets the command menus (a failure is logged) and returns how updates
-// will arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long polling.
-func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, prober bot.Prober, log *slog.Logger) (*telegramIn, error) {
+// sets the command menus (a failure is logged) and sets up the sender and
+// how updates arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long
+// polling.
+func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *sourceNames, prober bot.Prober,
+	m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
 	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
@@ -187,53 +273,50 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, pr
 	if err := bot.SetCommands(ctx, api, bot.Menus()); err != nil {
 		log.Warn("telegram command menu not set", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
-	b := bot.New(api, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
-		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI)})
+	loc, err := cfg.Delivery.Location()
+	if err != nil {
+		return nil, err
+	}
+	// Alerts and command replies go through one client with a shorter
+	// timeout than long polling's.
+	sendAPI, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 15 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	sender := bot.NewSender(sendAPI, st, bot.SenderOptions{
+		Instance:    instance,
+		Workers:     cfg.Delivery.Workers,
+		Global:      store.Limit{Interval: time.Duration(float64(time.Second) / cfg.Delivery.Rate), Burst: 1},
+		DeadAfter:   cfg.Delivery.DeadAfter,
+		Location:    loc,
+		LinkPreview: cfg.Delivery.LinkPreview,
+		EditMaxAge:  cfg.Delivery.EditMaxAge,
+		SourceName:  names.name,
+		Stories:     stories,
+		Metrics:     m,
+		Logger:      log,
+	})
+	b := bot.New(sendAPI, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender})
+	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)
 		if err := bot.SetWebhook(ctx, api, cfg.WebhookURL, secret); err != nil {
 			return nil, fmt.Errorf("set telegram webhook: %w", bot.RedactToken(err, cfg.TelegramToken))
 		}
 		u, _ := url.Parse(cfg.WebhookURL)
-		path := u.Path
-		if path == "" {
-			path = "/"
+		tg.path = u.Path
+		if tg.path == "" {
+			tg.path = "/"
 		}
-		return &telegramIn{webhook: bot.WebhookHandler(secret, b, st.MarkUpdate), path: path}, nil
+		tg.webhook = bot.WebhookHandler(secret, b, st.MarkUpdate)
+		return tg, nil
 	}
 	if err := bot.DeleteWebhook(ctx, api); err != nil {
 		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
 	}
-	return &telegramIn{poller: bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log})}, nil
-}
-
-// telegramIn is how updates arrive: long polling, or a webhook served at
-// path on AAJIL_HTTP_ADDR.
-type telegramIn struct {
-	poller  *bot.Poller
-	webhook http.Handler
-	path    string
-}
-
-// run receives updates until ctx is done.
-func (t *telegramIn) run(ctx context.Context, addr string, log *slog.Logger) error {
-	if t.poller != nil {
-		return t.poller.Run(ctx)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST "+t.path, t.webhook)
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("telegram webhook listening", slog.String("addr", addr), slog.String("path", t.path))
-	select {
-	case err := <-errc:
-		return fmt.Errorf("webhook server: %w", err)
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	}
+	tg.poller = bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log})
+	return tg, nil
 }
 
 // webhookSecret derives the webhook's secret token from the bot token, so

@@ -159,3 +159,77 @@ func writeConfig(t *testing.T, doc string) string {
 	}
 	return p
 }
+
+// TestRunEndToEnd: a subscriber starts the bot and adds a rule, an admin
+// adds a source from the chat, the source publishes an urgent item that
+// matches the rule, and the subscriber gets the alert, rendered, once.
+func TestRunEndToEnd(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.TelegramLimits()})
+	redisURL, _ := redisDB(t, 3)
+	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"})
+	const adminID, userID = 900, 4242
+	env := map[string]string{
+		"AAJIL_CONFIG": writeConfig(t, "sources: []\n"), "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": "127.0.0.1:0",
+		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
+		"AAJIL_ADMINS": "900",
+	}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	defer func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
+		}
+	}()
+
+	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
+	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
+	wait := func(chat int64, n int) []telegramtest.SentMessage {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		sent, err := fake.WaitSent(wctx, chat, n)
+		if err != nil {
+			t.Fatalf("chat %d: %v (got %d messages)", chat, err, len(fake.Sent(chat)))
+		}
+		return sent
+	}
+	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
+	wait(userID, 1)
+	fake.SendText(telegramtest.PrivateChat(userID), user, "/add اللاذقية")
+	if got := wait(userID, 2)[1].Text; !strings.Contains(got, "اللاذقية") {
+		t.Errorf("/add reply = %q, want the rule echoed", got)
+	}
+	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/addfeed "+feed.srv.URL+"/feed id=e2e-wire name=Wire interval=1s")
+	// The probe's preview, then the source added.
+	added := wait(adminID, 2)
+	if !strings.Contains(added[len(added)-1].Text, "e2e-wire") {
+		t.Fatalf("/addfeed reply = %q, want the source added", added[len(added)-1].Text)
+	}
+	// The new source's first poll is its baseline.
+	start := feed.pollCount()
+	if !waitFor(t, "the new source polled", 20*time.Second, func() bool { return feed.pollCount() >= start+2 }) {
+		return
+	}
+	feed.set(feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"},
+		feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
+		feedItem{"new-2", "عاجل | وزير الخارجية يصل إلى عمّان"})
+	alert := wait(userID, 3)[2]
+	for _, want := range []string{"عاجل", "Wire", "انفجار في مرفأ اللاذقية", "اللاذقية"} {
+		if !strings.Contains(alert.Text, want) {
+			t.Errorf("alert %q does not contain %q", alert.Text, want)
+		}
+	}
+	time.Sleep(3 * time.Second)
+	if got := fake.Sent(userID); len(got) != 3 {
+		t.Errorf("subscriber got %d messages, want 3 (welcome, /add, one alert: the other item matches no rule)", len(got))
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d, want 0", code)
+	}
+}

@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/store"
+)
+
+const (
+	// editEvery is how often the editor looks for due edits.
+	editEvery = time.Second
+	// editBatch is the most stories taken per look.
+	editBatch = 50
+)
+
+// runEditor makes the "also reported by" edits until ctx is done: every
+// second it takes the stories whose edit is due (store.ScheduleEdit,
+// called when a later source joins a story; it coalesces, so a message is
+// edited at most once per EditInterval) and edits their messages to name
+// the later sources.
+//
+// DueEdits hands a story to one instance only, so each instance edits
+// every message of the stories it took, whichever partition their chats
+// are in; the edits go through the shared rate limits like any send.
+func (s *Sender) runEditor(ctx context.Context) {
+	if s.opts.Stories == nil {
+		return
+	}
+	t := time.NewTicker(editEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		stories, err := s.st.DueEdits(ctx, s.now(), editBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.redisError("take due edits", err)
+			}
+			continue
+		}
+		for _, id := range stories {
+			s.editStory(ctx, id)
+		}
+	}
+}
+
+// editStory edits the messages of one story. Failures are logged and
+// counted, never retried: the edit is a courtesy, and a failing chat must
+// not cost the others their limits.
+func (s *Sender) editStory(ctx context.Context, storyID string) {
+	rec, err := s.opts.Stories.Get(ctx, storyID)
+	if err != nil {
+		if !errors.Is(err, store.ErrStoryNotFound) {
+			s.redisError("read story", err)
+		}
+		return
+	}
+	sm, err := s.st.StoryMessages(ctx, storyID)
+	if err != nil {
+		s.redisError("read story messages", err)
+		return
+	}
+	base := sm.Base
+	names := s.sourceNames(rec, base.SourceID)
+	if len(names) == 0 {
+		return
+	}
+	for _, m := range sm.Messages {
+		if ctx.Err() != nil {
+			return
+		}
+		if s.now().Sub(m.SentAt) > s.opts.EditMaxAge {
+			s.opts.Metrics.Edited("too_old")
+			continue
+		}
+		text := alerts.RenderAlert(alerts.AlertMessage{
+			Lang:           alertLang(m.Lang),
+			Urgent:         base.Urgent,
+			SourceName:     s.opts.SourceName(base.SourceID),
+			Title:          base.Title,
+			Link:           base.Link,
+			Published:      base.Published,
+			Rule:           m.Rule,
+			AlsoReportedBy: names,
+		}, alerts.RenderOptions{Location: s.opts.Location})
+		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
+	}
+}
+
+// edit replaces the text of one sent message, under the rate limits, and
+// returns the outcome for the metrics.
+func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage, text string) string {
+	wait, err := s.book(ctx, m.ChatID, s.opts.MaxAhead)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.redisError("reserve edit", err)
+		}
+		return "failed"
+	}
+	if !sleepCtx(ctx, wait) {
+		return "failed"
+	}
+	cfg := tgbotapi.NewEditMessageText(m.ChatID, m.MessageID, text)
+	cfg.ParseMode = tgbotapi.ModeHTML
+	cfg.DisableWebPagePreview = !s.opts.LinkPreview
+	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	_, err = WithContext(sctx, s.api).Send(cfg)
+	cancel()
+	if err == nil {
+		return "edited"
+	}
+	if isTelegramError(err, "message is not modified") {
+		return "unchanged"
+	}
+	var tgErr *tgbotapi.Error
+	if errors.As(err, &tgErr) && (tgErr.Code == http.StatusTooManyRequests || tgErr.RetryAfter > 0) {
+		// Alerts to this chat must wait too.
+		d := time.Duration(max(tgErr.RetryAfter, 1)) * time.Second
+		s.opts.Metrics.RateLimited(false)
+		if perr := s.st.Penalize(ctx, m.ChatID, d); perr != nil {
+			s.redisError("penalize", perr)
+		}
+	}
+	s.log.Warn("sender: edit failed", slog.Int64("chat", m.ChatID), slog.Int("message_id", m.MessageID),
+		slog.String("story", storyID), slog.Any("error", RedactToken(err, s.api.Token)))
+	return "failed"
+}

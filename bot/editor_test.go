@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/store"
+)
+
+// testStories is a StoryGetter whose stories the test sets.
+type testStories struct {
+	mu      sync.Mutex
+	stories map[string]store.StoryRecord
+}
+
+func (s *testStories) Get(_ context.Context, id string) (store.StoryRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.stories[id]
+	if !ok {
+		return store.StoryRecord{}, store.ErrStoryNotFound
+	}
+	return r, nil
+}
+
+func (s *testStories) set(r store.StoryRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stories[r.ID] = r
+}
+
+func TestEditorAlsoReportedBy(t *testing.T) {
+	t.Parallel()
+	h := newSenderHarness(t, telegramtest.Options{})
+	const old, a, b = 10_001, 10_002, -1_010_003
+	h.subscribe("ar", old, a)
+	h.subscribe("en", b)
+	stories := &testStories{stories: map[string]store.StoryRecord{}}
+	stories.set(store.StoryRecord{ID: "st", FirstSource: "sana"})
+	var offset atomic.Int64 // the sender's clock, relative to the real one
+	m := newTestMetrics()
+	opts := fastLimits
+	opts.Metrics = m
+	opts.Stories = stories
+	opts.EditInterval = 200 * time.Millisecond
+	opts.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	h.start(h.sender(opts))
+
+	// A message sent two hours ago is too old to edit.
+	offset.Store(int64(-2 * time.Hour))
+	dOld := testDelivery(old, "st", true)
+	h.enqueue(dOld)
+	if _, err := h.fake.WaitSent(t.Context(), old, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 1 })
+	offset.Store(0)
+	da, db := testDelivery(a, "st", true), testDelivery(b, "st", true)
+	h.enqueue(da, db)
+	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 3 })
+
+	// BBC and Reuters carry the story; BBC twice, the first source once more.
+	stories.set(store.StoryRecord{ID: "st", FirstSource: "sana", Sources: []store.SourceRef{
+		{SourceID: "bbc"}, {SourceID: "sana"}, {SourceID: "reuters"}, {SourceID: "bbc"},
+	}})
+	if err := h.st.ScheduleEdit(context.Background(), "st", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "edits made", func() bool { return m.getEdited("edited") == 2 && m.getEdited("too_old") == 1 })
+
+	for _, tc := range []struct {
+		d    store.Delivery
+		lang string
+	}{{da, "ar"}, {db, "en"}} {
+		sent := h.fake.Sent(tc.d.ChatID)
+		if len(sent) != 1 || sent[0].Edits != 1 {
+			t.Fatalf("chat %d: %+v; want one message edited once", tc.d.ChatID, sent)
+		}
+		if want := wantText(tc.d, tc.lang, "BBC Arabic", "Reuters"); sent[0].Text != want {
+			t.Errorf("chat %d edited to\n%q\nwant\n%q", tc.d.ChatID, sent[0].Text, want)
+		}
+	}
+	if sent := h.fake.Sent(old); len(sent) != 1 || sent[0].Edits != 0 || sent[0].Text != wantText(dOld, "ar") {
+		t.Errorf("old message: %+v; want it unedited", sent)
+	}
+
+	// Sent after the later sources joined, an alert names them.
+	time.Sleep(opts.EditInterval)
+	const late = 10_004
+	h.subscribe("ar", late)
+	dl := testDelivery(late, "st", true)
+	h.enqueue(dl)
+	sent, err := h.fake.WaitSent(t.Context(), late, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := wantText(dl, "ar", "BBC Arabic", "Reuters"); sent[0].Text != want {
+		t.Errorf("late alert\n%q\nwant\n%q", sent[0].Text, want)
+	}
+}

@@ -1,0 +1,73 @@
+package bot
+
+import (
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/store"
+)
+
+// BenchmarkFanout sends one urgent story to 10,000 private chats: under
+// Telegram's limits (enforced by the fake) with the default limits, and
+// with the global limit raised to 1,000 msg/s and no limits in the fake,
+// to measure the sender's own cost. The first takes about six minutes
+// (10,000 messages at 29 msg/s), so run it on demand only:
+//
+//	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./bot/
+func BenchmarkFanout(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		fake   telegramtest.Options
+		global store.Limit
+	}{
+		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}},
+		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for range b.N {
+				fanout(b, 10_000, tc.fake, tc.global)
+			}
+		})
+	}
+}
+
+// fanout delivers one story to chats private chats and reports the rate,
+// the 429s received and the CPU time per message.
+func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit) {
+	b.StopTimer()
+	h := newSenderHarness(b, fopts)
+	ids := make([]int64, chats)
+	all := make([]store.Delivery, chats)
+	for i := range chats {
+		ids[i] = int64(1_000_000 + i)
+		all[i] = testDelivery(ids[i], "fanout", true)
+	}
+	h.subscribe("ar", ids...)
+	h.enqueue(all...)
+	m := newTestMetrics()
+	s := h.sender(SenderOptions{Global: global, Metrics: m, Instance: "bench"})
+	var before, after syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &before); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	b.StartTimer()
+	stop := h.start(s)
+	waitFor(b, 30*time.Minute, "the fan-out delivered", func() bool { return m.get("sent") >= chats })
+	b.StopTimer()
+	took := time.Since(start)
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &after); err != nil {
+		b.Fatal(err)
+	}
+	stop()
+	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
+	b.ReportMetric(float64(chats)/took.Seconds(), "msgs/s")
+	b.ReportMetric(took.Seconds(), "s_total")
+	b.ReportMetric(float64(h.fake.StatusCount("sendMessage", http.StatusTooManyRequests)), "429s")
+	// The fake Bot API and Redis client run in this process too: this is
+	// an upper bound on the sender's own cost.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(chats), "µs_cpu/msg")
+}

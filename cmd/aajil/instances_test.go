@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/bot/telegramtest"
+)
+
+// TestTwoInstancesShareTheWork: two `aajil run` processes on one Redis.
+// Both send (the outbox partitions are shared), the source is polled by
+// one at a time, every alert is delivered once, and killing one loses
+// nothing: the other takes its partitions and its source over.
+func TestTwoInstancesShareTheWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts several aajil processes; not in -short")
+	}
+	const (
+		chats = 300
+		base  = int64(200_000)
+	)
+	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.Limits{
+		Overall:     telegramtest.Limit{N: 110, Per: time.Second},
+		PrivateChat: telegramtest.Limit{N: 1, Per: time.Second},
+	}})
+	redisURL, st := redisDB(t, 2)
+	fanout(t, st, base, chats)
+	feed := newSwitchFeed(t, feedItem{"old-1", "Markets open higher in Damascus"})
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	env := processEnv(t, redisURL, feed.srv.URL, fake.Token(), fake.Endpoint(), "AAJIL_TELEGRAM_RATE", "100")
+	envA, envB := clone(env), clone(env)
+	envA["AAJIL_HTTP_ADDR"], envB["AAJIL_HTTP_ADDR"] = addrA, addrB
+
+	a := startAajil(t, "instance A", envA)
+	b := startAajil(t, "instance B", envB)
+	if !waitFor(t, "both instances ready", 20*time.Second, func() bool {
+		return httpStatus("http://"+addrA+"/readyz") == 200 && httpStatus("http://"+addrB+"/readyz") == 200
+	}) {
+		return
+	}
+	// With one source at a 1 s interval and two instances, the lease
+	// keeps the polls near one a second, not two.
+	start := feed.pollCount()
+	time.Sleep(6 * time.Second)
+	if polls := feed.pollCount() - start; polls > 9 {
+		t.Errorf("%d polls of a 1s source in 6s by two instances, want about 6 (one instance at a time)", polls)
+	}
+
+	// Three urgent stories: 900 deliveries.
+	feed.set(feedItem{"old-1", "Markets open higher in Damascus"},
+		feedItem{"n1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
+		feedItem{"n2", "BREAKING: Earthquake of magnitude 6.1 strikes off the coast of Crete"},
+		feedItem{"n3", "عاجل: إغلاق مطار دمشق الدولي أمام الرحلات حتى إشعار آخر"})
+	if !waitFor(t, "a third of the alerts", 60*time.Second, func() bool { return fake.SentCount() >= chats }) {
+		return
+	}
+	sentA, sentB := metricValue(t, addrA, `aajil_deliveries_total{outcome="sent"}`), metricValue(t, addrB, `aajil_deliveries_total{outcome="sent"}`)
+	t.Logf("before the crash: instance A sent %v, instance B sent %v", sentA, sentB)
+	if sentA == 0 || sentB == 0 {
+		t.Errorf("instance A sent %v and B %v: want both to share the work", sentA, sentB)
+	}
+	a.kill()
+	waitFor(t, "every alert delivered", 60*time.Second, func() bool { return fake.SentCount() >= 3*chats && everyChatGot(fake, base, chats, 3) })
+	time.Sleep(2 * time.Second)
+	if code, took := b.stop(10 * time.Second); code != 0 {
+		t.Errorf("instance B: exit %d after %v, want 0", code, took)
+	}
+	total := fake.SentCount()
+	t.Logf("%d messages for %d deliveries: %d duplicates", total, 3*chats, total-3*chats)
+	if !everyChatGot(fake, base, chats, 3) {
+		t.Errorf("not every chat got the 3 alerts")
+	}
+	if dups := total - 3*chats; dups < 0 || dups > senderWorkers {
+		t.Errorf("duplicates = %d, want at most the %d sends in flight at the crash", dups, senderWorkers)
+	}
+	if n := tooMany(fake); n != 0 {
+		t.Errorf("the fake answered 429 %d times, want 0", n)
+	}
+}
+
+// everyChatGot reports whether each chat got at least n messages.
+func everyChatGot(fake *telegramtest.Fake, base int64, chats, n int) bool {
+	for i := range int64(chats) {
+		if len(fake.Sent(base+i)) < n {
+			return false
+		}
+	}
+	return true
+}
+
+func clone(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// freeAddr returns a free loopback address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func httpStatus(url string) int {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// metricValue reads one sample of the process's /metrics; 0 when absent.
+func metricValue(t *testing.T, addr, sample string) float64 {
+	t.Helper()
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Errorf("metrics of %s: %v", addr, err)
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), sample+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Errorf("metric %s = %q: %v", sample, v, err)
+			}
+			return f
+		}
+	}
+	return 0
+}

@@ -1,0 +1,161 @@
+package store_test
+
+import (
+	"maps"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
+)
+
+func TestCounts(t *testing.T) {
+	// now is 14:30:20 UTC: the last hour is 13:31–14:30 (minutes), the
+	// last day the hours 15:00 yesterday to 14:59 today.
+	now := time.Date(2025, 3, 10, 14, 30, 20, 0, time.UTC)
+	at := func(day, hour, min int) time.Time { return time.Date(2025, 3, day, hour, min, 59, 0, time.UTC) }
+	type event struct {
+		name string
+		at   time.Time
+		n    int64
+	}
+	tests := map[string]struct {
+		events            []event
+		lastHour, lastDay int64
+	}{
+		"nothing counted": {},
+		"this minute": {
+			events:   []event{{"alerts", now, 3}, {"alerts", now, 2}},
+			lastHour: 5, lastDay: 5,
+		},
+		"across the hour boundary": {
+			events:   []event{{"alerts", at(10, 13, 50), 5}, {"alerts", at(10, 14, 10), 2}, {"alerts", at(10, 13, 59), 1}},
+			lastHour: 8, lastDay: 8,
+		},
+		"the minute an hour ago is out of the hour": {
+			events:   []event{{"alerts", at(10, 13, 30), 4}, {"alerts", at(10, 13, 31), 1}},
+			lastHour: 1, lastDay: 5,
+		},
+		"the day is 24 clock hours": {
+			events: []event{
+				{"alerts", at(9, 14, 59), 100}, // hour 14 yesterday: out
+				{"alerts", at(9, 15, 0), 10},   // first hour in
+				{"alerts", at(10, 0, 0), 20},
+				{"alerts", at(10, 13, 0), 30},
+			},
+			lastHour: 0, lastDay: 60,
+		},
+		"other counters do not mix": {
+			events: []event{
+				{"alerts", now, 1}, {"alerts:src:sana", now, 7}, {"deliveries", now, 9}, {"alert", now, 11},
+			},
+			lastHour: 1, lastDay: 1,
+		},
+		"negative n takes back": {
+			events:   []event{{"alerts", now, 5}, {"alerts", now, -2}},
+			lastHour: 3, lastDay: 3,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := storetest.Open(t)
+			ctx := t.Context()
+			for _, e := range tc.events {
+				if err := s.CountAt(ctx, e.name, e.n, e.at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h, d, err := s.CountsAt(ctx, "alerts", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h != tc.lastHour || d != tc.lastDay {
+				t.Errorf("CountsAt = %d, %d; want %d, %d", h, d, tc.lastHour, tc.lastDay)
+			}
+		})
+	}
+}
+
+// TestCountsMany checks that CountsMany agrees with Counts for each name
+// and gives zeros for names never counted.
+func TestCountsMany(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	now := time.Date(2025, 3, 10, 0, 5, 0, 0, time.UTC)
+	names := []string{"alerts:src:sana", "alerts:src:bbc", "alerts:src:none"}
+	for i, name := range names[:2] {
+		for back := range 30 {
+			// Every 40 minutes over 20 hours: some in the last hour, most
+			// only in the day.
+			at := now.Add(-time.Duration(back) * 40 * time.Minute)
+			if err := s.CountAt(ctx, name, int64(i+1), at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := s.CountsManyAt(ctx, names, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int64{}
+	for _, name := range names {
+		h, d, err := s.CountsAt(ctx, name, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[name] = [2]int64{h, d}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("CountsManyAt = %v, want %v", got, want)
+	}
+	// 0:05, 23:25 yesterday: two in the last hour; all 30 in the day.
+	if got["alerts:src:bbc"] != [2]int64{4, 60} || got["alerts:src:none"] != [2]int64{} {
+		t.Errorf("CountsManyAt = %v, want bbc {4 60} and none {0 0}", got)
+	}
+	empty, err := s.CountsMany(ctx, nil)
+	if err != nil || len(empty) != 0 {
+		t.Errorf("CountsMany(nil) = %v, %v; want empty", empty, err)
+	}
+}
+
+// TestCountNow checks Count and Counts on the wall clock: what was just
+// counted is in both sums, whatever the minute.
+func TestCountNow(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if err := s.Count(ctx, "deliveries", 4); err != nil {
+		t.Fatal(err)
+	}
+	h, d, err := s.Counts(ctx, "deliveries")
+	if err != nil || h != 4 || d != 4 {
+		t.Errorf("Counts = %d, %d, %v; want 4, 4, nil", h, d, err)
+	}
+	if err := s.Count(ctx, "", 1); err == nil {
+		t.Error("Count with an empty name: no error")
+	}
+}
+
+// TestCountTTL checks that the hour hashes expire StatsKeep after their
+// last write, so memory stays flat.
+func TestCountTTL(t *testing.T) {
+	prefix := storetest.Prefix()
+	s := openOpts(t, store.Options{Prefix: prefix})
+	ctx := t.Context()
+	at := time.Date(2025, 3, 10, 14, 30, 0, 0, time.UTC)
+	if err := s.CountAt(ctx, "alerts", 1, at); err != nil {
+		t.Fatal(err)
+	}
+	keys := scanKeys(t, s, prefix)
+	want := prefix + "{stats}:" + strconv.FormatInt(at.Unix()/3600, 10)
+	if len(keys) != 1 || keys[0] != want {
+		t.Fatalf("keys = %v, want [%s]", keys, want)
+	}
+	ttl, err := s.Redis().PTTL(ctx, want).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl <= store.StatsKeep-time.Minute || ttl > store.StatsKeep {
+		t.Errorf("PTTL = %v, want about %v", ttl, store.StatsKeep)
+	}
+}
