@@ -936,6 +936,8 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 	if err == nil {
 		s.count("deliveries", 1)
 		s.opts.Metrics.Latency(e.MatchedAt, e.Published, now)
+		s.log.Debug("sender: sent", slog.Int64("chat", target), slog.String("story", e.StoryID),
+			slog.Duration("since_matched", now.Sub(e.MatchedAt)))
 		return s.acknowledge(ctx, it, store.SentRecord{MessageID: msg.MessageID, SentAt: now, ChatID: target}, "sent")
 	}
 	if ctx.Err() != nil {

@@ -1,14 +1,17 @@
 // Command e2elatency measures Aajil end to end: the delay between a new
 // urgent item appearing in a source polled every second and its alert on
-// the console of a running `aajil run`.
+// the console of a running `aajil run` or, with -telegram, in a Telegram
+// chat (a fake Bot API on 127.0.0.1 with Telegram's limits).
 //
 // It serves an RSS feed on 127.0.0.1, starts the aajil binary (built from
-// this repository) in console mode against it, adds one urgent item at a
-// time, and times each until aajil prints it. Nothing but 127.0.0.1 is
-// contacted.
+// this repository) against it, adds one urgent item at a time, and times
+// each until aajil prints it or Telegram confirms its message. With
+// -telegram it also reports the delay from the moment aajil first fetched
+// the item (first seen) to Telegram's confirmation. Nothing but 127.0.0.1
+// is contacted.
 //
 //	go build -o /tmp/aajil ./cmd/aajil
-//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100
+//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100 [-telegram]
 package main
 
 import (
@@ -26,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aajil/aajil/bot/telegramtest"
 )
 
 func main() {
@@ -33,17 +38,36 @@ func main() {
 	n := flag.Int("items", 100, "urgent items to time")
 	gap := flag.Duration("gap", 1300*time.Millisecond, "time between two new items")
 	redisURL := flag.String("redis", "", "AAJIL_REDIS_URL for aajil (default: its embedded Redis)")
+	tg := flag.Bool("telegram", false, "deliver to a Telegram chat (a fake Bot API) instead of the console")
+	flag.StringVar(&logLevel, "log", "warn", "AAJIL_LOG_LEVEL for aajil")
 	flag.Parse()
+	run := runConsole
+	if *tg {
+		run = runTelegram
+	}
 	if err := run(*bin, *n, *gap, *redisURL); err != nil {
 		fmt.Fprintln(os.Stderr, "e2elatency:", err)
 		os.Exit(1)
 	}
 }
 
+// logLevel is aajil's log level, from -log.
+var logLevel string
+
 // feed is an RSS document that grows one item at a time.
 type feed struct {
 	mu    sync.Mutex
 	items []string // titles, newest first
+	// served is when each title was first served: when aajil first saw it.
+	served map[string]time.Time
+}
+
+// firstServed returns when title was first served, if it was.
+func (f *feed) firstServed(title string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.served[title]
+	return t, ok
 }
 
 func (f *feed) add(title string) {
@@ -60,7 +84,14 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>e2e</title>`)
+	now := time.Now()
+	if f.served == nil {
+		f.served = make(map[string]time.Time)
+	}
 	for _, t := range f.items {
+		if _, ok := f.served[t]; !ok {
+			f.served[t] = now
+		}
 		id := fmt.Sprintf("%x", t)
 		fmt.Fprintf(&b, "<item><title>%s</title><link>https://example.org/%s</link><guid>%s</guid></item>", html.EscapeString(t), id, id)
 	}
@@ -69,7 +100,7 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-func run(bin string, n int, gap time.Duration, redisURL string) error {
+func runConsole(bin string, n int, gap time.Duration, redisURL string) error {
 	f := &feed{}
 	f.add("Markets open higher in Tokyo") // the baseline
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,7 +124,7 @@ func run(bin string, n int, gap time.Duration, redisURL string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "run")
-	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL=warn")
+	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL="+logLevel)
 	if redisURL != "" {
 		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+redisURL)
 	}
@@ -171,4 +202,89 @@ func realTitles(n int) ([]string, error) {
 		out[i], _, _ = strings.Cut(lines[i*97%len(lines)], "\t")
 	}
 	return out, nil
+}
+
+// runTelegram runs aajil with a token against a fake Bot API, subscribes
+// one private chat with /start and times each alert to that chat.
+func runTelegram(bin string, n int, gap time.Duration, redisURL string) error {
+	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
+	defer fake.Close()
+	f := &feed{}
+	f.add("Markets open higher in Tokyo") // the baseline
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: f}
+	go srv.Serve(ln)
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "e2e")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := filepath.Join(dir, "aajil.yaml")
+	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run")
+	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL="+logLevel,
+		"AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
+	if redisURL != "" {
+		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+redisURL)
+	}
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cancel(); cmd.Wait() }()
+
+	const chat = 7
+	fake.SendText(telegramtest.PrivateChat(chat), telegramtest.User{ID: chat, FirstName: "e2e", LanguageCode: "en"}, "/start")
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	_, err = fake.WaitSent(wctx, chat, 1)
+	wcancel()
+	if err != nil {
+		return fmt.Errorf("no reply to /start: %w", err)
+	}
+	titles, err := realTitles(n)
+	if err != nil {
+		return err
+	}
+	time.Sleep(2500 * time.Millisecond) // the baseline poll
+	var appear, seen []time.Duration
+	for i := range n {
+		title := "BREAKING: " + titles[i]
+		start := time.Now()
+		f.add(title)
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		msgs, err := fake.WaitSent(wctx, chat, i+2)
+		wcancel()
+		if err != nil {
+			return fmt.Errorf("item %d not delivered within 10s: %w", i, err)
+		}
+		last := msgs[len(msgs)-1]
+		if !strings.Contains(last.Text, html.EscapeString(titles[i])) && !strings.Contains(last.Text, titles[i][:20]) {
+			return fmt.Errorf("item %d: the last message is not its alert: %q", i, last.Text)
+		}
+		first, _ := f.firstServed(title)
+		appear = append(appear, last.SentAt.Sub(start))
+		seen = append(seen, last.SentAt.Sub(first))
+		time.Sleep(gap - time.Since(start)%gap)
+	}
+	cancel()
+	fmt.Printf("items: %d, poll interval 1s, one subscriber, Telegram's limits\n", n)
+	report("item appears → Telegram confirmed", appear)
+	report("item first seen → Telegram confirmed", seen)
+	return nil
+}
+
+func report(what string, d []time.Duration) {
+	slices.Sort(d)
+	q := func(p float64) time.Duration { return d[int(p*float64(len(d)-1))].Round(time.Millisecond) }
+	fmt.Printf("%s: p50 %v, p90 %v, p99 %v, max %v\n", what, q(0.5), q(0.9), q(0.99), d[len(d)-1].Round(time.Millisecond))
 }
