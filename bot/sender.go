@@ -35,12 +35,22 @@ const (
 
 // Default limits, with margins under Telegram's 30 messages a second
 // overall, about one a second per private chat and 20 a minute per group
-// or channel: Telegram counts over windows we cannot see exactly, and a
-// 429 costs far more than the margin.
-var (
-	DefaultGlobalLimit  = store.Limit{Interval: time.Second / 29, Burst: 1}
-	DefaultPrivateLimit = store.Limit{Interval: 1100 * time.Millisecond, Burst: 1}
-	DefaultGroupLimit   = store.Limit{Interval: 4 * time.Second, Burst: 4}
+// or channel. Telegram counts arrivals over windows we cannot see, and a
+// send reaches it some milliseconds after its booked slot, more or less
+// late each time: slots 35 ms apart (28.5/s) absorb 50 ms of such jitter
+// over any second, where 33.3 ms would absorb none. A 429 costs far more
+// than the margin (docs/BENCHMARKS.md).
+const (
+	// DefaultGlobalInterval is the gap between two sends of all
+	// instances together (28.5 messages a second), with no burst.
+	DefaultGlobalInterval = time.Second * 1000 / 28500
+	// DefaultPrivateInterval is the gap between two messages to one
+	// private chat, with no burst.
+	DefaultPrivateInterval = 1100 * time.Millisecond
+	// DefaultGroupInterval and DefaultGroupBurst allow a group or channel
+	// 4 messages at once, then one every 4 s: at most 19 in any minute.
+	DefaultGroupInterval = 4 * time.Second
+	DefaultGroupBurst    = 4
 )
 
 const (
@@ -101,6 +111,9 @@ type SenderMetrics interface {
 	// Edited counts an "also reported by" edit's outcome: "edited",
 	// "unchanged", "too_old" or "failed".
 	Edited(outcome string)
+	// TelegramError counts a failed call by its error code; 0 for no
+	// answer (a timeout or a connection error).
+	TelegramError(code int)
 }
 
 // StoryGetter reads a story with its later sources (a *store.Stories).
@@ -118,7 +131,8 @@ type SenderOptions struct {
 	Workers int
 	// Global, Private and Group are the send limits: overall, per private
 	// chat, per group or channel (a negative chat id). The zero Limit
-	// takes DefaultGlobalLimit, DefaultPrivateLimit, DefaultGroupLimit.
+	// takes DefaultGlobalInterval, DefaultPrivateInterval and
+	// DefaultGroupInterval/DefaultGroupBurst.
 	Global, Private, Group store.Limit
 	// MaxAhead is how far ahead of time an alert may book the global
 	// limit; DefaultMaxAhead. It is also about the longest a command
@@ -168,13 +182,13 @@ func (o SenderOptions) withDefaults() SenderOptions {
 		o.Workers = DefaultSenderWorkers
 	}
 	if o.Global == (store.Limit{}) {
-		o.Global = DefaultGlobalLimit
+		o.Global = store.Limit{Interval: DefaultGlobalInterval, Burst: 1}
 	}
 	if o.Private == (store.Limit{}) {
-		o.Private = DefaultPrivateLimit
+		o.Private = store.Limit{Interval: DefaultPrivateInterval, Burst: 1}
 	}
 	if o.Group == (store.Limit{}) {
-		o.Group = DefaultGroupLimit
+		o.Group = store.Limit{Interval: DefaultGroupInterval, Burst: DefaultGroupBurst}
 	}
 	if o.MaxAhead <= 0 {
 		o.MaxAhead = DefaultMaxAhead
@@ -215,6 +229,7 @@ func (noMetrics) Delivered(string)                        {}
 func (noMetrics) RateLimited(bool)                        {}
 func (noMetrics) Latency(time.Time, time.Time, time.Time) {}
 func (noMetrics) Edited(string)                           {}
+func (noMetrics) TelegramError(int)                       {}
 
 // Sender delivers the outbox to Telegram.
 //
@@ -949,9 +964,11 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 	var tgErr *tgbotapi.Error
 	if !errors.As(err, &tgErr) {
 		// Timeouts and connection errors: ambiguous, retried.
+		s.opts.Metrics.TelegramError(0)
 		return s.retry(ctx, it, err)
 	}
 	s.count("telegram_errors", 1)
+	s.opts.Metrics.TelegramError(tgErr.Code)
 	switch {
 	case tgErr.Code == http.StatusTooManyRequests || tgErr.RetryAfter > 0:
 		return s.rateLimited(ctx, target, tgErr.RetryAfter)

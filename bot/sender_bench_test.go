@@ -25,6 +25,8 @@ func BenchmarkFanout(b *testing.B) {
 	}{
 		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}},
 		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}},
+		// The sender's own capacity: a limit it cannot reach here.
+		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {

@@ -44,15 +44,21 @@ type testMetrics struct {
 	edited    map[string]int
 	limited   int
 	latencies int
+	errors    map[int]int
 }
 
 func newTestMetrics() *testMetrics {
-	return &testMetrics{delivered: map[string]int{}, edited: map[string]int{}}
+	return &testMetrics{delivered: map[string]int{}, edited: map[string]int{}, errors: map[int]int{}}
 }
 
 func (m *testMetrics) Delivered(o string) { m.mu.Lock(); m.delivered[o]++; m.mu.Unlock() }
 func (m *testMetrics) RateLimited(bool)   { m.mu.Lock(); m.limited++; m.mu.Unlock() }
 func (m *testMetrics) Edited(o string)    { m.mu.Lock(); m.edited[o]++; m.mu.Unlock() }
+func (m *testMetrics) TelegramError(code int) {
+	m.mu.Lock()
+	m.errors[code]++
+	m.mu.Unlock()
+}
 func (m *testMetrics) Latency(a, b, c time.Time) {
 	m.mu.Lock()
 	m.latencies++
@@ -510,6 +516,11 @@ func TestSenderDeadLetters(t *testing.T) {
 			}
 			if got := len(h.fake.Calls("sendMessage")); got != 1 {
 				t.Errorf("sendMessage calls = %d, want 1", got)
+			}
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if got := m.errors[tc.fail.Code]; got != 1 {
+				t.Errorf("Telegram errors with code %d = %d, want 1", tc.fail.Code, got)
 			}
 		})
 	}

@@ -93,7 +93,7 @@ type Delivery struct {
 
 // Delivery defaults.
 const (
-	DefaultRate       = 29.0
+	DefaultRate       = 28.5
 	DefaultTimezone   = "Asia/Damascus"
 	DefaultDeadAfter  = 6 * time.Hour
 	DefaultEditMaxAge = time.Hour

@@ -21,7 +21,7 @@ Usage:
   aajil <command> [flags]
 
 Commands:
-  run       poll the configured sources and print new urgent items
+  run       poll the sources and alert subscribers (Telegram, or the console)
   probe     read one source once and print its items (URL or FILE)
   match     print the headlines on stdin that some keyword RULE matches
   version   print version and build information

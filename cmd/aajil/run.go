@@ -30,11 +30,15 @@ Polls every source at its interval, finds the new urgent items, merges the
 same story told by several sources, matches every subscriber's rules and
 queues the deliveries, all with state in Redis.
 
-Without AAJIL_TELEGRAM_TOKEN it runs in console mode: each alert that a
-subscriber without rules would get is printed once to standard output.
+With AAJIL_TELEGRAM_TOKEN it is a Telegram bot: it answers commands
+(AAJIL_ADMINS may also edit the sources) and sends each alert once, within
+Telegram's limits. Without a token it runs in console mode: each alert that
+a subscriber without rules would get is printed once to standard output.
 Without AAJIL_REDIS_URL it uses an embedded in-memory Redis (state is lost
 at exit). The first poll of a source is a baseline: what it already shows
-is not alerted. Stop with Ctrl-C (SIGINT) or SIGTERM.
+is not alerted. /healthz, /readyz and /metrics are served on
+AAJIL_HTTP_ADDR (default 127.0.0.1:8080; off for none). Several instances
+may share one Redis. Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Configuration: $AAJIL_CONFIG (default configs/aajil.yaml; the embedded
 example when that file does not exist) and the AAJIL_* variables.
