@@ -13,6 +13,9 @@ import (
 // Redis returns the store's client.
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
 
+// KeyPrefix returns the store's key prefix.
+func (s *Store) KeyPrefix() string { return s.prefix }
+
 // SeenKeys returns the seen set and baseline marker keys of a source.
 func (s *Store) SeenKeys(id string) (seen, init string) { return s.keySeen(id), s.keySeenInit(id) }
 

@@ -14,7 +14,7 @@ import (
 // prefix, and checks that it carries the chat's hash tag.
 func managedKey(t *testing.T, s *store.Store, chatID int64, tag string) string {
 	t.Helper()
-	keys, err := s.Redis().Keys(context.Background(), "*"+tag+":manage").Result()
+	keys, err := s.Redis().Keys(context.Background(), s.KeyPrefix()+tag+":manage").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
