@@ -218,7 +218,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		default:
 			redisFailing = false
 		}
-		if !sleep(ctx, p.opts.AcquireEvery) {
+		if !sleepCtx(ctx, p.opts.AcquireEvery) {
 			return nil
 		}
 	}
@@ -315,7 +315,7 @@ func (p *Poller) poll(ctx context.Context) error {
 				return fatal
 			}
 			failures++
-			if !sleep(ctx, wait) {
+			if !sleepCtx(ctx, wait) {
 				return nil
 			}
 			continue
@@ -348,7 +348,7 @@ func (p *Poller) poll(ctx context.Context) error {
 			// spinning.
 			retry = p.opts.AcquireEvery
 		}
-		if retry > 0 && !sleep(ctx, retry) {
+		if retry > 0 && !sleepCtx(ctx, retry) {
 			return nil
 		}
 	}
@@ -452,18 +452,6 @@ func (p *Poller) backoff(n int) time.Duration {
 // jitter spreads d over [d/2, 3d/2).
 func jitter(d time.Duration) time.Duration {
 	return d/2 + time.Duration(mrand.Int64N(int64(d)+1))
-}
-
-// sleep waits d or until ctx ends, and reports whether it waited d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // Webhook.

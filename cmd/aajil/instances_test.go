@@ -15,7 +15,8 @@ import (
 // TestTwoInstancesShareTheWork: two `aajil run` processes on one Redis.
 // Both send (the outbox partitions are shared), the source is polled by
 // one at a time, every alert is delivered once, and killing one loses
-// nothing: the other takes its partitions and its source over.
+// nothing: the other takes its partitions and its source over, and
+// alerts a story published after the crash.
 func TestTwoInstancesShareTheWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several aajil processes; not in -short")
@@ -65,17 +66,25 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 		t.Errorf("instance A sent %v and B %v: want both to share the work", sentA, sentB)
 	}
 	a.kill()
-	waitFor(t, "every alert delivered", 60*time.Second, func() bool { return fake.SentCount() >= 3*chats && everyChatGot(fake, base, chats, 3) })
+	// A story published after the crash: whichever instance held the
+	// source's lease, the survivor polls it (within two intervals).
+	feed.set(feedItem{"old-1", "Markets open higher in Damascus"},
+		feedItem{"n1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
+		feedItem{"n2", "BREAKING: Earthquake of magnitude 6.1 strikes off the coast of Crete"},
+		feedItem{"n3", "عاجل: إغلاق مطار دمشق الدولي أمام الرحلات حتى إشعار آخر"},
+		feedItem{"n4", "BREAKING: Central bank raises interest rates by half a point"})
+	const want = 4 * chats
+	waitFor(t, "every alert delivered", 60*time.Second, func() bool { return fake.SentCount() >= want && everyChatGot(fake, base, chats, 4) })
 	time.Sleep(2 * time.Second)
 	if code, took := b.stop(10 * time.Second); code != 0 {
 		t.Errorf("instance B: exit %d after %v, want 0", code, took)
 	}
 	total := fake.SentCount()
-	t.Logf("%d messages for %d deliveries: %d duplicates", total, 3*chats, total-3*chats)
-	if !everyChatGot(fake, base, chats, 3) {
-		t.Errorf("not every chat got the 3 alerts")
+	t.Logf("%d messages for %d deliveries: %d duplicates", total, want, total-want)
+	if !everyChatGot(fake, base, chats, 4) {
+		t.Errorf("not every chat got the 4 alerts")
 	}
-	if dups := total - 3*chats; dups < 0 || dups > senderWorkers {
+	if dups := total - want; dups < 0 || dups > senderWorkers {
 		t.Errorf("duplicates = %d, want at most the %d sends in flight at the crash", dups, senderWorkers)
 	}
 	if n := tooMany(fake); n != 0 {

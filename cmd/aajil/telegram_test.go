@@ -228,6 +228,11 @@ func TestRunEndToEnd(t *testing.T) {
 	if got := fake.Sent(userID); len(got) != 3 {
 		t.Errorf("subscriber got %d messages, want 3 (welcome, /add, one alert: the other item matches no rule)", len(got))
 	}
+	// Replies and the alert shared the chat's limit: Telegram never had
+	// to refuse one.
+	if n := tooMany(fake); n != 0 {
+		t.Errorf("the fake answered 429 %d times, want 0", n)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("run exited %d, want 0", code)

@@ -37,11 +37,11 @@ type sourceLeaser interface {
 
 // leasedPoller polls a source only while this instance holds its lease,
 // so that several instances on one Redis poll each source once. The lease
-// lasts an interval and a half (plus a second), so the holder renews it at
-// every poll and, when the holder dies, another instance takes the source
-// over within two intervals. If Redis cannot be asked, the source is
-// polled anyway: a duplicate fetch costs little, and the seen set in
-// Redis keeps it from alerting twice.
+// lasts about an interval and a half, so the holder renews it at every
+// poll and, when the holder dies, another instance takes the source over
+// within two intervals (sourceLeaseTTL). If Redis cannot be asked, the
+// source is polled anyway: a duplicate fetch costs little, and the seen
+// set in Redis keeps it from alerting twice.
 type leasedPoller struct {
 	inner  feeds.SourcePoller
 	leases sourceLeaser
@@ -56,10 +56,14 @@ func newLeasedPoller(inner feeds.SourcePoller, leases sourceLeaser, holder strin
 	return &leasedPoller{inner: inner, leases: leases, holder: holder, log: log, held: make(map[string]bool)}
 }
 
-// sourceLeaseTTL is how long a poll's lease on its source lasts.
+// sourceLeaseTTL is how long a poll's lease on its source lasts: an
+// interval and a half (the holder's next poll comes an interval later,
+// give or take its jitter), plus up to a second for a slow poll, and never
+// more than two intervals, so a dead holder's sources are taken over
+// within two intervals of its last poll.
 func sourceLeaseTTL(src feeds.Source) time.Duration {
 	iv := src.EffectiveInterval()
-	return iv + iv/2 + time.Second
+	return iv + iv/2 + min(time.Second, iv/2)
 }
 
 func (l *leasedPoller) Poll(ctx context.Context, src feeds.Source, v feeds.Validators) feeds.PollResult {

@@ -39,20 +39,27 @@ func main() {
 	gap := flag.Duration("gap", 1300*time.Millisecond, "time between two new items")
 	redisURL := flag.String("redis", "", "AAJIL_REDIS_URL for aajil (default: its embedded Redis)")
 	tg := flag.Bool("telegram", false, "deliver to a Telegram chat (a fake Bot API) instead of the console")
-	flag.StringVar(&logLevel, "log", "warn", "AAJIL_LOG_LEVEL for aajil")
+	logLevel := flag.String("log", "warn", "AAJIL_LOG_LEVEL for aajil")
 	flag.Parse()
 	run := runConsole
 	if *tg {
 		run = runTelegram
 	}
-	if err := run(*bin, *n, *gap, *redisURL); err != nil {
+	o := options{bin: *bin, items: *n, gap: *gap, redisURL: *redisURL, logLevel: *logLevel}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "e2elatency:", err)
 		os.Exit(1)
 	}
 }
 
-// logLevel is aajil's log level, from -log.
-var logLevel string
+// options are the command line's.
+type options struct {
+	bin      string
+	items    int
+	gap      time.Duration
+	redisURL string
+	logLevel string
+}
 
 // feed is an RSS document that grows one item at a time.
 type feed struct {
@@ -100,35 +107,53 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-func runConsole(bin string, n int, gap time.Duration, redisURL string) error {
-	f := &feed{}
+// serveFeed serves a feed with one baseline item on 127.0.0.1 and writes
+// a config naming it; stop undoes both.
+func serveFeed() (f *feed, cfg string, stop func(), err error) {
+	f = &feed{}
 	f.add("Markets open higher in Tokyo") // the baseline
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	srv := &http.Server{Handler: f}
 	go srv.Serve(ln)
-	defer srv.Close()
-
 	dir, err := os.MkdirTemp("", "e2e")
+	if err != nil {
+		srv.Close()
+		return nil, "", nil, err
+	}
+	stop = func() { srv.Close(); os.RemoveAll(dir) }
+	cfg = filepath.Join(dir, "aajil.yaml")
+	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	return f, cfg, stop, nil
+}
+
+// command is `aajil run` on cfg with o's settings and the extra variables.
+func command(ctx context.Context, o options, cfg string, extra ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, o.bin, "run")
+	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL="+o.logLevel)
+	if o.redisURL != "" {
+		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+o.redisURL)
+	}
+	cmd.Env = append(cmd.Env, extra...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	return cmd
+}
+
+func runConsole(o options) error {
+	f, cfg, stop, err := serveFeed()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := filepath.Join(dir, "aajil.yaml")
-	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
-	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
-		return err
-	}
+	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run")
-	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL="+logLevel)
-	if redisURL != "" {
-		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+redisURL)
-	}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd := command(ctx, o, cfg)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -146,14 +171,14 @@ func runConsole(bin string, n int, gap time.Duration, redisURL string) error {
 		close(printed)
 	}()
 
-	titles, err := realTitles(n)
+	titles, err := realTitles(o.items)
 	if err != nil {
 		return err
 	}
 	// Let the first poll (spread over the first interval) set the baseline.
 	time.Sleep(2500 * time.Millisecond)
 	var delays []time.Duration
-	for i := range n {
+	for i := range o.items {
 		// Real, distinct headlines, each a story of its own.
 		title := "BREAKING: " + titles[i]
 		start := time.Now()
@@ -174,7 +199,7 @@ func runConsole(bin string, n int, gap time.Duration, redisURL string) error {
 				return fmt.Errorf("item %d not printed within 10s", i)
 			}
 		}
-		time.Sleep(gap - time.Since(start)%gap)
+		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
 	cancel()
 	cmd.Wait()
@@ -206,37 +231,17 @@ func realTitles(n int) ([]string, error) {
 
 // runTelegram runs aajil with a token against a fake Bot API, subscribes
 // one private chat with /start and times each alert to that chat.
-func runTelegram(bin string, n int, gap time.Duration, redisURL string) error {
+func runTelegram(o options) error {
 	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
 	defer fake.Close()
-	f := &feed{}
-	f.add("Markets open higher in Tokyo") // the baseline
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	f, cfg, stop, err := serveFeed()
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: f}
-	go srv.Serve(ln)
-	defer srv.Close()
-	dir, err := os.MkdirTemp("", "e2e")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	cfg := filepath.Join(dir, "aajil.yaml")
-	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
-	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
-		return err
-	}
+	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run")
-	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfg, "AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_LOG_LEVEL="+logLevel,
-		"AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
-	if redisURL != "" {
-		cmd.Env = append(cmd.Env, "AAJIL_REDIS_URL="+redisURL)
-	}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd := command(ctx, o, cfg, "AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -251,13 +256,13 @@ func runTelegram(bin string, n int, gap time.Duration, redisURL string) error {
 	if err != nil {
 		return fmt.Errorf("no reply to /start: %w", err)
 	}
-	titles, err := realTitles(n)
+	titles, err := realTitles(o.items)
 	if err != nil {
 		return err
 	}
 	time.Sleep(2500 * time.Millisecond) // the baseline poll
 	var appear, seen []time.Duration
-	for i := range n {
+	for i := range o.items {
 		title := "BREAKING: " + titles[i]
 		start := time.Now()
 		f.add(title)
@@ -274,10 +279,10 @@ func runTelegram(bin string, n int, gap time.Duration, redisURL string) error {
 		first, _ := f.firstServed(title)
 		appear = append(appear, last.SentAt.Sub(start))
 		seen = append(seen, last.SentAt.Sub(first))
-		time.Sleep(gap - time.Since(start)%gap)
+		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
 	cancel()
-	fmt.Printf("items: %d, poll interval 1s, one subscriber, Telegram's limits\n", n)
+	fmt.Printf("items: %d, poll interval 1s, one subscriber, Telegram's limits\n", o.items)
 	report("item appears → Telegram confirmed", appear)
 	report("item first seen → Telegram confirmed", seen)
 	return nil
