@@ -21,5 +21,6 @@ ENV AAJIL_CONFIG=/etc/aajil/aajil.yaml \
     AAJIL_HTTP_ADDR=0.0.0.0:8080
 USER nonroot:nonroot
 EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["/aajil", "health"]
 ENTRYPOINT ["/aajil"]
 CMD ["run"]

@@ -24,6 +24,7 @@ Commands:
   run       poll the sources and alert subscribers (Telegram, or the console)
   probe     read one source once and print its items (URL or FILE)
   match     print the headlines on stdin that some keyword RULE matches
+  health    ask a running aajil whether it is ready (for container health checks)
   version   print version and build information
 
 Run "aajil <command> -h" for a command's flags.
@@ -60,6 +61,8 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return probeCmd(ctx, e, args[1:])
 	case "match":
 		return matchCmd(ctx, e, args[1:])
+	case "health":
+		return healthCmd(ctx, e, args[1:])
 	case "version":
 		return versionCmd(e, args[1:])
 	case "-h", "-help", "--help", "help":
