@@ -37,7 +37,7 @@ const (
 // Delivery outcomes the sender reports through Delivered; they are created
 // at zero when Metrics is built so that rate() over them works from the
 // first scrape.
-var deliveryOutcomes = []string{"sent", "blocked", "migrated", "dead", "dropped", "retry"}
+var deliveryOutcomes = []string{"sent", "duplicate_skipped", "blocked", "migrated", "dead", "dropped", "retry"}
 
 // QueueFunc reports the outbox at scrape time: the entries in all outbox
 // streams, those read but not yet acknowledged, and the dead letters.
@@ -55,7 +55,7 @@ var (
 	// alertBuckets: from the moment an item is first seen to Telegram's
 	// confirmation — milliseconds when idle, seconds to a minute when a
 	// large fan-out is rate-limited.
-	alertBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}
+	alertBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300}
 	// publishBuckets: from the source's own publication time, which
 	// includes the source's delay in putting the item out and our poll
 	// interval — seconds to hours.

@@ -232,7 +232,8 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	watchers.Wait()
 	stopPipe()
 	wg.Wait()
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	// One second: the sender may have used most of the 10 s a stop gets.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	saveAll(saveCtx, st, sched, log)
 	leased.release(saveCtx)
