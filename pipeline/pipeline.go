@@ -523,6 +523,26 @@ func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, m
 	return out
 }
 
+// SubscriberCounts counts the subscribers the pipeline knows: active
+// (receiving alerts), paused (by /pause, now) and inactive (Telegram
+// refused to deliver: blocked, kicked, deleted).
+func (p *Pipeline) SubscriberCounts() (active, paused, inactive int) {
+	now := p.opt.Now()
+	p.subMu.RLock()
+	defer p.subMu.RUnlock()
+	for _, s := range p.subs {
+		switch {
+		case !s.Active:
+			inactive++
+		case now.Before(s.PausedUntil):
+			paused++
+		default:
+			active++
+		}
+	}
+	return active, paused, inactive
+}
+
 // receives reports whether a subscriber gets alerts from source now.
 func receives(s store.Subscriber, source string, now time.Time) bool {
 	if !s.Active || now.Before(s.PausedUntil) {

@@ -403,3 +403,22 @@ func TestLaterSourceSchedulesAnEdit(t *testing.T) {
 		t.Errorf("merged = %q, want %q", merged, want)
 	}
 }
+
+func TestSubscriberCounts(t *testing.T) {
+	p := New(Options{})
+	now := time.Now()
+	p.ApplySubscribers(store.SubscriberUpdate{Full: true, Subscribers: []store.Subscriber{
+		{ChatID: 1, Active: true},
+		{ChatID: 2, Active: true, Rules: []string{"حمص"}},
+		{ChatID: 3, Active: true, PausedUntil: now.Add(time.Hour)},
+		{ChatID: 4, Active: true, PausedUntil: now.Add(-time.Hour)}, // pause over
+		{ChatID: 5, Active: false},
+	}})
+	if a, pa, in := p.SubscriberCounts(); a != 3 || pa != 1 || in != 1 {
+		t.Errorf("SubscriberCounts = %d active, %d paused, %d inactive; want 3, 1, 1", a, pa, in)
+	}
+	p.ApplySubscribers(store.SubscriberUpdate{Removed: []int64{1, 5}})
+	if a, pa, in := p.SubscriberCounts(); a != 2 || pa != 1 || in != 0 {
+		t.Errorf("after removals: %d active, %d paused, %d inactive; want 2, 1, 0", a, pa, in)
+	}
+}

@@ -195,7 +195,10 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		})
 	})
 	watchers.Go(func() {
-		st.WatchSubscribers(watchCtx, time.Second, pipe.ApplySubscribers)
+		st.WatchSubscribers(watchCtx, time.Second, func(u store.SubscriberUpdate) {
+			pipe.ApplySubscribers(u)
+			m.SetSubscribers(pipe.SubscriberCounts())
+		})
 	})
 	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
 	// The endpoint answers until the very end, so /healthz stays up while
