@@ -188,10 +188,22 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	defer stopWatch()
 	var watchers sync.WaitGroup
 	watchers.Go(func() {
+		known := make(map[string]bool)
 		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) {
 			sched.Set(srcs)
 			names.set(srcs)
 			m.SetSources(len(srcs))
+			// A deleted source's series go with it.
+			now := make(map[string]bool, len(srcs))
+			for _, s := range srcs {
+				now[s.ID] = true
+			}
+			for id := range known {
+				if !now[id] {
+					m.RemoveSource(id)
+				}
+			}
+			known = now
 		})
 	})
 	watchers.Go(func() {
