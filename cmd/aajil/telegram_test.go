@@ -163,14 +163,18 @@ func writeConfig(t *testing.T, doc string) string {
 // TestRunEndToEnd: a subscriber starts the bot and adds a rule, an admin
 // adds a source from the chat, the source publishes an urgent item that
 // matches the rule, and the subscriber gets the alert, rendered, once.
+// When a second source reports the same story, the alert already sent is
+// edited to name it; no second message is sent.
 func TestRunEndToEnd(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.TelegramLimits()})
 	redisURL, _ := redisDB(t, 3)
 	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"})
+	other := newSwitchFeed(t, feedItem{"r-old", "Markets open higher in Tokyo"})
 	const adminID, userID = 900, 4242
 	env := map[string]string{
-		"AAJIL_CONFIG": writeConfig(t, "sources: []\n"), "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
-		"AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": "127.0.0.1:0",
+		"AAJIL_CONFIG":                writeConfig(t, "sources:\n  - id: other-wire\n    name: Reuters\n    url: "+other.srv.URL+"/feed\n    interval: 1s\n"),
+		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": "127.0.0.1:0",
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
@@ -227,6 +231,17 @@ func TestRunEndToEnd(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	if got := fake.Sent(userID); len(got) != 3 {
 		t.Errorf("subscriber got %d messages, want 3 (welcome, /add, one alert: the other item matches no rule)", len(got))
+	}
+	// The other source reports the same story: the alert is edited to
+	// name it (about 5 s later), and nothing new is sent.
+	other.set(feedItem{"r-old", "Markets open higher in Tokyo"},
+		feedItem{"r-1", "انفجار في مرفأ اللاذقية وأنباء عن إصابات"})
+	waitFor(t, "the alert edited", 30*time.Second, func() bool {
+		msgs := fake.Sent(userID)
+		return len(msgs) == 3 && msgs[2].Edits > 0
+	})
+	if msgs := fake.Sent(userID); len(msgs) != 3 || !strings.Contains(msgs[2].Text, "Reuters") || !strings.Contains(msgs[2].Text, "انفجار في مرفأ اللاذقية") {
+		t.Errorf("messages after the second source = %d, the alert now %q; want 3, the alert naming Reuters", len(msgs), msgs[len(msgs)-1].Text)
 	}
 	// Replies and the alert shared the chat's limit: Telegram never had
 	// to refuse one.
