@@ -114,6 +114,9 @@ type SenderMetrics interface {
 	// TelegramError counts a failed call by its error code; 0 for no
 	// answer (a timeout or a connection error).
 	TelegramError(code int)
+	// PartitionsHeld reports how many outbox partitions this instance
+	// consumes, after each round of its leases.
+	PartitionsHeld(n int)
 }
 
 // StoryGetter reads a story with its later sources (a *store.Stories).
@@ -230,6 +233,7 @@ func (noMetrics) RateLimited(bool)                        {}
 func (noMetrics) Latency(time.Time, time.Time, time.Time) {}
 func (noMetrics) Edited(string)                           {}
 func (noMetrics) TelegramError(int)                       {}
+func (noMetrics) PartitionsHeld(int)                      {}
 
 // Sender delivers the outbox to Telegram.
 //
@@ -505,21 +509,8 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 			s.mu.Unlock()
 		}
 	}
-	// Release partitions given back once their in-flight work is done.
-	s.mu.Lock()
-	var free []int
-	for id, p := range s.parts {
-		if p.releasing && p.inflight == 0 {
-			free = append(free, id)
-			delete(s.parts, id)
-		}
-	}
-	s.mu.Unlock()
-	for _, id := range free {
-		if err := s.st.ReleasePartition(rctx, id, s.opts.Instance); err != nil {
-			s.redisError("release partition", err)
-		}
-	}
+	s.releaseGivenBack(rctx)
+	defer func() { s.opts.Metrics.PartitionsHeld(s.partitionsHeld()) }()
 	if shutting || err != nil || len(live) == 0 {
 		return
 	}
@@ -548,6 +539,9 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 	}
 	have := len(active)
 	s.mu.Unlock()
+	// What is given back with nothing in flight is free for the others
+	// now, not a round later.
+	s.releaseGivenBack(rctx)
 
 	// Take free ones, starting at this instance's slice of the
 	// partitions so that instances starting together rarely collide.
@@ -577,6 +571,38 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 			s.readPartition(ctx, p)
 		}()
 	}
+}
+
+// releaseGivenBack releases the leases of the partitions given back whose
+// in-flight work is done.
+func (s *Sender) releaseGivenBack(ctx context.Context) {
+	s.mu.Lock()
+	var free []int
+	for id, p := range s.parts {
+		if p.releasing && p.inflight == 0 {
+			free = append(free, id)
+			delete(s.parts, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, id := range free {
+		if err := s.st.ReleasePartition(ctx, id, s.opts.Instance); err != nil {
+			s.redisError("release partition", err)
+		}
+	}
+}
+
+// partitionsHeld counts the partitions this instance consumes.
+func (s *Sender) partitionsHeld() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.parts {
+		if !p.releasing {
+			n++
+		}
+	}
+	return n
 }
 
 // abandonLocked stops partition p: its reader stops, its queued entries

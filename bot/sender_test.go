@@ -54,6 +54,7 @@ func newTestMetrics() *testMetrics {
 func (m *testMetrics) Delivered(o string) { m.mu.Lock(); m.delivered[o]++; m.mu.Unlock() }
 func (m *testMetrics) RateLimited(bool)   { m.mu.Lock(); m.limited++; m.mu.Unlock() }
 func (m *testMetrics) Edited(o string)    { m.mu.Lock(); m.edited[o]++; m.mu.Unlock() }
+func (m *testMetrics) PartitionsHeld(int) {}
 func (m *testMetrics) TelegramError(code int) {
 	m.mu.Lock()
 	m.errors[code]++

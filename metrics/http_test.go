@@ -178,7 +178,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		"aajil_poll_duration_seconds", "aajil_alerts_total", "aajil_stories_merged_total",
 		"aajil_deliveries_queued_total", "aajil_deliveries_total", "aajil_telegram_429_total",
 		"aajil_alert_latency_seconds", "aajil_publish_latency_seconds", "aajil_edits_total",
-		"aajil_telegram_errors_total", "aajil_scrape_errors_total", "aajil_sources", "aajil_subscribers",
+		"aajil_telegram_errors_total", "aajil_scrape_errors_total", "aajil_sources", "aajil_outbox_partitions_held", "aajil_subscribers",
 		"aajil_outbox_depth", "aajil_outbox_pending", "aajil_dead_letters",
 		"go_goroutines", "process_start_time_seconds",
 	} {

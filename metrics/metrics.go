@@ -86,6 +86,7 @@ type Metrics struct {
 	telegramErrors *prometheus.CounterVec
 	scrapeErrors   prometheus.Counter
 	sources        prometheus.Gauge
+	partitions     prometheus.Gauge
 	subscribers    *prometheus.GaugeVec
 	queueCollector *queueCollector
 }
@@ -162,6 +163,10 @@ func New() *Metrics {
 			Namespace: namespace, Name: "sources",
 			Help: "Sources configured (paused ones included).",
 		}),
+		partitions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "outbox_partitions_held",
+			Help: "Outbox partitions this instance consumes (its share of the sending).",
+		}),
 		subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "subscribers",
 			Help: "Subscribers, by state: active, paused, inactive (blocked the bot or chat gone).",
@@ -175,7 +180,7 @@ func New() *Metrics {
 		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollDuration,
 		m.alerts, m.storiesMerged, m.queued,
 		m.deliveries, m.rateLimited, m.alertLatency, m.publishLatency, m.edits,
-		m.telegramErrors, m.scrapeErrors, m.sources, m.subscribers,
+		m.telegramErrors, m.scrapeErrors, m.sources, m.partitions, m.subscribers,
 		m.queueCollector,
 	)
 
@@ -353,6 +358,15 @@ func (m *Metrics) SetSources(n int) {
 		return
 	}
 	m.sources.Set(float64(n))
+}
+
+// PartitionsHeld sets the number of outbox partitions this instance
+// consumes; with several instances, each holds about its share.
+func (m *Metrics) PartitionsHeld(n int) {
+	if m == nil {
+		return
+	}
+	m.partitions.Set(float64(n))
 }
 
 // SetSubscribers sets the number of subscribers in each state: active

@@ -294,6 +294,7 @@ func TestCounters(t *testing.T) {
 	m.SetSources(12)
 	m.SetSources(11)
 	m.SetSubscribers(40, 2, 5)
+	m.PartitionsHeld(4)
 
 	tests := []struct {
 		name   string
@@ -314,6 +315,7 @@ func TestCounters(t *testing.T) {
 		{"aajil_telegram_errors_total", map[string]string{"code": "0"}, 1},
 		{"aajil_telegram_errors_total", map[string]string{"code": "other"}, 2},
 		{"aajil_sources", nil, 11},
+		{"aajil_outbox_partitions_held", nil, 4},
 		{"aajil_subscribers", map[string]string{"state": "active"}, 40},
 		{"aajil_subscribers", map[string]string{"state": "paused"}, 2},
 		{"aajil_subscribers", map[string]string{"state": "inactive"}, 5},
@@ -498,6 +500,7 @@ func TestNilMetrics(t *testing.T) {
 	m.TelegramError(429)
 	m.SetSources(1)
 	m.SetSubscribers(1, 2, 3)
+	m.PartitionsHeld(2)
 	m.SetQueue(func(context.Context) (int64, int64, int64, error) { return 1, 2, 3, nil })
 	if r := m.Registry(); r != nil {
 		t.Errorf("Registry() = %v, want nil", r)
@@ -508,6 +511,8 @@ func TestNilMetrics(t *testing.T) {
 		RateLimited(bool)
 		Latency(firstSeen, published, confirmed time.Time)
 		Edited(string)
+		TelegramError(int)
+		PartitionsHeld(int)
 	} = m
 	sm.Delivered("sent")
 

@@ -44,6 +44,10 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 	}) {
 		return
 	}
+	// The two share the outbox partitions: 4 each.
+	waitFor(t, "the partitions shared", 30*time.Second, func() bool {
+		return metricValue(t, addrA, "aajil_outbox_partitions_held") == 4 && metricValue(t, addrB, "aajil_outbox_partitions_held") == 4
+	})
 	// With one source at a 1 s interval and two instances, the lease
 	// keeps the polls near one a second, not two.
 	start := feed.pollCount()
