@@ -317,7 +317,11 @@ func TestPollerWaitsForAnotherHandlersClaim(t *testing.T) {
 	if got, want := rec.ids(), []int{1, 2}; !slices.Equal(got, want) {
 		t.Errorf("handled %v, want %v: the dead handler's update must not be lost nor overtaken", got, want)
 	}
-	if elapsed := time.Since(began); elapsed < claim {
+	expiry := claim
+	if storetest.Embedded() {
+		expiry -= store.EmbeddedExpiryTick // its keys may go a tick early
+	}
+	if elapsed := time.Since(began); elapsed < expiry {
 		t.Errorf("update 1 handled after %v, before the other handler's claim (%v) expired", elapsed, claim)
 	}
 }

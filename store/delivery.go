@@ -190,7 +190,14 @@ func (s *Store) readGroup(ctx context.Context, p int, consumer, id string, count
 			if st.Stream != key {
 				continue
 			}
-			es, _, err := s.decodeEntries(ctx, p, urgent, st.Messages)
+			msgs := st.Messages
+			if c := int(max(count, 1)); len(msgs) > c {
+				// COUNT is per stream; a server that ignores it when
+				// reading history (the embedded one) must not hand out
+				// more than asked for.
+				msgs = msgs[:c]
+			}
+			es, _, err := s.decodeEntries(ctx, p, urgent, msgs)
 			if err != nil {
 				return out, err
 			}

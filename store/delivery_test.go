@@ -526,6 +526,15 @@ func TestTrimmedPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, dropped, err := o.ClaimPartition(ctx, 0, "b", 0, 10)
+	if storetest.Embedded() {
+		// The embedded server's XAUTOCLAIM does not list deleted entries
+		// (Redis 7 does): the survivor is claimed, the deleted one is
+		// neither returned nor counted.
+		if err != nil || dropped != 0 || !slices.Equal(entryIDs(got), entryIDs(es[2:])) {
+			t.Errorf("ClaimPartition (embedded) = %v, %d dropped, %v; want %v", stories(got), dropped, err, stories(es[2:]))
+		}
+		return
+	}
 	if err != nil || dropped != 1 || !slices.Equal(entryIDs(got), entryIDs(es[2:])) {
 		t.Errorf("ClaimPartition = %v, %d dropped, %v; want %v, 1 dropped", stories(got), dropped, err, stories(es[2:]))
 	}

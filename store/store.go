@@ -216,9 +216,10 @@ type Embedded struct {
 	done chan struct{}
 }
 
-// ttlTick is how often the embedded server's key expiry catches up with
-// the wall clock.
-const ttlTick = 50 * time.Millisecond
+// EmbeddedExpiryTick is how often the embedded server's key expiry
+// catches up with the wall clock. A key set between two ticks is aged by
+// a whole tick at the next one, so it may expire up to a tick early.
+const EmbeddedExpiryTick = 50 * time.Millisecond
 
 // StartEmbedded starts the in-process server on 127.0.0.1 and returns it;
 // URL gives the address to Open. log receives the warning that state is
@@ -242,7 +243,7 @@ func StartEmbedded(log *slog.Logger) (*Embedded, error) {
 // TTL-bounded structure (seen items, stories, leases) would grow forever.
 func (e *Embedded) expire() {
 	defer close(e.done)
-	t := time.NewTicker(ttlTick)
+	t := time.NewTicker(EmbeddedExpiryTick)
 	defer t.Stop()
 	last := time.Now()
 	for {
