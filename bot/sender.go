@@ -268,6 +268,11 @@ type Sender struct {
 	migrated    map[int64]int64 // old group id → supergroup id
 	globalUntil time.Time       // a global 429 penalty ends
 	flood       []chatAt        // recent per-chat 429s
+	// unacked are entries sent whose acknowledgement Redis refused: if
+	// their partition is lost meanwhile (a Redis outage fails its lease)
+	// and this instance claims them again, they are acknowledged, not
+	// sent twice. Bounded by maxUnacked.
+	unacked map[unackedKey]store.SentRecord
 
 	subsMu sync.Mutex
 	subs   map[int64]cachedSub
@@ -374,6 +379,7 @@ func NewSender(api *tgbotapi.BotAPI, st *store.Store, opts SenderOptions) *Sende
 		chats:    map[int64]*chatQueue{},
 		parts:    map[int]*partition{},
 		migrated: map[int64]int64{},
+		unacked:  map[unackedKey]store.SentRecord{},
 		subs:     map[int64]cachedSub{},
 		stories:  map[string]cachedNames{},
 		counts:   map[string]int64{},
@@ -917,6 +923,10 @@ func (s *Sender) process(ctx context.Context, it *item) (outcome, time.Time) {
 	if it.sent != nil {
 		return s.acknowledge(ctx, it, *it.sent, "sent")
 	}
+	if rec, ok := s.unackedRecord(it.e); ok {
+		// Sent before its partition was lost and claimed back.
+		return s.acknowledge(ctx, it, rec, "sent")
+	}
 	target := s.target(e.ChatID)
 	sub, found, err := s.subscriber(ctx, target)
 	if err != nil {
@@ -1123,15 +1133,45 @@ func (s *Sender) deadLetter(ctx context.Context, it *item, reason string) (outco
 }
 
 // acknowledge records a sent entry. When Redis fails, the entry stays
-// in memory with its record and only the acknowledgement is retried.
+// in memory with its record and only the acknowledgement is retried;
+// the record is also kept apart (unacked), in case the entry's partition
+// is lost and claimed again before the acknowledgement goes through.
 func (s *Sender) acknowledge(ctx context.Context, it *item, rec store.SentRecord, outcomeName string) (outcome, time.Time) {
+	k := unackedKey{it.e.Partition, keyOf(it.e)}
 	if err := s.st.Acknowledge(ctx, it.e, rec); err != nil {
 		s.redisError("acknowledge delivery", err)
 		it.sent = &rec
+		s.mu.Lock()
+		if len(s.unacked) < maxUnacked {
+			s.unacked[k] = rec
+		}
+		s.mu.Unlock()
 		return outRetry, s.now().Add(redisRetry)
 	}
+	s.mu.Lock()
+	delete(s.unacked, k)
+	s.mu.Unlock()
 	s.opts.Metrics.Delivered(outcomeName)
 	return outDone, time.Time{}
+}
+
+// unackedKey identifies an entry across partitions.
+type unackedKey struct {
+	partition int
+	entryKey
+}
+
+// maxUnacked bounds the sent records kept for acknowledgements Redis
+// refused: far more than the sends in flight when Redis goes away.
+const maxUnacked = 10_000
+
+// unackedRecord returns the record of an entry this sender sent but could
+// not acknowledge.
+func (s *Sender) unackedRecord(e store.OutboxEntry) (store.SentRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.unacked[unackedKey{e.Partition, keyOf(e)}]
+	return rec, ok
 }
 
 // render renders the entry's alert, naming the story's later sources.
