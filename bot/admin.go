@@ -32,6 +32,11 @@ const (
 	// defaultAuditShown and maxAuditShown bound /audit [N].
 	defaultAuditShown = 10
 	maxAuditShown     = 50
+	// defaultDeadShown and maxDeadShown bound /dead [N]; deadTitleRunes
+	// is how much of each headline it shows.
+	defaultDeadShown = 5
+	maxDeadShown     = 50
+	deadTitleRunes   = 120
 )
 
 // Audit actions, as stored in the audit log.
@@ -55,6 +60,7 @@ func (b *Bot) adminCommandTable() map[string]handlerFunc {
 		"resumefeed": b.cmdResumeFeed,
 		"probe":      b.cmdProbe,
 		"audit":      b.cmdAudit,
+		"dead":       b.cmdDead,
 		"export":     b.cmdExport,
 		"stats":      b.cmdStats,
 	}
@@ -604,6 +610,38 @@ func (b *Bot) cmdAudit(ctx context.Context, c *cmdContext) error {
 		}
 	}
 	return b.replyLines(ctx, c, T(c.lang, MsgAuditHeader, len(entries)), lines)
+}
+
+// cmdDead is /dead [N]: the newest dead letters, the deliveries the
+// sender gave up (a 400 from Telegram, or failing past dead_after), with
+// why.
+func (b *Bot) cmdDead(ctx context.Context, c *cmdContext) error {
+	n := defaultDeadShown
+	if arg := strings.TrimSpace(c.cmd.Args); arg != "" {
+		v, ok := parseIndex(arg)
+		if !ok || v < 1 {
+			return b.reply(ctx, c, T(c.lang, MsgUsageDead))
+		}
+		n = min(v, maxDeadShown)
+	}
+	entries, err := b.st.DeadLetters(ctx, int64(n))
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return b.reply(ctx, c, T(c.lang, MsgDeadEmpty))
+	}
+	total, err := b.st.DeadLetterCount(ctx)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		d := e.Delivery
+		lines = append(lines, T(c.lang, MsgDeadLine, e.At.UTC(), d.ChatID, orDash(d.SourceID), e.Attempts,
+			orDash(e.Reason), orDash(truncateRunes(d.Title, deadTitleRunes))))
+	}
+	return b.replyLines(ctx, c, T(c.lang, MsgDeadHeader, len(entries), total), lines)
 }
 
 // orDash is s, or a dash for nothing.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,8 +170,11 @@ func TestAdminCommands(t *testing.T) {
 		// counts are added to the shared counters an hour before the
 		// command.
 		counts map[string]int64
-		setup  []string // sent first by the same user
-		text   string
+		// dead are the reasons of dead letters made first, oldest first,
+		// each of a delivery to chat 5000+i of the headline "خبر i".
+		dead  []string
+		setup []string // sent first by the same user
+		text  string
 		// want builds the replies, exactly.
 		want  func(t *testing.T, h *harness) []string
 		check check
@@ -303,6 +307,29 @@ func TestAdminCommands(t *testing.T) {
 			}},
 		"audit bad count": {from: enAdmin, text: "/audit many", want: replies(T(LangEN, MsgUsageAudit))},
 
+		"dead empty": {from: enAdmin, text: "/dead", want: replies(T(LangEN, MsgDeadEmpty))},
+		"dead ar, newest first": {from: arAdmin, dead: []string{"telegram 400: Bad Request: can't parse entities", "failing for 6h0m0s: 502 Bad Gateway"}, text: "/dead",
+			want: func(t *testing.T, h *harness) []string {
+				es, err := h.st.DeadLetters(context.Background(), 2)
+				if err != nil || len(es) != 2 {
+					t.Fatalf("DeadLetters = %d, %v", len(es), err)
+				}
+				return []string{T(LangAR, MsgDeadHeader, 2, 2) + "\n" +
+					T(LangAR, MsgDeadLine, es[0].At.UTC(), int64(5001), "sana", 3, "failing for 6h0m0s: 502 Bad Gateway", "خبر 1") + "\n" +
+					T(LangAR, MsgDeadLine, es[1].At.UTC(), int64(5000), "sana", 3, "telegram 400: Bad Request: can't parse entities", "خبر 0")}
+			}},
+		"dead en, one of two": {from: enAdmin, dead: []string{"first <b>", "second & last"}, text: "/dead 1",
+			want: func(t *testing.T, h *harness) []string {
+				es, err := h.st.DeadLetters(context.Background(), 1)
+				if err != nil || len(es) != 1 {
+					t.Fatalf("DeadLetters = %d, %v", len(es), err)
+				}
+				return []string{T(LangEN, MsgDeadHeader, 1, 2) + "\n" +
+					T(LangEN, MsgDeadLine, es[0].At.UTC(), int64(5001), "sana", 3, "second & last", "خبر 1")}
+			}},
+		"dead bad count": {from: enAdmin, text: "/dead 0", want: replies(T(LangEN, MsgUsageDead))},
+		"dead non-admin": {from: enUser, text: "/dead", want: replies(T(LangEN, MsgUnknownCommand, "/dead"))},
+
 		"non-admin": {from: enUser, sources: []string{"sana"}, text: "/delfeed sana",
 			want:  replies(T(LangEN, MsgUnknownCommand, "/delfeed")),
 			check: all(source("sana", func(store.SourceRecord) bool { return true }, "kept"), notAudited)},
@@ -317,6 +344,9 @@ func TestAdminCommands(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			for i, reason := range tc.dead {
+				deadLetter(t, h.st, int64(5000+i), "خبر "+strconv.Itoa(i), reason)
+			}
 			chat := telegramtest.PrivateChat(tc.from.ID)
 			for _, s := range tc.setup {
 				h.send(chat, tc.from, s)
@@ -330,6 +360,24 @@ func TestAdminCommands(t *testing.T) {
 				tc.check(t, h)
 			}
 		})
+	}
+}
+
+// deadLetter makes a dead letter of a delivery of headline to chat.
+func deadLetter(t *testing.T, st *store.Store, chat int64, headline, reason string) {
+	t.Helper()
+	ctx := context.Background()
+	d := store.Delivery{ChatID: chat, StoryID: "dead-" + strconv.FormatInt(chat, 10), SourceID: "sana", Urgent: true,
+		Title: headline, MatchedAt: testEpoch}
+	if _, err := st.Enqueue(ctx, []store.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := st.ReadPartition(ctx, st.PartitionOf(chat), "admin-test", 10, 0)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("ReadPartition = %d entries, %v; want 1", len(es), err)
+	}
+	if err := st.DeadLetter(ctx, es[0], reason, 3); err != nil {
+		t.Fatal(err)
 	}
 }
 

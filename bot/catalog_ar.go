@@ -39,6 +39,7 @@ var catalogAR = map[MsgID]string{
 		ltr("/stats") + " — المشتركون والتنبيهات والرسائل المرسلة: " + ltr("/stats") + "\n" +
 		ltr("/export") + " — المصادر في ملف YAML: " + ltr("/export") + "\n" +
 		ltr("/audit") + " [<i>عدد</i>] — آخر تعديلات المشرفين: " + ltr("/audit 20") + "\n" +
+		ltr("/dead") + " [<i>عدد</i>] — آخر الرسائل التي تعذّر إرسالها: " + ltr("/dead 5") + "\n" +
 		"أرسل ملف YAML لاستيراد المصادر.",
 	MsgUnknownCommand:      "الأمر {0} غير معروف. أرسل " + ltr("/help") + " لعرض الأوامر.",
 	MsgNotSubscribed:       "هذه المحادثة غير مشتركة. أرسل " + ltr("/start") + " أولاً.",
@@ -62,6 +63,7 @@ var catalogAR = map[MsgID]string{
 	MsgUsageResumeFeed: "اكتب معرّف المصدر، مثلاً: " + ltr("/resumefeed sana-ticker"),
 	MsgUsageProbe:      "اكتب الرابط ثم الحقول إن لزم، مثلاً: " + ltr("/probe https://example.com/rss"),
 	MsgUsageAudit:      "اكتب عدد السجلات المطلوب عرضها، مثلاً: " + ltr("/audit 20"),
+	MsgUsageDead:       "اكتب عدد الرسائل المطلوب عرضها، مثلاً: " + ltr("/dead 5"),
 
 	MsgRuleAdded:           "✅ أُضيفت القاعدة: <b>{0}</b>\nعدد قواعدك: {1}",
 	MsgRuleEmpty:           "القاعدة فارغة. اكتب كلمة أو عبارة، مثلاً: " + ltr("/add حمص"),
@@ -205,4 +207,7 @@ var catalogAR = map[MsgID]string{
 	MsgAuditLine:       "{0} · {1} · {2} {3}",
 	MsgAuditChange:     "  قبل: <code>{0}</code>\n  بعد: <code>{1}</code>",
 	MsgAuditEmpty:      "لا توجد تعديلات بعد.",
+	MsgDeadHeader:      "<b>رسائل تعذّر إرسالها</b> ({0} من {1}):",
+	MsgDeadLine:        "{0} · المحادثة <code>{1}</code> · {2} · المحاولات: {3}\n  {4}\n  <i>{5}</i>",
+	MsgDeadEmpty:       "لا رسائل متعذّرة: كل رسالة أُرسلت أو ما زالت محاولات إرسالها جارية.",
 }

@@ -34,6 +34,7 @@ var catalogEN = map[MsgID]string{
 		"/stats — subscribers, alerts and deliveries: /stats\n" +
 		"/export — the sources as a YAML file: /export\n" +
 		"/audit [<i>n</i>] — the latest admin changes: /audit 20\n" +
+		"/dead [<i>n</i>] — the latest deliveries given up (dead letters): /dead 5\n" +
 		"Send a YAML file to import sources.",
 	MsgUnknownCommand:      "Unknown command {0}. Send /help to see the commands.",
 	MsgNotSubscribed:       "This chat is not subscribed. Send /start first.",
@@ -57,6 +58,7 @@ var catalogEN = map[MsgID]string{
 	MsgUsageResumeFeed: "Write the source id, e.g. /resumefeed sana-ticker",
 	MsgUsageProbe:      "Write the URL, then any fields, e.g. /probe https://example.com/rss",
 	MsgUsageAudit:      "Write how many entries to show, e.g. /audit 20",
+	MsgUsageDead:       "Write how many dead letters to show, e.g. /dead 5",
 
 	MsgRuleAdded:           "✅ Rule added: <b>{0}</b>\nRules: {1}",
 	MsgRuleEmpty:           "The rule is empty. Write a word or a phrase, e.g. /add Homs",
@@ -200,4 +202,7 @@ var catalogEN = map[MsgID]string{
 	MsgAuditLine:       "{0} · {1} · {2} {3}",
 	MsgAuditChange:     "  before: <code>{0}</code>\n  after: <code>{1}</code>",
 	MsgAuditEmpty:      "No admin changes yet.",
+	MsgDeadHeader:      "<b>Deliveries given up</b> ({0} of {1}):",
+	MsgDeadLine:        "{0} · chat <code>{1}</code> · {2} · {3} attempts\n  {4}\n  <i>{5}</i>",
+	MsgDeadEmpty:       "No dead letters: every delivery went out or is still being tried.",
 }

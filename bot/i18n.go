@@ -370,6 +370,7 @@ const (
 	MsgUsageResumeFeed MsgID = "usage_resumefeed"
 	MsgUsageProbe      MsgID = "usage_probe"
 	MsgUsageAudit      MsgID = "usage_audit"
+	MsgUsageDead       MsgID = "usage_dead"
 
 	MsgRuleAdded           MsgID = "rule_added"            // {0} rule, {1} number of rules now
 	MsgRuleEmpty           MsgID = "rule_empty"            //
@@ -493,6 +494,9 @@ const (
 	MsgAuditLine        MsgID = "audit_line"         // {0} when, {1} who, {2} action, {3} source
 	MsgAuditChange      MsgID = "audit_change"       // {0} before, {1} after
 	MsgAuditEmpty       MsgID = "audit_empty"        //
+	MsgDeadHeader       MsgID = "dead_header"        // {0} shown, {1} in all; MsgDeadLine lines follow
+	MsgDeadLine         MsgID = "dead_line"          // {0} when, {1} chat, {2} source, {3} attempts, {4} reason, {5} headline
+	MsgDeadEmpty        MsgID = "dead_empty"         //
 )
 
 // plainIDs are the messages rendered with Plain: their templates hold no
