@@ -268,10 +268,10 @@ type Sender struct {
 	migrated    map[int64]int64 // old group id → supergroup id
 	globalUntil time.Time       // a global 429 penalty ends
 	flood       []chatAt        // recent per-chat 429s
-	// unacked are entries sent whose acknowledgement Redis refused: if
-	// their partition is lost meanwhile (a Redis outage fails its lease)
-	// and this instance claims them again, they are acknowledged, not
-	// sent twice. Bounded by maxUnacked.
+	// unacked are entries sent whose acknowledgement Redis refused: only
+	// the acknowledgement is retried, also when their partition is lost
+	// meanwhile (a Redis outage fails its lease) and this instance claims
+	// them again, so they are not sent twice. Bounded by maxUnacked.
 	unacked map[unackedKey]store.SentRecord
 
 	subsMu sync.Mutex
@@ -326,9 +326,6 @@ type item struct {
 	e        store.OutboxEntry
 	part     *partition
 	attempts int // failed sends (5xx, timeouts)
-	// sent is set when Telegram confirmed the send but the
-	// acknowledgement failed: it is retried without sending again.
-	sent *store.SentRecord
 	// lastErr is the last send failure, for the dead letter.
 	lastErr string
 }
@@ -920,11 +917,9 @@ func (s *Sender) process(ctx context.Context, it *item) (outcome, time.Time) {
 		return outDone, time.Time{} // handed back: still pending in Redis
 	}
 	e := &it.e
-	if it.sent != nil {
-		return s.acknowledge(ctx, it, *it.sent, "sent")
-	}
 	if rec, ok := s.unackedRecord(it.e); ok {
-		// Sent before its partition was lost and claimed back.
+		// Sent, but Redis refused the acknowledgement: acknowledge it
+		// now (also when its partition was lost and claimed back since).
 		return s.acknowledge(ctx, it, rec, "sent")
 	}
 	target := s.target(e.ChatID)
@@ -1132,15 +1127,13 @@ func (s *Sender) deadLetter(ctx context.Context, it *item, reason string) (outco
 	return outDone, time.Time{}
 }
 
-// acknowledge records a sent entry. When Redis fails, the entry stays
-// in memory with its record and only the acknowledgement is retried;
-// the record is also kept apart (unacked), in case the entry's partition
-// is lost and claimed again before the acknowledgement goes through.
+// acknowledge records a sent entry. When Redis fails, the record is kept
+// (unacked) and only the acknowledgement is retried, also when the
+// entry's partition is lost and claimed again meanwhile.
 func (s *Sender) acknowledge(ctx context.Context, it *item, rec store.SentRecord, outcomeName string) (outcome, time.Time) {
 	k := unackedKey{it.e.Partition, keyOf(it.e)}
 	if err := s.st.Acknowledge(ctx, it.e, rec); err != nil {
 		s.redisError("acknowledge delivery", err)
-		it.sent = &rec
 		s.mu.Lock()
 		if len(s.unacked) < maxUnacked {
 			s.unacked[k] = rec
