@@ -73,6 +73,25 @@ type Options struct {
 // for its turn; *Sender is one.
 type Limiter interface {
 	Wait(ctx context.Context, chatID int64) error
+	// Hold keeps every message to chatID back for d: Telegram answered
+	// 429 with that retry_after, and alerts must wait too.
+	Hold(ctx context.Context, chatID int64, d time.Duration) error
+}
+
+// hold waits out a 429's retry_after before a message to chatID is sent
+// again: through the Limiter, which holds the alerts to the chat back as
+// well, then books the chat's next slot; without one, it just sleeps.
+func (b *Bot) hold(ctx context.Context, chatID int64, d time.Duration) error {
+	if b.opts.Limiter == nil {
+		if !sleepCtx(ctx, d) {
+			return fmt.Errorf("send to %d: %w", chatID, ctx.Err())
+		}
+		return nil
+	}
+	if err := b.opts.Limiter.Hold(ctx, chatID, d); err != nil {
+		return fmt.Errorf("hold sends to %d: %w", chatID, err)
+	}
+	return b.pace(ctx, chatID)
 }
 
 // pace waits for the Limiter's slot to send to chatID, if there is one.
@@ -404,12 +423,8 @@ func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi
 	if wait, ok := retryAfter(err); ok && wait <= maxReplyRetryWait {
 		// Telegram's own count said too many, for once: a reply is worth
 		// the short wait it asks for, rather than an error for the user.
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return sent, fmt.Errorf("send to %d: %w", c.chat.ID, ctx.Err())
-		case <-t.C:
+		if err := b.hold(ctx, c.chat.ID, wait); err != nil {
+			return sent, err
 		}
 		sent, err = WithContext(ctx, b.api).Send(m)
 	}

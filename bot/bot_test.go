@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -400,6 +401,7 @@ func TestAnyTextIsAnswered(t *testing.T) {
 type recordingLimiter struct {
 	mu     sync.Mutex
 	chats  []int64
+	holds  []string // "chat duration" of each Hold
 	refuse error
 }
 
@@ -410,6 +412,13 @@ func (l *recordingLimiter) Wait(_ context.Context, chatID int64) error {
 		return l.refuse
 	}
 	l.chats = append(l.chats, chatID)
+	return nil
+}
+
+func (l *recordingLimiter) Hold(_ context.Context, chatID int64, d time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.holds = append(l.holds, fmt.Sprintf("%d %v", chatID, d))
 	return nil
 }
 
@@ -453,4 +462,40 @@ func TestRepliesArePaced(t *testing.T) {
 	if n := len(h.fake.Sent(enChat.ID)) - before; n != 0 {
 		t.Errorf("%d messages sent while the limiter refuses, want 0", n)
 	}
+}
+
+// TestReplyAfter429: when Telegram answers a reply with 429 (its own
+// count, which the limiter could not see), the chat is held back through
+// the Limiter for retry_after, so that alerts wait too, and the reply is
+// paced and sent again; without a Limiter it waits and is sent again.
+func TestReplyAfter429(t *testing.T) {
+	t.Run("with a limiter", func(t *testing.T) {
+		lim := &recordingLimiter{}
+		h := newHarness(t, Options{Limiter: lim})
+		h.fake.FailNextWith("sendMessage", telegramtest.TooManyRequests(1))
+		got := h.send(enChat, enUser, "/start")
+		if len(got) != 1 || !strings.Contains(got[0].Text, "/add") {
+			t.Fatalf("replies = %v, want the welcome", texts(got))
+		}
+		lim.mu.Lock()
+		defer lim.mu.Unlock()
+		if want := []string{fmt.Sprintf("%d 1s", enChat.ID)}; !slices.Equal(lim.holds, want) {
+			t.Errorf("holds = %q, want %q", lim.holds, want)
+		}
+		if want := []int64{enChat.ID, enChat.ID}; !slices.Equal(lim.chats, want) {
+			t.Errorf("paced = %v, want %v: once before the send, once before the retry", lim.chats, want)
+		}
+	})
+	t.Run("without a limiter", func(t *testing.T) {
+		h := newHarness(t, Options{})
+		h.fake.FailNextWith("sendMessage", telegramtest.TooManyRequests(1))
+		began := time.Now()
+		got := h.send(enChat, enUser, "/start")
+		if len(got) != 1 || !strings.Contains(got[0].Text, "/add") {
+			t.Fatalf("replies = %v, want the welcome", texts(got))
+		}
+		if waited := time.Since(began); waited < time.Second {
+			t.Errorf("retried after %v, want after the 1s retry_after", waited)
+		}
+	})
 }

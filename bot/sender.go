@@ -1269,6 +1269,15 @@ func (s *Sender) Wait(ctx context.Context, chatID int64) error {
 	return nil
 }
 
+// Hold keeps every message to chatID (alerts and replies, on every
+// instance) back for d, as after a 429 with that retry_after.
+func (s *Sender) Hold(ctx context.Context, chatID int64, d time.Duration) error {
+	if err := s.st.Penalize(ctx, chatID, d); err != nil {
+		return fmt.Errorf("hold sends to %d: %w", chatID, err)
+	}
+	return nil
+}
+
 // book reserves a send to chatID, waiting while the chat's limit or a
 // penalty refuses, and returns the wait until the booked slot.
 func (s *Sender) book(ctx context.Context, chatID int64, maxAhead time.Duration) (time.Duration, error) {

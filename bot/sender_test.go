@@ -715,3 +715,25 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 		t.Errorf("%d messages for %d chats, want each chat alerted once", total, chats)
 	}
 }
+
+// TestSenderHold: a Hold (a reply's 429) keeps alerts and replies to the
+// chat back, on every instance, for the time Telegram asked.
+func TestSenderHold(t *testing.T) {
+	h := newSenderHarness(t, telegramtest.Options{})
+	s := h.sender(fastLimits)
+	ctx := context.Background()
+	const chat = 8123
+	if err := s.Hold(ctx, chat, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.st.ReserveAt(ctx, chat, fastLimits.Global, fastLimits.Private, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || r.Refused != store.RefusedPenalty || r.Wait <= 2*time.Second || r.Wait > 3*time.Second {
+		t.Errorf("ReserveAt after Hold = %+v, want refused by the penalty for about 3s", r)
+	}
+	if r, err := h.st.ReserveAt(ctx, chat+1, fastLimits.Global, fastLimits.Private, time.Second); err != nil || !r.OK {
+		t.Errorf("ReserveAt for another chat = %+v, %v; want booked", r, err)
+	}
+}
