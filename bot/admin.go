@@ -587,13 +587,9 @@ func (b *Bot) cmdAddFeed(ctx context.Context, c *cmdContext) error {
 
 // cmdAudit is /audit [N]: the latest admin changes, newest first.
 func (b *Bot) cmdAudit(ctx context.Context, c *cmdContext) error {
-	n := defaultAuditShown
-	if arg := strings.TrimSpace(c.cmd.Args); arg != "" {
-		v, ok := parseIndex(arg)
-		if !ok || v < 1 {
-			return b.reply(ctx, c, T(c.lang, MsgUsageAudit))
-		}
-		n = min(v, maxAuditShown)
+	n, ok := countArg(c.cmd.Args, defaultAuditShown, maxAuditShown)
+	if !ok {
+		return b.reply(ctx, c, T(c.lang, MsgUsageAudit))
 	}
 	entries, err := b.st.AuditLog(ctx, n)
 	if err != nil {
@@ -616,13 +612,9 @@ func (b *Bot) cmdAudit(ctx context.Context, c *cmdContext) error {
 // sender gave up (a 400 from Telegram, or failing past dead_after), with
 // why.
 func (b *Bot) cmdDead(ctx context.Context, c *cmdContext) error {
-	n := defaultDeadShown
-	if arg := strings.TrimSpace(c.cmd.Args); arg != "" {
-		v, ok := parseIndex(arg)
-		if !ok || v < 1 {
-			return b.reply(ctx, c, T(c.lang, MsgUsageDead))
-		}
-		n = min(v, maxDeadShown)
+	n, ok := countArg(c.cmd.Args, defaultDeadShown, maxDeadShown)
+	if !ok {
+		return b.reply(ctx, c, T(c.lang, MsgUsageDead))
 	}
 	entries, err := b.st.DeadLetters(ctx, int64(n))
 	if err != nil {
@@ -642,6 +634,20 @@ func (b *Bot) cmdDead(ctx context.Context, c *cmdContext) error {
 			orDash(e.Reason), orDash(truncateRunes(d.Title, deadTitleRunes))))
 	}
 	return b.replyLines(ctx, c, T(c.lang, MsgDeadHeader, len(entries), total), lines)
+}
+
+// countArg reads the optional count of /audit [N] and /dead [N]: def when
+// absent, at most most; false when it is not a positive number.
+func countArg(args string, def, most int) (int, bool) {
+	arg := strings.TrimSpace(args)
+	if arg == "" {
+		return def, true
+	}
+	v, ok := parseIndex(arg)
+	if !ok || v < 1 {
+		return 0, false
+	}
+	return min(v, most), true
 }
 
 // orDash is s, or a dash for nothing.
