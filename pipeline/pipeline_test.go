@@ -35,15 +35,23 @@ func newHarness(t *testing.T, st *store.Store) *harness {
 // newHarnessOutbox is newHarness with another outbox in front of the store.
 func newHarnessOutbox(t *testing.T, st *store.Store, outbox Outbox) *harness {
 	t.Helper()
+	return newHarnessWith(t, st, func(o *Options) { o.Outbox = outbox })
+}
+
+// newHarnessWith is newHarness with options changed by set.
+func newHarnessWith(t *testing.T, st *store.Store, set func(*Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, st: st}
-	h.p = New(Options{
-		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: outbox,
+	opts := Options{
+		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
 		OnAlert: func(a Alert) {
 			h.mu.Lock()
 			h.alerts = append(h.alerts, a)
 			h.mu.Unlock()
 		},
-	})
+	}
+	set(&opts)
+	h.p = New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { h.p.Run(ctx, time.Second); close(done) }()
@@ -355,31 +363,20 @@ func (e *editLog) ScheduleEdit(_ context.Context, storyID string, due time.Time)
 
 func TestLaterSourceSchedulesAnEdit(t *testing.T) {
 	st := storetest.Open(t)
-	h := &harness{t: t, st: st}
 	var (
 		edits  editLog
 		mu     sync.Mutex
 		merged []string
 	)
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	h.p = New(Options{
-		Seen: st, Stories: st.Stories(store.StoryOptions{}), Outbox: st,
-		Edits: &edits, EditDelay: 7 * time.Second, Now: func() time.Time { return now },
-		OnAlert: func(a Alert) {
-			h.mu.Lock()
-			h.alerts = append(h.alerts, a)
-			h.mu.Unlock()
-		},
-		OnMerged: func(storyID string, src feeds.Source, added bool) {
+	h := newHarnessWith(t, st, func(o *Options) {
+		o.Edits, o.EditDelay, o.Now = &edits, 7*time.Second, func() time.Time { return now }
+		o.OnMerged = func(storyID string, src feeds.Source, added bool) {
 			mu.Lock()
 			merged = append(merged, fmt.Sprintf("%s %s %v", storyID, src.ID, added))
 			mu.Unlock()
-		},
+		}
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { h.p.Run(ctx, time.Second); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
 
 	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
 	h.poll(sana)
