@@ -52,7 +52,8 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL}
+	addr := freeAddr(t)
+	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": addr}
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -83,10 +84,18 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 	if got := polledB.Load(); got != paused {
 		t.Errorf("paused source polled %d more times", got-paused)
 	}
+	polledSample := `aajil_polls_total{outcome="ok",source="live-a"}`
+	if metricValue(t, addr, polledSample) == 0 {
+		t.Errorf("/metrics has no %s before the source is removed", polledSample)
+	}
 	if err := st.DeleteSource(ctx, "live-a", admin); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond)
+	// A removed source's series go with it.
+	if v := metricValue(t, addr, polledSample); v != 0 {
+		t.Errorf("/metrics still has %s = %v after the source was removed", polledSample, v)
+	}
 	removed := polledA.Load()
 	time.Sleep(2500 * time.Millisecond)
 	if got := polledA.Load(); got != removed {

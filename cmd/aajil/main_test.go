@@ -227,7 +227,7 @@ func TestRunPrintsNewUrgentItemsOnly(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true"}
+	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_HTTP_ADDR": "127.0.0.1:0"}
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -24,7 +24,7 @@ func TestRunServesCommandsInTelegram(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{
-		"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_HTTP_ADDR": "127.0.0.1:0",
 		"AAJIL_REDIS_URL":      os.Getenv("AAJIL_TEST_REDIS_URL"),
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 	}
