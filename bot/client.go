@@ -61,6 +61,15 @@ func WithContext(ctx context.Context, api *tgbotapi.BotAPI) *tgbotapi.BotAPI {
 	return &c
 }
 
+// WithClient returns a shallow copy of api that makes its requests through
+// client: the same bot, checked once by NewAPI, on another HTTP client
+// (e.g. with a shorter timeout than long polling needs).
+func WithClient(api *tgbotapi.BotAPI, client *http.Client) *tgbotapi.BotAPI {
+	c := *api
+	c.Client = client
+	return &c
+}
+
 // contextClient attaches a context to each request tgbotapi makes.
 type contextClient struct {
 	ctx    context.Context

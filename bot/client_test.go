@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/bot/telegramtest"
 )
@@ -162,3 +165,39 @@ func TestSetCommands(t *testing.T) {
 		t.Errorf("commands[en] = %s, want stop despite the other failure", got)
 	}
 }
+
+// TestWithClient: the copy is the same bot on another HTTP client, made
+// without asking Telegram again; the original keeps its client.
+func TestWithClient(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := len(fake.Calls("getMe"))
+	var used atomic.Int64
+	counting := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		used.Add(1)
+		return fake.Client().Transport.RoundTrip(r)
+	})}
+	c := WithClient(api, counting)
+	if got := len(fake.Calls("getMe")); got != calls {
+		t.Errorf("getMe calls = %d after WithClient, want %d (no new check)", got, calls)
+	}
+	if c.Self.ID != api.Self.ID || c.Token != api.Token {
+		t.Errorf("copy is bot %d, want %d with the same token", c.Self.ID, api.Self.ID)
+	}
+	if _, err := c.Send(tgbotapi.NewMessage(42, "hi")); err != nil {
+		t.Fatalf("Send through the copy: %v", err)
+	}
+	if used.Load() != 1 {
+		t.Errorf("requests through the new client = %d, want 1", used.Load())
+	}
+	if api.Client == c.Client {
+		t.Error("the original's client was replaced")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -299,10 +299,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	}
 	// Alerts and command replies go through one client with a shorter
 	// timeout than long polling's.
-	sendAPI, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 15 * time.Second})
-	if err != nil {
-		return nil, err
-	}
+	sendAPI := bot.WithClient(api, &http.Client{Timeout: 15 * time.Second})
 	sender := bot.NewSender(sendAPI, st, bot.SenderOptions{
 		Instance:    instance,
 		Workers:     cfg.Delivery.Workers,
