@@ -96,21 +96,6 @@ func (s *Store) ReleasePartition(ctx context.Context, p int, holder string) erro
 	return nil
 }
 
-// PartitionHolder returns the holder of partition p's lease, "" when free.
-func (s *Store) PartitionHolder(ctx context.Context, p int) (string, error) {
-	if err := s.checkPartition("read outbox partition lease", p); err != nil {
-		return "", err
-	}
-	h, err := s.rdb.Get(ctx, s.keyPartitionLease(p)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read outbox partition %d lease: %w", p, err)
-	}
-	return h, nil
-}
-
 // ReadPartition reads new entries (never delivered to any consumer) of
 // partition p for consumer: up to count from each of the partition's two
 // streams, so up to 2×count, urgent entries first, each stream's in queue
@@ -134,22 +119,6 @@ func (s *Store) ReadPartition(ctx context.Context, p int, consumer string, count
 	entries, err := s.readGroup(ctx, p, consumer, ">", count, wait)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox partition %d: %w", p, err)
-	}
-	return entries, nil
-}
-
-// ReadOwnPending reads the entries of partition p that consumer read
-// before and still holds (not acknowledged, dropped or claimed by
-// another): up to count from each stream, urgent first, oldest first. A
-// restarted instance with the same consumer name calls it to take up
-// where it stopped; as long as it does not acknowledge, drop or dead-letter
-// them, the same entries come back on every call. Entries whose stream
-// data was trimmed meanwhile are acknowledged away; corrupt ones are
-// dead-lettered as in ReadPartition.
-func (s *Store) ReadOwnPending(ctx context.Context, p int, consumer string, count int64) ([]OutboxEntry, error) {
-	entries, err := s.readGroup(ctx, p, consumer, "0", count, -1)
-	if err != nil {
-		return nil, fmt.Errorf("read own pending of outbox partition %d: %w", p, err)
 	}
 	return entries, nil
 }
@@ -190,14 +159,7 @@ func (s *Store) readGroup(ctx context.Context, p int, consumer, id string, count
 			if st.Stream != key {
 				continue
 			}
-			msgs := st.Messages
-			if c := int(max(count, 1)); len(msgs) > c {
-				// COUNT is per stream; a server that ignores it when
-				// reading history (the embedded one) must not hand out
-				// more than asked for.
-				msgs = msgs[:c]
-			}
-			es, _, err := s.decodeEntries(ctx, p, urgent, msgs)
+			es, _, err := s.decodeEntries(ctx, p, urgent, st.Messages)
 			if err != nil {
 				return out, err
 			}

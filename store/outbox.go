@@ -218,25 +218,6 @@ type outboxStream struct {
 	urgent    bool
 }
 
-// OutboxLen returns the number of entries in all outbox streams: queued,
-// and read but not yet acknowledged.
-func (s *Store) OutboxLen(ctx context.Context) (int64, error) {
-	streams := s.outboxStreams()
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(streams))
-	for i, st := range streams {
-		cmds[i] = pipe.XLen(ctx, st.key)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("outbox length: %w", err)
-	}
-	var n int64
-	for _, c := range cmds {
-		n += c.Val()
-	}
-	return n, nil
-}
-
 // ReadOutbox returns the first count entries of the outbox, oldest first
 // (by stream id) over all partitions and both priorities, without
 // consuming them (the sender reads with a consumer group; this is for

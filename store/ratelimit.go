@@ -198,25 +198,20 @@ func limitArgs(l Limit) (int64, int, error) {
 	return l.Interval.Microseconds(), max(l.Burst, 1), nil
 }
 
-// Reserve books a send to chatID under the global limit and the chat's
+// ReserveAt books a send to chatID under the global limit and the chat's
 // limit (chatLimit).
 //
 // If the chat's own limit (or a penalty, see Penalize) does not allow a
-// send now, it returns (wait, false) and books nothing: wait is when a
-// retry may succeed. Otherwise it finds the next free global slot t ≥ now;
-// if t−now > maxAhead it returns (t−now, false) without booking; else it
-// books both limiters and returns (t−now, true): the caller sleeps until
+// send now, the Reservation is not OK and books nothing; its Wait is when
+// a retry may succeed. Otherwise it finds the next free global slot
+// t ≥ now; if t−now > maxAhead it is refused without booking; else it
+// books both limiters and is OK with Wait t−now: the caller sleeps until
 // then and sends. Every send to Telegram, alert or command reply, goes
-// through Reserve, so the limits hold across all of them and all
+// through ReserveAt, so the limits hold across all of them and all
 // instances.
-func (s *Store) Reserve(ctx context.Context, chatID int64, global, chatLimit Limit, maxAhead time.Duration) (wait time.Duration, ok bool, err error) {
-	r, err := s.ReserveAt(ctx, chatID, global, chatLimit, maxAhead)
-	return r.Wait, r.OK, err
-}
-
-// ReserveAt is Reserve returning the whole Reservation: also Redis's clock
-// at the call (so the booked slot's absolute time) and why a send was
-// refused.
+//
+// The Reservation also gives Redis's clock at the call (so the booked
+// slot's absolute time) and why a send was refused.
 func (s *Store) ReserveAt(ctx context.Context, chatID int64, global, chatLimit Limit, maxAhead time.Duration) (Reservation, error) {
 	gT, gB, err := limitArgs(global)
 	if err != nil {
