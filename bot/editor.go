@@ -72,7 +72,13 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 	}
 	base := sm.Base
 	names := s.sourceNames(rec, base.SourceID)
-	if len(names) == 0 {
+	// A later report with new figures (a toll that rose) became the
+	// story's headline: the edit shows it.
+	title := base.Title
+	if rec.Title != "" {
+		title = rec.Title
+	}
+	if len(names) == 0 && title == base.Title {
 		return
 	}
 	for _, m := range sm.Messages {
@@ -87,7 +93,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Lang:           alertLang(m.Lang),
 			Urgent:         base.Urgent,
 			SourceName:     s.opts.SourceName(base.SourceID),
-			Title:          base.Title,
+			Title:          title,
 			Link:           base.Link,
 			Published:      base.Published,
 			Rule:           m.Rule,

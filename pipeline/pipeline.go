@@ -35,6 +35,9 @@ type SeenStore interface {
 // pipelined batch.
 type StoryIndex interface {
 	ResolveBatch(ctx context.Context, in []store.StoryInput, pick func(i int, candidates []store.StoryRecord) int) ([]store.Resolution, error)
+	// SetTitle replaces a story's headline and fingerprint, when a later
+	// report brings new figures of its event.
+	SetTitle(ctx context.Context, storyID string, fp store.FP, title string) error
 }
 
 // Outbox queues deliveries, at most one per (chat, story).
@@ -390,6 +393,7 @@ func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWo
 			continue
 		}
 		c := &candidate{item: it, matches: matches, fp: alerts.NewFingerprint(it.Title)}
+		c.fp.At = storyTime(it, p.opt.Now())
 		data, err := json.Marshal(c.fp)
 		if err != nil {
 			return fmt.Errorf("story fingerprint: %w", err)
@@ -439,7 +443,11 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 		if p.opt.OnMerged != nil {
 			p.opt.OnMerged(res.Story.ID, src, res.Added)
 		}
-		if res.Added && p.opt.Edits != nil {
+		updated, err := p.updateStory(ctx, c, res.Story)
+		if err != nil {
+			return err
+		}
+		if (res.Added || updated) && p.opt.Edits != nil {
 			// Best effort: the source is recorded on the story either
 			// way, and the next source to join schedules the edit again.
 			if err := p.opt.Edits.ScheduleEdit(ctx, res.Story.ID, p.opt.Now().Add(p.opt.EditDelay)); err != nil {
@@ -462,6 +470,40 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 		p.opt.OnAlert(Alert{Source: src, Item: it, StoryID: res.Story.ID, Queued: queued})
 	}
 	return nil
+}
+
+// updateStory makes a later report with new figures of a story's event
+// (a toll that rose) the story's headline, so that the edit of its sent
+// messages shows them. It reports whether it did.
+func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.StoryRecord) (bool, error) {
+	var sfp alerts.Fingerprint
+	if json.Unmarshal([]byte(story.Data), &sfp) != nil {
+		return false, nil
+	}
+	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || c.item.Title == story.Title {
+		return false, nil
+	}
+	data, err := json.Marshal(c.fp)
+	if err != nil {
+		return false, fmt.Errorf("story fingerprint: %w", err)
+	}
+	fp := store.FP{Hash: c.fp.Hash, Keys: c.fp.Keys, Data: string(data)}
+	if err := p.opt.Stories.SetTitle(ctx, story.ID, fp, c.item.Title); err != nil {
+		return false, fmt.Errorf("update story %s: %w", story.ID, err)
+	}
+	p.log.Info("story updated with new figures", slog.String("story", story.ID),
+		slog.String("item", c.item.ID), slog.String("title", c.item.Title))
+	return true, nil
+}
+
+// storyTime is when an item was reported, for comparing it with other
+// reports: its publication time when the source gives a plausible one (not
+// in the future, not older than two days), else now.
+func storyTime(it feeds.Item, now time.Time) int64 {
+	if p := it.Published; !p.IsZero() && !p.After(now.Add(5*time.Minute)) && p.After(now.Add(-48*time.Hour)) {
+		return p.Unix()
+	}
+	return now.Unix()
 }
 
 // pickStory returns the Pick that chooses, among candidate stories, the one

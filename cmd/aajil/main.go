@@ -1,6 +1,7 @@
 // Command aajil is Aajil's single binary: `run` runs the bot, `probe`
 // reads one source once and shows its items, `match` tries keyword rules
-// on headlines, `version` prints build info.
+// on headlines, `story` tells whether two headlines report one story,
+// `version` prints build info.
 package main
 
 import (
@@ -24,6 +25,7 @@ Commands:
   run       poll the sources and alert subscribers (Telegram, or the console)
   probe     read one source once and print its items (URL or FILE)
   match     print the headlines on stdin that some keyword RULE matches
+  story     tell whether two headlines report one story (A B, or pairs on stdin)
   health    ask a running aajil whether it is ready (for container health checks)
   version   print version and build information
 
@@ -61,6 +63,8 @@ func cli(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return probeCmd(ctx, e, args[1:])
 	case "match":
 		return matchCmd(ctx, e, args[1:])
+	case "story":
+		return storyCmd(ctx, e, args[1:])
 	case "health":
 		return healthCmd(ctx, e, args[1:])
 	case "version":

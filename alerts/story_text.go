@@ -1,0 +1,244 @@
+package alerts
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ---- Text clean-up before tokens ----
+
+// storyBanners removes the urgency banner. A Detector is immutable.
+var storyBanners = storyBannerDetector()
+
+func storyBannerDetector() *Detector {
+	d, err := NewDetector(DefaultMarkers())
+	if err != nil {
+		panic("alerts: default markers: " + err.Error()) // a bug in DefaultMarkers
+	}
+	return d
+}
+
+// storyPrefixSeparators end a source prefix: «سانا: …», "Reuters: …".
+const storyPrefixSeparators = ":：|"
+
+// storyStripPrefixes removes up to two leading labels that name a
+// source, a correspondent or a media type («سانا:», «مراسل سانا:»,
+// «مصدر بجهاز … لـ سانا:», «يسرائيل هيوم عن مصادر:», "Reuters:",
+// "Exclusive:", "WATCH:", "Video |"). A prefix that names anything else
+// ("Russia-Ukraine war: …", «تركيا: …») is content and stays.
+func storyStripPrefixes(s string) string {
+	for range 2 {
+		i := strings.IndexAny(s, storyPrefixSeparators)
+		if i < 0 {
+			return s
+		}
+		head := strings.Fields(Normalize(s[:i]))
+		if !storyIsSourceLabel(head) {
+			return s
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		s = s[i+size:]
+	}
+	return s
+}
+
+// storyIsSourceLabel reports whether the normalised words before a colon are a
+// source or media label.
+func storyIsSourceLabel(words []string) bool {
+	if len(words) == 0 || len(words) > 8 {
+		return false
+	}
+	phrase := strings.Join(words, " ")
+	if storyMediaLabels[phrase] || storySourceNames[phrase] {
+		return true
+	}
+	// «مراسل سانا», «مصدر … لـ سانا», "… told Reuters": a label that
+	// ends with a source or with «مصادر».
+	for n := min(3, len(words)); n >= 1; n-- {
+		tail := strings.Join(words[len(words)-n:], " ")
+		if storySourceNames[tail] {
+			return true
+		}
+		if n == 1 {
+			if t := storyStripOneProclitic(tail); storySourceNames[t] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// storyAttributionVerbs end an English attribution tail ("…, ministry says").
+var storyAttributionVerbs = storyWordSet("says", "say", "said", "claims", "report", "reports", "confirms", "warns", "sources", "officials")
+
+// storyStripAttribution removes an English attribution after the last
+// comma or dash ("…, US says", "… – report", "…: officials") when it is
+// short; the words it names are not the event.
+func storyStripAttribution(s string) string {
+	i := max(strings.LastIndex(s, ", "), strings.LastIndex(s, " – "),
+		strings.LastIndex(s, " — "), strings.LastIndex(s, " - "), strings.LastIndex(s, ": "))
+	if i <= 0 {
+		return s
+	}
+	// A media label may follow the attribution ("…, police say | Video").
+	tail := storyTrimEnds(strings.Fields(Normalize(s[i:])))
+	if len(tail) == 0 || len(tail) > 5 {
+		return s
+	}
+	if storyAttributionVerbs[tail[len(tail)-1]] {
+		return s[:i]
+	}
+	if len(tail) >= 2 && tail[0] == "according" && tail[1] == "to" {
+		return s[:i]
+	}
+	return s
+}
+
+// storyAttributionWords opens an Arabic attribution tail («… بحسب وكالة …»,
+// «… وفق مصادر»), and "according" an English one without a comma.
+var storyAttributionWords = storyWordSet("بحسب", "حسب", "وفق", "وفقا", "نقلا", "طبقا", "according")
+
+// storyCutAttribution drops a short attribution tail (at most six words)
+// that follows at least two words of content.
+func storyCutAttribution(words []string) []string {
+	for i := len(words) - 1; i >= 2 && len(words)-i <= 6; i-- {
+		if storyAttributionWords[words[i]] {
+			return words[:i]
+		}
+	}
+	return words
+}
+
+// storyTrimEnds removes media labels and source names at either end: a
+// trailing «(فيديو)», «- سانا», "| Al Jazeera", a leading «بالفيديو».
+func storyTrimEnds(words []string) []string {
+	for changed := true; changed && len(words) > 0; {
+		changed = false
+		for n := min(3, len(words)); n >= 1; n-- {
+			if p := strings.Join(words[:n], " "); storyMediaLabels[p] || storySourceNames[p] {
+				words = words[n:]
+				changed = true
+				break
+			}
+			if p := strings.Join(words[len(words)-n:], " "); storyMediaLabels[p] || storySourceNames[p] {
+				words = words[:len(words)-n]
+				changed = true
+				break
+			}
+		}
+	}
+	return words
+}
+
+// ---- Numbers ----
+
+// storyOrdinalWords before a number make it name an instance ("day 171",
+// «الجولة 5»): a different one is a different event, not an update, so the
+// number joins the word as a token.
+var storyOrdinalWords = storyWordSet("day", "week", "month", "round", "stage", "game", "match", "episode", "part",
+	"يوم", "اسبوع", "شهر", "جوله", "مرحله", "حلقه", "دوره")
+
+// storyNumbers finds the numbers in s, with their decimals and thousands
+// separators. Numbers after an ordinal word and years (1900–2099) are
+// returned as tokens; the rest as numbers.
+func storyNumbers(s string) (numbers, tokens []string) {
+	var b strings.Builder
+	start := -1
+	flush := func() {
+		if start < 0 {
+			return
+		}
+		n := strings.TrimRight(b.String(), ".")
+		b.Reset()
+		prev := storyWordBefore(s[:start])
+		switch {
+		case n == "":
+		case storyOrdinalWords[prev]:
+			tokens = append(tokens, prev+n)
+		case storyIsYear(n):
+			tokens = append(tokens, n)
+		default:
+			numbers = append(numbers, strings.TrimLeft(n, "0"))
+		}
+		start = -1
+	}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		d := storyDigit(r)
+		switch {
+		case d >= 0:
+			if start < 0 {
+				start = i
+			}
+			b.WriteByte(byte('0' + d))
+		case start >= 0 && (r == '.' || r == '٫' || r == ',' || r == '٬') && i+size < len(s) && storyDigit(storyFirstRune(s[i+size:])) >= 0:
+			if r == '.' || r == '٫' {
+				b.WriteByte('.')
+			}
+		default:
+			flush()
+		}
+		i += size
+	}
+	flush()
+	return numbers, tokens
+}
+
+func storyFirstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+// storyDigit returns the value of an ASCII, Arabic-Indic or Persian digit,
+// or -1.
+func storyDigit(r rune) int {
+	switch {
+	case '0' <= r && r <= '9':
+		return int(r - '0')
+	case 0x660 <= r && r <= 0x669:
+		return int(r - 0x660)
+	case 0x6F0 <= r && r <= 0x6F9:
+		return int(r - 0x6F0)
+	}
+	return -1
+}
+
+// storyWordBefore returns the canonical form of the last word before a number.
+func storyWordBefore(s string) string {
+	// Only the last few words matter: normalise a short tail, cut at a
+	// rune boundary.
+	if len(s) > 48 {
+		k := len(s) - 48
+		for k < len(s) && !utf8.RuneStart(s[k]) {
+			k++
+		}
+		s = s[k:]
+	}
+	words := strings.Fields(Normalize(s))
+	if len(words) == 0 {
+		return ""
+	}
+	w := words[len(words)-1]
+	if storyOrdinalWords[w] {
+		return w
+	}
+	return storyStripProclitics(w)
+}
+
+func storyIsYear(n string) bool {
+	if len(n) != 4 {
+		return false
+	}
+	y, err := strconv.Atoi(n)
+	return err == nil && y >= 1900 && y <= 2099
+}
+
+func storyIsDigits(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return w != ""
+}

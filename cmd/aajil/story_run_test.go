@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aajil/aajil/alerts"
+)
+
+// storyCorpusPairs reads the test part of the story corpus: real pairs of
+// headlines written by two newsrooms (alerts/testdata/stories).
+func storyCorpusPairs(t *testing.T) [][2]string {
+	t.Helper()
+	dir := "../../alerts/testdata/stories"
+	split := map[string]string{}
+	data, err := os.ReadFile(filepath.Join(dir, "split.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if g, part, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+			split[g] = part
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs [][2]string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			c := strings.Split(line, "\t")
+			if len(c) == 15 && !strings.HasPrefix(line, "#") && split[c[0]] == "test" {
+				pairs = append(pairs, [2]string{c[8], c[13]})
+			}
+		}
+	}
+	return pairs
+}
+
+// pickIndependentPairs chooses up to n pairs that aajil story merges and n
+// it does not, such that no headline of one pair is the same story as a
+// headline of another (so the pairs can be published together).
+func pickIndependentPairs(pairs [][2]string, n int) (chosen [][2]string, merged []bool) {
+	var fps [][2]alerts.Fingerprint
+	counts := map[bool]int{}
+	for _, p := range pairs {
+		a, b := alerts.NewFingerprint(p[0]), alerts.NewFingerprint(p[1])
+		v, _ := alerts.Compare(a, b)
+		m := v != alerts.Different
+		if counts[m] == n {
+			continue
+		}
+		independent := true
+		for _, q := range fps {
+			for _, x := range []alerts.Fingerprint{a, b} {
+				for _, y := range q {
+					if v, _ := alerts.Compare(x, y); v != alerts.Different {
+						independent = false
+					}
+				}
+			}
+		}
+		if !independent {
+			continue
+		}
+		fps = append(fps, [2]alerts.Fingerprint{a, b})
+		chosen = append(chosen, p)
+		merged = append(merged, m)
+		counts[m]++
+	}
+	return chosen, merged
+}
+
+// growingFeed is an RSS feed whose items the test sets.
+type growingFeed struct {
+	mu    sync.Mutex
+	items []string
+	polls int
+}
+
+// set makes items (oldest first) the feed's items; it lists them newest
+// first.
+func (f *growingFeed) set(items ...string) {
+	f.mu.Lock()
+	f.items = nil
+	for i := len(items) - 1; i >= 0; i-- {
+		f.items = append(f.items, items[i])
+	}
+	f.mu.Unlock()
+}
+
+func (f *growingFeed) polled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.polls
+}
+
+func (f *growingFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.polls++
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>t</title>`)
+	for i, title := range f.items {
+		link := itemLink(r.URL.Path, len(f.items)-1-i) // the newest first, as feeds list them
+		fmt.Fprintf(&b, "<item><title>%s</title><link>%s</link><guid>%s</guid></item>", html.EscapeString(title), link, link)
+	}
+	b.WriteString(`</channel></rss>`)
+	w.Write([]byte(b.String()))
+}
+
+// itemLink is the link of a feed's item number n (counted from the oldest).
+func itemLink(path string, n int) string { return fmt.Sprintf("https://example.org%s/item-%02d", path, n) }
+
+// TestRunStoryCorpusPairs: `aajil run` with two sources that publish the
+// two sides of real corpus pairs, first every A, then every B. Each B is
+// alerted again exactly when `aajil story` calls its pair different.
+func TestRunStoryCorpusPairs(t *testing.T) {
+	pairs, merged := pickIndependentPairs(storyCorpusPairs(t), 5)
+	if len(pairs) < 8 {
+		t.Fatalf("only %d independent test pairs", len(pairs))
+	}
+	feedA, feedB := &growingFeed{}, &growingFeed{}
+	srvA, srvB := httptest.NewServer(feedA), httptest.NewServer(feedB)
+	defer srvA.Close()
+	defer srvB.Close()
+
+	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
+	cfg := fmt.Sprintf("sources:\n  - id: outlet-a\n    url: %s/a\n    interval: 1s\n    all_urgent: true\n"+
+		"  - id: outlet-b\n    url: %s/b\n    interval: 1s\n    all_urgent: true\n", srvA.URL, srvB.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_HTTP_ADDR": freeAddr(t), "AAJIL_REDIS_URL": os.Getenv("AAJIL_TEST_REDIS_URL")}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+
+	// The first polls are the baseline.
+	eventually(t, "baseline polls", 15*time.Second, func() bool { return feedA.polled() > 0 && feedB.polled() > 0 })
+	var as, bs []string
+	for _, p := range pairs {
+		as = append(as, p[0])
+		bs = append(bs, p[1])
+	}
+	feedA.set(as...)
+	eventually(t, "every A alerted", 20*time.Second, func() bool {
+		out := stdout.String()
+		for i := range as {
+			if !strings.Contains(out, itemLink("/a", i)) {
+				return false
+			}
+		}
+		return true
+	})
+	// The sentinels come in polls after the one that brought every B, so
+	// once the second is printed, every B has been decided.
+	const sentinel1, sentinel2 = "Sentinel qzxv one ends the first poll", "Sentinel wkjh two ends the second poll"
+	feedB.set(append(bs, sentinel1)...)
+	eventually(t, "first sentinel alerted", 20*time.Second, func() bool { return strings.Contains(stdout.String(), sentinel1) })
+	feedB.set(append(bs, sentinel1, sentinel2)...)
+	eventually(t, "second sentinel alerted", 20*time.Second, func() bool { return strings.Contains(stdout.String(), sentinel2) })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d; stderr %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for i, p := range pairs {
+		if got := strings.Contains(out, itemLink("/b", i)); got == merged[i] {
+			verdict := "different"
+			if merged[i] {
+				verdict = "same or update"
+			}
+			t.Errorf("pair %d: B alerted = %v, but aajil story says %s\n  A %s\n  B %s", i, got, verdict, p[0], p[1])
+		}
+	}
+}
