@@ -38,7 +38,7 @@ type storyParams struct {
 var storyDefaults = storyParams{
 	same: SameThreshold, far: storyFarThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
 	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, names: true, specific: storySpecific,
+	penalty: storyPenalty, names: false, specific: storySpecific,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
@@ -47,10 +47,10 @@ var storyDefaults = storyParams{
 const (
 	// SameThreshold is the least score at which two headlines of one
 	// language reported within storyNear of each other are one story.
-	SameThreshold = 0.40
+	SameThreshold = 0.5
 	// storyFarThreshold replaces SameThreshold when the two items are
 	// further apart in time than storyNear.
-	storyFarThreshold = 0.55
+	storyFarThreshold = 0.65
 	// UpdateThreshold is the least score at which two headlines whose
 	// counts differ are one event with new figures rather than two
 	// events of one template.
@@ -73,12 +73,12 @@ const (
 	storyConceptWeight = 3.0
 	storyNumberWeight  = 4.0
 	// storyPenalty is λ in the score (see Compare).
-	storyPenalty = 1.0
+	storyPenalty = 3.0
 	// storySpecific is the least weight of specific evidence two
 	// headlines of one language must share: words, numbers, and places
 	// and actors below the level of a country. Two countries and an
 	// event ("Israel attacks Iran") are a topic, told again on many days.
-	storySpecific = 0.0
+	storySpecific = 5.0
 	// storyWeakConcept is the weight of the events that say little of
 	// what happened (announce, confirm, a speech).
 	storyWeakConcept = 1.0
@@ -87,6 +87,31 @@ const (
 // storyWeakConcepts are the event-vocabulary concepts that report rather
 // than happen.
 var storyWeakConcepts = map[string]bool{"announce": true, "confirm": true, "speech": true, "call": true, "claim_responsibility": true}
+
+// storyAttackKinds are the concepts that are each a kind of attack.
+var storyAttackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
+	"missile": true, "stabbing": true, "shooting": true, "assassinate": true, "invade": true}
+
+// storyHasKindOf reports whether concepts (sorted) hold "attack" or a kind
+// of it.
+func storyHasKindOf(concepts []string, of string) bool {
+	for _, c := range concepts {
+		if of == "attack" && storyAttackKinds[c] {
+			return true
+		}
+	}
+	return false
+}
+
+// alonePart returns the weight counted against side for holding concept
+// x alone, when the other side has a kind of it instead: that weight is
+// taken back.
+func (c *storyComparison) alonePart(side, other []string, x string, weight func(string) float64) float64 {
+	if slices.Contains(side, x) && !slices.Contains(other, x) {
+		return weight(x)
+	}
+	return 0
+}
 
 // storyReversals are the concepts that turn an event into its denial or
 // refusal: "X denies Y" is other news than "Y".
@@ -415,6 +440,12 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	if !c.crossLanguage && c.specific < c.p.specific {
 		c.Conflicts = append(c.Conflicts, "nothing specific in common (only countries and events)")
 	}
+	change := storyNumberChange(a, b)
+	if change == numbersRose && !c.crossLanguage {
+		// New figures of a developing event come hours apart: the
+		// update threshold applies at any time within the window.
+		threshold = c.p.update
+	}
 	switch {
 	case !enough:
 		c.Conflicts = append(c.Conflicts, "too little in common ("+strconv.Itoa(c.units)+" shared)")
@@ -424,16 +455,12 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	if len(c.Conflicts) > 0 {
 		return
 	}
-	switch storyNumberChange(a, b) {
+	switch change {
 	case numbersAgree:
 		c.Verdict = Same
 	case numbersRose:
 		if c.seconds > storyUpdateWindow {
 			c.Conflicts = append(c.Conflicts, "other figures, more than 12 h apart")
-			return
-		}
-		if c.Score < c.p.update {
-			c.Conflicts = append(c.Conflicts, "other figures: "+strings.Join(a.Numbers, ",")+" ≠ "+strings.Join(b.Numbers, ","))
 			return
 		}
 		c.Verdict = Update
@@ -559,7 +586,18 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			c.alone('b', weight(y), "event "+y)
 		}
 	}
-	c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
+	// A kind of attack on one side covers "attack" on the other ("knife
+	// rampage" / "stabbing attack").
+	if storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack") && !(slices.Contains(a, "attack") && slices.Contains(b, "attack")) {
+		c.onlyA -= c.alonePart(a, b, "attack", weight)
+		c.onlyB -= c.alonePart(b, a, "attack", weight)
+		if c.conceptsDiffer = false; shared == 0 {
+			shared++
+		}
+	}
+	if !(storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")) {
+		c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
+	}
 	for r := range storyReversals {
 		_, inA := slices.BinarySearch(a, r)
 		_, inB := slices.BinarySearch(b, r)
@@ -724,6 +762,11 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 		if strings.Contains(n, ".") {
 			return numbersOther
 		}
+	}
+	// Two newsrooms round and hedge one count differently ("at least
+	// 44" / "more than 40"): counts within a fifth of each other agree.
+	if lo, hi := min(storyMinNumber(onlyA), storyMinNumber(onlyB)), max(storyMaxNumber(onlyA), storyMaxNumber(onlyB)); lo >= 10 && hi <= 1.2*lo {
+		return numbersAgree
 	}
 	rose := func(before, after []string) bool {
 		return storyMaxNumber(after) > storyMaxNumber(before) && storyMinNumber(after) >= storyMinNumber(before)

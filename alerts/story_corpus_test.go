@@ -343,11 +343,11 @@ func TestStoryTune(t *testing.T) {
 		same, diff float64
 	}
 	var results []result
-	for _, same := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7} {
-		for _, penalty := range []float64{0.5, 0.75, 1, 1.5, 2} {
-			for _, entity := range []float64{3, 5, 8} {
+	for _, same := range []float64{0.45, 0.5, 0.55, 0.6, 0.65, 0.7} {
+		for _, penalty := range []float64{1, 1.5, 2, 2.5, 3} {
+			for _, entity := range []float64{5, 8, 11} {
 				for _, names := range []bool{true, false} {
-					for _, specific := range []float64{0, 5, 8, 12} {
+					for _, specific := range []float64{0, 5, 10} {
 						p := storyDefaults
 						p.same, p.far, p.penalty, p.entity, p.names, p.specific = same, same+0.15, penalty, entity, names, specific
 						var sm, sn, dm, dn int
