@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -28,17 +27,17 @@ const MaxKeys = 10
 // value so that the tuning tools can try others; storyDefaults are the
 // ones in use.
 type storyParams struct {
-	same, far, update, cross float64 // thresholds
-	entity, concept, number  float64 // weights
-	penalty                  float64 // λ: how much the words each side has alone count against
-	names                    bool    // unknown names on both sides are a conflict
-	specific                 float64 // least shared weight of words, numbers, places below country level, people
+	same, update, cross     float64 // thresholds
+	entity, concept, number float64 // weights
+	penalty                 float64 // λ: how much the words each side has alone count against
+	events                  bool    // each side having an event the other lacks is a conflict
+	subst                   float64 // >0: one or two words swapped for others of at least this weight in an otherwise shared headline are a conflict
 }
 
 var storyDefaults = storyParams{
-	same: SameThreshold, far: storyFarThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
+	same: SameThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
 	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, names: false, specific: storySpecific,
+	penalty: storyPenalty, events: true, subst: storySubst,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
@@ -46,11 +45,9 @@ var storyDefaults = storyParams{
 // never on its test part; docs/DEDUP.md has both parts' figures.
 const (
 	// SameThreshold is the least score at which two headlines of one
-	// language reported within storyNear of each other are one story.
-	SameThreshold = 0.5
-	// storyFarThreshold replaces SameThreshold when the two items are
-	// further apart in time than storyNear.
-	storyFarThreshold = 0.65
+	// language are one story. (A stricter threshold for reports hours
+	// apart was tried and gained nothing on the tuning part.)
+	SameThreshold = 0.6
 	// UpdateThreshold is the least score at which two headlines whose
 	// counts differ are one event with new figures rather than two
 	// events of one template.
@@ -60,10 +57,10 @@ const (
 	// headline are one story.
 	storyCrossThreshold = 0.6
 
-	// storyNear is the time within which two reports of one event
-	// usually come; storyUpdateWindow the time within which a changed
-	// count is new figures of one event (a toll rising through the day).
-	storyNear         = 6 * 3600
+	// storyUpdateWindow is the time within which a changed count is
+	// new figures of one event (a toll rising through the day), and
+	// storyWindow the time after which one headline told again is
+	// another event (the pipeline keeps stories open for a day).
 	storyUpdateWindow = 12 * 3600
 	storyWindow       = 24 * 3600
 
@@ -73,12 +70,12 @@ const (
 	storyConceptWeight = 3.0
 	storyNumberWeight  = 4.0
 	// storyPenalty is λ in the score (see Compare).
-	storyPenalty = 3.0
-	// storySpecific is the least weight of specific evidence two
-	// headlines of one language must share: words, numbers, and places
-	// and actors below the level of a country. Two countries and an
-	// event ("Israel attacks Iran") are a topic, told again on many days.
-	storySpecific = 5.0
+	storyPenalty = 2.0
+	// storySubst is the least weight (IDF) of the words whose swap, in
+	// two headlines otherwise alike, makes them two events: one template
+	// told of two clubs, two people, two companies the gazetteer does not
+	// know («الزمالك ينتقد …» / «الأهلي ينتقد …»).
+	storySubst = 4.0
 	// storyWeakConcept is the weight of the events that say little of
 	// what happened (announce, confirm, a speech).
 	storyWeakConcept = 1.0
@@ -87,6 +84,18 @@ const (
 // storyWeakConcepts are the event-vocabulary concepts that report rather
 // than happen.
 var storyWeakConcepts = map[string]bool{"announce": true, "confirm": true, "speech": true, "call": true, "claim_responsibility": true}
+
+// storyStrongAlone returns a concept of side, not a weak one, that other
+// lacks, or "" (with attacks, "attack" and its kinds count as one).
+func storyStrongAlone(side, other []string, attacks bool) string {
+	for _, x := range side {
+		if storyWeakConcepts[x] || slices.Contains(other, x) || (attacks && storyAttackKinds[x]) {
+			continue
+		}
+		return x
+	}
+	return ""
+}
 
 // storyAttackKinds are the concepts that are each a kind of attack.
 var storyAttackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
@@ -142,11 +151,6 @@ type Fingerprint struct {
 	// no thousands separators ("5.2", "1000"). Number words ("three",
 	// «ثلاثة») count.
 	Numbers []string
-	// Names are the Tokens that name someone or something the gazetteer
-	// does not know: Latin words written with a capital (not as the
-	// first word of a clause). When each of two headlines has a name the
-	// other lacks, they are one template told of two events.
-	Names []string
 	// At is when the item was published or first seen, in Unix seconds;
 	// 0 when unknown. The caller sets it: the time between two reports
 	// is evidence.
@@ -232,7 +236,6 @@ func NewFingerprint(title string) Fingerprint {
 	fp.Numbers = storySortedSet(numbers)
 	fp.Entities = storySortedSet(fp.Entities)
 	fp.Concepts = storySortedSet(fp.Concepts)
-	fp.Names = storyNames(text, fp.Tokens)
 	fp.Keys = storyKeys(&fp)
 	fp.Hash = storyHash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
 	return fp
@@ -357,7 +360,6 @@ type Explanation struct {
 type storyComparison struct {
 	Explanation
 	shared         float64 // weight of what both sides have
-	specific       float64 // of which words, numbers and places or actors below country level
 	onlyA, onlyB   float64 // weight of what one side has alone
 	units          int     // shared units
 	entities       int     // shared places and actors
@@ -422,23 +424,14 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	if c.conceptsDiffer {
 		c.Conflicts = append(c.Conflicts, "other events: "+strings.Join(a.Concepts, ",")+" ≠ "+strings.Join(b.Concepts, ","))
 	}
-	if c.p.names && !c.crossLanguage && storyHasName(c.leftA, a.Names) && storyHasName(c.leftB, b.Names) {
-		c.Conflicts = append(c.Conflicts, "each side names someone or something the other does not")
+	if c.p.subst > 0 && !c.crossLanguage && c.swapped() {
+		c.Conflicts = append(c.Conflicts, "one word swapped for another: "+strings.Join(c.leftA, ",")+" ≠ "+strings.Join(c.leftB, ","))
 	}
-	// Without times (aajil story, a source without dates: the pipeline
-	// then uses the time it saw the item) two reports are taken as
-	// near, as items compared by the pipeline mostly are.
 	threshold := c.p.same
-	if c.seconds > storyNear {
-		threshold = c.p.far
-	}
 	enough := c.units >= 2
 	if c.crossLanguage {
 		threshold = c.p.cross
 		enough = c.entities >= 1 && c.eventOrNumber >= 1 && c.units >= 3
-	}
-	if !c.crossLanguage && c.specific < c.p.specific {
-		c.Conflicts = append(c.Conflicts, "nothing specific in common (only countries and events)")
 	}
 	change := storyNumberChange(a, b)
 	if change == numbersRose && !c.crossLanguage {
@@ -467,6 +460,46 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	default:
 		c.Conflicts = append(c.Conflicts, "other figures that no update makes: "+strings.Join(a.Numbers, ",")+" ≠ "+strings.Join(b.Numbers, ","))
 	}
+}
+
+// swapped reports whether the two headlines are one template with a word
+// or two swapped: each side has at most two words alone, at least one of
+// them not common, and they share at least three units.
+func (c *storyComparison) swapped() bool {
+	// Places and actors one side has alone take part in a swap too
+	// («كولر يشرح …» / «ترمب يشرح …»).
+	nA, nB := len(c.leftA)+c.aloneEntities('a'), len(c.leftB)+c.aloneEntities('b')
+	if nA == 0 || nB == 0 || nA > 2 || nB > 2 || c.units < 3 {
+		return false
+	}
+	heavy := func(ts []string, entities int) bool {
+		if entities > 0 {
+			return true
+		}
+		for _, t := range ts {
+			if storyWeight(t) >= c.p.subst {
+				return true
+			}
+		}
+		return false
+	}
+	return heavy(c.leftA, c.aloneEntities('a')) && heavy(c.leftB, c.aloneEntities('b'))
+}
+
+// aloneEntities counts the places and actors of one side that the other
+// side neither has nor covers.
+func (c *storyComparison) aloneEntities(side byte) int {
+	n := 0
+	mine, theirs := c.entitiesA, c.entitiesB
+	if side == 'b' {
+		mine, theirs = theirs, mine
+	}
+	for _, x := range mine {
+		if !storyCoveredBy(x, theirs) {
+			n++
+		}
+	}
+	return n
 }
 
 // entityConflict finds two known places (or two actors), one on each side
@@ -508,9 +541,6 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			usedB[k] = true
 			c.share(c.p.entity, "place/actor "+x)
 			c.entities++
-			if storyLex.entities[x].kind != kindCountry {
-				c.specific += c.p.entity
-			}
 			continue
 		}
 		restA = append(restA, x)
@@ -529,20 +559,23 @@ func (c *storyComparison) matchEntities(a, b []string) {
 		if !found {
 			// One side naming more of the same state, or a place
 			// within one the other side named, is detail, not
-			// difference.
-			if storyCoveredBy(x, b) {
-				continue
-			}
+			// difference: it does not count against the score, but
+			// it may still conflict with what the other side has
+			// alone.
 			c.entitiesA = append(c.entitiesA, x)
-			c.alone('a', c.p.entity, x)
+			if !storyCoveredBy(x, b) {
+				c.alone('a', c.p.entity, x)
+			}
 		}
 	}
 	for k, y := range b {
-		if usedB[k] || storyCoveredBy(y, a) {
+		if usedB[k] {
 			continue
 		}
 		c.entitiesB = append(c.entitiesB, y)
-		c.alone('b', c.p.entity, y)
+		if !storyCoveredBy(y, a) {
+			c.alone('b', c.p.entity, y)
+		}
 	}
 }
 
@@ -595,8 +628,16 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			shared++
 		}
 	}
-	if !(storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")) {
+	attacks := storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")
+	if !attacks {
 		c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
+	}
+	if c.p.events && !c.conceptsDiffer {
+		// Each side has an event the other lacks ("ferry fire" /
+		// "storms", "postponed" / "held"): another development or
+		// another event. A kind of attack and "attack" are one.
+		x, y := storyStrongAlone(a, b, attacks), storyStrongAlone(b, a, attacks)
+		c.conceptsDiffer = x != "" && y != ""
 	}
 	for r := range storyReversals {
 		_, inA := slices.BinarySearch(a, r)
@@ -611,7 +652,6 @@ func (c *storyComparison) matchNumbers(a, b []string) {
 	for _, x := range a {
 		if _, ok := slices.BinarySearch(b, x); ok {
 			c.share(c.p.number, "number "+x)
-			c.specific += c.p.number
 			c.eventOrNumber++
 		}
 	}
@@ -633,7 +673,6 @@ func (c *storyComparison) matchTokens(a, b []string) {
 			j++
 		default:
 			c.share(storyWeight(a[i]), a[i])
-			c.specific += storyWeight(a[i])
 			i++
 			j++
 		}
@@ -649,7 +688,6 @@ func (c *storyComparison) matchTokens(a, b []string) {
 		usedB[k] = true
 		w := (storyWeight(x) + storyWeight(onlyB[k])) / 2
 		c.share(w, x+" ~ "+onlyB[k])
-		c.specific += w
 	}
 	for k, y := range onlyB {
 		if !usedB[k] {
@@ -744,11 +782,13 @@ const (
 )
 
 // storyNumberChange compares the numbers of a and b. Counts that differ
-// are new figures of one event when every changed count of the later
-// report (by At; without times, either order) is higher than the earlier
-// one's and none is a decimal (a magnitude, a rate): a toll rises as
-// bodies are found, while a count that falls or a new magnitude is another
-// event.
+// are new figures of one event when both count a toll (the dead, the
+// injured, …), every changed count of the later report (by At; without
+// times, either order) is higher than the earlier one's and none is a
+// decimal (a magnitude, a rate): a toll rises as bodies are found, while
+// a count that falls, a new magnitude or another count is another event.
+// Counts within a fifth of each other are one figure rounded or hedged
+// differently ("at least 44" / "more than 40").
 func storyNumberChange(a, b Fingerprint) numberChange {
 	if len(a.Numbers) == 0 || len(b.Numbers) == 0 {
 		return numbersAgree
@@ -763,10 +803,8 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 			return numbersOther
 		}
 	}
-	// Two newsrooms round and hedge one count differently ("at least
-	// 44" / "more than 40"): counts within a fifth of each other agree.
-	if lo, hi := min(storyMinNumber(onlyA), storyMinNumber(onlyB)), max(storyMaxNumber(onlyA), storyMaxNumber(onlyB)); lo >= 10 && hi <= 1.2*lo {
-		return numbersAgree
+	if !storyIsToll(a, b) {
+		return numbersOther
 	}
 	rose := func(before, after []string) bool {
 		return storyMaxNumber(after) > storyMaxNumber(before) && storyMinNumber(after) >= storyMinNumber(before)
@@ -785,7 +823,31 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 			return numbersRose
 		}
 	}
+	// Two newsrooms round and hedge one count differently ("at least
+	// 44" / "more than 40"): a later count that is lower by less than a
+	// fifth is the same figure, not another event.
+	if lo, hi := min(storyMinNumber(onlyA), storyMinNumber(onlyB)), max(storyMaxNumber(onlyA), storyMaxNumber(onlyB)); lo >= 10 && hi <= 1.2*lo {
+		return numbersAgree
+	}
 	return numbersOther
+}
+
+// storyTollConcepts are the events whose counts grow as an event
+// develops: the dead, the injured, the missing, the displaced, the
+// arrested.
+var storyTollConcepts = map[string]bool{"kill": true, "injure": true, "missing": true, "displace": true,
+	"evacuate": true, "arrest": true, "hostage": true, "rescue": true, "death_natural": true}
+
+// storyIsToll reports whether two headlines count a toll: they share an
+// event whose count grows (a count of drones downed in a second attack
+// is not a toll, and another count is another event).
+func storyIsToll(a, b Fingerprint) bool {
+	for _, x := range a.Concepts {
+		if storyTollConcepts[x] && slices.Contains(b.Concepts, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // storyMinus returns the members of a (sorted) that b (sorted) lacks.
@@ -817,61 +879,6 @@ func storyMinNumber(ns []string) float64 {
 		}
 	}
 	return m
-}
-
-// storyHasName reports whether one of tokens is among names (sorted).
-func storyHasName(tokens, names []string) bool {
-	for _, t := range tokens {
-		if _, ok := slices.BinarySearch(names, t); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// storyIsKnownName reports whether a word that opens a clause (and so
-// is capitalised anyway) is one the corpora mostly write with a capital
-// elsewhere: "Afghanistan vs Australia", not "Doctors move …".
-func storyIsKnownName(w string) bool {
-	for _, n := range strings.Fields(Normalize(w)) {
-		if t := storyToken(n); t != "" && storyNameTokens[t] {
-			return true
-		}
-	}
-	return false
-}
-
-// storyNames returns the tokens (sorted, as in tokens) that text writes
-// as names: Latin words with a capital, see Fingerprint.Names. Arabic has
-// no capitals; its names are the gazetteer's.
-func storyNames(text string, tokens []string) []string {
-	names := map[string]bool{}
-	first := true // the next word starts a clause
-	for _, field := range strings.Fields(text) {
-		for _, w := range strings.FieldsFunc(field, func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) && r != 0x640
-		}) {
-			r, _ := utf8.DecodeRuneInString(w)
-			if unicode.IsUpper(r) && (!first || storyIsKnownName(w)) {
-				for _, n := range strings.Fields(Normalize(w)) {
-					if t := storyToken(n); t != "" {
-						names[t] = true
-					}
-				}
-			}
-			first = false
-		}
-		if strings.HasSuffix(field, ":") || strings.HasSuffix(field, "?") {
-			first = true
-		}
-	}
-	var out []string
-	for _, t := range tokens {
-		if names[t] {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // storyProclitics are the one-letter Arabic proclitics.

@@ -317,12 +317,35 @@ func TestStoryCorpus(t *testing.T) {
 // storyCorpusFloors are the least same-event merge rates of the test part,
 // by kind (ar, en, xl).
 var storyCorpusFloors = map[string]float64{
-	"ar": 0.0,
-	"en": 0.0,
-	"xl": 0.0,
+	"ar": 0.30, // measured 31.1%
+	"en": 0.15, // measured 17.4%
+	"xl": 0.0,  // measured 0% of 3; reported, not held
 }
 
 var storyTune = flag.Bool("story-tune", false, "try a grid of thresholds and weights on the tuning part of the story corpus and print the best")
+
+// storyGrid returns the decision parameters the tuning tool tries: every
+// combination of the values below.
+func storyGrid() []storyParams {
+	grid := []storyParams{storyDefaults}
+	vary := func(values []float64, set func(*storyParams, float64)) {
+		var next []storyParams
+		for _, p := range grid {
+			for _, v := range values {
+				set(&p, v)
+				next = append(next, p)
+			}
+		}
+		grid = next
+	}
+	vary([]float64{0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65}, func(p *storyParams, v float64) { p.same = v })
+	vary([]float64{1, 1.5, 2, 2.5, 3}, func(p *storyParams, v float64) { p.penalty = v })
+	vary([]float64{5, 8}, func(p *storyParams, v float64) { p.entity = v })
+	vary([]float64{0, 1}, func(p *storyParams, v float64) { p.events = v == 1 })
+	vary([]float64{0, 4, 6, 8}, func(p *storyParams, v float64) { p.subst = v })
+	vary([]float64{0.55, 0.75}, func(p *storyParams, v float64) { p.update = v })
+	return grid
+}
 
 // TestStoryTune is the tuning tool: with -story-tune it scores a grid of
 // decision parameters on the tuning part only (never the test part) and
@@ -343,36 +366,36 @@ func TestStoryTune(t *testing.T) {
 		same, diff float64
 	}
 	var results []result
-	for _, same := range []float64{0.45, 0.5, 0.55, 0.6, 0.65, 0.7} {
-		for _, penalty := range []float64{1, 1.5, 2, 2.5, 3} {
-			for _, entity := range []float64{5, 8, 11} {
-				for _, names := range []bool{true, false} {
-					for _, specific := range []float64{0, 5, 10} {
-						p := storyDefaults
-						p.same, p.far, p.penalty, p.entity, p.names, p.specific = same, same+0.15, penalty, entity, names, specific
-						var sm, sn, dm, dn int
-						for _, c := range tune {
-							v := storyExplain(c.aFP, c.bFP, p).Verdict
-							if c.wantMerged {
-								sn++
-								if v != Different {
-									sm++
-								}
-							} else {
-								dn++
-								if v != Different {
-									dm++
-								}
-							}
-						}
-						results = append(results, result{p, float64(sm) / float64(sn), float64(dm) / float64(dn)})
-					}
+	for _, p := range storyGrid() {
+		var sm, sn, dm, dn int
+		for _, c := range tune {
+			v := storyExplain(c.aFP, c.bFP, p).Verdict
+			if c.wantMerged {
+				sn++
+				if v != Different {
+					sm++
+				}
+			} else {
+				dn++
+				if v != Different {
+					dm++
 				}
 			}
 		}
+		results = append(results, result{p, float64(sm) / float64(sn), float64(dm) / float64(dn)})
 	}
 	slices.SortFunc(results, func(a, b result) int {
 		switch {
+		case (a.diff <= 0.01) != (b.diff <= 0.01):
+			if a.diff <= 0.01 {
+				return -1
+			}
+			return 1
+		case a.diff <= 0.01 && a.same != b.same:
+			if a.same > b.same {
+				return -1
+			}
+			return 1
 		case a.diff != b.diff:
 			if a.diff < b.diff {
 				return -1
@@ -393,5 +416,27 @@ func TestStoryTune(t *testing.T) {
 		}
 		best[r.diff] = true
 		fmt.Printf("diff merged %5.1f%%  same merged %5.1f%%  %+v\n", 100*r.diff, 100*r.same, r.p)
+	}
+	// The best candidates at the lowest rates, with the rule-derived
+	// regression sets (hard negatives must stay unmerged).
+	negatives := readStoryPairs(t, "testdata/story_hard_negatives.tsv")
+	rewordings := readStoryPairs(t, "testdata/story_rewordings.tsv")
+	rate := func(pairs []storyPair, p storyParams) float64 {
+		n := 0
+		for _, x := range pairs {
+			if storyExplain(NewFingerprint(x.a), NewFingerprint(x.b), p).Verdict != Different {
+				n++
+			}
+		}
+		return float64(n) / float64(len(pairs))
+	}
+	shown := map[float64]int{}
+	for _, r := range results {
+		if r.diff > 0.01 || shown[r.p.subst] == 3 {
+			continue
+		}
+		shown[r.p.subst]++
+		fmt.Printf("diff %4.1f%% same %4.1f%% rule-derived negatives merged %4.1f%% rewordings merged %4.1f%%  %+v\n",
+			100*r.diff, 100*r.same, 100*rate(negatives, r.p), 100*rate(rewordings, r.p), r.p)
 	}
 }

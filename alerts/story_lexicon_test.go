@@ -205,10 +205,15 @@ func TestStoryNumberChange(t *testing.T) {
 		{"toll fell", []string{"25"}, []string{"10"}, hour, 2 * hour, numbersOther},
 		{"no times: either order", []string{"25"}, []string{"10"}, 0, 0, numbersRose},
 		{"another magnitude", []string{"5.6"}, []string{"6.1"}, hour, 2 * hour, numbersOther},
+		{"no toll", []string{"20"}, []string{"42"}, hour, 2 * hour, numbersOther}, // drones downed in two attacks
+		{"hedged: at least 44, more than 40", []string{"44"}, []string{"40"}, hour, 2 * hour, numbersAgree},
 	}
 	for _, tt := range tests {
-		a := Fingerprint{Numbers: tt.a, At: tt.aAt}
-		b := Fingerprint{Numbers: tt.b, At: tt.bAt}
+		a := Fingerprint{Numbers: tt.a, At: tt.aAt, Concepts: []string{"kill"}}
+		if tt.name == "no toll" {
+			a.Concepts = nil
+		}
+		b := Fingerprint{Numbers: tt.b, At: tt.bAt, Concepts: []string{"kill"}}
 		if got := storyNumberChange(a, b); got != tt.want {
 			t.Errorf("%s: storyNumberChange = %d, want %d", tt.name, got, tt.want)
 		}

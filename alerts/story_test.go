@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -35,7 +34,6 @@ const (
 func buildIDF(tb testing.TB) string {
 	tb.Helper()
 	df := map[string]int{}
-	inner, capital := map[string]int{}, map[string]int{} // inside a clause
 	docs := 0
 	// No weight is fitted on the test part of the story corpus: its
 	// headlines are left out of the counts.
@@ -53,19 +51,6 @@ func buildIDF(tb testing.TB) string {
 		docs++
 		for _, t := range NewFingerprint(title).Tokens {
 			df[t]++
-		}
-		first := true
-		for _, field := range strings.Fields(title) {
-			r, _ := utf8.DecodeRuneInString(field)
-			for _, n := range strings.Fields(Normalize(field)) {
-				if t := storyToken(n); t != "" && !first && storyIsLatin(n) {
-					inner[t]++
-					if unicode.IsUpper(r) {
-						capital[t]++
-					}
-				}
-			}
-			first = strings.HasSuffix(field, ":") || strings.HasSuffix(field, "?")
 		}
 	}
 	for _, f := range idfCorpora {
@@ -86,8 +71,7 @@ func buildIDF(tb testing.TB) string {
 	b.WriteString("# and of alerts/testdata/urgency_labels.tsv, less every headline of the test part of\n")
 	b.WriteString("# the story corpus (alerts/testdata/stories). Tokens seen in fewer\n")
 	b.WriteString("# than 3 headlines are left out (they weigh as rare). Columns: token, headlines\n")
-	b.WriteString("# it occurs in, 1 if it is capitalised in most of its (at least 2) occurrences\n")
-	b.WriteString("# inside a clause, i.e. it names someone or something.\n")
+	b.WriteString("# it occurs in.\n")
 	fmt.Fprintf(&b, "# documents %d\n", docs)
 	keys := make([]string, 0, len(df))
 	for k, v := range df {
@@ -97,11 +81,7 @@ func buildIDF(tb testing.TB) string {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		name := 0
-		if inner[k] >= 2 && 2*capital[k] > inner[k] {
-			name = 1
-		}
-		fmt.Fprintf(&b, "%s\t%d\t%d\n", k, df[k], name)
+		fmt.Fprintf(&b, "%s\t%d\n", k, df[k])
 	}
 	return b.String()
 }
@@ -396,35 +376,46 @@ func TestCompare(t *testing.T) {
 
 func TestNewFingerprint(t *testing.T) {
 	tests := map[string]struct {
-		title           string
-		tokens, numbers []string
+		title                               string
+		tokens, entities, concepts, numbers []string
 	}{
 		"banner, SANA source prefix, proclitic, article": {
 			"عــاجــل مصدر بجهاز الاستخبارات العامة لـ سانا: انفجار بدمشق والرئيس",
-			[]string{"انفجار", "دمشق", "رئيس"}, nil,
+			[]string{"رئيس"}, []string{"SY-damascus"}, []string{"bombing"}, nil,
 		},
 		"decimals, thousands, Arabic-Indic digits": {
 			"زلزال بقوة ٥٫٢ يضرب تركيا ومقتل 1,200",
-			[]string{"بقوه", "تركيا", "زلزال", "قتل", "يضرب"}, []string{"1200", "5.2"},
+			[]string{"بقو", "يضرب"}, []string{"TR"}, []string{"earthquake", "kill"}, []string{"1200", "5.2"},
 		},
 		"ordinal and year are tokens": {
 			"Russia-Ukraine war: List of key events, day 171 of 2023",
-			[]string{"2023", "day", "day171", "event", "key", "list", "russia", "ukraine", "war"}, nil,
+			[]string{"2023", "day", "day171", "event", "key", "list"}, []string{"RU", "UA"}, []string{"war"}, nil,
 		},
-		"English prefix, suffix, attribution, synonyms": {
+		"English prefix, suffix, attribution, event words": {
 			"WATCH: Three killed in blasts in Kabul, police say | Video",
-			[]string{"explosion", "kabul", "kill"}, []string{"3"},
+			nil, []string{"AF-kabul"}, []string{"bombing", "kill"}, []string{"3"},
 		},
-		"only a banner": {"عاجل", nil, nil},
+		"English ordinals name an instance": {
+			"Israelis rally for 22nd week against Netanyahu’s judicial plans",
+			[]string{"judici", "ord22", "plan", "week"}, []string{"IL", "netanyahu"}, []string{"protest"}, nil,
+		},
+		"only a banner": {"عاجل", nil, nil, nil, nil},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			fp := NewFingerprint(tt.title)
-			if !slices.Equal(fp.Tokens, tt.tokens) {
-				t.Errorf("Tokens: got %q, want %q", fp.Tokens, tt.tokens)
-			}
-			if !slices.Equal(fp.Numbers, tt.numbers) {
-				t.Errorf("Numbers: got %q, want %q", fp.Numbers, tt.numbers)
+			for _, f := range []struct {
+				field     string
+				got, want []string
+			}{
+				{"Tokens", fp.Tokens, tt.tokens},
+				{"Entities", fp.Entities, tt.entities},
+				{"Concepts", fp.Concepts, tt.concepts},
+				{"Numbers", fp.Numbers, tt.numbers},
+			} {
+				if !slices.Equal(f.got, f.want) {
+					t.Errorf("%s: got %q, want %q", f.field, f.got, f.want)
+				}
 			}
 		})
 	}
@@ -439,7 +430,7 @@ func TestVerdictString(t *testing.T) {
 }
 
 // FuzzFingerprint: no panic; deterministic; Tokens sorted and distinct,
-// valid UTF-8; Keys and Names drawn from Tokens; a fingerprint is the same
+// valid UTF-8; Keys drawn from Tokens or pairs; a fingerprint is the same
 // story as itself; Compare symmetric with a score in [0, 1].
 func FuzzFingerprint(f *testing.F) {
 	for _, p := range readStoryPairs(&testing.T{}, "testdata/story_hard_negatives.tsv")[:40] {
@@ -464,9 +455,16 @@ func FuzzFingerprint(f *testing.F) {
 				t.Fatalf("Tokens not sorted and distinct: %q", fa.Tokens)
 			}
 		}
-		for _, k := range append(slices.Clone(fa.Keys), fa.Names...) {
-			if !slices.Contains(fa.Tokens, k) {
-				t.Fatalf("key or name %q not in Tokens %q", k, fa.Tokens)
+		for _, k := range fa.Keys {
+			// A key is a word of the headline, or a pair of its places,
+			// actors and events.
+			if !slices.Contains(fa.Tokens, k) && !strings.HasPrefix(k, "~") {
+				t.Fatalf("key %q neither in Tokens %q nor a pair", k, fa.Tokens)
+			}
+		}
+		for _, e := range fa.Entities {
+			if _, ok := storyLex.entities[e]; !ok {
+				t.Fatalf("entity %q is not in the gazetteer", e)
 			}
 		}
 		if len(fa.Keys) > MaxKeys {

@@ -3,6 +3,7 @@ package alerts
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -154,6 +155,9 @@ func storyNumbers(s string) (numbers, tokens []string) {
 		prev := storyWordBefore(s[:start])
 		switch {
 		case n == "":
+		case storyOrdinalSuffix(s[start:]):
+			// "22nd week", "131st baby": an instance, not a count.
+			tokens = append(tokens, "ord"+n)
 		case storyOrdinalWords[prev]:
 			tokens = append(tokens, prev+n)
 		case storyIsYear(n):
@@ -183,6 +187,23 @@ func storyNumbers(s string) (numbers, tokens []string) {
 	}
 	flush()
 	return numbers, tokens
+}
+
+// storyOrdinalSuffix reports whether the number that s starts with is
+// written as an English ordinal ("22nd", "1st", "131st", "5th").
+func storyOrdinalSuffix(s string) bool {
+	i := 0
+	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == ',' || s[i] == '.') {
+		i++
+	}
+	rest := strings.ToLower(s[i:])
+	for _, suf := range [...]string{"st", "nd", "rd", "th"} {
+		if t, ok := strings.CutPrefix(rest, suf); ok {
+			r, _ := utf8.DecodeRuneInString(t)
+			return t == "" || !unicode.IsLetter(r)
+		}
+	}
+	return false
 }
 
 func storyFirstRune(s string) rune {
