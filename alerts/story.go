@@ -335,7 +335,7 @@ func storyKeys(fp *Fingerprint) []string {
 // hours), and Different otherwise (a count that falls, another
 // magnitude).
 func Compare(a, b Fingerprint) (Verdict, float64) {
-	e := Explain(a, b)
+	e := storyExplain(a, b, storyDefaults, false)
 	return e.Verdict, e.Score
 }
 
@@ -371,16 +371,18 @@ type storyComparison struct {
 	seconds        int64 // time between the two, or -1 if unknown
 	conceptsDiffer bool
 	reversal       string // a denial or refusal on one side only
+	explain        bool   // describe what matched and conflicted
+	refused        bool   // a conflict was found
 	p              storyParams
 }
 
 // Explain compares a and b as Compare does and says why.
 func Explain(a, b Fingerprint) Explanation {
-	return storyExplain(a, b, storyDefaults)
+	return storyExplain(a, b, storyDefaults, true)
 }
 
-func storyExplain(a, b Fingerprint, p storyParams) Explanation {
-	c := storyComparison{p: p, crossLanguage: a.Lang != "" && b.Lang != "" && a.Lang != b.Lang, seconds: -1}
+func storyExplain(a, b Fingerprint, p storyParams, explain bool) Explanation {
+	c := storyComparison{p: p, explain: explain, crossLanguage: a.Lang != "" && b.Lang != "" && a.Lang != b.Lang, seconds: -1}
 	if a.At > 0 && b.At > 0 {
 		c.seconds = a.At - b.At
 		if c.seconds < 0 {
@@ -391,7 +393,7 @@ func storyExplain(a, b Fingerprint, p storyParams) Explanation {
 		// One headline told again days later is another event (a
 		// raid, a strike of the same kind): the pipeline keeps stories
 		// open for a day.
-		c.Conflicts = append(c.Conflicts, "reported more than a day apart")
+		c.refuse(func() string { return "reported more than a day apart" })
 		return c.Explanation
 	}
 	if a.Hash == b.Hash && a.Hash != "" {
@@ -416,16 +418,20 @@ func storyExplain(a, b Fingerprint, p storyParams) Explanation {
 func (c *storyComparison) decide(a, b Fingerprint) {
 	c.Verdict = Different
 	if x, y, ok := c.entityConflict(); ok {
-		c.Conflicts = append(c.Conflicts, "two places or actors: "+x+" ≠ "+y)
+		c.refuse(func() string { return "two places or actors: " + x + " ≠ " + y })
 	}
 	if c.reversal != "" {
-		c.Conflicts = append(c.Conflicts, "one side only: "+c.reversal)
+		c.refuse(func() string { return "one side only: " + c.reversal })
 	}
 	if c.conceptsDiffer {
-		c.Conflicts = append(c.Conflicts, "other events: "+strings.Join(a.Concepts, ",")+" ≠ "+strings.Join(b.Concepts, ","))
+		c.refuse(func() string {
+			return "other events: " + strings.Join(a.Concepts, ",") + " ≠ " + strings.Join(b.Concepts, ",")
+		})
 	}
 	if c.p.subst > 0 && !c.crossLanguage && c.swapped() {
-		c.Conflicts = append(c.Conflicts, "one word swapped for another: "+strings.Join(c.leftA, ",")+" ≠ "+strings.Join(c.leftB, ","))
+		c.refuse(func() string {
+			return "one word swapped for another: " + strings.Join(c.leftA, ",") + " ≠ " + strings.Join(c.leftB, ",")
+		})
 	}
 	threshold := c.p.same
 	enough := c.units >= 2
@@ -441,11 +447,11 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	}
 	switch {
 	case !enough:
-		c.Conflicts = append(c.Conflicts, "too little in common ("+strconv.Itoa(c.units)+" shared)")
+		c.refuse(func() string { return "too little in common (" + strconv.Itoa(c.units) + " shared)" })
 	case c.Score < threshold:
-		c.Conflicts = append(c.Conflicts, "score below "+strconv.FormatFloat(threshold, 'f', -1, 64))
+		c.refuse(func() string { return "score below " + strconv.FormatFloat(threshold, 'f', -1, 64) })
 	}
-	if len(c.Conflicts) > 0 {
+	if c.refused {
 		return
 	}
 	switch change {
@@ -453,12 +459,14 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 		c.Verdict = Same
 	case numbersRose:
 		if c.seconds > storyUpdateWindow {
-			c.Conflicts = append(c.Conflicts, "other figures, more than 12 h apart")
+			c.refuse(func() string { return "other figures, more than 12 h apart" })
 			return
 		}
 		c.Verdict = Update
 	default:
-		c.Conflicts = append(c.Conflicts, "other figures that no update makes: "+strings.Join(a.Numbers, ",")+" ≠ "+strings.Join(b.Numbers, ","))
+		c.refuse(func() string {
+			return "other figures that no update makes: " + strings.Join(a.Numbers, ",") + " ≠ " + strings.Join(b.Numbers, ",")
+		})
 	}
 }
 
@@ -515,19 +523,46 @@ func (c *storyComparison) entityConflict() (string, string, bool) {
 	return "", "", false
 }
 
-func (c *storyComparison) share(w float64, what string) {
+// share counts a unit both sides have; what it is, for Explain, is kind
+// and x (matched with y when they differ).
+func (c *storyComparison) share(w float64, kind, x, y string) {
 	c.shared += w
 	c.units++
-	c.Matched = append(c.Matched, what)
+	if c.explain {
+		c.Matched = append(c.Matched, storyUnitLabel(kind, x, y))
+	}
 }
 
-func (c *storyComparison) alone(side byte, w float64, what string) {
+// refuse records a conflict: its description only for Explain.
+func (c *storyComparison) refuse(why func() string) {
+	c.refused = true
+	if c.explain {
+		c.Conflicts = append(c.Conflicts, why())
+	}
+}
+
+func storyUnitLabel(kind, x, y string) string {
+	if y != "" {
+		x += " ~ " + y
+	}
+	if kind != "" {
+		x = kind + " " + x
+	}
+	return x
+}
+
+// alone counts a unit one side has alone.
+func (c *storyComparison) alone(side byte, w float64, kind, x string) {
 	if side == 'a' {
 		c.onlyA += w
-		c.OnlyA = append(c.OnlyA, what)
+		if c.explain {
+			c.OnlyA = append(c.OnlyA, storyUnitLabel(kind, x, ""))
+		}
 	} else {
 		c.onlyB += w
-		c.OnlyB = append(c.OnlyB, what)
+		if c.explain {
+			c.OnlyB = append(c.OnlyB, storyUnitLabel(kind, x, ""))
+		}
 	}
 }
 
@@ -539,7 +574,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 	for _, x := range a {
 		if k, ok := slices.BinarySearch(b, x); ok {
 			usedB[k] = true
-			c.share(c.p.entity, "place/actor "+x)
+			c.share(c.p.entity, "place/actor", x, "")
 			c.entities++
 			continue
 		}
@@ -550,7 +585,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 		for k, y := range b {
 			if !usedB[k] && storyLex.compatible(x, y) {
 				usedB[k] = true
-				c.share(c.p.entity, "place/actor "+x+" ~ "+y)
+				c.share(c.p.entity, "place/actor", x, y)
 				c.entities++
 				found = true
 				break
@@ -564,7 +599,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			// alone.
 			c.entitiesA = append(c.entitiesA, x)
 			if !storyCoveredBy(x, b) {
-				c.alone('a', c.p.entity, x)
+				c.alone('a', c.p.entity, "", x)
 			}
 		}
 	}
@@ -574,7 +609,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 		}
 		c.entitiesB = append(c.entitiesB, y)
 		if !storyCoveredBy(y, a) {
-			c.alone('b', c.p.entity, y)
+			c.alone('b', c.p.entity, "", y)
 		}
 	}
 }
@@ -602,13 +637,13 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			strongA++
 		}
 		if _, ok := slices.BinarySearch(b, x); ok {
-			c.share(weight(x), "event "+x)
+			c.share(weight(x), "event", x, "")
 			if !storyWeakConcepts[x] {
 				c.eventOrNumber++
 				shared++
 			}
 		} else {
-			c.alone('a', weight(x), "event "+x)
+			c.alone('a', weight(x), "event", x)
 		}
 	}
 	for _, y := range b {
@@ -616,7 +651,7 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			strongB++
 		}
 		if _, ok := slices.BinarySearch(a, y); !ok {
-			c.alone('b', weight(y), "event "+y)
+			c.alone('b', weight(y), "event", y)
 		}
 	}
 	// A kind of attack on one side covers "attack" on the other ("knife
@@ -651,7 +686,7 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 func (c *storyComparison) matchNumbers(a, b []string) {
 	for _, x := range a {
 		if _, ok := slices.BinarySearch(b, x); ok {
-			c.share(c.p.number, "number "+x)
+			c.share(c.p.number, "number", x, "")
 			c.eventOrNumber++
 		}
 	}
@@ -672,7 +707,7 @@ func (c *storyComparison) matchTokens(a, b []string) {
 			onlyB = append(onlyB, b[j])
 			j++
 		default:
-			c.share(storyWeight(a[i]), a[i])
+			c.share(storyWeight(a[i]), "", a[i], "")
 			i++
 			j++
 		}
@@ -682,17 +717,17 @@ func (c *storyComparison) matchTokens(a, b []string) {
 		k := storySoftMatch(x, onlyB, usedB)
 		if k < 0 {
 			c.leftA = append(c.leftA, x)
-			c.alone('a', storyWeight(x), x)
+			c.alone('a', storyWeight(x), "", x)
 			continue
 		}
 		usedB[k] = true
 		w := (storyWeight(x) + storyWeight(onlyB[k])) / 2
-		c.share(w, x+" ~ "+onlyB[k])
+		c.share(w, "", x, onlyB[k])
 	}
 	for k, y := range onlyB {
 		if !usedB[k] {
 			c.leftB = append(c.leftB, y)
-			c.alone('b', storyWeight(y), y)
+			c.alone('b', storyWeight(y), "", y)
 		}
 	}
 }
@@ -704,6 +739,12 @@ func (c *storyComparison) matchTokens(a, b []string) {
 // make another word.
 func storySoftMatch(x string, others []string, used []bool) int {
 	nx := utf8.RuneCountInString(x)
+	fx, _ := utf8.DecodeRuneInString(x)
+	arabic := storyIsArabic(x)
+	least := 4
+	if !arabic {
+		least = 7 // English: "organisation"/"organization", not "Iran"/"Iraq"
+	}
 	for k, y := range others {
 		if used[k] {
 			continue
@@ -711,16 +752,16 @@ func storySoftMatch(x string, others []string, used []bool) int {
 		if storyProcliticPair(x, y) {
 			return k
 		}
-		ny := utf8.RuneCountInString(y)
-		least := 4
-		if !storyIsArabic(x) {
-			least = 7 // English: "organisation"/"organization", not "Iran"/"Iraq"
+		// Both kinds of variant keep the first letter; checking it
+		// first keeps the loop cheap.
+		if fy, _ := utf8.DecodeRuneInString(y); fy != fx || storyIsArabic(y) != arabic {
+			continue
 		}
-		if min(nx, ny) >= least && storyIsArabic(x) == storyIsArabic(y) && storyEditDistanceAtMostOne(x, y) {
+		ny := utf8.RuneCountInString(y)
+		if min(nx, ny) >= least && storyEditDistanceAtMostOne(x, y) {
 			return k
 		}
-		if storyIsArabic(x) && storyIsArabic(y) && min(nx, ny) >= 3 && storyRare(x) && storyRare(y) &&
-			storySkeleton(x) == storySkeleton(y) {
+		if arabic && min(nx, ny) >= 3 && storySameSkeleton(x, y) && storyRare(x) && storyRare(y) {
 			return k
 		}
 	}
@@ -731,45 +772,71 @@ func storySoftMatch(x string, others []string, used []bool) int {
 // at most 3 headlines) to be a name rather than a common word.
 func storyRare(t string) bool { return storyDF[t] <= 3 }
 
-// storySkeleton is an Arabic word without its long vowels and final ه
-// after the first letter: transliterations of one foreign name differ
-// mostly in them («بونداي» / «بوندي», «فرنسيس» / «فرانسيس»).
-func storySkeleton(w string) string {
-	var b strings.Builder
-	for i, r := range w {
-		if i > 0 && (r == 'ا' || r == 'و' || r == 'ي' || r == 'ه') {
-			continue
+// storySameSkeleton reports whether two Arabic words are the same without
+// their long vowels and final ه after the first letter: transliterations
+// of one foreign name differ mostly in them («بونداي» / «بوندي»,
+// «فرنسيس» / «فرانسيس»).
+func storySameSkeleton(x, y string) bool {
+	vowel := func(r rune) bool { return r == 'ا' || r == 'و' || r == 'ي' || r == 'ه' }
+	next := func(s string, i int) (rune, int) {
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			if i == size || !vowel(r) { // the first letter always counts
+				return r, i
+			}
 		}
-		b.WriteRune(r)
+		return -1, i
 	}
-	return b.String()
+	i, j := 0, 0
+	for {
+		var rx, ry rune
+		rx, i = next(x, i)
+		ry, j = next(y, j)
+		if rx != ry {
+			return false
+		}
+		if rx < 0 {
+			return true
+		}
+	}
 }
 
 // storyEditDistanceAtMostOne reports whether a and b are at most one edit
 // apart: one letter inserted, removed, replaced, or two adjacent letters
 // swapped («اميركيه» / «امريكيه»).
 func storyEditDistanceAtMostOne(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
+	if len(a) > len(b) {
+		a, b = b, a
 	}
-	if len(rb)-len(ra) > 1 {
-		return false
-	}
-	i := 0
-	for i < len(ra) && ra[i] == rb[i] {
-		i++
-	}
-	if i == len(ra) {
-		return true // equal, or one letter appended
-	}
-	if len(ra) == len(rb) {
-		if slices.Equal(ra[i+1:], rb[i+1:]) {
-			return true // replaced
+	// Skip the common prefix and suffix; what is left must be one
+	// letter or less on each side, or two swapped letters.
+	for len(a) > 0 && len(b) > 0 {
+		ra, sa := utf8.DecodeRuneInString(a)
+		rb, sb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			break
 		}
-		return i+1 < len(ra) && ra[i] == rb[i+1] && ra[i+1] == rb[i] && slices.Equal(ra[i+2:], rb[i+2:])
+		a, b = a[sa:], b[sb:]
 	}
-	return slices.Equal(ra[i:], rb[i+1:]) // inserted
+	for len(a) > 0 && len(b) > 0 {
+		ra, sa := utf8.DecodeLastRuneInString(a)
+		rb, sb := utf8.DecodeLastRuneInString(b)
+		if ra != rb {
+			break
+		}
+		a, b = a[:len(a)-sa], b[:len(b)-sb]
+	}
+	na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	switch {
+	case na <= 1 && nb <= 1:
+		return true // equal, one letter inserted or replaced
+	case na == 2 && nb == 2:
+		a0, s0 := utf8.DecodeRuneInString(a)
+		b0, t0 := utf8.DecodeRuneInString(b)
+		return a[s0:] == string(b0) && b[t0:] == string(a0) // swapped
+	}
+	return false
 }
 
 // numberChange is how the numbers of two headlines relate.

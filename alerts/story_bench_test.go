@@ -1,6 +1,9 @@
 package alerts
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // storyBenchTitles returns real Arabic and English headlines.
 func storyBenchTitles(b *testing.B) []string {
@@ -50,4 +53,45 @@ func BenchmarkCompare(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "compares/s")
+}
+
+// BenchmarkCompareCorpus: one decision over the real pairs of the story
+// corpus (two newsrooms' headlines, with their times).
+func BenchmarkCompareCorpus(b *testing.B) {
+	pairs := evaluateStoryCorpus(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		p := pairs[i%len(pairs)]
+		Compare(p.aFP, p.bFP)
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "compares/s")
+}
+
+// BenchmarkCompareStored: what the pipeline pays per candidate story: the
+// stored fingerprint read back from JSON, then compared.
+func BenchmarkCompareStored(b *testing.B) {
+	pairs := evaluateStoryCorpus(b)
+	stored := make([][]byte, len(pairs))
+	for i, p := range pairs {
+		data, err := json.Marshal(p.bFP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stored[i] = data
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		k := i % len(pairs)
+		var fp Fingerprint
+		if err := json.Unmarshal(stored[k], &fp); err != nil {
+			b.Fatal(err)
+		}
+		Compare(pairs[k].aFP, fp)
+		i++
+	}
 }

@@ -369,7 +369,7 @@ func TestStoryTune(t *testing.T) {
 	for _, p := range storyGrid() {
 		var sm, sn, dm, dn int
 		for _, c := range tune {
-			v := storyExplain(c.aFP, c.bFP, p).Verdict
+			v := storyExplain(c.aFP, c.bFP, p, false).Verdict
 			if c.wantMerged {
 				sn++
 				if v != Different {
@@ -424,7 +424,7 @@ func TestStoryTune(t *testing.T) {
 	rate := func(pairs []storyPair, p storyParams) float64 {
 		n := 0
 		for _, x := range pairs {
-			if storyExplain(NewFingerprint(x.a), NewFingerprint(x.b), p).Verdict != Different {
+			if storyExplain(NewFingerprint(x.a), NewFingerprint(x.b), p, false).Verdict != Different {
 				n++
 			}
 		}

@@ -150,9 +150,21 @@ func storyParseIDF(s string) (map[string]int, int) {
 // from the table (rare words and names) get the weight of a token seen
 // once.
 func storyWeight(t string) float64 {
-	df := max(storyDF[t], 1)
-	return math.Log(float64(storyCorpusSize+1) / float64(df))
+	if w, ok := storyWeights[t]; ok {
+		return w
+	}
+	return storyRareWeight
 }
+
+// storyWeights holds the weight of every token of the table, and
+// storyRareWeight that of a token seen once: computed once from storyDF.
+var storyWeights, storyRareWeight = func() (map[string]float64, float64) {
+	w := make(map[string]float64, len(storyDF))
+	for t, df := range storyDF {
+		w[t] = math.Log(float64(storyCorpusSize+1) / float64(max(df, 1)))
+	}
+	return w, math.Log(float64(storyCorpusSize + 1))
+}()
 
 // ---- Word lists ----
 

@@ -24,6 +24,7 @@ import (
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // SeenStore remembers which items each source showed.
@@ -113,6 +114,8 @@ type Pipeline struct {
 	// least once: an empty first document must still be recorded as the
 	// source's baseline.
 	marked map[string]bool
+
+	picker *storyPicker
 }
 
 // sourceWork is one source's waiting work: items not yet marked seen, and
@@ -151,6 +154,7 @@ func New(opt Options) *Pipeline {
 		wake:    make(chan struct{}, 1),
 		outage:  outageLog{log: opt.Log},
 		marked:  make(map[string]bool),
+		picker:  newStoryPicker(),
 	}
 }
 
@@ -409,7 +413,7 @@ func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWo
 	if len(in) > 0 {
 		var err error
 		res, err = p.opt.Stories.ResolveBatch(ctx, in, func(j int, stories []store.StoryRecord) int {
-			return pickStory(cands[which[j]].fp)(stories)
+			return p.picker.pick(cands[which[j]].fp)(stories)
 		})
 		if err != nil {
 			return fmt.Errorf("stories of %s: %w", src.ID, err)
@@ -476,8 +480,8 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 // (a toll that rose) the story's headline, so that the edit of its sent
 // messages shows them. It reports whether it did.
 func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.StoryRecord) (bool, error) {
-	var sfp alerts.Fingerprint
-	if json.Unmarshal([]byte(story.Data), &sfp) != nil {
+	sfp, ok := p.picker.fingerprint(story.Data)
+	if !ok {
 		return false, nil
 	}
 	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || c.item.Title == story.Title {
@@ -506,14 +510,47 @@ func storyTime(it feeds.Item, now time.Time) int64 {
 	return now.Unix()
 }
 
-// pickStory returns the Pick that chooses, among candidate stories, the one
+// storyPicker decides which candidate story an item tells. It keeps the
+// fingerprints it has read back from the index: the same recent stories
+// are the candidates of many items, and reading one costs more than
+// comparing it.
+type storyPicker struct {
+	parsed *lru.Cache[string, alerts.Fingerprint] // by the stored data
+}
+
+// storyPickerSize bounds the fingerprints kept: more than a busy day's
+// stories that share keys with new items.
+const storyPickerSize = 8192
+
+func newStoryPicker() *storyPicker {
+	c, err := lru.New[string, alerts.Fingerprint](storyPickerSize)
+	if err != nil {
+		panic("pipeline: story picker: " + err.Error()) // only for a size ≤ 0
+	}
+	return &storyPicker{parsed: c}
+}
+
+// fingerprint returns the fingerprint stored as data.
+func (sp *storyPicker) fingerprint(data string) (alerts.Fingerprint, bool) {
+	if fp, ok := sp.parsed.Get(data); ok {
+		return fp, true
+	}
+	var fp alerts.Fingerprint
+	if json.Unmarshal([]byte(data), &fp) != nil {
+		return fp, false
+	}
+	sp.parsed.Add(data, fp)
+	return fp, true
+}
+
+// pick returns the Pick that chooses, among candidate stories, the one
 // the item is the same event as (or an update of), by the best score.
-func pickStory(fp alerts.Fingerprint) store.Pick {
+func (sp *storyPicker) pick(fp alerts.Fingerprint) store.Pick {
 	return func(cands []store.StoryRecord) int {
 		best, bestScore := -1, 0.0
 		for i, c := range cands {
-			var cfp alerts.Fingerprint
-			if json.Unmarshal([]byte(c.Data), &cfp) != nil {
+			cfp, ok := sp.fingerprint(c.Data)
+			if !ok {
 				continue
 			}
 			v, score := alerts.Compare(fp, cfp)

@@ -183,6 +183,7 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 		t.Errorf("run exited %d; stderr %s", code, stderr.String())
 	}
 	out := stdout.String()
+	t.Logf("%d corpus pairs through aajil run, %d of them merged by aajil story", len(pairs), countTrue(merged))
 	for i, p := range pairs {
 		if got := strings.Contains(out, itemLink("/b", i)); got == merged[i] {
 			verdict := "different"
@@ -192,4 +193,14 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 			t.Errorf("pair %d: B alerted = %v, but aajil story says %s\n  A %s\n  B %s", i, got, verdict, p[0], p[1])
 		}
 	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
