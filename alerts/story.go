@@ -899,6 +899,15 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 	return numbersOther
 }
 
+// RaisesFigures reports whether item, an Update of story, brings higher
+// counts than the story has: the figures an update should show. (Compare
+// is symmetric; without times, a lower count of one toll is an Update too,
+// and the story keeps its higher figure.)
+func RaisesFigures(item, story Fingerprint) bool {
+	onlyI, onlyS := storyMinus(item.Numbers, story.Numbers), storyMinus(story.Numbers, item.Numbers)
+	return len(onlyI) > 0 && len(onlyS) > 0 && storyMaxNumber(onlyI) > storyMaxNumber(onlyS)
+}
+
 // storyTollConcepts are the events whose counts grow as an event
 // develops: the dead, the injured, the missing, the displaced, the
 // arrested.

@@ -219,3 +219,21 @@ func TestStoryNumberChange(t *testing.T) {
 		}
 	}
 }
+
+func TestRaisesFigures(t *testing.T) {
+	tests := []struct {
+		item, story []string
+		want        bool
+	}{
+		{[]string{"25"}, []string{"10"}, true},
+		{[]string{"10"}, []string{"25"}, false},
+		{[]string{"10"}, []string{"10"}, false},
+		{[]string{"10", "15"}, []string{"10"}, false}, // more detail, not new figures
+		{nil, []string{"10"}, false},
+	}
+	for _, tt := range tests {
+		if got := RaisesFigures(Fingerprint{Numbers: tt.item}, Fingerprint{Numbers: tt.story}); got != tt.want {
+			t.Errorf("RaisesFigures(%q, %q) = %v, want %v", tt.item, tt.story, got, tt.want)
+		}
+	}
+}

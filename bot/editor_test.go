@@ -102,3 +102,42 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 		t.Errorf("late alert\n%q\nwant\n%q", sent[0].Text, want)
 	}
 }
+
+// TestEditorShowsUpdatedFigures: when a later report with new figures
+// became the story's headline, the sent message is edited to show it,
+// with no later source to name.
+func TestEditorShowsUpdatedFigures(t *testing.T) {
+	t.Parallel()
+	h := newSenderHarness(t, telegramtest.Options{})
+	const chat = 20_001
+	h.subscribe("ar", chat)
+	d := testDelivery(chat, "toll", true)
+	stories := &testStories{stories: map[string]store.StoryRecord{}}
+	stories.set(store.StoryRecord{ID: "toll", FirstSource: "sana", Title: d.Title})
+	m := newTestMetrics()
+	opts := fastLimits
+	opts.Metrics = m
+	opts.Stories = stories
+	opts.EditInterval = 200 * time.Millisecond
+	h.start(h.sender(opts))
+	h.enqueue(d)
+	if _, err := h.fake.WaitSent(t.Context(), chat, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 1 })
+
+	updated := d
+	updated.Title = "ارتفاع حصيلة ضحايا الانفجار في ريف دمشق إلى 12 قتيلا"
+	stories.set(store.StoryRecord{ID: "toll", FirstSource: "sana", Title: updated.Title})
+	if err := h.st.ScheduleEdit(context.Background(), "toll", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "edit made", func() bool { return m.getEdited("edited") == 1 })
+	sent := h.fake.Sent(chat)
+	if len(sent) != 1 || sent[0].Edits != 1 {
+		t.Fatalf("%+v; want one message edited once", sent)
+	}
+	if want := wantText(updated, "ar"); sent[0].Text != want {
+		t.Errorf("edited to\n%q\nwant\n%q", sent[0].Text, want)
+	}
+}

@@ -484,7 +484,7 @@ func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.St
 	if !ok {
 		return false, nil
 	}
-	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || c.item.Title == story.Title {
+	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || !alerts.RaisesFigures(c.fp, sfp) || c.item.Title == story.Title {
 		return false, nil
 	}
 	data, err := json.Marshal(c.fp)

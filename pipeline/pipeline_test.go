@@ -419,3 +419,49 @@ func TestSubscriberCounts(t *testing.T) {
 		t.Errorf("after removals: %d active, %d paused, %d inactive; want 2, 1, 0", a, pa, in)
 	}
 }
+
+// TestUpdateWithNewFiguresRetitlesTheStory: a later report of one event
+// with a higher toll is no new alert; it becomes the story's headline and
+// the sent messages' edit is scheduled, also when it comes from the source
+// that reported first. A report with a lower toll changes nothing.
+func TestUpdateWithNewFiguresRetitlesTheStory(t *testing.T) {
+	st := storetest.Open(t)
+	var edits editLog
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	h := newHarnessWith(t, st, func(o *Options) {
+		o.Edits, o.EditDelay, o.Now = &edits, 5*time.Second, func() time.Time { return now }
+	})
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	first := "At least 10 killed as magnitude 6.1 quake hits western Turkey"
+	h.poll(sana, item("s1", first, true))
+	if len(h.alerts) != 1 {
+		t.Fatalf("alerts = %d, want 1", len(h.alerts))
+	}
+	storyID := h.alerts[0].StoryID
+	title := func() string {
+		t.Helper()
+		rec, err := st.Stories(store.StoryOptions{}).Get(context.Background(), storyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Title
+	}
+
+	rose := "At least 25 killed as magnitude 6.1 quake hits western Turkey"
+	h.poll(sana, item("s2", rose, true)) // the same source, new figures
+	if got := title(); got != rose {
+		t.Errorf("story title = %q, want the update %q", got, rose)
+	}
+	if len(edits.edits) != 1 {
+		t.Errorf("edits = %q, want one after the update", edits.edits)
+	}
+	h.poll(aj, item("a1", "At least 23 killed as magnitude 6.1 quake hits western Turkey", true)) // an older, lower count
+	if got := title(); got != rose {
+		t.Errorf("story title = %q after a lower count, want %q kept", got, rose)
+	}
+	if got := h.titles(); len(got) != 1 {
+		t.Errorf("alerts = %q, want the first report only", got)
+	}
+}

@@ -124,7 +124,9 @@ func (f *growingFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // itemLink is the link of a feed's item number n (counted from the oldest).
-func itemLink(path string, n int) string { return fmt.Sprintf("https://example.org%s/item-%02d", path, n) }
+func itemLink(path string, n int) string {
+	return fmt.Sprintf("https://example.org%s/item-%02d", path, n)
+}
 
 // TestRunStoryCorpusPairs: `aajil run` with two sources that publish the
 // two sides of real corpus pairs, first every A, then every B. Each B is
