@@ -89,13 +89,27 @@ var storyWeakConcepts = map[string]bool{"announce": true, "confirm": true, "spee
 // lacks, or "" (with attacks, "attack" and its kinds count as one).
 func storyStrongAlone(side, other []string, attacks bool) string {
 	for _, x := range side {
-		if storyWeakConcepts[x] || slices.Contains(other, x) || (attacks && storyAttackKinds[x]) {
+		if storyWeakConcepts[x] || slices.Contains(other, x) || (attacks && storyAttackKinds[x]) || storyImplied(x, other) {
 			continue
 		}
 		return x
 	}
 	return ""
 }
+
+// storyImplied reports whether x implies or is implied by one of others.
+func storyImplied(x string, others []string) bool {
+	for _, y := range others {
+		if storyImplies[x] == y || storyImplies[y] == x {
+			return true
+		}
+	}
+	return false
+}
+
+// storyImplies holds events that imply another: an assassination is a
+// killing, so "assassinated" on one side and "killed" on the other agree.
+var storyImplies = map[string]string{"assassinate": "kill"}
 
 // storyAttackKinds are the concepts that are each a kind of attack.
 var storyAttackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
@@ -664,6 +678,11 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		}
 	}
 	attacks := storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")
+	for _, x := range a {
+		if storyImplied(x, b) {
+			shared++
+		}
+	}
 	if !attacks {
 		c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
 	}

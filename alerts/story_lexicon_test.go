@@ -154,7 +154,9 @@ func TestStoryStemArabic(t *testing.T) {
 		{"هجمات", "هجم"},
 		{"وشيكه", "وشيك"},
 		{"حرب", "حرب"},
-		{"به", "به"}, // two letters stay
+		{"به", "به"},      // two letters stay
+		{"مدربا", "مدرب"}, // the accusative alef
+		{"لسان", "لسان"},  // three letters at least: «ل» + «سان» still matches «سان»
 	}
 	for _, tt := range tests {
 		if got := storyStemArabic(tt.in); got != tt.want {

@@ -39,20 +39,26 @@ func storyToken(w string) string {
 }
 
 // storyArabicSuffixes are the suffixes of the light stemmer, in the order
-// they are tried: feminine and plural endings and attached pronouns.
-var storyArabicSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"}
+// they are tried: feminine and plural endings, attached pronouns, and the
+// alef of the accusative («مدرباً» → «مدرب»).
+var storyArabicSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ا"}
+
+// storyStemMin is the fewest letters a stem keeps.
+const storyStemMin = 3
 
 // storyStemArabic removes suffixes from a word whose proclitics are
 // already gone, the "light10" way (Larkey, Ballesteros and Connell,
 // "Light Stemming for Arabic Information Retrieval", 2007, the stemmer
 // behind Lucene's ArabicStemmer): each suffix at most once, in order,
-// while at least two letters remain. No library fits: the Arabic stemmer
-// of Snowball expects unnormalised text (it reads ة, we have ه) and strips
-// ب and ف unevenly («بغداد» → «غداد», «ببغداد» → «بغداد»); Lucene's port
-// in bleve comes with a search engine's dependencies.
+// while storyStemMin letters remain (light10 keeps two; three keep
+// «لسان» whole, so that it still matches «سان» by its proclitic). No
+// library fits: the Arabic stemmer of Snowball expects unnormalised text
+// (it reads ة, we have ه) and strips ب and ف unevenly («بغداد» → «غداد»,
+// «ببغداد» → «بغداد»); Lucene's port in bleve comes with a search
+// engine's dependencies.
 func storyStemArabic(w string) string {
 	for _, suf := range storyArabicSuffixes {
-		if t, ok := strings.CutSuffix(w, suf); ok && utf8.RuneCountInString(t) >= 2 {
+		if t, ok := strings.CutSuffix(w, suf); ok && utf8.RuneCountInString(t) >= storyStemMin {
 			w = t
 		}
 	}
