@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/aajil/aajil/alerts/storycorpus"
 )
 
 // The story corpus (alerts/testdata/stories/) holds real headline pairs
@@ -24,62 +24,33 @@ var (
 
 const (
 	storyCorpusDir   = "testdata/stories"
-	storySplitFile   = "testdata/stories/split.tsv"
+	storySplitFile   = storyCorpusDir + "/" + storycorpus.SplitFile
 	storyTestPercent = 40 // share of groups in the test part
 )
 
-// corpusPair is one labelled pair of the story corpus.
+// corpusPair is one labelled pair of the story corpus, with what Compare
+// made of it.
 type corpusPair struct {
-	file, group, label  string
-	aLang, bLang        string
-	aOutlet, bOutlet    string
-	aTime, bTime        string
-	aTitle, bTitle      string
-	aURL, bURL          string
-	note                string
-	line                int
-	aFP, bFP            Fingerprint
-	verdict             Verdict
-	score               float64
-	explained           Explanation
-	part                string
-	kind                string // ar, en, xl (Arabic–English)
-	wantMerged, merged  bool
-	aSource, bSourceRef string
+	storycorpus.Pair
+	aFP, bFP           Fingerprint
+	verdict            Verdict
+	score              float64
+	explained          Explanation
+	part               string
+	kind               string // ar, en, xl (Arabic–English)
+	wantMerged, merged bool
 }
 
 // readStoryCorpus reads every pair file of the corpus.
 func readStoryCorpus(tb testing.TB) []*corpusPair {
 	tb.Helper()
-	files, err := filepath.Glob(filepath.Join(storyCorpusDir, "*.tsv"))
+	pairs, err := storycorpus.Read(storyCorpusDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var out []*corpusPair
-	for _, f := range files {
-		if filepath.Base(f) == "split.tsv" {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for i, line := range strings.Split(string(data), "\n") {
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			c := strings.Split(line, "\t")
-			if len(c) != 15 {
-				tb.Errorf("%s:%d: %d columns, want 15", f, i+1, len(c))
-				continue
-			}
-			p := &corpusPair{
-				file: filepath.Base(f), line: i + 1, group: c[0], label: c[1], aLang: c[2], bLang: c[3],
-				aOutlet: c[4], aTime: c[5], aURL: c[6], aSource: c[7], aTitle: c[8],
-				bOutlet: c[9], bTime: c[10], bURL: c[11], bSourceRef: c[12], bTitle: c[13], note: c[14],
-			}
-			out = append(out, p)
-		}
+	out := make([]*corpusPair, len(pairs))
+	for i, p := range pairs {
+		out[i] = &corpusPair{Pair: p}
 	}
 	return out
 }
@@ -100,20 +71,9 @@ func corpusTime(s string) (int64, bool) {
 // readStorySplit reads split.tsv: group → part.
 func readStorySplit(tb testing.TB) map[string]string {
 	tb.Helper()
-	split := map[string]string{}
-	data, err := os.ReadFile(storySplitFile)
+	split, err := storycorpus.ReadSplit(storyCorpusDir)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return split
-		}
 		tb.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		g, part, _ := strings.Cut(line, "\t")
-		split[g] = part
 	}
 	return split
 }
@@ -136,8 +96,8 @@ func TestStorySplit(t *testing.T) {
 	split := readStorySplit(t)
 	var missing []string
 	for _, p := range pairs {
-		if _, ok := split[p.group]; !ok && !slices.Contains(missing, p.group) {
-			missing = append(missing, p.group)
+		if _, ok := split[p.Group]; !ok && !slices.Contains(missing, p.Group) {
+			missing = append(missing, p.Group)
 		}
 	}
 	if len(missing) == 0 {
@@ -166,35 +126,35 @@ func TestStorySplit(t *testing.T) {
 func TestStoryCorpusWellFormed(t *testing.T) {
 	seen := map[string]string{}
 	for _, p := range readStoryCorpus(t) {
-		where := fmt.Sprintf("%s:%d", p.file, p.line)
-		if p.label != "same" && p.label != "update" && p.label != "different" {
-			t.Errorf("%s: label %q, want same, update or different", where, p.label)
+		where := fmt.Sprintf("%s:%d", p.File, p.Line)
+		if p.Label != "same" && p.Label != "update" && p.Label != "different" {
+			t.Errorf("%s: label %q, want same, update or different", where, p.Label)
 		}
-		for _, l := range []string{p.aLang, p.bLang} {
+		for _, l := range []string{p.ALang, p.BLang} {
 			if l != "ar" && l != "en" {
 				t.Errorf("%s: language %q, want ar or en", where, l)
 			}
 		}
-		if p.aTitle == "" || p.bTitle == "" {
-			t.Errorf("%s: titles %q / %q: want two non-empty titles", where, p.aTitle, p.bTitle)
+		if p.ATitle == "" || p.BTitle == "" {
+			t.Errorf("%s: titles %q / %q: want two non-empty titles", where, p.ATitle, p.BTitle)
 		}
-		if p.aTitle == p.bTitle && p.label != "different" {
-			t.Errorf("%s: one title twice is not a pair to label %s", where, p.label)
+		if p.ATitle == p.BTitle && p.Label != "different" {
+			t.Errorf("%s: one title twice is not a pair to label %s", where, p.Label)
 		}
-		for _, ts := range []string{p.aTime, p.bTime} {
+		for _, ts := range []string{p.ATime, p.BTime} {
 			if _, ok := corpusTime(ts); !ok {
 				t.Errorf("%s: time %q is neither RFC 3339 nor a date", where, ts)
 			}
 		}
-		if p.aSource == "" || p.bSourceRef == "" || p.aOutlet == "" || p.bOutlet == "" {
+		if p.ASource == "" || p.BSource == "" || p.AOutlet == "" || p.BOutlet == "" {
 			t.Errorf("%s: outlet and source are required on both sides", where)
 		}
-		key := p.aTitle + "\x00" + p.bTitle
+		key := p.ATitle + "\x00" + p.BTitle
 		if other, dup := seen[key]; dup {
 			t.Errorf("%s: the same pair as %s", where, other)
 		}
 		seen[key] = where
-		seen[p.bTitle+"\x00"+p.aTitle] = where
+		seen[p.BTitle+"\x00"+p.ATitle] = where
 	}
 }
 
@@ -203,17 +163,17 @@ func evaluateStoryCorpus(tb testing.TB) []*corpusPair {
 	pairs := readStoryCorpus(tb)
 	split := readStorySplit(tb)
 	for _, p := range pairs {
-		p.part = split[p.group]
-		p.kind = p.aLang
-		if p.aLang != p.bLang {
+		p.part = split[p.Group]
+		p.kind = p.ALang
+		if p.ALang != p.BLang {
 			p.kind = "xl"
 		}
-		p.aFP, p.bFP = NewFingerprint(p.aTitle), NewFingerprint(p.bTitle)
-		p.aFP.At, _ = corpusTime(p.aTime)
-		p.bFP.At, _ = corpusTime(p.bTime)
+		p.aFP, p.bFP = NewFingerprint(p.ATitle), NewFingerprint(p.BTitle)
+		p.aFP.At, _ = corpusTime(p.ATime)
+		p.bFP.At, _ = corpusTime(p.BTime)
 		p.explained = Explain(p.aFP, p.bFP)
 		p.verdict, p.score = p.explained.Verdict, p.explained.Score
-		p.wantMerged = p.label != "different"
+		p.wantMerged = p.Label != "different"
 		p.merged = p.verdict != Different
 	}
 	return pairs
@@ -247,7 +207,7 @@ func storyCorpusRates(pairs []*corpusPair) map[string]storyRates {
 				if p.merged {
 					r.sameMerged++
 				}
-				if p.label == "update" {
+				if p.Label == "update" {
 					r.upd++
 					if p.merged {
 						r.updMerged++
@@ -288,7 +248,7 @@ func TestStoryCorpus(t *testing.T) {
 		for _, p := range pairs {
 			if p.part == *storyReport && p.wantMerged != p.merged {
 				fmt.Printf("%s:%d %s %s want %s got %s %.3f\n  A %s\n  B %s\n  matched %v\n  conflicts %v\n  onlyA %v\n  onlyB %v\n",
-					p.file, p.line, p.group, p.kind, p.label, p.verdict, p.score, p.aTitle, p.bTitle,
+					p.File, p.Line, p.Group, p.kind, p.Label, p.verdict, p.score, p.ATitle, p.BTitle,
 					p.explained.Matched, p.explained.Conflicts, p.explained.OnlyA, p.explained.OnlyB)
 			}
 		}

@@ -40,8 +40,8 @@ func buildIDF(tb testing.TB) string {
 	held := map[string]bool{}
 	split := readStorySplit(tb)
 	for _, p := range readStoryCorpus(tb) {
-		if split[p.group] != "tune" {
-			held[p.aTitle], held[p.bTitle] = true, true
+		if split[p.Group] != "tune" {
+			held[p.ATitle], held[p.BTitle] = true, true
 		}
 	}
 	count := func(title string) {

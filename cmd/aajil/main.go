@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -46,6 +47,19 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
+}
+
+// flags returns the flag set of a command whose usage text is usage: it
+// reports errors on the command's stderr and prints usage, then the flags'
+// defaults, for -h.
+func (e env) flags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 // cli runs one command and returns the process exit code: 0 success,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -48,12 +47,7 @@ const matchSubscriber = "cli"
 
 func matchCmd(ctx context.Context, e env, args []string) int {
 	var asJSON bool
-	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, matchUsage)
-		fs.PrintDefaults()
-	}
+	fs := e.flags("match", matchUsage)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object per matched line: line, text, rules")
 	ruleArgs, err := parseInterspersed(fs, args)
 	if err != nil {

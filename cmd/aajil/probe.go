@@ -53,12 +53,7 @@ func probeCmd(ctx context.Context, e env, args []string) int {
 		asJSON              bool
 		timeout             time.Duration
 	)
-	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, probeUsage)
-		fs.PrintDefaults()
-	}
+	fs := e.flags("probe", probeUsage)
 	fs.StringVar(&kind, "kind", "", "source kind: rss (default), html or json")
 	fs.StringVar(&src.Item, "item", "", "html: CSS selector of one item; json: path of the items array")
 	fs.StringVar(&src.Item, "items", "", "alias of --item")

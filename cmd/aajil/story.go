@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"strings"
@@ -82,12 +81,7 @@ type storyOutput struct {
 
 func storyCmd(ctx context.Context, e env, args []string) int {
 	var asJSON, explain bool
-	fs := flag.NewFlagSet("story", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, storyUsage)
-		fs.PrintDefaults()
-	}
+	fs := e.flags("story", storyUsage)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object per pair: verdict, score, a, b")
 	fs.BoolVar(&explain, "explain", false, "say why: what the headlines share, what conflicts, what each has alone")
 	headlines, err := parseInterspersed(fs, args)

@@ -14,39 +14,20 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/storycorpus"
 )
 
-// storyCorpusPairs reads the test part of the story corpus: real pairs of
-// headlines written by two newsrooms (alerts/testdata/stories).
+// storyCorpusPairs returns the test part of the story corpus: real pairs
+// of headlines written by two newsrooms (alerts/testdata/stories).
 func storyCorpusPairs(t *testing.T) [][2]string {
 	t.Helper()
-	dir := "../../alerts/testdata/stories"
-	split := map[string]string{}
-	data, err := os.ReadFile(filepath.Join(dir, "split.tsv"))
+	test, err := storycorpus.TestPart("../../alerts/testdata/stories")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if g, part, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
-			split[g] = part
-		}
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pairs [][2]string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			c := strings.Split(line, "\t")
-			if len(c) == 15 && !strings.HasPrefix(line, "#") && split[c[0]] == "test" {
-				pairs = append(pairs, [2]string{c[8], c[13]})
-			}
-		}
+	pairs := make([][2]string, len(test))
+	for i, p := range test {
+		pairs[i] = [2]string{p.ATitle, p.BTitle}
 	}
 	return pairs
 }
