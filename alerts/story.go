@@ -381,6 +381,7 @@ type storyComparison struct {
 	leftA, leftB   []string
 	entitiesA      []string // unmatched entities
 	entitiesB      []string
+	allA, allB     []string // every entity of each side
 	crossLanguage  bool
 	seconds        int64 // time between the two, or -1 if unknown
 	conceptsDiffer bool
@@ -414,6 +415,7 @@ func storyExplain(a, b Fingerprint, p storyParams, explain bool) Explanation {
 		c.Verdict, c.Score, c.Matched = Same, 1, []string{"identical fingerprint"}
 		return c.Explanation
 	}
+	c.allA, c.allB = a.Entities, b.Entities
 	c.matchEntities(a.Entities, b.Entities)
 	c.matchConcepts(a.Concepts, b.Concepts)
 	c.matchNumbers(a.Numbers, b.Numbers)
@@ -512,9 +514,9 @@ func (c *storyComparison) swapped() bool {
 // side neither has nor covers.
 func (c *storyComparison) aloneEntities(side byte) int {
 	n := 0
-	mine, theirs := c.entitiesA, c.entitiesB
+	mine, theirs := c.entitiesA, c.allB
 	if side == 'b' {
-		mine, theirs = theirs, mine
+		mine, theirs = c.entitiesB, c.allA
 	}
 	for _, x := range mine {
 		if !storyCoveredBy(x, theirs) {

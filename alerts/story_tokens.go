@@ -198,7 +198,7 @@ var storyStopWords = storyWordSet(
 	// Newsroom labels and question templates: «خاص..», «رسميا..»,
 	// «ماذا نعرف عن …», «تقرير:».
 	"خاص", "رسميا", "حصري", "حصريا", "تقرير", "نعرف", "نعلم", "تعرف", "كيف", "لماذا", "متى", "أين",
-	"جديد", "جديدة",
+	"جديد", "جديدة", "غضون",
 	// English.
 	"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but",
 	"as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these",
