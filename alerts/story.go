@@ -883,7 +883,15 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 	}
 	onlyA := storyMinus(a.Numbers, b.Numbers)
 	onlyB := storyMinus(b.Numbers, a.Numbers)
+	if len(onlyA) == 0 && len(onlyB) == 0 {
+		return numbersAgree
+	}
 	if len(onlyA) == 0 || len(onlyB) == 0 {
+		// One side adds figures to the other's ("ten killed" / "kills
+		// 10, wounds 15"): new figures of a toll, or detail.
+		if storyIsToll(a, b) {
+			return numbersRose
+		}
 		return numbersAgree
 	}
 	for _, n := range append(slices.Clone(onlyA), onlyB...) {
@@ -921,12 +929,16 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 }
 
 // RaisesFigures reports whether item, an Update of story, brings higher
-// counts than the story has: the figures an update should show. (Compare
+// counts than the story has, or counts it lacks: the figures an update
+// should show. (Compare
 // is symmetric; without times, a lower count of one toll is an Update too,
 // and the story keeps its higher figure.)
 func RaisesFigures(item, story Fingerprint) bool {
 	onlyI, onlyS := storyMinus(item.Numbers, story.Numbers), storyMinus(story.Numbers, item.Numbers)
-	return len(onlyI) > 0 && len(onlyS) > 0 && storyMaxNumber(onlyI) > storyMaxNumber(onlyS)
+	if len(onlyS) == 0 {
+		return len(onlyI) > 0 // figures added
+	}
+	return len(onlyI) > 0 && storyMaxNumber(onlyI) > storyMaxNumber(onlyS)
 }
 
 // storyTollConcepts are the events whose counts grow as an event

@@ -201,7 +201,7 @@ func TestStoryNumberChange(t *testing.T) {
 	}{
 		{"same numbers", []string{"10"}, []string{"10"}, 0, 0, numbersAgree},
 		{"one side has none", []string{"10"}, nil, 0, 0, numbersAgree},
-		{"more detail", []string{"10"}, []string{"10", "15"}, 0, 0, numbersAgree},
+		{"figures added to a toll", []string{"10"}, []string{"10", "15"}, 0, 0, numbersRose},
 		{"toll rose, later", []string{"10"}, []string{"25"}, hour, 2 * hour, numbersRose},
 		{"toll rose, given in the other order", []string{"25"}, []string{"10"}, 2 * hour, hour, numbersRose},
 		{"toll fell", []string{"25"}, []string{"10"}, hour, 2 * hour, numbersOther},
@@ -230,7 +230,8 @@ func TestRaisesFigures(t *testing.T) {
 		{[]string{"25"}, []string{"10"}, true},
 		{[]string{"10"}, []string{"25"}, false},
 		{[]string{"10"}, []string{"10"}, false},
-		{[]string{"10", "15"}, []string{"10"}, false}, // more detail, not new figures
+		{[]string{"10", "15"}, []string{"10"}, true}, // figures added: "kills 10, wounds 15"
+		{[]string{"10"}, []string{"10", "15"}, false},
 		{nil, []string{"10"}, false},
 	}
 	for _, tt := range tests {
