@@ -31,13 +31,14 @@ type storyParams struct {
 	entity, concept, number float64 // weights
 	penalty                 float64 // λ: how much the words each side has alone count against
 	events                  bool    // each side having an event the other lacks is a conflict
+	crossUnits              int     // the fewest shared units of an Arabic–English pair
 	subst                   float64 // >0: one or two words swapped for others of at least this weight in an otherwise shared headline are a conflict
 }
 
 var storyDefaults = storyParams{
 	same: SameThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
 	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, events: true, subst: storySubst,
+	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
@@ -453,7 +454,7 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	enough := c.units >= 2
 	if c.crossLanguage {
 		threshold = c.p.cross
-		enough = c.entities >= 1 && c.eventOrNumber >= 1 && c.units >= 3
+		enough = c.entities >= 1 && c.eventOrNumber >= 1 && c.units >= c.p.crossUnits
 	}
 	change := storyNumberChange(a, b)
 	if change == numbersRose && !c.crossLanguage {
