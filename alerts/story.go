@@ -32,13 +32,14 @@ type storyParams struct {
 	penalty                 float64 // λ: how much the words each side has alone count against
 	events                  bool    // each side having an event the other lacks is a conflict
 	crossUnits              int     // the fewest shared units of an Arabic–English pair
+	anchor                  bool    // a shared place below country level and a shared event stand for the score
 	subst                   float64 // >0: one or two words swapped for others of at least this weight in an otherwise shared headline are a conflict
 }
 
 var storyDefaults = storyParams{
 	same: SameThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
 	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2,
+	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2, anchor: true,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
@@ -388,6 +389,8 @@ type storyComparison struct {
 	conceptsDiffer bool
 	reversal       string // a denial or refusal on one side only
 	explain        bool   // describe what matched and conflicted
+	specificEntity int    // shared places below country level
+	strongShared   int    // shared events that are not reports
 	refused        bool   // a conflict was found
 	p              storyParams
 }
@@ -465,7 +468,7 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	switch {
 	case !enough:
 		c.refuse(func() string { return "too little in common (" + strconv.Itoa(c.units) + " shared)" })
-	case c.Score < threshold:
+	case c.Score < threshold && !c.anchored():
 		c.refuse(func() string { return "score below " + strconv.FormatFloat(threshold, 'f', -1, 64) })
 	}
 	if c.refused {
@@ -558,6 +561,16 @@ func (c *storyComparison) refuse(why func() string) {
 	}
 }
 
+// anchored reports whether the pair shares what pins one event down: a
+// place below the level of a country (a city, a region) and an event
+// («انفجار يهز بيروت» / "Massive explosion kills dozens in Beirut"), so
+// that two newsrooms' other details do not keep them apart. Conflicts
+// still apply. (Tried on the tuning part with people as anchors too: two
+// statements of one leader a day are common, and that lost precision.)
+func (c *storyComparison) anchored() bool {
+	return c.p.anchor && c.specificEntity > 0 && c.strongShared > 0
+}
+
 func storyUnitLabel(kind, x, y string) string {
 	if y != "" {
 		x += " ~ " + y
@@ -593,6 +606,9 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			usedB[k] = true
 			c.share(c.p.entity, "place/actor", x, "")
 			c.entities++
+			if k := storyLex.entities[x].kind; k == kindCity || k == kindRegion {
+				c.specificEntity++
+			}
 			continue
 		}
 		restA = append(restA, x)
@@ -656,6 +672,7 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		if _, ok := slices.BinarySearch(b, x); ok {
 			c.share(weight(x), "event", x, "")
 			if !storyWeakConcepts[x] {
+				c.strongShared++
 				c.eventOrNumber++
 				shared++
 			}
