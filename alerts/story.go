@@ -33,13 +33,14 @@ type storyParams struct {
 	events                  bool    // each side having an event the other lacks is a conflict
 	crossUnits              int     // the fewest shared units of an Arabic–English pair
 	anchor                  bool    // a shared place below country level and a shared event stand for the score
+	anchorPerson            bool    // so do a shared person and a shared event that happens to one once (death, arrest, resignation)
 	subst                   float64 // >0: one or two words swapped for others of at least this weight in an otherwise shared headline are a conflict
 }
 
 var storyDefaults = storyParams{
 	same: SameThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
 	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2, anchor: true,
+	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2, anchor: true, anchorPerson: true,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
@@ -390,6 +391,8 @@ type storyComparison struct {
 	reversal       string // a denial or refusal on one side only
 	explain        bool   // describe what matched and conflicted
 	specificEntity int    // shared places below country level
+	sharedPerson   int    // shared people
+	onceShared     int    // shared events that happen to a person once
 	strongShared   int    // shared events that are not reports
 	refused        bool   // a conflict was found
 	p              storyParams
@@ -563,13 +566,21 @@ func (c *storyComparison) refuse(why func() string) {
 
 // anchored reports whether the pair shares what pins one event down: a
 // place below the level of a country (a city, a region) and an event
-// («انفجار يهز بيروت» / "Massive explosion kills dozens in Beirut"), so
+// («انفجار يهز بيروت» / "Massive explosion kills dozens in Beirut"), or a
+// person and an event that happens to one once (a death, an arrest, a
+// resignation: «اغتيال إسماعيل هنية» / "Hamas says Haniyeh killed"), so
 // that two newsrooms' other details do not keep them apart. Conflicts
-// still apply. (Tried on the tuning part with people as anchors too: two
-// statements of one leader a day are common, and that lost precision.)
+// still apply. A person with any event does not anchor: one leader makes
+// several statements a day.
 func (c *storyComparison) anchored() bool {
-	return c.p.anchor && c.specificEntity > 0 && c.strongShared > 0
+	return c.p.anchor && c.specificEntity > 0 && c.strongShared > 0 ||
+		c.p.anchorPerson && c.sharedPerson > 0 && c.onceShared > 0
 }
+
+// storyOnceEvents happen to a person once: a person and one of them pin
+// an event down.
+var storyOnceEvents = map[string]bool{"kill": true, "death_natural": true, "assassinate": true, "resign": true,
+	"dismiss": true, "arrest": true, "sentence": true, "execute": true, "funeral": true, "inaugurate": true, "appoint": true}
 
 func storyUnitLabel(kind, x, y string) string {
 	if y != "" {
@@ -606,8 +617,11 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			usedB[k] = true
 			c.share(c.p.entity, "place/actor", x, "")
 			c.entities++
-			if k := storyLex.entities[x].kind; k == kindCity || k == kindRegion {
+			switch storyLex.entities[x].kind {
+			case kindCity, kindRegion:
 				c.specificEntity++
+			case kindPerson:
+				c.sharedPerson++
 			}
 			continue
 		}
@@ -671,6 +685,9 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		}
 		if _, ok := slices.BinarySearch(b, x); ok {
 			c.share(weight(x), "event", x, "")
+			if storyOnceEvents[x] {
+				c.onceShared++
+			}
 			if !storyWeakConcepts[x] {
 				c.strongShared++
 				c.eventOrNumber++

@@ -309,6 +309,7 @@ func storyGrid() []storyParams {
 	vary([]float64{0, 4, 6, 8}, func(p *storyParams, v float64) { p.subst = v })
 	vary([]float64{0.55, 0.75}, func(p *storyParams, v float64) { p.update = v })
 	vary([]float64{0, 1}, func(p *storyParams, v float64) { p.anchor = v == 1 })
+	vary([]float64{0, 1}, func(p *storyParams, v float64) { p.anchorPerson = v == 1 })
 	return grid
 }
 
