@@ -101,13 +101,17 @@ func storyStrongAlone(side, other []string, attacks bool) string {
 }
 
 // storyImplied reports whether x implies or is implied by one of others.
-func storyImplied(x string, others []string) bool {
+func storyImplied(x string, others []string) bool { return storyImpliedIn(x, others) != "" }
+
+// storyImpliedIn returns the event of others that x implies or is implied
+// by, or "".
+func storyImpliedIn(x string, others []string) string {
 	for _, y := range others {
-		if storyImplies[x] == y || storyImplies[y] == x {
-			return true
+		if y != x && (storyImplies[x] == y || storyImplies[y] == x) {
+			return y
 		}
 	}
-	return false
+	return ""
 }
 
 // storyImplies holds events that imply another: an assassination is a
@@ -683,25 +687,34 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		if !storyWeakConcepts[x] {
 			strongA++
 		}
-		if _, ok := slices.BinarySearch(b, x); ok {
+		y := x
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			// An event the other side names by one it implies: an
+			// assassination and a killing.
+			if y = storyImpliedIn(x, b); y == "" {
+				c.alone('a', weight(x), "event", x)
+				continue
+			}
+		}
+		if y == x {
 			c.share(weight(x), "event", x, "")
-			if storyOnceEvents[x] {
-				c.onceShared++
-			}
-			if !storyWeakConcepts[x] {
-				c.strongShared++
-				c.eventOrNumber++
-				shared++
-			}
 		} else {
-			c.alone('a', weight(x), "event", x)
+			c.share(weight(x), "event", x, y)
+		}
+		if storyOnceEvents[x] || storyOnceEvents[y] {
+			c.onceShared++
+		}
+		if !storyWeakConcepts[x] {
+			c.strongShared++
+			c.eventOrNumber++
+			shared++
 		}
 	}
 	for _, y := range b {
 		if !storyWeakConcepts[y] {
 			strongB++
 		}
-		if _, ok := slices.BinarySearch(a, y); !ok {
+		if _, ok := slices.BinarySearch(a, y); !ok && storyImpliedIn(y, a) == "" {
 			c.alone('b', weight(y), "event", y)
 		}
 	}
@@ -715,11 +728,6 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		}
 	}
 	attacks := storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")
-	for _, x := range a {
-		if storyImplied(x, b) {
-			shared++
-		}
-	}
 	if !attacks {
 		c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
 	}
