@@ -199,6 +199,10 @@ var storyStopWords = storyWordSet(
 	// «ماذا نعرف عن …», «تقرير:».
 	"خاص", "رسميا", "حصري", "حصريا", "تقرير", "نعرف", "نعلم", "تعرف", "كيف", "لماذا", "متى", "أين",
 	"جديد", "جديدة", "غضون",
+	// How tolls are told, hedged and updated: «ارتفاع حصيلة … إلى أكثر من»,
+	// "toll rises to at least".
+	"حصيله", "ارتفاع", "يرتفع", "ترتفع", "ارتفعت", "تتجاوز", "يتجاوز", "تخطت", "يتخطى", "أكثر", "اكثر",
+	"نحو", "قرابة", "حوالي", "يقل", "شخص", "شخصا", "أشخاص",
 	// English.
 	"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but",
 	"as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these",
@@ -210,6 +214,8 @@ var storyStopWords = storyWordSet(
 	"did", "more", "most", "s", "t", "vs", "amid", "as", "over", "new",
 	// Newsroom labels: "Reuters reveals", "exclusive", "breaks news".
 	"reveals", "exclusively", "exclusive", "breaks", "news", "report", "reports", "latest", "live",
+	"least", "nearly", "almost", "around", "toll", "rises", "rise", "risen", "climbs", "tops", "surpasses",
+	"exceeds", "passes", "people",
 )
 
 // storyMediaLabels are media-type and genre labels that prefix or suffix a
