@@ -394,7 +394,8 @@ type storyComparison struct {
 	conceptsDiffer bool
 	reversal       string // a denial or refusal on one side only
 	explain        bool   // describe what matched and conflicted
-	specificEntity int    // shared places below country level
+	sharedCity     int    // shared cities that are not capitals
+	incidentShared int    // shared incidents (storyIncidents)
 	sharedPerson   int    // shared people
 	onceShared     int    // shared events that happen to a person once
 	strongShared   int    // shared events that are not reports
@@ -569,22 +570,29 @@ func (c *storyComparison) refuse(why func() string) {
 }
 
 // anchored reports whether the pair shares what pins one event down: a
-// place below the level of a country (a city, a region) and an event
-// («انفجار يهز بيروت» / "Massive explosion kills dozens in Beirut"), or a
-// person and an event that happens to one once (a death, an arrest, a
-// resignation: «اغتيال إسماعيل هنية» / "Hamas says Haniyeh killed"), so
+// city (not a capital, not a region: a war is fought in Gaza and over Kyiv
+// every day) and an incident that seldom happens twice in one city in a
+// day (an earthquake, an explosion, a shooting, a crash, a fire, a flood:
+// «انفجار يهز مرفأ بيروت» / "Massive explosion kills dozens in Beirut"
+// would need the city; "Bondi" does), or a person and what happens to a
+// person once (a natural death, an assassination, a funeral, an arrest, a
+// sentence: «اغتيال إسماعيل هنية» / «حماس تعلن مقتل اسماعيل هنية»), so
 // that two newsrooms' other details do not keep them apart. Conflicts
-// still apply. A person with any event does not anchor: one leader makes
-// several statements a day.
+// still apply. Acts that go on (war, strikes, talks) and acts a person
+// does (appoints, dismisses, warns) do not anchor.
 func (c *storyComparison) anchored() bool {
-	return c.p.anchor && c.specificEntity > 0 && c.strongShared > 0 ||
+	return c.p.anchor && c.sharedCity > 0 && c.incidentShared > 0 ||
 		c.p.anchorPerson && c.sharedPerson > 0 && c.onceShared > 0
 }
 
-// storyOnceEvents happen to a person once: a person and one of them pin
-// an event down.
-var storyOnceEvents = map[string]bool{"kill": true, "death_natural": true, "assassinate": true, "resign": true,
-	"dismiss": true, "arrest": true, "sentence": true, "execute": true, "funeral": true, "inaugurate": true, "appoint": true}
+// storyIncidents seldom happen twice in one city in a day.
+var storyIncidents = map[string]bool{"earthquake": true, "bombing": true, "shooting": true, "stabbing": true,
+	"crash": true, "fire": true, "flood": true, "collapse": true, "landslide": true, "tsunami": true,
+	"volcano": true, "sink": true}
+
+// storyOnceEvents happen to a person once.
+var storyOnceEvents = map[string]bool{"death_natural": true, "assassinate": true, "funeral": true, "arrest": true,
+	"sentence": true, "execute": true}
 
 func storyUnitLabel(kind, x, y string) string {
 	if y != "" {
@@ -622,8 +630,10 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			c.share(c.p.entity, "place/actor", x, "")
 			c.entities++
 			switch storyLex.entities[x].kind {
-			case kindCity, kindRegion:
-				c.specificEntity++
+			case kindCity:
+				if !storyLex.entities[x].capital {
+					c.sharedCity++
+				}
 			case kindPerson:
 				c.sharedPerson++
 			}

@@ -481,3 +481,46 @@ func FuzzFingerprint(f *testing.F) {
 		}
 	})
 }
+
+// TestStoryOverMerge guards against rules that merge too broadly: among
+// the Al Jazeera English headlines of one day (the date in their URL),
+// almost every pair is two stories (the few merged are mostly one story
+// told twice, a live page and its report). A rule that merged on a
+// topic — every "Gaza war" feature of a day — shows here first.
+func TestStoryOverMerge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("390,000 comparisons")
+	}
+	byDay := map[string][]Fingerprint{}
+	for _, row := range readTSV(t, storyTitlesFile) {
+		if len(row) < 2 {
+			continue
+		}
+		// https://www.aljazeera.com/news/2022/8/11/slug
+		parts := strings.Split(row[1], "/")
+		if len(parts) < 7 {
+			continue
+		}
+		day := strings.Join(parts[4:7], "/")
+		byDay[day] = append(byDay[day], NewFingerprint(row[0]))
+	}
+	pairs, merged := 0, 0
+	for _, fps := range byDay {
+		for i := range fps {
+			for j := i + 1; j < len(fps); j++ {
+				pairs++
+				if v, _ := Compare(fps[i], fps[j]); v != Different {
+					merged++
+				}
+			}
+		}
+	}
+	rate := float64(merged) / float64(pairs)
+	t.Logf("same-day pairs: %d, merged %d (%.3f%%)", pairs, merged, 100*rate)
+	if pairs < 100_000 {
+		t.Fatalf("only %d same-day pairs: the corpus or its URLs changed", pairs)
+	}
+	if rate > 0.0015 {
+		t.Errorf("%.3f%% of same-day headline pairs merged, want ≤ 0.15%% (measured 0.08%% when this test was written)", 100*rate)
+	}
+}
