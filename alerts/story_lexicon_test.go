@@ -1,6 +1,8 @@
 package alerts
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -237,6 +239,26 @@ func TestRaisesFigures(t *testing.T) {
 	for _, tt := range tests {
 		if got := RaisesFigures(Fingerprint{Numbers: tt.item}, Fingerprint{Numbers: tt.story}); got != tt.want {
 			t.Errorf("RaisesFigures(%q, %q) = %v, want %v", tt.item, tt.story, got, tt.want)
+		}
+	}
+}
+
+func TestGramsJSON(t *testing.T) {
+	fp := NewFingerprint("Massive explosion kills dozens in Beirut")
+	data, err := json.Marshal(fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Fingerprint
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Grams, fp.Grams) || len(fp.Grams) == 0 {
+		t.Errorf("grams after JSON: got %v, want %v", back.Grams, fp.Grams)
+	}
+	for _, bad := range []string{`{"Grams":"%%%"}`, `{"Grams":"AAA"}`, `{"Grams":12}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("Unmarshal(%s): no error", bad)
 		}
 	}
 }

@@ -462,6 +462,11 @@ func FuzzFingerprint(f *testing.F) {
 				t.Fatalf("key %q neither in Tokens %q nor a pair", k, fa.Tokens)
 			}
 		}
+		for i := 1; i < len(fa.Grams); i++ {
+			if fa.Grams[i-1] >= fa.Grams[i] {
+				t.Fatalf("Grams not sorted and distinct: %v", fa.Grams)
+			}
+		}
 		for _, e := range fa.Entities {
 			if _, ok := storyLex.entities[e]; !ok {
 				t.Fatalf("entity %q is not in the gazetteer", e)
