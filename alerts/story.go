@@ -131,25 +131,9 @@ var storyImplies = map[string]string{"assassinate": "kill"}
 var storyAttackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
 	"missile": true, "stabbing": true, "shooting": true, "assassinate": true, "invade": true}
 
-// storyHasKindOf reports whether concepts (sorted) hold "attack" or a kind
-// of it.
-func storyHasKindOf(concepts []string, of string) bool {
-	for _, c := range concepts {
-		if of == "attack" && storyAttackKinds[c] {
-			return true
-		}
-	}
-	return false
-}
-
-// alonePart returns the weight counted against side for holding concept
-// x alone, when the other side has a kind of it instead: that weight is
-// taken back.
-func (c *storyComparison) alonePart(side, other []string, x string, weight func(string) float64) float64 {
-	if slices.Contains(side, x) && !slices.Contains(other, x) {
-		return weight(x)
-	}
-	return 0
+// storyHasAttack reports whether concepts hold "attack" or a kind of it.
+func storyHasAttack(concepts []string) bool {
+	return slices.ContainsFunc(concepts, func(c string) bool { return storyAttackKinds[c] })
 }
 
 // storyReversals are the concepts that turn an event into its denial or
@@ -618,8 +602,9 @@ var storyOnceEvents = map[string]bool{"death_natural": true, "assassinate": true
 	"sentence": true, "execute": true}
 
 // Grams are letter-trigram hashes, sorted and distinct. In JSON they are
-// one base64 string of 4 little-endian bytes each: a quarter of the size
-// of a list of numbers, and read back several times faster.
+// one base64 string of 4 little-endian bytes each, shorter than a list of
+// numbers and quicker to read back (BenchmarkCompareStored: 15 µs with a
+// list, 11 µs with base64).
 type Grams []uint32
 
 // MarshalJSON encodes g as a base64 string.
@@ -791,6 +776,12 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		}
 		return c.p.concept
 	}
+	attacks := storyHasAttack(a) && storyHasAttack(b)
+	// covered reports whether an event one side lacks is told by the
+	// other in other words: a kind of attack covers "attack" ("knife
+	// rampage" / "stabbing attack"), so it neither counts as shared nor
+	// against.
+	covered := func(x string) bool { return attacks && x == "attack" }
 	shared, strongA, strongB := 0, 0, 0
 	for _, x := range a {
 		if !storyWeakConcepts[x] {
@@ -801,15 +792,16 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			// An event the other side names by one it implies: an
 			// assassination and a killing.
 			if y = storyImpliedIn(x, b); y == "" {
-				c.alone('a', weight(x), "event", x)
+				if !covered(x) {
+					c.alone('a', weight(x), "event", x)
+				}
 				continue
 			}
 		}
 		if y == x {
-			c.share(weight(x), "event", x, "")
-		} else {
-			c.share(weight(x), "event", x, y)
+			y = ""
 		}
+		c.share(weight(x), "event", x, y)
 		if storyOnceEvents[x] || storyOnceEvents[y] {
 			c.onceShared++
 		}
@@ -823,20 +815,10 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		if !storyWeakConcepts[y] {
 			strongB++
 		}
-		if _, ok := slices.BinarySearch(a, y); !ok && storyImpliedIn(y, a) == "" {
+		if _, ok := slices.BinarySearch(a, y); !ok && storyImpliedIn(y, a) == "" && !covered(y) {
 			c.alone('b', weight(y), "event", y)
 		}
 	}
-	// A kind of attack on one side covers "attack" on the other ("knife
-	// rampage" / "stabbing attack").
-	if storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack") && !(slices.Contains(a, "attack") && slices.Contains(b, "attack")) {
-		c.onlyA -= c.alonePart(a, b, "attack", weight)
-		c.onlyB -= c.alonePart(b, a, "attack", weight)
-		if c.conceptsDiffer = false; shared == 0 {
-			shared++
-		}
-	}
-	attacks := storyHasKindOf(a, "attack") && storyHasKindOf(b, "attack")
 	if !attacks {
 		c.conceptsDiffer = strongA > 0 && strongB > 0 && shared == 0
 	}

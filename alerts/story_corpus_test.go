@@ -33,8 +33,6 @@ const (
 type corpusPair struct {
 	storycorpus.Pair
 	aFP, bFP           Fingerprint
-	verdict            Verdict
-	score              float64
 	explained          Explanation
 	part               string
 	kind               string // ar, en, xl (Arabic–English)
@@ -176,9 +174,8 @@ func evaluateStoryCorpus(tb testing.TB) []*corpusPair {
 		p.aFP.At, _ = corpusTime(p.ATime)
 		p.bFP.At, _ = corpusTime(p.BTime)
 		p.explained = Explain(p.aFP, p.bFP)
-		p.verdict, p.score = p.explained.Verdict, p.explained.Score
 		p.wantMerged = p.Label != "different"
-		p.merged = p.verdict != Different
+		p.merged = p.explained.Verdict != Different
 	}
 	return pairs
 }
@@ -252,7 +249,7 @@ func TestStoryCorpus(t *testing.T) {
 		for _, p := range pairs {
 			if p.part == *storyReport && p.wantMerged != p.merged {
 				fmt.Printf("%s:%d %s %s want %s got %s %.3f\n  A %s\n  B %s\n  matched %v\n  conflicts %v\n  onlyA %v\n  onlyB %v\n",
-					p.File, p.Line, p.Group, p.kind, p.Label, p.verdict, p.score, p.ATitle, p.BTitle,
+					p.File, p.Line, p.Group, p.kind, p.Label, p.explained.Verdict, p.explained.Score, p.ATitle, p.BTitle,
 					p.explained.Matched, p.explained.Conflicts, p.explained.OnlyA, p.explained.OnlyB)
 			}
 		}

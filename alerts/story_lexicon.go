@@ -66,24 +66,20 @@ func mustStoryLexicon(gazetteer, events string) *storyLexicon {
 }
 
 // newStoryLexicon parses a gazetteer ("id kind parent names", names
-// separated by |; a kind of "city" with a parent and a trailing "*" on the
-// id column is not used: capitals are marked by kind "capital") and an
-// event vocabulary ("concept forms").
+// separated by |, capitals of kind "capital") and an event vocabulary
+// ("concept forms").
 func newStoryLexicon(gazetteer, events string) (*storyLexicon, error) {
 	lx := &storyLexicon{phrases: map[string]lexUnit{}, entities: map[string]storyEntity{}}
-	add := func(form string, u lexUnit, line int) error {
+	add := func(form string, u lexUnit) {
 		key := lexPhraseKey(form)
-		if key == "" {
-			return nil
-		}
-		if old, ok := lx.phrases[key]; ok && old != u {
-			// A form listed twice stays with its first meaning: an
-			// ambiguous name is better unknown than wrong.
-			return nil
+		if _, taken := lx.phrases[key]; key == "" || taken {
+			// A form listed twice keeps its first meaning;
+			// TestStoryEmbeddedLexicon keeps the shipped files free of
+			// such forms.
+			return
 		}
 		lx.phrases[key] = u
 		lx.maxWords = max(lx.maxWords, strings.Count(key, " ")+1)
-		return nil
 	}
 	err := eachTSVRow(gazetteer, 4, func(line int, f []string) error {
 		e := storyEntity{id: f[0], kind: f[1], parent: f[2]}
@@ -103,9 +99,7 @@ func newStoryLexicon(gazetteer, events string) (*storyLexicon, error) {
 		}
 		lx.entities[e.id] = e
 		for _, name := range strings.Split(f[3], "|") {
-			if err := add(name, lexUnit{id: e.id}, line); err != nil {
-				return err
-			}
+			add(name, lexUnit{id: e.id})
 		}
 		return nil
 	})
@@ -121,9 +115,7 @@ func newStoryLexicon(gazetteer, events string) (*storyLexicon, error) {
 	}
 	err = eachTSVRow(events, 2, func(line int, f []string) error {
 		for _, form := range strings.Split(f[1], "|") {
-			if err := add(form, lexUnit{id: f[0], concept: true}, line); err != nil {
-				return err
-			}
+			add(form, lexUnit{id: f[0], concept: true})
 		}
 		return nil
 	})
@@ -223,8 +215,8 @@ func (lx *storyLexicon) find(words []string) []lexMatch {
 	var key strings.Builder
 	for i := 0; i < len(words); {
 		found := false
+		forms = lexFirstWordForms(words[i], forms)
 		for n := min(lx.maxWords, len(words)-i); n >= 1 && !found; n-- {
-			forms = lexFirstWordForms(words[i], forms)
 			for _, first := range forms {
 				key.Reset()
 				key.WriteString(lexWord(first))
@@ -252,12 +244,13 @@ func (lx *storyLexicon) find(words []string) []lexMatch {
 }
 
 // adjective finds the place that an Arabic adjective of place names
-// («الإيرانية» → Iran, «الأميركي» → America).
+// («الإيرانية» → Iran, «الأميركي» → America); forms are the word's forms
+// (lexFirstWordForms).
 func (lx *storyLexicon) adjective(w string, forms []string) (lexUnit, bool) {
 	if !storyIsArabic(w) {
 		return lexUnit{}, false
 	}
-	for _, f := range lexFirstWordForms(w, forms) {
+	for _, f := range forms {
 		f = lexWord(f)
 		for _, suf := range lexAdjSuffixes {
 			stem, ok := strings.CutSuffix(f, suf)

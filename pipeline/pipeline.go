@@ -365,6 +365,7 @@ type candidate struct {
 	item    feeds.Item
 	matches []ruleMatch
 	fp      alerts.Fingerprint
+	sfp     store.FP // fp as the story index keeps it
 }
 
 // alertFresh turns a source's fresh items into deliveries, in order: the
@@ -402,9 +403,10 @@ func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWo
 		if err != nil {
 			return fmt.Errorf("story fingerprint: %w", err)
 		}
+		c.sfp = store.FP{Hash: c.fp.Hash, Keys: c.fp.Keys, Data: string(data)}
 		cands[i] = c
 		in = append(in, store.StoryInput{
-			FP:   store.FP{Hash: c.fp.Hash, Keys: c.fp.Keys, Data: string(data)},
+			FP:   c.sfp,
 			Item: store.StoryItem{SourceID: src.ID, ItemID: it.ID, Title: it.Title, Link: it.Link},
 		})
 		which = append(which, i)
@@ -487,12 +489,7 @@ func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.St
 	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || !alerts.RaisesFigures(c.fp, sfp) || c.item.Title == story.Title {
 		return false, nil
 	}
-	data, err := json.Marshal(c.fp)
-	if err != nil {
-		return false, fmt.Errorf("story fingerprint: %w", err)
-	}
-	fp := store.FP{Hash: c.fp.Hash, Keys: c.fp.Keys, Data: string(data)}
-	if err := p.opt.Stories.SetTitle(ctx, story.ID, fp, c.item.Title); err != nil {
+	if err := p.opt.Stories.SetTitle(ctx, story.ID, c.sfp, c.item.Title); err != nil {
 		return false, fmt.Errorf("update story %s: %w", story.ID, err)
 	}
 	p.log.Info("story updated with new figures", slog.String("story", story.ID),

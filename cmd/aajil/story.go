@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/aajil/aajil/alerts"
@@ -171,7 +170,7 @@ func storyPairs(ctx context.Context, e env, out *storyOutput) int {
 // write compares headlines a and b and writes the result.
 func (o *storyOutput) write(a, b string) error {
 	x := alerts.Explain(alerts.NewFingerprint(a), alerts.NewFingerprint(b))
-	score := math.Round(x.Score*1000) / 1000
+	score := x.Score // Explain gives it to three decimals
 	if o.asJSON {
 		l := storyLine{Verdict: x.Verdict.String(), Score: score, A: a, B: b}
 		if o.explain {
