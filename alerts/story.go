@@ -180,7 +180,7 @@ type Fingerprint struct {
 	Grams Grams `json:",omitempty"`
 	// Hash is the exact fingerprint: the hex SHA-256 (first 16 bytes) of
 	// Tokens, Entities, Concepts and Numbers. Equal hashes mean the same
-	// story.
+	// story. It is empty when all four are: such a headline is no story.
 	Hash string
 }
 
@@ -257,7 +257,11 @@ func NewFingerprint(title string) Fingerprint {
 	fp.Concepts = storySortedSet(fp.Concepts)
 	fp.Grams = storyGrams(words)
 	fp.Keys = storyKeys(&fp)
-	fp.Hash = storyHash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
+	if len(fp.Tokens)+len(fp.Entities)+len(fp.Concepts)+len(fp.Numbers) > 0 {
+		// A headline with nothing to compare («عاجل», "Live") has no
+		// exact fingerprint: two of them are not one story.
+		fp.Hash = storyHash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
+	}
 	return fp
 }
 

@@ -359,6 +359,8 @@ func TestCompare(t *testing.T) {
 		"one shared word is not a story":            {"Gaza ceasefire talks resume", "Gaza hospital hit", Different},
 		"candidate leads: another actor":            {"Raila Odinga ahead in Kenya’s presidential race: Early results", "Ruto edges ahead in Kenya’s presidential race: Early results", Different},
 		"toll rose, words unchanged (number words)": {"Four Palestinians killed by Israeli forces in occupied West Bank", "Six Palestinians killed by Israeli forces in occupied West Bank", Update},
+		"nothing to compare: two banners":           {"عاجل", "Breaking news", Different},
+		"nothing to compare: two live pages":        {"Live", "Watch", Different},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -200,6 +200,21 @@ func TestSameStoryFromTwoSourcesAlertsOnce(t *testing.T) {
 	}
 }
 
+// Headlines with nothing to compare (a bare banner, "Live") are no story:
+// two of them from two sources are two alerts, not one.
+func TestContentFreeHeadlinesAreNotOneStory(t *testing.T) {
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	h.poll(sana, item("s1", "عاجل", true))
+	h.poll(aj, item("a1", "Live", true))
+	if got, want := h.titles(), []string{"عاجل", "Live"}; !slices.Equal(got, want) {
+		t.Errorf("alerts = %q, want %q", got, want)
+	}
+}
+
 func TestTwoPipelinesRacingAlertOnce(t *testing.T) {
 	// Two clients on the same Redis and prefix: two instances.
 	inst := storetest.OpenInstances(t, 2)
