@@ -567,3 +567,46 @@ func BenchmarkFetch(b *testing.B) {
 		}
 	})
 }
+
+// TestFetchBodyStall: a body that stops coming fails after the stall
+// timeout, as a timeout, long before the client's own timeout; a body
+// that keeps coming, however slowly, is read whole.
+func TestFetchBodyStall(t *testing.T) {
+	const doc = `<rss version="2.0"><channel><title>t</title></channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.WriteHeader(http.StatusOK)
+		if r.URL.Path == "/stalls" {
+			w.Write([]byte(doc[:10]))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		// A byte every 20 ms: slower in all than the stall timeout,
+		// never silent for as long.
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := range len(doc) {
+			w.Write([]byte{doc[i]})
+			w.(http.Flusher).Flush()
+			if i%8 == 7 {
+				<-tick.C
+			}
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher(ClientOptions{Timeout: time.Minute})
+	f.SetStallTimeout(100 * time.Millisecond)
+
+	_, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/stalls"}, Validators{})
+	if !errors.Is(err, ErrBodyStalled) || ClassOf(err) != ClassTimeout {
+		t.Errorf("Fetch(stalling body) error = %v (class %q), want ErrBodyStalled, class timeout", err, ClassOf(err))
+	}
+	resp, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/trickles"}, Validators{})
+	if err != nil {
+		t.Fatalf("Fetch(trickling body) error = %v, want nil", err)
+	}
+	if string(resp.Body) != doc {
+		t.Errorf("Fetch(trickling body) = %q, want %q", resp.Body, doc)
+	}
+}
