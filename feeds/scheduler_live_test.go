@@ -185,3 +185,34 @@ func TestSchedulerFailingSourcesLeaveAHostSlot(t *testing.T) {
 		t.Fatalf("the poll of %s ended before the healthy source was polled 3 times (polled %d): the slow sources held the host", path, ts.okPolls.Load())
 	}
 }
+
+// TestSchedulerSlowSourcesLeaveAHostSlot: sources that answer, but take
+// longer than SlowPoll, also hold at most PerHost−1 of their host's
+// slots once they are known to be slow.
+func TestSchedulerSlowSourcesLeaveAHostSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fp := newFakePoller(func(src Source, _ int) (time.Duration, PollResult) {
+			if src.ID == "fast" {
+				return 0, PollResult{}
+			}
+			return 20 * time.Second, PollResult{}
+		})
+		s := NewScheduler(fp, nil, SchedulerOptions{PerHost: 2, StartupSpread: -1, Jitter: -1})
+		s.Set([]Source{src("slow1", "h.test", time.Second), src("slow2", "h.test", time.Second), src("fast", "h.test", time.Second)})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		// The first round: nothing is known of the slow ones yet.
+		time.Sleep(25 * time.Second)
+		synctest.Wait()
+		before := fp.Count("fast")
+		time.Sleep(60 * time.Second)
+		synctest.Wait()
+		// Due every second, polled at once while a slot is left to it.
+		if got := fp.Count("fast") - before; got < 59 {
+			t.Errorf("polls of the fast source in 60 s after the first round = %d, want ≥ 59 (one a second)", got)
+		}
+		cancel()
+		<-done
+	})
+}
