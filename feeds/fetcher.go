@@ -34,14 +34,19 @@ type Response struct {
 	Validators Validators
 }
 
-// DefaultStallTimeout is how long a body may stop coming (no byte read)
-// before the fetch gives up, well before the client's overall timeout: a
-// server that sends headers and then hangs must not hold a poll, and its
-// host's slot, for the whole of it.
+// DefaultStallTimeout is how long a body may go without bringing
+// stallBytes before the fetch gives up, well before the client's overall
+// timeout: a server that sends headers and then hangs, or trickles a byte
+// a second, must not hold a poll, and its host's slot, for the whole of it.
 const DefaultStallTimeout = 10 * time.Second
 
-// ErrBodyStalled is the cause of a fetch whose body stopped coming for the
-// stall timeout. Class timeout.
+// stallBytes is the progress that restarts the stall clock: 1 KiB per
+// stall timeout (100 bytes a second by default) is far below any real
+// server's pace, and a trickle below it is as good as stalled.
+const stallBytes = 1 << 10
+
+// ErrBodyStalled is the cause of a fetch whose body brought less than
+// 1 KiB in the stall timeout. Class timeout.
 var ErrBodyStalled = errors.New("body stalled")
 
 // Fetcher fetches sources with a shared http.Client (see NewClient) as a
@@ -63,8 +68,8 @@ func NewFetcher(client *http.Client, userAgent string) *Fetcher {
 	return &Fetcher{client: client, userAgent: userAgent, stall: DefaultStallTimeout, now: time.Now}
 }
 
-// SetStallTimeout sets how long a body may go without a byte before the
-// fetch fails with ErrBodyStalled; d ≤ 0 means DefaultStallTimeout. Call
+// SetStallTimeout sets how long a body may go without bringing 1 KiB
+// before the fetch fails with ErrBodyStalled; d ≤ 0 means DefaultStallTimeout. Call
 // it before the fetcher is used.
 func (f *Fetcher) SetStallTimeout(d time.Duration) {
 	if d <= 0 {
@@ -166,7 +171,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	watch.stop()
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrBodyStalled) {
-			err = fmt.Errorf("read body: %w: no byte for %v", ErrBodyStalled, f.stall)
+			err = fmt.Errorf("read body: %w: less than %d bytes in %v", ErrBodyStalled, stallBytes, f.stall)
 			return nil, &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown, Err: err}
 		}
 		fe := fail(err)
@@ -181,12 +186,13 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	return out, nil
 }
 
-// stallReader calls stalled when no byte has been read for d: each read
-// that brings bytes restarts the clock.
+// stallReader calls stalled when less than stallBytes have been read in
+// d: every stallBytes read restart the clock.
 type stallReader struct {
 	r     io.Reader
 	d     time.Duration
 	timer *time.Timer
+	since int // bytes read since the clock last restarted
 }
 
 func newStallReader(r io.Reader, d time.Duration, stalled func()) *stallReader {
@@ -195,7 +201,8 @@ func newStallReader(r io.Reader, d time.Duration, stalled func()) *stallReader {
 
 func (s *stallReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
-	if n > 0 {
+	if s.since += n; s.since >= stallBytes {
+		s.since = 0
 		s.timer.Reset(s.d)
 	}
 	return n, err

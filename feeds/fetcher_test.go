@@ -568,45 +568,56 @@ func BenchmarkFetch(b *testing.B) {
 	})
 }
 
-// TestFetchBodyStall: a body that stops coming fails after the stall
-// timeout, as a timeout, long before the client's own timeout; a body
-// that keeps coming, however slowly, is read whole.
+// TestFetchBodyStall: a body that stops coming, or trickles, fails after
+// the stall timeout, as a timeout, long before the client's own timeout;
+// a body that keeps coming at a real pace is read whole, however long it
+// takes in all.
 func TestFetchBodyStall(t *testing.T) {
-	const doc = `<rss version="2.0"><channel><title>t</title></channel></rss>`
+	doc := `<rss version="2.0"><channel><title>` + strings.Repeat("t", 4<<10) + `</title></channel></rss>`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
 		w.WriteHeader(http.StatusOK)
-		if r.URL.Path == "/stalls" {
-			w.Write([]byte(doc[:10]))
+		send := func(b string) bool {
+			if _, err := w.Write([]byte(b)); err != nil {
+				return false
+			}
 			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-			return
+			return true
 		}
-		// A byte every 20 ms: slower in all than the stall timeout,
-		// never silent for as long.
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for i := range len(doc) {
-			w.Write([]byte{doc[i]})
-			w.(http.Flusher).Flush()
-			if i%8 == 7 {
+		switch r.URL.Path {
+		case "/stalls":
+			send(doc[:10])
+			<-r.Context().Done()
+		case "/trickles":
+			// 8 bytes every 20 ms: 400 bytes a second.
+			for i := 0; i < len(doc) && send(doc[i:min(i+8, len(doc))]); i += 8 {
+				<-tick.C
+			}
+		default:
+			// 256 bytes every 20 ms: slower in all than the stall
+			// timeout, but bringing 1 KiB well within it.
+			for i := 0; i < len(doc) && send(doc[i:min(i+256, len(doc))]); i += 256 {
 				<-tick.C
 			}
 		}
 	}))
 	defer srv.Close()
 	f := testFetcher(ClientOptions{Timeout: time.Minute})
-	f.SetStallTimeout(100 * time.Millisecond)
+	f.SetStallTimeout(300 * time.Millisecond)
 
-	_, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/stalls"}, Validators{})
-	if !errors.Is(err, ErrBodyStalled) || ClassOf(err) != ClassTimeout {
-		t.Errorf("Fetch(stalling body) error = %v (class %q), want ErrBodyStalled, class timeout", err, ClassOf(err))
+	for _, path := range []string{"/stalls", "/trickles"} {
+		_, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + path}, Validators{})
+		if !errors.Is(err, ErrBodyStalled) || ClassOf(err) != ClassTimeout {
+			t.Errorf("Fetch(%s) error = %v (class %q), want ErrBodyStalled, class timeout", path, err, ClassOf(err))
+		}
 	}
-	resp, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/trickles"}, Validators{})
+	resp, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/steady"}, Validators{})
 	if err != nil {
-		t.Fatalf("Fetch(trickling body) error = %v, want nil", err)
+		t.Fatalf("Fetch(steady body) error = %v, want nil", err)
 	}
 	if string(resp.Body) != doc {
-		t.Errorf("Fetch(trickling body) = %q, want %q", resp.Body, doc)
+		t.Errorf("Fetch(steady body) = %d bytes, want the %d of the document", len(resp.Body), len(doc))
 	}
 }
