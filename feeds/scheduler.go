@@ -249,8 +249,8 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 }
 
 // Restore hands the scheduler per-source state kept from an earlier run
-// (validators, failures, counts, next due time). It applies to sources
-// that a later Set adds; call it before the first Set.
+// (validators, failures, counts, next due time). It applies to the
+// sources of the initial load; call it before the first Set.
 func (s *Scheduler) Restore(states []SourceState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

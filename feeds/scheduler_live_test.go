@@ -119,7 +119,7 @@ type trickleServer struct {
 	slowEnded   chan string
 }
 
-func newTrickleServer(t *testing.T) *trickleServer {
+func newTrickleServer(t testing.TB) *trickleServer {
 	ts := &trickleServer{slowStarted: make(chan string, 100), slowEnded: make(chan string, 100)}
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
@@ -128,8 +128,8 @@ func newTrickleServer(t *testing.T) *trickleServer {
 			w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Markets open</title><link>https://example.org/1</link></item></channel></rss>`))
 			return
 		}
-		ts.slowStarted <- r.URL.Path
-		defer func() { ts.slowEnded <- r.URL.Path }()
+		report(ts.slowStarted, r.URL.Path)
+		defer report(ts.slowEnded, r.URL.Path)
 		w.WriteHeader(http.StatusOK)
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -147,6 +147,15 @@ func newTrickleServer(t *testing.T) *trickleServer {
 	}))
 	t.Cleanup(ts.Close)
 	return ts
+}
+
+// report sends path on ch unless ch is full: a long run need not read
+// every event.
+func report(ch chan<- string, path string) {
+	select {
+	case ch <- path:
+	default:
+	}
 }
 
 // TestSchedulerFailingSourcesLeaveAHostSlot: two sources of one host that
@@ -215,4 +224,52 @@ func TestSchedulerSlowSourcesLeaveAHostSlot(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// BenchmarkHealthyLagBesideTricklingSources measures how late a healthy
+// source (due every second) is polled while two sources of its host
+// trickle their bodies at 1 byte/s, over 95 s of real time: the largest
+// lag in the first 35 s (the slow sources' first polls, their health not
+// yet known) and after. Run it once: -benchtime 1x.
+func BenchmarkHealthyLagBesideTricklingSources(b *testing.B) {
+	ts := newTrickleServer(b)
+	det, err := alerts.NewDetector(alerts.DefaultMarkers())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		p := NewPoller(NewFetcher(NewClient(ClientOptions{AllowPrivate: true}), ""), det)
+		var (
+			mu            sync.Mutex
+			first, second time.Duration
+			polls         int
+		)
+		began := time.Now()
+		s := NewScheduler(p, func(_ context.Context, r PollResult) {
+			if r.Source.ID != "ok" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			polls++
+			if lag := r.Started.Sub(r.Due); r.Started.Sub(began) < 35*time.Second {
+				first = max(first, lag)
+			} else {
+				second = max(second, lag)
+			}
+		}, SchedulerOptions{PerHost: 2, StartupSpread: -1})
+		s.Set([]Source{
+			{ID: "slow1", URL: ts.URL + "/slow1", Interval: 5 * time.Second},
+			{ID: "slow2", URL: ts.URL + "/slow2", Interval: 5 * time.Second},
+			{ID: "ok", URL: ts.URL + "/ok", Interval: time.Second},
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 95*time.Second)
+		s.Run(ctx)
+		cancel()
+		mu.Lock()
+		b.ReportMetric(first.Seconds(), "max-lag-first-35s")
+		b.ReportMetric(second.Seconds(), "max-lag-after")
+		b.ReportMetric(float64(polls), "healthy-polls")
+		mu.Unlock()
+	}
 }
