@@ -147,6 +147,14 @@ func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
 		return err
 	}
 	if rec.Source.Paused != paused {
+		if !paused {
+			// What the source shows now was published while it was
+			// paused: it is the baseline, and only what comes after the
+			// command is alerted.
+			if err := b.rebase(ctx, rec.Source); err != nil {
+				return err
+			}
+		}
 		if err := b.st.SetPaused(ctx, id, paused, b.origin(c)); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
@@ -487,6 +495,13 @@ func (b *Bot) cmdSetFeed(ctx context.Context, c *cmdContext) error {
 	if probs := sourceProblems(&src); len(probs) > 0 {
 		return b.replyProblems(ctx, c, probs)
 	}
+	if store.BaselineTag(src) != store.BaselineTag(rec.Source) && !src.Paused {
+		// Another document: what it shows now is its baseline, not a
+		// flood of news.
+		if err := b.rebase(ctx, src); err != nil {
+			return err
+		}
+	}
 	if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
 		return err
 	}
@@ -517,18 +532,41 @@ func (b *Bot) newSource(ctx context.Context, c *cmdContext, usage MsgID) (src fe
 	return src, true, nil
 }
 
-// probe polls src once and returns the preview to show, or the reason it
-// cannot be used (already rendered).
-func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (preview []string, refusal string) {
+// rebase makes what src shows now its baseline before it goes live (or
+// live again, or at another URL): the items of a probe, so that anything
+// published after the admin's command is alerted; when the probe fails,
+// the seen set is forgotten and the first poll is the baseline, so the
+// document's back catalogue is not alerted either way.
+func (b *Bot) rebase(ctx context.Context, src feeds.Source) error {
+	if b.opts.Prober != nil {
+		if res := b.opts.Prober.Poll(ctx, src, feeds.Validators{}); res.Err == nil {
+			return b.st.SetBaseline(ctx, src, itemIDs(res.Items))
+		}
+	}
+	return b.st.ResetBaseline(ctx, src)
+}
+
+// itemIDs returns the ids of items.
+func itemIDs(items []feeds.Item) []string {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	return ids
+}
+
+// probe polls src once and returns the preview to show and the items
+// found, or the reason it cannot be used (already rendered).
+func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (preview []string, items []feeds.Item, refusal string) {
 	if b.opts.Prober == nil {
-		return nil, T(c.lang, MsgProbeFailed, "probing is not configured")
+		return nil, nil, T(c.lang, MsgProbeFailed, "probing is not configured")
 	}
 	res := b.opts.Prober.Poll(ctx, src, feeds.Validators{})
 	switch {
 	case res.Err != nil:
-		return nil, T(c.lang, MsgProbeFailed, res.Err)
+		return nil, nil, T(c.lang, MsgProbeFailed, res.Err)
 	case len(res.Items) == 0:
-		return nil, T(c.lang, MsgProbeNoItems)
+		return nil, nil, T(c.lang, MsgProbeNoItems)
 	}
 	lines := []string{T(c.lang, MsgProbeHeader, src.URL, len(res.Items))}
 	for _, it := range res.Items[:min(probePreview, len(res.Items))] {
@@ -538,7 +576,7 @@ func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (previ
 			lines = append(lines, T(c.lang, MsgProbeItem, it.Title))
 		}
 	}
-	return lines, ""
+	return lines, res.Items, ""
 }
 
 // cmdProbe is /probe URL [key=value…]: the preview of /addfeed, without
@@ -548,7 +586,7 @@ func (b *Bot) cmdProbe(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return err
 	}
-	preview, refusal := b.probe(ctx, c, src)
+	preview, _, refusal := b.probe(ctx, c, src)
 	if refusal != "" {
 		return b.reply(ctx, c, refusal)
 	}
@@ -557,7 +595,9 @@ func (b *Bot) cmdProbe(ctx context.Context, c *cmdContext) error {
 
 // cmdAddFeed is /addfeed URL [key=value…]: probed first, refused with the
 // reason when it fails or yields nothing, otherwise added live and
-// audited.
+// audited. The items the probe found are the source's baseline, recorded
+// before it goes live: whatever it publishes after the probe is alerted
+// by its first poll, which comes at once.
 func (b *Bot) cmdAddFeed(ctx context.Context, c *cmdContext) error {
 	src, ok, err := b.newSource(ctx, c, MsgUsageAddFeed)
 	if !ok {
@@ -569,9 +609,12 @@ func (b *Bot) cmdAddFeed(ctx context.Context, c *cmdContext) error {
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	preview, refusal := b.probe(ctx, c, src)
+	preview, items, refusal := b.probe(ctx, c, src)
 	if refusal != "" {
 		return b.reply(ctx, c, T(c.lang, MsgFeedRefused, HTML(refusal)))
+	}
+	if err := b.st.SetBaseline(ctx, src, itemIDs(items)); err != nil {
+		return err
 	}
 	if err := b.replyLines(ctx, c, "", preview); err != nil {
 		return err

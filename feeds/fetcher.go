@@ -34,22 +34,48 @@ type Response struct {
 	Validators Validators
 }
 
+// DefaultStallTimeout is how long a body may go without bringing
+// stallBytes before the fetch gives up, well before the client's overall
+// timeout: a server that sends headers and then hangs, or trickles a byte
+// a second, must not hold a poll, and its host's slot, for the whole of it.
+const DefaultStallTimeout = 10 * time.Second
+
+// stallBytes is the progress that restarts the stall clock: 1 KiB per
+// stall timeout (100 bytes a second by default) is far below any real
+// server's pace, and a trickle below it is as good as stalled.
+const stallBytes = 1 << 10
+
+// ErrBodyStalled is the cause of a fetch whose body brought less than
+// 1 KiB in the stall timeout. Class timeout.
+var ErrBodyStalled = errors.New("body stalled")
+
 // Fetcher fetches sources with a shared http.Client (see NewClient) as a
 // good citizen: conditional GETs, a body cap, Retry-After reported. It is
 // safe for concurrent use.
 type Fetcher struct {
 	client    *http.Client
 	userAgent string
+	stall     time.Duration
 	now       func() time.Time // for Retry-After dates; tests fix it
 }
 
 // NewFetcher returns a fetcher that uses client and sends userAgent
-// (DefaultUserAgent when empty).
+// (DefaultUserAgent when empty), with DefaultStallTimeout.
 func NewFetcher(client *http.Client, userAgent string) *Fetcher {
 	if userAgent == "" {
 		userAgent = DefaultUserAgent
 	}
-	return &Fetcher{client: client, userAgent: userAgent, now: time.Now}
+	return &Fetcher{client: client, userAgent: userAgent, stall: DefaultStallTimeout, now: time.Now}
+}
+
+// SetStallTimeout sets how long a body may go without bringing 1 KiB
+// before the fetch fails with ErrBodyStalled; d ≤ 0 means DefaultStallTimeout. Call
+// it before the fetcher is used.
+func (f *Fetcher) SetStallTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultStallTimeout
+	}
+	f.stall = d
 }
 
 // drainLimit is how much of an unwanted body (an error page, a 304) is
@@ -81,6 +107,9 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 		return nil, &FetchError{Class: ClassOther, URL: shown, Err: errors.New("url has no host")}
 	}
 
+	// The stall watchdog cancels the request with ErrBodyStalled.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fail(fmt.Errorf("build request: %w", err))
@@ -137,8 +166,14 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	}
 
 	limit := src.EffectiveMaxBytes()
-	raw, err := readCapped(resp.Body, resp.ContentLength, limit)
+	watch := newStallReader(resp.Body, f.stall, func() { cancel(ErrBodyStalled) })
+	raw, err := readCapped(watch, resp.ContentLength, limit)
+	watch.stop()
 	if err != nil {
+		if errors.Is(context.Cause(ctx), ErrBodyStalled) {
+			err = fmt.Errorf("read body: %w: less than %d bytes in %v", ErrBodyStalled, stallBytes, f.stall)
+			return nil, &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown, Err: err}
+		}
 		fe := fail(err)
 		fe.Status = resp.StatusCode
 		return nil, fe
@@ -150,6 +185,31 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	out.Body, out.Charset = body, cs
 	return out, nil
 }
+
+// stallReader calls stalled when less than stallBytes have been read in
+// d: every stallBytes read restart the clock.
+type stallReader struct {
+	r     io.Reader
+	d     time.Duration
+	timer *time.Timer
+	since int // bytes read since the clock last restarted
+}
+
+func newStallReader(r io.Reader, d time.Duration, stalled func()) *stallReader {
+	return &stallReader{r: r, d: d, timer: time.AfterFunc(d, stalled)}
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.since += n; s.since >= stallBytes {
+		s.since = 0
+		s.timer.Reset(s.d)
+	}
+	return n, err
+}
+
+// stop ends the watch once the body is read.
+func (s *stallReader) stop() { s.timer.Stop() }
 
 // readCapped reads r whole unless it is over limit bytes. A declared
 // length over the cap fails before anything is read; otherwise at most

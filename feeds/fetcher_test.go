@@ -567,3 +567,57 @@ func BenchmarkFetch(b *testing.B) {
 		}
 	})
 }
+
+// TestFetchBodyStall: a body that stops coming, or trickles, fails after
+// the stall timeout, as a timeout, long before the client's own timeout;
+// a body that keeps coming at a real pace is read whole, however long it
+// takes in all.
+func TestFetchBodyStall(t *testing.T) {
+	doc := `<rss version="2.0"><channel><title>` + strings.Repeat("t", 4<<10) + `</title></channel></rss>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.WriteHeader(http.StatusOK)
+		send := func(b string) bool {
+			if _, err := w.Write([]byte(b)); err != nil {
+				return false
+			}
+			w.(http.Flusher).Flush()
+			return true
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		switch r.URL.Path {
+		case "/stalls":
+			send(doc[:10])
+			<-r.Context().Done()
+		case "/trickles":
+			// 8 bytes every 20 ms: 400 bytes a second.
+			for i := 0; i < len(doc) && send(doc[i:min(i+8, len(doc))]); i += 8 {
+				<-tick.C
+			}
+		default:
+			// 256 bytes every 20 ms: slower in all than the stall
+			// timeout, but bringing 1 KiB well within it.
+			for i := 0; i < len(doc) && send(doc[i:min(i+256, len(doc))]); i += 256 {
+				<-tick.C
+			}
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher(ClientOptions{Timeout: time.Minute})
+	f.SetStallTimeout(300 * time.Millisecond)
+
+	for _, path := range []string{"/stalls", "/trickles"} {
+		_, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + path}, Validators{})
+		if !errors.Is(err, ErrBodyStalled) || ClassOf(err) != ClassTimeout {
+			t.Errorf("Fetch(%s) error = %v (class %q), want ErrBodyStalled, class timeout", path, err, ClassOf(err))
+		}
+	}
+	resp, err := f.Fetch(context.Background(), Source{ID: "s", URL: srv.URL + "/steady"}, Validators{})
+	if err != nil {
+		t.Fatalf("Fetch(steady body) error = %v, want nil", err)
+	}
+	if string(resp.Body) != doc {
+		t.Errorf("Fetch(steady body) = %d bytes, want the %d of the document", len(resp.Body), len(doc))
+	}
+}

@@ -20,6 +20,7 @@ const (
 	DefaultConcurrency = 64
 	DefaultPerHost     = 2
 	DefaultJitter      = 0.1
+	DefaultSlowPoll    = 10 * time.Second
 )
 
 // SourcePoller polls one source once. *Poller (fetch and parse) is the
@@ -54,11 +55,18 @@ type SchedulerOptions struct {
 	// moved at random, either way: 0.1 means interval ± 10 %. Default
 	// DefaultJitter; negative means none.
 	Jitter float64
-	// StartupSpread is the window over which the first polls of new
-	// sources are spread uniformly. Zero means each source's interval, so
-	// that ten thousand sources loaded at once do not all poll in the
-	// first second; negative means "at once".
+	// StartupSpread is the window over which the first polls of the
+	// sources of the initial load (the first Set) are spread uniformly.
+	// Zero means each source's interval, so that ten thousand sources
+	// loaded at once do not all poll in the first second; negative means
+	// "at once". Sources added, resumed or changed by a later Set are due
+	// at once: an admin who added one expects it polled now.
 	StartupSpread time.Duration
+	// SlowPoll is how long a poll may take before its source counts as
+	// slow. Slow and failing sources hold at most PerHost−1 of their
+	// host's slots, so that one slot is left to the healthy sources of
+	// the host. Default DefaultSlowPoll.
+	SlowPoll time.Duration
 	// MaxBackoff caps the delay between polls of a failing source.
 	// Default DefaultMaxBackoff.
 	MaxBackoff time.Duration
@@ -142,6 +150,9 @@ type Scheduler struct {
 	// restored is state kept from an earlier run (Restore), taken by Set
 	// when the source is added.
 	restored map[string]SourceState
+	// loaded is set by the first Set: sources added after it are due at
+	// once, not spread.
+	loaded bool
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -157,6 +168,10 @@ type entry struct {
 
 	removed bool // by Set while in flight; dropped when the job is done
 
+	// slow is set when the last poll took SlowPoll or more; weakSlot when
+	// the entry holds a host slot as a slow or failing source.
+	slow, weakSlot bool
+
 	SourceState
 }
 
@@ -170,10 +185,11 @@ const (
 	stPaused                    // not scheduled
 )
 
-// hostQueue is the per-host limit: active polls and the due sources
-// waiting for one of them to end.
+// hostQueue is the per-host limit: active polls (weak of them by slow or
+// failing sources) and the due sources waiting for one of them to end.
 type hostQueue struct {
 	active  int
+	weak    int
 	waiting []*entry
 }
 
@@ -182,6 +198,7 @@ type job struct {
 	e    *entry
 	src  Source
 	host string // whose slot the job holds
+	weak bool   // whether that slot is one of a slow or failing source
 	v    Validators
 	due  time.Time
 	gen  uint64
@@ -207,6 +224,9 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = DefaultMaxBackoff
 	}
+	if opts.SlowPoll <= 0 {
+		opts.SlowPoll = DefaultSlowPoll
+	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
@@ -229,8 +249,8 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 }
 
 // Restore hands the scheduler per-source state kept from an earlier run
-// (validators, failures, counts, next due time). It applies to sources
-// that a later Set adds; call it before the first Set.
+// (validators, failures, counts, next due time). It applies to the
+// sources of the initial load; call it before the first Set.
 func (s *Scheduler) Restore(states []SourceState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -242,16 +262,38 @@ func (s *Scheduler) Restore(states []SourceState) {
 	}
 }
 
-// Set replaces the whole set of sources, diffing by ID. New sources (and
-// resumed ones) are first due at a random time within StartupSpread, or
-// at the due time given to Restore. A changed source keeps its state,
-// unless its URL or kind changed: then it starts afresh, like a new one. Paused and absent sources stop being
-// polled; a poll in flight finishes and its result is still delivered.
-// Set may be called at any time, from any goroutine.
+// Set replaces the whole set of sources, diffing by ID.
+//
+// The first Set is the initial load: its sources are first due at a
+// random time within StartupSpread, or at the due time given to Restore,
+// so that a restart does not poll every source in the same second. After
+// it, a source that a Set adds, resumes, or whose URL or kind it changes
+// is due at once: it was just added or changed live, and what it
+// publishes from now on is to be alerted now, not an interval later.
+// State given to Restore for sources absent from the initial load is
+// dropped then.
+//
+// A changed source keeps its state, unless its URL or kind changed: then
+// it starts afresh, like a new one. Paused and absent sources stop being
+// polled; a poll in flight finishes and its result is still delivered
+// (unless its URL or kind changed meanwhile: then the old document's
+// result is dropped). Set may be called at any time, from any goroutine.
 func (s *Scheduler) Set(sources []Source) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	live := s.loaded
+	s.loaded = true
+	defer func() {
+		// Restored state is for the sources of the initial load only.
+		s.restored = nil
+	}()
+	first := func(src Source) time.Time {
+		if live {
+			return now
+		}
+		return now.Add(s.spread(src))
+	}
 
 	seen := make(map[string]bool, len(sources))
 	for _, src := range sources {
@@ -260,7 +302,7 @@ func (s *Scheduler) Set(sources []Source) {
 		switch {
 		case !ok:
 			e = &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
-			next := now.Add(s.spread(src))
+			next := first(src)
 			if st, ok := s.restored[src.ID]; ok {
 				// State kept from an earlier run: validators for a
 				// conditional GET, counts, and the due time if it is
@@ -287,7 +329,7 @@ func (s *Scheduler) Set(sources []Source) {
 			s.reset(e, src)
 			e.Paused = src.Paused
 			if !src.Paused && e.state != stBusy {
-				s.schedule(e, now.Add(s.spread(src)))
+				s.schedule(e, first(src))
 			}
 		default:
 			wasPaused := e.src.Paused
@@ -298,7 +340,7 @@ func (s *Scheduler) Set(sources []Source) {
 			case src.Paused:
 				s.unschedule(e)
 			case wasPaused && e.state == stPaused:
-				s.schedule(e, now.Add(s.spread(src)))
+				s.schedule(e, first(src))
 			case e.state == stIdle && e.Failures == 0 && intervalOf(src) != oldInterval:
 				// Rebase the pending poll on the new interval, so a
 				// shorter one takes effect now rather than after the
@@ -354,7 +396,7 @@ func (s *Scheduler) unschedule(e *entry) {
 		s.dropHostIfIdle(e.host, h)
 	case stReady:
 		s.ready = slices.DeleteFunc(s.ready, func(x *entry) bool { return x == e })
-		s.releaseHost(e.host)
+		s.releaseHost(e.host, e.weakSlot)
 	default:
 		return
 	}
@@ -490,7 +532,7 @@ func (s *Scheduler) dispatch(ctx context.Context, jobs chan<- job) {
 			s.ready = s.ready[1:]
 			e.state = stBusy
 			s.busy++
-			jobs <- job{e: e, src: e.src, host: e.host, v: e.Validators, due: e.next, gen: e.gen}
+			jobs <- job{e: e, src: e.src, host: e.host, weak: e.weakSlot, v: e.Validators, due: e.next, gen: e.gen}
 		}
 		wait := time.Duration(-1)
 		if len(s.due) > 0 {
@@ -513,37 +555,66 @@ func (s *Scheduler) dispatch(ctx context.Context, jobs chan<- job) {
 	}
 }
 
-// enqueue takes a due entry to its host: ready if the host has a free
-// slot, waiting in the host's queue otherwise.
+// enqueue takes a due entry to its host: ready if the host has a slot it
+// may take, waiting in the host's queue otherwise.
 func (s *Scheduler) enqueue(e *entry) {
 	h := s.hosts[e.host]
 	if h == nil {
 		h = &hostQueue{}
 		s.hosts[e.host] = h
 	}
-	if h.active < s.opts.PerHost {
-		h.active++
-		e.state = stReady
-		s.ready = append(s.ready, e)
+	if s.mayTake(h, e) {
+		s.take(h, e)
 		return
 	}
 	e.state = stWaiting
 	h.waiting = append(h.waiting, e)
 }
 
-// releaseHost frees a slot of host and gives it to the next waiting
-// source, if any.
-func (s *Scheduler) releaseHost(host string) {
+// weak reports whether e is a slow or failing source.
+func (s *Scheduler) weak(e *entry) bool {
+	return e.Failures > 0 || e.slow
+}
+
+// mayTake reports whether e may take a slot of h now: a free slot, and
+// for a slow or failing source, one that leaves a slot to the healthy
+// ones (unless the host has a single slot). A source that keeps timing
+// out thus never holds all of its host's slots.
+func (s *Scheduler) mayTake(h *hostQueue, e *entry) bool {
+	if h.active >= s.opts.PerHost {
+		return false
+	}
+	return !s.weak(e) || s.opts.PerHost == 1 || h.weak < s.opts.PerHost-1
+}
+
+// take gives e a slot of h and queues it for a worker.
+func (s *Scheduler) take(h *hostQueue, e *entry) {
+	h.active++
+	e.weakSlot = s.weak(e)
+	if e.weakSlot {
+		h.weak++
+	}
+	e.state = stReady
+	s.ready = append(s.ready, e)
+}
+
+// releaseHost frees a slot of host (a slow or failing source's when
+// weak) and gives the free slots to the first waiting sources that may
+// take them.
+func (s *Scheduler) releaseHost(host string, weak bool) {
 	h := s.hosts[host]
 	h.active--
-	if len(h.waiting) > 0 {
-		e := h.waiting[0]
-		h.waiting[0] = nil
-		h.waiting = h.waiting[1:]
-		h.active++
-		e.state = stReady
-		s.ready = append(s.ready, e)
-		return
+	if weak {
+		h.weak--
+	}
+	for h.active < s.opts.PerHost {
+		i := slices.IndexFunc(h.waiting, func(e *entry) bool { return s.mayTake(h, e) })
+		if i < 0 {
+			break
+		}
+		e := h.waiting[i]
+		h.waiting = slices.Delete(h.waiting, i, i+1)
+		s.take(h, e)
 	}
 	s.dropHostIfIdle(host, h)
 }
@@ -571,14 +642,17 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	dropped := r.Err != nil && ctx.Err() != nil
 
 	s.mu.Lock()
-	s.releaseHost(j.host)
-	if !dropped && j.gen == j.e.gen {
+	s.releaseHost(j.host, j.weak)
+	// A result of the URL or kind the source had before a Set changed it
+	// is dropped: the new document's first poll follows at once.
+	stale := j.gen != j.e.gen
+	if !dropped && !stale {
 		s.record(j, &r, started.Add(r.Duration))
 	}
 	s.mu.Unlock()
 	s.nudge()
 
-	if !dropped && !r.Skipped {
+	if !dropped && !stale && !r.Skipped {
 		s.consume(ctx, r)
 	}
 
@@ -624,6 +698,7 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 		return
 	}
 	e.Skipped = false
+	e.slow = r.Duration >= s.opts.SlowPoll
 	e.Polls++
 	e.LastPoll = r.Started
 	e.LastLag = r.Started.Sub(r.Due)

@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aajil/aajil/feeds"
 )
 
 // markSeenScript marks a poll's item ids seen, atomically.
 //
-// KEYS[1] seen ZSET, KEYS[2] baseline marker.
+// KEYS[1] seen ZSET, KEYS[2] baseline marker, KEYS[3] baseline tag.
 // ARGV[1] TTL (ms), ARGV[2] cap, ARGV[3…] item ids.
 // Returns {baseline (0|1), fresh ids…}.
 //
@@ -39,6 +43,7 @@ if baseline then
 else
   redis.call('PEXPIRE', KEYS[2], ttl)
 end
+redis.call('PEXPIRE', KEYS[3], ttl)
 return out
 `)
 
@@ -62,7 +67,7 @@ func (s *Store) MarkSeen(ctx context.Context, sourceID string, itemIDs []string)
 			args = append(args, id)
 		}
 	}
-	res, err := markSeenScript.Run(ctx, s.rdb, []string{s.keySeen(sourceID), s.keySeenInit(sourceID)}, args...).Slice()
+	res, err := markSeenScript.Run(ctx, s.rdb, s.baselineKeys(sourceID), args...).Slice()
 	if err != nil {
 		return nil, false, fmt.Errorf("mark seen %s: %w", sourceID, err)
 	}
@@ -76,4 +81,124 @@ func (s *Store) MarkSeen(ctx context.Context, sourceID string, itemIDs []string)
 		}
 	}
 	return fresh, baseline, nil
+}
+
+// keyBaselineTag is a STRING: BaselineTag of the source definition (URL
+// and kind) that the seen set belongs to. TTL: SeenTTL, refreshed with
+// keySeen.
+func (s *Store) keyBaselineTag(id string) string { return s.srcTag(id) + ":base" }
+
+// baselineKeys are the keys of the seen scripts: seen set, baseline
+// marker, baseline tag.
+func (s *Store) baselineKeys(id string) []string {
+	return []string{s.keySeen(id), s.keySeenInit(id), s.keyBaselineTag(id)}
+}
+
+// BaselineTag names what a source's seen ids are ids of: its URL and
+// kind. When it changes, the seen set is of another document.
+func BaselineTag(src feeds.Source) string {
+	sum := sha256.Sum256([]byte(string(src.EffectiveKind()) + " " + src.URL))
+	return hex.EncodeToString(sum[:12])
+}
+
+// setBaselineScript makes item ids a source's baseline, atomically.
+//
+// KEYS as markSeenScript. ARGV[1] TTL (ms), ARGV[2] cap, ARGV[3] tag,
+// ARGV[4…] item ids.
+var setBaselineScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+local cap = tonumber(ARGV[2])
+redis.call('DEL', KEYS[1])
+for i = 4, #ARGV do
+  redis.call('ZADD', KEYS[1], now, ARGV[i])
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+redis.call('SET', KEYS[2], now, 'PX', ttl)
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ttl)
+return 1
+`)
+
+// SetBaseline makes itemIDs the whole seen set of src, as if its first
+// poll had found them, in one atomic script: the next poll alerts every
+// id that is not among them. It is how a source added or changed in chat
+// gets, as its baseline, the items the admin was shown when probing it,
+// so that what it publishes after the command is alerted even before its
+// first poll. Any earlier seen set of the source's id is replaced.
+func (s *Store) SetBaseline(ctx context.Context, src feeds.Source, itemIDs []string) error {
+	args := make([]any, 3, len(itemIDs)+3)
+	args[0] = s.opts.SeenTTL.Milliseconds()
+	args[1] = s.opts.SeenMax
+	args[2] = BaselineTag(src)
+	for _, id := range itemIDs {
+		if id != "" {
+			args = append(args, id)
+		}
+	}
+	if err := setBaselineScript.Run(ctx, s.rdb, s.baselineKeys(src.ID), args...).Err(); err != nil {
+		return fmt.Errorf("set baseline %s: %w", src.ID, err)
+	}
+	return nil
+}
+
+// resetBaselineScript forgets a source's seen set when it belongs to
+// another definition.
+//
+// KEYS as markSeenScript. ARGV[1] TTL (ms), ARGV[2] tag, ARGV[3] "1" to
+// reset unconditionally (else only when a different tag is recorded).
+// Returns 1 when it reset.
+var resetBaselineScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[3])
+if cur == ARGV[2] and ARGV[3] ~= '1' then
+  return 0
+end
+redis.call('SET', KEYS[3], ARGV[2], 'PX', tonumber(ARGV[1]))
+if cur == false and ARGV[3] ~= '1' then
+  return 0
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`)
+
+// ResetBaseline forgets src's seen set, so that its next poll is a
+// baseline: for a source whose URL changed, or that resumes, when no
+// probe could tell what it showed at the admin's command.
+func (s *Store) ResetBaseline(ctx context.Context, src feeds.Source) error {
+	err := resetBaselineScript.Run(ctx, s.rdb, s.baselineKeys(src.ID), s.opts.SeenTTL.Milliseconds(), BaselineTag(src), "1").Err()
+	if err != nil {
+		return fmt.Errorf("reset baseline %s: %w", src.ID, err)
+	}
+	return nil
+}
+
+// ResetChangedBaselines forgets the seen set of every source in srcs
+// whose seen set belongs to another URL or kind (another BaselineTag), in
+// one pipelined round trip, and returns their ids. Their next poll is
+// then a baseline instead of alerting the new document's whole back
+// catalogue. The check is idempotent: once one instance has reset a
+// source, the others find its tag current. A source with no tag recorded
+// (never polled, or its seen set expired) gets one and keeps its set.
+func (s *Store) ResetChangedBaselines(ctx context.Context, srcs []feeds.Source) (reset []string, err error) {
+	if len(srcs) == 0 {
+		return nil, nil
+	}
+	ttl := s.opts.SeenTTL.Milliseconds()
+	calls := make([]scriptCall, len(srcs))
+	for i, src := range srcs {
+		calls[i] = scriptCall{script: resetBaselineScript, keys: s.baselineKeys(src.ID), args: []any{ttl, BaselineTag(src), "0"}}
+	}
+	for i, cmd := range s.runScripts(ctx, calls) {
+		n, err := cmd.Int()
+		if err != nil {
+			return reset, fmt.Errorf("reset baselines: %s: %w", srcs[i].ID, err)
+		}
+		if n == 1 {
+			reset = append(reset, srcs[i].ID)
+		}
+	}
+	return reset, nil
 }

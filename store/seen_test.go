@@ -350,3 +350,103 @@ func BenchmarkMarkSeen(b *testing.B) {
 	b.ReportMetric(float64(b.N*perPoll)/b.Elapsed().Seconds(), "items/s")
 	b.ReportMetric(1, "roundtrips/poll")
 }
+
+// TestSetBaseline: the ids an admin was shown become the source's whole
+// seen set, so its next poll alerts everything else, and an earlier seen
+// set of the id is replaced.
+func TestSetBaseline(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	src := feeds.Source{ID: "src", URL: "https://example.org/feed"}
+	// An earlier source of that id saw "old".
+	if _, _, err := s.MarkSeen(ctx, "src", []string{"old"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetBaseline(ctx, src, []string{"a", "b", ""}); err != nil {
+		t.Fatal(err)
+	}
+	fresh, baseline, err := s.MarkSeen(ctx, "src", []string{"new", "a", "b", "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"new", "old"}; !slices.Equal(fresh, want) || baseline {
+		t.Errorf("first poll after SetBaseline: fresh %q baseline %v, want %q false", fresh, baseline, want)
+	}
+	if got, err := s.Redis().Get(ctx, s.BaselineTagKey("src")).Result(); err != nil || got != store.BaselineTag(src) {
+		t.Errorf("baseline tag = %q, %v; want %q", got, err, store.BaselineTag(src))
+	}
+}
+
+// TestResetChangedBaselines: a source whose URL changed has its seen set
+// forgotten, once, so that its next poll is a baseline rather than a flood
+// of the new document's items; an unchanged one, or one with no tag yet,
+// keeps its set.
+func TestResetChangedBaselines(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	a := feeds.Source{ID: "a", URL: "https://example.org/a"}
+	b := feeds.Source{ID: "b", URL: "https://example.org/b"}
+	for _, id := range []string{"a", "b"} {
+		if _, _, err := s.MarkSeen(ctx, id, []string{"x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name      string
+		srcs      []feeds.Source
+		wantReset []string
+	}{
+		{"no tag yet: recorded, sets kept", []feeds.Source{a, b}, nil},
+		{"unchanged", []feeds.Source{a, b}, nil},
+		{"a's URL changed", []feeds.Source{{ID: "a", URL: "https://example.net/a"}, b}, []string{"a"}},
+		{"the same change seen again", []feeds.Source{{ID: "a", URL: "https://example.net/a"}, b}, nil},
+		{"b's kind changed", []feeds.Source{{ID: "b", URL: b.URL, Kind: feeds.KindJSON}}, []string{"b"}},
+	}
+	for _, st := range steps {
+		got, err := s.ResetChangedBaselines(ctx, st.srcs)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if !slices.Equal(got, st.wantReset) {
+			t.Errorf("%s: reset %q, want %q", st.name, got, st.wantReset)
+		}
+	}
+	for _, id := range []string{"a", "b"} {
+		fresh, baseline, err := s.MarkSeen(ctx, id, []string{"y", "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fresh) != 0 || !baseline {
+			t.Errorf("%s: poll after the reset: fresh %q baseline %v, want none, a baseline", id, fresh, baseline)
+		}
+	}
+	// ResetBaseline resets whatever the tag.
+	if err := s.ResetBaseline(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, baseline, err := s.MarkSeen(ctx, "a", []string{"z"}); err != nil || !baseline {
+		t.Errorf("poll after ResetBaseline: baseline %v, %v; want a baseline", baseline, err)
+	}
+}
+
+// TestMarkSeenRefreshesBaselineTag: the tag lives as long as the seen set,
+// so a URL change after weeks of polling is still recognised.
+func TestMarkSeenRefreshesBaselineTag(t *testing.T) {
+	const ttl = 90 * time.Minute
+	s := openOpts(t, store.Options{SeenTTL: ttl})
+	ctx := t.Context()
+	src := feeds.Source{ID: "src", URL: "https://example.org/feed"}
+	if _, err := s.ResetChangedBaselines(ctx, []feeds.Source{src}); err != nil {
+		t.Fatal(err)
+	}
+	key := s.BaselineTagKey("src")
+	if err := s.Redis().PExpire(ctx, key, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.MarkSeen(ctx, "src", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Redis().PTTL(ctx, key).Result(); err != nil || got <= ttl-time.Minute {
+		t.Errorf("PTTL(tag) after MarkSeen = %v, %v; want about %v", got, err, ttl)
+	}
+}

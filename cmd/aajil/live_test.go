@@ -115,3 +115,42 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 		t.Errorf("saved state of live-b = %+v, %v; want its polls counted, paused", s, ok)
 	}
 }
+
+// TestRunURLChangedInFileIsABaseline: a source's URL changed in the file
+// while no instance ran. At the next start, the new document's items are
+// its baseline: none of them is alerted as news.
+func TestRunURLChangedInFileIsABaseline(t *testing.T) {
+	redisURL, _ := redisDB(t, 9)
+	before := newSwitchFeed(t, feedItem{"a-1", "الأسواق تفتح على ارتفاع في دمشق"})
+	after := newSwitchFeed(t, feedItem{"b-1", "عاجل | خبر قديم في الموقع الجديد"}, feedItem{"b-2", "عاجل | خبر أقدم في الموقع الجديد"})
+	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
+	runOnce := func(url, wantLog string) string {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte("sources:\n  - id: moved\n    url: "+url+"\n    interval: 1s\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": "off"}
+		getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stdout, stderr syncBuffer
+		done := make(chan int)
+		go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+		ok := waitFor(t, "the baseline poll of "+url, 20*time.Second, func() bool {
+			return strings.Contains(stderr.String(), wantLog)
+		})
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("run exited %d, want 0", code)
+		}
+		if !ok {
+			t.Logf("log:\n%s", lastLines(stderr.String(), 30))
+		}
+		return stdout.String()
+	}
+	const baseline = "first poll of a source: its current items are the baseline"
+	runOnce(before.srv.URL+"/feed", baseline)
+	if out := runOnce(after.srv.URL+"/feed", baseline); out != "" {
+		t.Errorf("alerts after the URL change:\n%s\nwant none: the new document's items are its baseline", out)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -161,6 +162,11 @@ type switchFeed struct {
 	mu    sync.Mutex
 	items []feedItem
 	polls int
+	// times are when each request came; after request switchAt, the
+	// items become next (see then).
+	times    []time.Time
+	switchAt int
+	next     []feedItem
 }
 
 type feedItem struct{ id, title string }
@@ -171,6 +177,7 @@ func newSwitchFeed(t *testing.T, items ...feedItem) *switchFeed {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.polls++
+		f.times = append(f.times, time.Now())
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>`)
 		for _, it := range f.items {
@@ -180,9 +187,27 @@ func newSwitchFeed(t *testing.T, items ...feedItem) *switchFeed {
 		b.WriteString(`</channel></rss>`)
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Write([]byte(b.String()))
+		if f.polls == f.switchAt {
+			f.items = f.next
+		}
 	}))
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// then makes the feed serve items once request n has been answered: news
+// published right after that request.
+func (f *switchFeed) then(n int, items ...feedItem) {
+	f.mu.Lock()
+	f.switchAt, f.next = n, items
+	f.mu.Unlock()
+}
+
+// requestTimes returns when each request came.
+func (f *switchFeed) requestTimes() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.times)
 }
 
 func (f *switchFeed) set(items ...feedItem) {

@@ -189,7 +189,9 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	var watchers sync.WaitGroup
 	watchers.Go(func() {
 		known := make(map[string]bool)
+		rebase := newRebaser(st, log)
 		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) {
+			rebase.changed(watchCtx, srcs)
 			sched.Set(srcs)
 			names.set(srcs)
 			m.SetSources(len(srcs))

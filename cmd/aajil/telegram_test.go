@@ -253,3 +253,69 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("run exited %d, want 0", code)
 	}
 }
+
+// TestRunAddFeedAlertsWhatFollowsTheProbe: an admin adds a source in chat
+// (default interval, a minute); an urgent item appears in it right after
+// the bot probed it. The source is polled at once, and its first poll
+// alerts the item: the baseline is what the admin was shown, not what the
+// first poll found.
+func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	redisURL, _ := redisDB(t, 8)
+	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
+	const adminID, userID = 900, 4343
+	env := map[string]string{
+		"AAJIL_CONFIG":                writeConfig(t, "sources: []\n"),
+		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": "127.0.0.1:0",
+		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
+		"AAJIL_ADMINS": "900",
+	}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int)
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	defer func() {
+		if t.Failed() {
+			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
+		}
+	}()
+	wait := func(chat int64, n int) []telegramtest.SentMessage {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		sent, err := fake.WaitSent(wctx, chat, n)
+		if err != nil {
+			t.Fatalf("chat %d: %v (got %d messages)", chat, err, len(fake.Sent(chat)))
+		}
+		return sent
+	}
+	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
+	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
+	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
+	wait(userID, 1)
+
+	// Request 1 is the probe; the urgent item is published right after it.
+	feed.then(1, feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
+		feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
+	sent := time.Now()
+	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/addfeed "+feed.srv.URL+"/feed id=added-live name=Wire")
+	alert := wait(userID, 2)[1]
+	if !strings.Contains(alert.Text, "انفجار في مرفأ اللاذقية") {
+		t.Errorf("alert = %q, want the item published after the probe", alert.Text)
+	}
+	if times := feed.requestTimes(); len(times) >= 2 {
+		t.Logf("first poll %v after /addfeed was sent (probe %v)", times[1].Sub(sent).Round(time.Millisecond), times[0].Sub(sent).Round(time.Millisecond))
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("run exited %d, want 0", code)
+	}
+	for _, m := range fake.Sent(userID) {
+		if strings.Contains(m.Text, "خبر قديم") {
+			t.Errorf("the item the admin was shown was alerted: %q", m.Text)
+		}
+	}
+}

@@ -180,3 +180,53 @@ func (n *sourceNames) name(id string) string {
 	}
 	return id
 }
+
+// baselineResetter is the part of the store that forgets the seen set of
+// a source whose URL or kind changed.
+type baselineResetter interface {
+	ResetChangedBaselines(ctx context.Context, srcs []feeds.Source) (reset []string, err error)
+}
+
+// rebaser sees every source set the registry hands the scheduler and, for
+// the sources whose URL or kind is new to this process (all of them the
+// first time, which catches a change made in the file while no instance
+// ran), has the store forget a seen set that belongs to the source's old
+// document, before the scheduler polls the new one: its first poll is
+// then a baseline, not a flood of its back catalogue. /addfeed, /setfeed
+// and /resumefeed record a probe's items as the baseline themselves; the
+// store finds those current and leaves them.
+type rebaser struct {
+	st   baselineResetter
+	log  *slog.Logger
+	tags map[string]string // source id → baseline tag last checked
+}
+
+func newRebaser(st baselineResetter, log *slog.Logger) *rebaser {
+	return &rebaser{st: st, log: log, tags: make(map[string]string)}
+}
+
+func (r *rebaser) changed(ctx context.Context, srcs []feeds.Source) {
+	var todo []feeds.Source
+	next := make(map[string]string, len(srcs))
+	for _, src := range srcs {
+		if src.Paused {
+			// Checked when it resumes.
+			continue
+		}
+		tag := store.BaselineTag(src)
+		next[src.ID] = tag
+		if r.tags[src.ID] != tag {
+			todo = append(todo, src)
+		}
+	}
+	reset, err := r.st.ResetChangedBaselines(ctx, todo)
+	if err != nil {
+		// Checked again at the next change; meanwhile the seen sets stay.
+		r.log.Warn("seen sets of changed sources not checked", slog.Any("error", err))
+		return
+	}
+	for _, id := range reset {
+		r.log.Info("source's URL or kind changed: its next poll is a baseline", slog.String("source", id))
+	}
+	r.tags = next
+}
