@@ -53,12 +53,12 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 		res.Err = fmt.Errorf("source %s: markers: %w", src.ID, err)
 		return res
 	}
-	items, err := Parse(src, resp.Body, resp.URL, det)
+	items, omitted, err := ParseLimit(src, resp.Body, resp.URL, det, MaxItems)
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	res.Items = items
+	res.Items, res.Omitted = items, omitted
 	return res
 }
 
