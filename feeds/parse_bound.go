@@ -67,7 +67,7 @@ func newNewest[T any](n int) *newest[T] {
 // add offers the next item of the document, with its date (zero when it
 // has none).
 func (s *newest[T]) add(v T, date time.Time) {
-	r := &ranked[T]{v: v, pos: s.pos, date: date}
+	r := ranked[T]{v: v, pos: s.pos, date: date}
 	s.pos++
 	switch {
 	case !date.IsZero():
@@ -85,8 +85,14 @@ func (s *newest[T]) add(v T, date time.Time) {
 	default:
 		r.prefix = true
 	}
-	s.nf.offer(r, s.n)
-	s.of.offer(r, s.n)
+	// Most items of a long document are older than every item kept: they
+	// are looked at and let go without an allocation.
+	if !s.nf.wants(&r, s.n) && !s.of.wants(&r, s.n) {
+		return
+	}
+	p := &r
+	s.nf.offer(p, s.n)
+	s.of.offer(p, s.n)
 }
 
 // seen returns the number of items offered.
@@ -153,14 +159,19 @@ func (h *rankHeap[T]) Pop() any {
 	return last
 }
 
+// wants reports whether offer would keep r.
+func (h *rankHeap[T]) wants(r *ranked[T], n int) bool {
+	return n > 0 && (len(h.items) < n || h.newer(r, h.items[0]))
+}
+
 // offer keeps r when fewer than n are kept or r is newer than the oldest
 // kept, which it then replaces.
 func (h *rankHeap[T]) offer(r *ranked[T], n int) {
 	switch {
-	case n <= 0:
+	case !h.wants(r, n):
 	case len(h.items) < n:
 		heap.Push(h, r)
-	case h.newer(r, h.items[0]):
+	default:
 		h.items[0] = r
 		heap.Fix(h, 0)
 	}

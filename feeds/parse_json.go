@@ -72,9 +72,10 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, li
 			return true
 		}
 		r := rawItem{title: jsonString(e.Get(textPath))}
+		// The link is resolved once the item is kept (below).
 		for _, p := range linkPaths {
 			if l := jsonString(e.Get(p)); l != "" {
-				r.link = resolveLink(l, base)
+				r.link = l
 				break
 			}
 		}
@@ -96,6 +97,13 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, li
 		return true
 	})
 	raws, omitted := keep.kept()
+	// The texts kept are copied, so that the items do not keep the
+	// document alive; only those, not the texts of the items left out.
+	for i := range raws {
+		r := &raws[i]
+		r.guid, r.title, r.summary = strings.Clone(r.guid), strings.Clone(r.title), strings.Clone(r.summary)
+		r.link = resolveLink(r.link, base)
+	}
 	return raws, omitted, nil
 }
 
@@ -140,15 +148,14 @@ func jsonPath(p string) string {
 }
 
 // jsonString returns a string or number value as text, "" for anything
-// else (objects, arrays, booleans, null). The text is a copy: gjson's
-// values may share the document's bytes, which an item must not keep
-// alive.
+// else (objects, arrays, booleans, null). The text may share the
+// document's bytes (see parseJSON).
 func jsonString(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
-		return strings.Clone(v.Str)
+		return v.Str
 	case gjson.Number:
-		return strings.Clone(v.Raw)
+		return v.Raw
 	}
 	return ""
 }
