@@ -1,7 +1,6 @@
 package feeds
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -215,22 +214,47 @@ func (s *stallReader) stop() { s.timer.Stop() }
 // length over the cap fails before anything is read; otherwise at most
 // limit+1 bytes are read, which is enough to know the body is too large
 // without holding more of it.
+//
+// The body is read in chunks and copied once into a slice of its exact
+// size: a buffer that doubles as it fills would hold up to twice the body
+// for the whole poll, and allocate four times it on the way.
 func readCapped(r io.Reader, contentLength, limit int64) ([]byte, error) {
 	if contentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	var buf bytes.Buffer
+	r = io.LimitReader(r, limit+1)
+	var (
+		chunks [][]byte
+		n      int64
+		size   int64 = 32 << 10
+	)
 	if contentLength > 0 {
-		buf.Grow(int(contentLength) + 1) // +1: the read that sees EOF
+		size = contentLength + 1 // +1: the read that sees EOF
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+	for {
+		chunk := make([]byte, size)
+		m, err := io.ReadFull(r, chunk)
+		chunks = append(chunks, chunk[:m])
+		n += int64(m)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		size = min(2*size, 4<<20)
 	}
 	if n > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	return buf.Bytes(), nil
+	if len(chunks) == 1 && int64(cap(chunks[0])) <= n+n/8+1 {
+		return chunks[0], nil
+	}
+	body := make([]byte, 0, n)
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	return body, nil
 }
 
 // acceptFor returns the Accept header for a kind of source.

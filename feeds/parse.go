@@ -33,7 +33,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 const maxSummaryRunes = 1000
 
 // Parse turns a document (already decoded to UTF-8) of src into items, in
-// document order.
+// document order: at most MaxItems of them, the newest (see ParseLimit).
 //
 // baseURL is the document's final URL (after redirects), used to resolve
 // relative links. det is the urgency detector for this source (the global
@@ -43,25 +43,37 @@ const maxSummaryRunes = 1000
 // Items whose title is empty after cleaning are dropped, and so are exact
 // repeats (same id and same headline). Errors are *ParseError.
 func Parse(src Source, body []byte, baseURL string, det *alerts.Detector) ([]Item, error) {
+	items, _, err := ParseLimit(src, body, baseURL, det, MaxItems)
+	return items, err
+}
+
+// ParseLimit is Parse keeping the limit newest items of the document (by
+// date where items have one, by position otherwise: the rule is on
+// MaxItems' newest), in document order; a limit ≤ 0 is MaxItems. It
+// returns how many items were left out. The parsers stop holding an item
+// as soon as it cannot be among the newest, and an RSS or Atom document
+// is cut to its newest items before it is parsed, so the memory a parse
+// takes is bounded by the body and the limit, not by the number of items.
+func ParseLimit(src Source, body []byte, baseURL string, det *alerts.Detector, limit int) (items []Item, omitted int, err error) {
+	if limit <= 0 {
+		limit = MaxItems
+	}
 	kind := src.EffectiveKind()
-	var (
-		raws []rawItem
-		err  error
-	)
+	var raws []rawItem
 	switch kind {
 	case KindRSS:
-		raws, err = parseFeed(body, baseURL)
+		raws, omitted, err = parseFeed(body, baseURL, limit)
 	case KindHTML:
-		raws, err = parseHTML(src, body, baseURL)
+		raws, omitted, err = parseHTML(src, body, baseURL, limit)
 	case KindJSON:
-		raws, err = parseJSON(src, body, baseURL, det)
+		raws, omitted, err = parseJSON(src, body, baseURL, det, limit)
 	default:
 		err = fmt.Errorf("unknown source kind %q", kind)
 	}
 	if err != nil {
-		return nil, &ParseError{Kind: kind, Err: err}
+		return nil, 0, &ParseError{Kind: kind, Err: err}
 	}
-	return finish(src, raws, det), nil
+	return finish(src, raws, det), omitted, nil
 }
 
 // ValidateSelectors checks the selector fields of a source before it is

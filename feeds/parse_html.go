@@ -83,14 +83,17 @@ func compileSelectors(src Source) (htmlSelectors, error) {
 // script, style, noscript and template elements are removed first. The
 // first time[datetime] in an item holding a date gives its published time;
 // the page's <html lang> is the declared language.
-func parseHTML(src Source, body []byte, baseURL string) ([]rawItem, error) {
+//
+// Only the limit newest items are kept (see newest); it returns how many
+// were left out. The page itself is parsed whole.
+func parseHTML(src Source, body []byte, baseURL string, limit int) ([]rawItem, int, error) {
 	sels, err := compileSelectors(src)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("read html: %w", err)
+		return nil, 0, fmt.Errorf("read html: %w", err)
 	}
 	doc.Find("script, style, noscript, template").Remove()
 
@@ -105,9 +108,9 @@ func parseHTML(src Source, body []byte, baseURL string) ([]rawItem, error) {
 
 	found := doc.FindMatcher(sels.item)
 	if found.Length() == 0 {
-		return nil, fmt.Errorf("item selector %q matched no element", src.Item)
+		return nil, 0, fmt.Errorf("item selector %q matched no element", src.Item)
 	}
-	raws := make([]rawItem, 0, found.Length())
+	keep := newNewest[rawItem](limit)
 	found.Each(func(_ int, item *goquery.Selection) {
 		r := rawItem{lang: lang}
 
@@ -151,9 +154,10 @@ func parseHTML(src Source, body []byte, baseURL string) ([]rawItem, error) {
 				break
 			}
 		}
-		raws = append(raws, r)
+		keep.add(r, r.published)
 	})
-	return raws, nil
+	raws, omitted := keep.kept()
+	return raws, omitted, nil
 }
 
 // itemHref returns the raw href of an item's link (see parseHTML).

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/tidwall/gjson"
@@ -31,20 +32,28 @@ import (
 // An item's "id" field, when present, is its guid; "summary" or
 // "description" its summary; "published", "pubDate", "date", "time" or
 // "updated" (a date string or Unix seconds) its time.
-func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector) ([]rawItem, error) {
+//
+// The array is read element by element and only the limit newest items
+// are kept (see newest); it returns how many were left out.
+func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, limit int) ([]rawItem, int, error) {
 	itemPath := jsonPath(src.Item)
 	if itemPath == "" {
-		return nil, errors.New("item path is required for a json source")
+		return nil, 0, errors.New("item path is required for a json source")
 	}
 	if !gjson.ValidBytes(body) {
-		return nil, errors.New("invalid JSON document")
+		return nil, 0, errors.New("invalid JSON document")
 	}
-	arr := gjson.GetBytes(body, itemPath)
+	// gjson.GetBytes would copy the array's text (most of the document)
+	// into a string; the document is read through a string that shares
+	// body's bytes instead, which is safe as nothing writes to body, and
+	// the values kept from it (titles, links) are copies.
+	doc := unsafe.String(unsafe.SliceData(body), len(body))
+	arr := gjson.Get(doc, itemPath)
 	if !arr.Exists() {
-		return nil, fmt.Errorf("item path %q matched nothing", src.Item)
+		return nil, 0, fmt.Errorf("item path %q matched nothing", src.Item)
 	}
 	if !arr.IsArray() {
-		return nil, fmt.Errorf("item path %q is not an array (found %s)", src.Item, jsonTypeName(arr))
+		return nil, 0, fmt.Errorf("item path %q is not an array (found %s)", src.Item, jsonTypeName(arr))
 	}
 	textPath := jsonPath(src.Text)
 	if textPath == "" {
@@ -57,16 +66,16 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector) ([
 	markerPath := jsonPath(src.Marker)
 	base := parseBase(baseURL)
 
-	elems := arr.Array()
-	raws := make([]rawItem, 0, len(elems))
-	for _, e := range elems {
+	keep := newNewest[rawItem](limit)
+	arr.ForEach(func(_, e gjson.Result) bool {
 		if !e.IsObject() {
-			continue
+			return true
 		}
 		r := rawItem{title: jsonString(e.Get(textPath))}
+		// The link is resolved once the item is kept (below).
 		for _, p := range linkPaths {
 			if l := jsonString(e.Get(p)); l != "" {
-				r.link = resolveLink(l, base)
+				r.link = l
 				break
 			}
 		}
@@ -84,9 +93,18 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector) ([
 		if markerPath != "" {
 			r.marker = jsonMarker(e.Get(markerPath), det)
 		}
-		raws = append(raws, r)
+		keep.add(r, r.published)
+		return true
+	})
+	raws, omitted := keep.kept()
+	// The texts kept are copied, so that the items do not keep the
+	// document alive; only those, not the texts of the items left out.
+	for i := range raws {
+		r := &raws[i]
+		r.guid, r.title, r.summary = strings.Clone(r.guid), strings.Clone(r.title), strings.Clone(r.summary)
+		r.link = resolveLink(r.link, base)
 	}
-	return raws, nil
+	return raws, omitted, nil
 }
 
 // jsonPath translates the accepted JSONPath-style forms into gjson syntax
@@ -130,7 +148,8 @@ func jsonPath(p string) string {
 }
 
 // jsonString returns a string or number value as text, "" for anything
-// else (objects, arrays, booleans, null).
+// else (objects, arrays, booleans, null). The text may share the
+// document's bytes (see parseJSON).
 func jsonString(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:

@@ -2,7 +2,9 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -21,17 +23,22 @@ import (
 //
 // Dates: gofeed's parsed published (else updated) time, else the raw
 // string parsed by parseLooseDate (Portuguese month names and the like).
-func parseFeed(body []byte, baseURL string) (raws []rawItem, err error) {
+//
+// Only the limit newest items are kept (see newest): a document with more
+// is first cut to them (cutFeed), since gofeed builds every item of a
+// document in memory. It returns how many items were left out.
+func parseFeed(body []byte, baseURL string, limit int) (raws []rawItem, omitted int, err error) {
+	body, omitted = cutFeed(body, limit)
 	feed, err := safeGofeed(body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	docBase := parseBase(baseURL)
 	var feedBase *url.URL
 	if l := resolveLink(feed.Link, docBase); l != "" {
 		feedBase = parseBase(l)
 	}
-	raws = make([]rawItem, 0, len(feed.Items))
+	keep := newNewest[rawItem](limit)
 	for _, fi := range feed.Items {
 		if fi == nil {
 			continue
@@ -55,9 +62,114 @@ func parseFeed(body []byte, baseURL string) (raws []rawItem, err error) {
 		}
 		r.link = resolveLink(link, feedBase, docBase)
 		r.published = itemTime(fi)
-		raws = append(raws, r)
+		keep.add(r, r.published)
 	}
-	return raws, nil
+	raws, more := keep.kept()
+	return raws, omitted + more, nil
+}
+
+// cutFeed returns an RSS, RDF or Atom document with only its limit newest
+// items (or entries) left, by the rule of newest, and how many it left
+// out. It reads the document once with encoding/xml, leniently (HTML
+// entities, unclosed elements), noting where each item starts and ends
+// and its date (published, else updated), and copies the document without
+// the other items' bytes; everything else is kept as it was, for gofeed.
+//
+// A document with at most limit items is returned as it is, and so is one
+// that encoding/xml cannot read through (gofeed, more lenient, reads it
+// whole as before) and a JSON Feed. Counting the item tags first keeps the
+// cost of this pass off the documents of ordinary size.
+func cutFeed(body []byte, limit int) ([]byte, int) {
+	if bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) <= limit {
+		return body, 0
+	}
+	type span struct{ start, end int64 }
+	keep := newNewest[span](limit)
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.Strict = false
+	d.AutoClose = xml.HTMLAutoClose
+	d.Entity = xml.HTMLEntity
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // already UTF-8
+
+	var (
+		depth      int
+		itemDepth  = -1 // depth of the open item, -1 outside one
+		cur        span
+		field      string // the date element being read, "" for none
+		text       []byte
+		published  time.Time
+		updated    time.Time
+		firstStart = int64(-1)
+		lastEnd    int64
+	)
+	for {
+		start := d.InputOffset()
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body, 0
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case itemDepth < 0 && (t.Name.Local == "item" || t.Name.Local == "entry"):
+				itemDepth, cur = depth, span{start: start}
+				if firstStart < 0 {
+					firstStart = start
+				}
+				published, updated = time.Time{}, time.Time{}
+			case itemDepth >= 0 && depth == itemDepth+1:
+				switch t.Name.Local {
+				case "pubDate", "published", "date", "issued", "updated", "modified":
+					field, text = t.Name.Local, text[:0]
+				}
+			}
+		case xml.CharData:
+			if field != "" {
+				text = append(text, t...)
+			}
+		case xml.EndElement:
+			if field != "" && depth == itemDepth+1 {
+				if tm, ok := parseLooseDate(string(text)); ok {
+					if field == "updated" || field == "modified" {
+						updated = tm
+					} else if published.IsZero() {
+						published = tm
+					}
+				}
+				field = ""
+			}
+			if depth == itemDepth {
+				cur.end = d.InputOffset()
+				date := published
+				if date.IsZero() {
+					date = updated
+				}
+				keep.add(cur, date)
+				itemDepth, lastEnd = -1, cur.end
+			}
+			depth--
+		}
+	}
+	if itemDepth >= 0 || keep.seen() <= limit {
+		return body, 0 // an item left open, or few enough
+	}
+	spans, omitted := keep.kept()
+	size := firstStart + int64(len(body)) - lastEnd
+	for _, sp := range spans {
+		size += sp.end - sp.start + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, body[:firstStart]...)
+	for _, sp := range spans {
+		out = append(out, body[sp.start:sp.end]...)
+		out = append(out, '\n')
+	}
+	out = append(out, body[lastEnd:]...)
+	return out, omitted
 }
 
 // safeGofeed runs gofeed on body. gofeed is third-party code fed with

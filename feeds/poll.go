@@ -17,6 +17,9 @@ type PollResult struct {
 	// Items are the items of the document, in document order; nil when
 	// NotModified or on error.
 	Items []Item
+	// Omitted counts the items of the document left out of Items: the
+	// oldest beyond MaxItems (see ParseLimit).
+	Omitted int
 	// NotModified reports a 304: nothing new, nothing parsed.
 	NotModified bool
 	// Validators to send with the next poll of this source.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -53,14 +54,28 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 		res.Err = fmt.Errorf("source %s: markers: %w", src.ID, err)
 		return res
 	}
-	items, err := Parse(src, resp.Body, resp.URL, det)
+	items, omitted, err := ParseLimit(src, resp.Body, resp.URL, det, MaxItems)
+	size := len(resp.Body)
+	resp = nil
+	if size >= returnAfter {
+		// The body and the parse's garbage are many times what the
+		// process holds otherwise: given back to the system now rather
+		// than kept resident until the runtime's scavenger gets to it.
+		debug.FreeOSMemory()
+	}
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	res.Items = items
+	res.Items, res.Omitted = items, omitted
 	return res
 }
+
+// returnAfter is the size of a document after whose poll the memory it
+// took is given back to the system at once (debug.FreeOSMemory, a full
+// collection: a few milliseconds for this process's heap). Below it, the
+// runtime returns memory at its own pace.
+const returnAfter = 16 << 20
 
 func (p *Poller) sourceDetector(src Source) (*alerts.Detector, error) {
 	if len(src.Markers) == 0 {

@@ -6,8 +6,9 @@
 // nothing.
 //
 // Work is kept per source and in order. When Redis is unreachable, polling
-// goes on: new items wait in memory (bounded per source) and are processed,
-// once, when Redis is back; the log says so once, not once per item.
+// goes on: new items wait in memory (bounded per source, the newest kept)
+// and are processed, once, when Redis is back; the log says so once, not
+// once per item.
 package pipeline
 
 import (
@@ -84,8 +85,12 @@ type Options struct {
 	// Workers process sources in parallel (each source in order);
 	// default 4.
 	Workers int
-	// MaxPending bounds the items held per source while Redis is away;
-	// default 2,000. Beyond it the oldest are dropped, and the log says so.
+	// MaxPending bounds the items held per source and not yet marked
+	// seen (while Redis is away, or while the source's previous poll is
+	// still being worked on); default feeds.MaxItems, the most a poll
+	// brings. Beyond it the oldest are dropped (the newest by date where
+	// items have one, by position otherwise, as feeds.Newest), and the
+	// log says so and why.
 	MaxPending int
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
@@ -110,6 +115,10 @@ type Pipeline struct {
 
 	outage outageLog
 
+	// bounded holds the sources whose polls left items out (the log
+	// says so at info level once).
+	bounded map[string]bool
+
 	// marked holds the sources whose seen set this process has updated at
 	// least once: an empty first document must still be recorded as the
 	// source's baseline.
@@ -121,10 +130,13 @@ type Pipeline struct {
 // sourceWork is one source's waiting work: items not yet marked seen, and
 // fresh items not yet turned into alerts.
 type sourceWork struct {
-	src     feeds.Source
-	unseen  []feeds.Item
-	fresh   []feeds.Item
-	dropped int
+	src    feeds.Source
+	unseen []feeds.Item
+	fresh  []feeds.Item
+	// dropped counts the held items dropped over MaxPending since the
+	// last try; inOutage says whether Redis was failing then.
+	dropped  int
+	inOutage bool
 }
 
 // New returns a pipeline; call Run to process what Submit hands it.
@@ -133,7 +145,7 @@ func New(opt Options) *Pipeline {
 		opt.Workers = 4
 	}
 	if opt.MaxPending <= 0 {
-		opt.MaxPending = 2000
+		opt.MaxPending = feeds.MaxItems
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -154,6 +166,7 @@ func New(opt Options) *Pipeline {
 		wake:    make(chan struct{}, 1),
 		outage:  outageLog{log: opt.Log},
 		marked:  make(map[string]bool),
+		bounded: make(map[string]bool),
 		picker:  newStoryPicker(),
 	}
 }
@@ -166,6 +179,22 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 	if r.Err != nil || r.NotModified {
 		return
 	}
+	if r.Omitted > 0 {
+		// Each poll of such a source leaves items out: said once at info
+		// level, then at debug.
+		p.mu.Lock()
+		first := !p.bounded[r.Source.ID]
+		p.bounded[r.Source.ID] = true
+		p.mu.Unlock()
+		level := slog.LevelDebug
+		if first {
+			level = slog.LevelInfo
+		}
+		p.log.Log(context.Background(), level, "source lists more items than a poll takes: the oldest are left out",
+			slog.String("source", r.Source.ID), slog.Int("taken", len(r.Items)), slog.Int("left_out", r.Omitted),
+			slog.Int("bound", feeds.MaxItems))
+	}
+	inOutage := p.outage.active()
 	p.mu.Lock()
 	w := p.pending[r.Source.ID]
 	if w == nil {
@@ -173,6 +202,9 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 		p.pending[r.Source.ID] = w
 	}
 	w.src = r.Source
+	if r.Omitted == 0 {
+		delete(p.bounded, r.Source.ID)
+	}
 	// A poll lists the source's current items: ones still waiting from an
 	// earlier poll are kept once, in their first place.
 	have := make(map[string]bool, len(w.unseen))
@@ -181,12 +213,15 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 	}
 	for _, it := range r.Items {
 		if !have[it.ID] {
+			have[it.ID] = true
 			w.unseen = append(w.unseen, it)
 		}
 	}
-	if over := len(w.unseen) + len(w.fresh) - p.opt.MaxPending; over > 0 && over <= len(w.unseen) {
-		w.unseen = w.unseen[over:]
-		w.dropped += over
+	if len(w.unseen) > p.opt.MaxPending {
+		var dropped int
+		w.unseen, dropped = keepNewest(w.unseen, r.Items, p.opt.MaxPending)
+		w.dropped += dropped
+		w.inOutage = w.inOutage || inOutage
 	}
 	if !p.queued[r.Source.ID] {
 		p.queued[r.Source.ID] = true
@@ -197,6 +232,36 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 	case p.wake <- struct{}{}:
 	default:
 	}
+}
+
+// keepNewest returns the n newest of held, in their order, and how many it
+// dropped. Newness is feeds.Newest's, over the items of the latest poll
+// (current) in the source's order followed by the held items it no longer
+// lists, which are older than anything it lists.
+func keepNewest(held, current []feeds.Item, n int) ([]feeds.Item, int) {
+	order := make([]feeds.Item, 0, len(held))
+	listed := make(map[string]bool, len(current))
+	for _, it := range current {
+		listed[it.ID] = true
+		order = append(order, it)
+	}
+	for _, it := range held {
+		if !listed[it.ID] {
+			order = append(order, it)
+		}
+	}
+	newest, _ := feeds.Newest(order, n)
+	keep := make(map[string]bool, len(newest))
+	for _, it := range newest {
+		keep[it.ID] = true
+	}
+	kept := slices.DeleteFunc(held, func(it feeds.Item) bool { return !keep[it.ID] })
+	// The dropped items' slots are cleared by DeleteFunc; the array is
+	// shrunk when much of it is left unused.
+	if cap(kept) > 2*len(kept)+64 {
+		kept = slices.Clip(slices.Clone(kept))
+	}
+	return kept, len(held) - len(kept)
 }
 
 // Run processes submitted work until ctx is done, then finishes the work
@@ -296,11 +361,17 @@ func (p *Pipeline) process(ctx context.Context, id string) error {
 		p.mu.Unlock()
 		return nil
 	}
-	src, unseen, dropped := w.src, w.unseen, w.dropped
-	w.unseen, w.dropped = nil, 0
+	src, unseen, dropped, inOutage := w.src, w.unseen, w.dropped, w.inOutage
+	w.unseen, w.dropped, w.inOutage = nil, 0, false
 	p.mu.Unlock()
 	if dropped > 0 {
-		p.log.Warn("items dropped while redis was unavailable", slog.String("source", id), slog.Int("dropped", dropped))
+		if inOutage {
+			p.log.Warn("items dropped while redis was unavailable: more were held than the bound, the oldest went",
+				slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
+		} else {
+			p.log.Warn("items skipped: more were waiting for this source than the bound, the oldest went",
+				slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
+		}
 	}
 
 	p.mu.Lock()
@@ -697,6 +768,13 @@ func (o *outageLog) failed(err error) {
 		}
 		o.log.Error("pipeline error: retrying with backoff", slog.Any("error", err))
 	}
+}
+
+// active reports whether the last try failed.
+func (o *outageLog) active() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failures > 0
 }
 
 func (o *outageLog) ok() {
