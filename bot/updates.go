@@ -412,8 +412,8 @@ func (p *Poller) awaitProgress(ctx context.Context, finished <-chan struct{}, fu
 // being handled, and how far updates were handed out.
 type inFlight struct {
 	mu      sync.Mutex
-	running map[int]bool // handed out, not finished
-	seen    int          // the highest update id handed out or skipped
+	running map[int]bool  // handed out, not finished
+	seen    int           // the highest update id handed out or skipped
 	done    chan struct{} // closed and replaced when an update finishes
 }
 
