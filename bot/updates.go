@@ -321,6 +321,11 @@ func (p *Poller) poll(ctx context.Context) error {
 	}
 	fl := newInFlight(offset)
 	for ctx.Err() == nil {
+		// Updates finished since the last batch are confirmed with
+		// this call.
+		if !p.advance(ctx, fl, &offset) {
+			return nil
+		}
 		cfg.Offset = offset
 		finished := fl.changed()
 		updates, err := WithContext(ctx, p.api).GetUpdates(cfg)
@@ -345,21 +350,8 @@ func (p *Poller) poll(ctx context.Context) error {
 		failures = 0
 
 		fresh, retry := p.handleBatch(ctx, updates, fl)
-		if next := fl.low(); next > offset {
-			ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
-			switch {
-			case ctx.Err() != nil:
-				return nil
-			case err != nil:
-				// The next getUpdates still confirms the updates to
-				// Telegram, and the claims keep a restart from
-				// handling them twice; only a log is due.
-				p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
-			case !ok:
-				p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
-				return nil
-			}
-			offset = next
+		if !p.advance(ctx, fl, &offset) {
+			return nil
 		}
 		if retry == 0 && fresh == 0 && len(updates) > 0 {
 			// Telegram sent again only updates still being handled and
@@ -382,6 +374,31 @@ func (p *Poller) poll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// advance stores the offset past the updates finished since it last
+// moved, and reports false when polling must stop (ctx ended, or the
+// lease was lost).
+func (p *Poller) advance(ctx context.Context, fl *inFlight, offset *int) bool {
+	next := fl.low()
+	if next <= *offset {
+		return true
+	}
+	ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		// The next getUpdates still confirms the updates to Telegram,
+		// and the claims keep a restart from handling them twice; only
+		// a log is due.
+		p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
+	case !ok:
+		p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
+		return false
+	}
+	*offset = next
+	return true
 }
 
 // heldPollEvery is how often getUpdates is called while handled updates
