@@ -247,3 +247,27 @@ func TestFailedReplyIsNotAnInternalError(t *testing.T) {
 		t.Error("not subscribed after /start")
 	}
 }
+
+// TestUpdateChat: every kind of update is queued by its chat, and none
+// panics, not even a button press Telegram sends without its message.
+func TestUpdateChat(t *testing.T) {
+	chat := &tgbotapi.Chat{ID: -100}
+	for _, tc := range []struct {
+		name string
+		u    tgbotapi.Update
+		want int64
+	}{
+		{"message", tgbotapi.Update{Message: &tgbotapi.Message{Chat: chat}}, -100},
+		{"message without chat", tgbotapi.Update{Message: &tgbotapi.Message{}}, 0},
+		{"channel post", tgbotapi.Update{ChannelPost: &tgbotapi.Message{Chat: chat}}, -100},
+		{"button", tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{Message: &tgbotapi.Message{Chat: chat}}}, -100},
+		{"button without message", tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{From: &tgbotapi.User{ID: 7}}}, 7},
+		{"button without message or user", tgbotapi.Update{CallbackQuery: &tgbotapi.CallbackQuery{}}, 0},
+		{"membership", tgbotapi.Update{MyChatMember: &tgbotapi.ChatMemberUpdated{Chat: *chat}}, -100},
+		{"empty", tgbotapi.Update{}, 0},
+	} {
+		if got := updateChat(tc.u); got != tc.want {
+			t.Errorf("%s: updateChat = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
