@@ -63,6 +63,9 @@ type Options struct {
 	// FileEndpoint is where files sent to the bot are downloaded from, in
 	// the form of DefaultFileEndpoint (see FileEndpoint).
 	FileEndpoint string
+	// ReplyTimeout bounds one attempt to send a reply;
+	// DefaultReplyTimeout when zero.
+	ReplyTimeout time.Duration
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (a *Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
@@ -182,6 +185,9 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	if opts.UpdateTimeout <= 0 {
 		opts.UpdateTimeout = DefaultUpdateTimeout
 	}
+	if opts.ReplyTimeout <= 0 {
+		opts.ReplyTimeout = DefaultReplyTimeout
+	}
 	if opts.SourcesPerPage <= 0 {
 		opts.SourcesPerPage = DefaultSourcesPerPage
 	}
@@ -231,6 +237,51 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 // ignored. It never panics on what Telegram sends; failures are logged
 // and, where a user is waiting, answered with MsgInternalError.
 func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) {
+	b.handleUpdate(ctx, u, nil)
+}
+
+// Admit counts a command or an imported file against its sender's flood
+// limit as it arrives (see Admitter): commands sent at once are counted
+// at once, although they are handled one after the other. It returns nil
+// for a command to drop without a word, and otherwise what handles the
+// update with the verdict taken here.
+func (b *Bot) Admit(u tgbotapi.Update) UpdateHandler {
+	msg := u.Message
+	if msg == nil || msg.Chat == nil || !b.floodCounted(msg) {
+		return b
+	}
+	verdict := b.flood.check(senderID(msg), b.now())
+	if verdict == floodDrop {
+		return nil
+	}
+	return UpdateHandlerFunc(func(ctx context.Context, u tgbotapi.Update) { b.handleUpdate(ctx, u, &verdict) })
+}
+
+// floodCounted reports whether a message counts against the flood limit:
+// a command, or a file an admin sends as sources.
+func (b *Bot) floodCounted(msg *tgbotapi.Message) bool {
+	if _, ok := ParseCommand(msg.Text, b.api.Self.UserName); ok {
+		return true
+	}
+	return b.isImport(msg)
+}
+
+// isImport reports whether a message is a file an admin sends as sources.
+func (b *Bot) isImport(msg *tgbotapi.Message) bool {
+	return msg.Document != nil && msg.Chat.Type == "private" && msg.From != nil && b.admin[msg.From.ID]
+}
+
+// floodVerdict returns the verdict taken on arrival, or takes one now.
+func (b *Bot) floodVerdict(msg *tgbotapi.Message, admitted *floodVerdict) floodVerdict {
+	if admitted != nil {
+		return *admitted
+	}
+	return b.flood.check(senderID(msg), b.now())
+}
+
+// handleUpdate is HandleUpdate with the flood verdict Admit took, nil
+// when the update was not admitted.
+func (b *Bot) handleUpdate(ctx context.Context, u tgbotapi.Update, admitted *floodVerdict) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.UpdateTimeout)
 	defer cancel()
 	defer func() {
@@ -244,7 +295,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) {
 	var err error
 	switch {
 	case u.Message != nil:
-		err = b.handleMessage(ctx, u.Message)
+		err = b.handleMessage(ctx, u.Message, admitted)
 	case u.CallbackQuery != nil:
 		err = b.handleCallback(ctx, u.CallbackQuery)
 	}
@@ -254,19 +305,19 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) {
 }
 
 // handleMessage handles a message that may hold a command.
-func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) error {
+func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message, admitted *floodVerdict) error {
 	if msg.Chat == nil {
 		return nil
 	}
 	cmd, ok := ParseCommand(msg.Text, b.api.Self.UserName)
 	if !ok {
-		if msg.Document != nil && msg.Chat.Type == "private" && msg.From != nil && b.admin[msg.From.ID] {
-			return b.handleImport(ctx, msg)
+		if b.isImport(msg) {
+			return b.handleImport(ctx, msg, admitted)
 		}
 		return nil
 	}
 	c := &cmdContext{msg: msg, chat: msg.Chat, from: msg.From, cmd: cmd}
-	verdict := b.flood.check(senderID(msg), b.now())
+	verdict := b.floodVerdict(msg, admitted)
 	if verdict == floodDrop {
 		return nil
 	}
@@ -278,17 +329,20 @@ func (b *Bot) handleMessage(ctx context.Context, msg *tgbotapi.Message) error {
 		return b.reply(ctx, c, T(c.lang, MsgFlood))
 	}
 	if err := b.dispatch(ctx, c); err != nil {
-		// The user is told; the error is returned to be logged once.
-		_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
+		// The user is told, unless what failed is the reply itself; the
+		// error is returned to be logged once.
+		if re := (*replyError)(nil); !errors.As(err, &re) {
+			_ = b.reply(ctx, c, T(c.lang, MsgInternalError))
+		}
 		return fmt.Errorf("command /%s in %d: %w", cmd.Name, c.chat.ID, err)
 	}
 	return nil
 }
 
 // handleImport takes a document sent by an admin as a sources file.
-func (b *Bot) handleImport(ctx context.Context, msg *tgbotapi.Message) error {
+func (b *Bot) handleImport(ctx context.Context, msg *tgbotapi.Message, admitted *floodVerdict) error {
 	c := &cmdContext{msg: msg, chat: msg.Chat, from: msg.From}
-	if b.flood.check(senderID(msg), b.now()) == floodDrop {
+	if b.floodVerdict(msg, admitted) == floodDrop {
 		return nil
 	}
 	if err := b.loadSubscriber(ctx, c); err != nil {
@@ -404,11 +458,14 @@ func (b *Bot) reply(ctx context.Context, c *cmdContext, text string) error {
 }
 
 // send sends text with an optional inline keyboard and returns the sent
-// message.
+// message. A 5xx answer, a timeout or a lost connection is retried, up
+// to replyAttempts sends in a few seconds, as a 429 is after its
+// retry_after (up to maxReplyRetryWait): the user is told what the
+// command did even when Telegram fails once. A send that timed out may
+// have been delivered, so the retry can show the reply twice, which is
+// better than not at all. Every attempt books its slot with the
+// Limiter. A failure after the retries is a *replyError.
 func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi.InlineKeyboardMarkup) (tgbotapi.Message, error) {
-	if err := b.pace(ctx, c.chat.ID); err != nil {
-		return tgbotapi.Message{}, err
-	}
 	m := tgbotapi.NewMessage(c.chat.ID, c.framed(text))
 	m.ParseMode = tgbotapi.ModeHTML
 	m.DisableWebPagePreview = true
@@ -419,23 +476,83 @@ func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi
 	if kb != nil {
 		m.ReplyMarkup = *kb
 	}
-	sent, err := WithContext(ctx, b.api).Send(m)
-	if wait, ok := retryAfter(err); ok && wait <= maxReplyRetryWait {
-		// Telegram's own count said too many, for once: a reply is worth
-		// the short wait it asks for, rather than an error for the user.
-		if err := b.hold(ctx, c.chat.ID, wait); err != nil {
-			return sent, err
+	paced := false
+	backoff := replyBackoff
+	for attempt := 1; ; attempt++ {
+		if !paced {
+			if err := b.pace(ctx, c.chat.ID); err != nil {
+				return tgbotapi.Message{}, &replyError{err}
+			}
 		}
-		sent, err = WithContext(ctx, b.api).Send(m)
+		paced = false
+		actx, cancel := context.WithTimeout(ctx, b.opts.ReplyTimeout)
+		sent, err := WithContext(actx, b.api).Send(m)
+		cancel()
+		if err == nil {
+			return sent, nil
+		}
+		err = fmt.Errorf("send to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
+		if attempt >= replyAttempts || ctx.Err() != nil {
+			return sent, &replyError{err}
+		}
+		if wait, ok := retryAfter(err); ok {
+			if wait > maxReplyRetryWait {
+				return sent, &replyError{err}
+			}
+			// Telegram's own count said too many, for once: a reply is
+			// worth the short wait it asks for, rather than an error for
+			// the user. hold books the next slot too.
+			if err := b.hold(ctx, c.chat.ID, wait); err != nil {
+				return sent, &replyError{err}
+			}
+			paced = true
+			continue
+		}
+		if !transient(err) {
+			return sent, &replyError{err}
+		}
+		b.log.Warn("command reply failed; retrying", slog.Int64("chat_id", c.chat.ID), slog.Int("attempt", attempt), slog.Any("error", err))
+		if !sleepCtx(ctx, backoff) {
+			return sent, &replyError{err}
+		}
+		backoff *= 2
 	}
-	if err != nil {
-		return sent, fmt.Errorf("send to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
-	}
-	return sent, nil
 }
 
-// maxReplyRetryWait is the longest 429 wait a command reply sits out and
-// retries once; beyond it the reply fails.
+// Retries of a command reply: at most replyAttempts sends, the pauses
+// between them doubling from replyBackoff (0.25 + 0.5 + 1 s), each send
+// bounded by Options.ReplyTimeout.
+const (
+	replyAttempts = 4
+	replyBackoff  = 250 * time.Millisecond
+	// DefaultReplyTimeout bounds one attempt to send a reply: Telegram
+	// answers a send within a second when well; a reply that has not
+	// gone in 4 s is tried again rather than waited for.
+	DefaultReplyTimeout = 4 * time.Second
+)
+
+// replyError is a reply that could not be sent, retries included. The
+// command itself was carried out, so it is logged and not answered with
+// MsgInternalError: that message would say the opposite of what happened,
+// and it could not be sent either.
+type replyError struct{ err error }
+
+func (e *replyError) Error() string { return e.err.Error() }
+func (e *replyError) Unwrap() error { return e.err }
+
+// transient reports whether a failed send may succeed when repeated: a
+// 5xx answer, or no answer at all (a timeout, a lost connection). A 4xx
+// answer (the chat is gone, the text is refused) will not change.
+func transient(err error) bool {
+	var tgErr *tgbotapi.Error
+	if errors.As(err, &tgErr) {
+		return tgErr.Code >= 500
+	}
+	return true
+}
+
+// maxReplyRetryWait is the longest 429 wait a command reply sits out
+// before it is sent again; beyond it the reply fails.
 const maxReplyRetryWait = 5 * time.Second
 
 // retryAfter reports a 429 answer and the wait it asks for.

@@ -23,8 +23,9 @@ import (
 )
 
 // UpdateHandler handles one update from Telegram: a command, a button
-// press, a change of the bot's membership in a chat. It must not block for
-// long: updates are handled one at a time, in order.
+// press, a change of the bot's membership in a chat. Updates of different
+// chats are handled concurrently, those of one chat one at a time, in
+// order; a handler that blocks holds its own chat only.
 type UpdateHandler interface {
 	HandleUpdate(ctx context.Context, u tgbotapi.Update)
 }
@@ -100,6 +101,9 @@ type PollerOptions struct {
 	// ConflictBackoff is the pause after a 409 Conflict: another process
 	// polls with this token without the lease, or a webhook is set.
 	ConflictBackoff time.Duration
+	// Workers is how many updates are handled at once, across chats;
+	// DefaultUpdateWorkers when zero.
+	Workers int
 	// Logger receives the poller's logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -137,6 +141,9 @@ func (o PollerOptions) withDefaults() PollerOptions {
 	if o.ConflictBackoff <= 0 {
 		o.ConflictBackoff = DefaultConflictBackoff
 	}
+	if o.Workers <= 0 {
+		o.Workers = DefaultUpdateWorkers
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -156,21 +163,27 @@ func defaultHolder() string {
 }
 
 // Poller receives updates by getUpdates long polling and hands them to a
-// handler, one at a time, in order.
+// handler: concurrently across chats (up to Workers at once), one at a
+// time and in order within a chat. A handler implementing Admitter sees
+// each update as it arrives, before it queues behind its chat.
 //
 // Several instances may run a Poller on one Redis: only the holder of the
 // lease polls, the others try to take it every AcquireEvery, and one of
 // them does within LeaseTTL of the holder's death. Offsets are stored in
-// Redis after each batch, so a restart neither loses nor repeats an
-// update; each update is claimed in Redis before it is handled, so an
-// update delivered again (after a crash mid-batch, or by a poller that
-// lost its lease) is handled once.
+// Redis as they advance, and only ever past finished updates: neither
+// getUpdates nor the stored offset moves past an update still being
+// handled, so Telegram keeps it until it is done and a restart neither
+// loses nor repeats an update. Each update is claimed in Redis before it
+// is handed out and marked done after, so an update delivered again (the
+// finished ones behind an unfinished one, or after a crash, or to a
+// poller that lost its lease) is handled once.
 type Poller struct {
 	api     *tgbotapi.BotAPI
 	store   UpdateStore
 	handler UpdateHandler
 	opts    PollerOptions
 	log     *slog.Logger
+	disp    *dispatcher
 }
 
 // NewPoller returns a Poller that polls api, keeps its state in st and
@@ -184,7 +197,8 @@ func NewPoller(api *tgbotapi.BotAPI, st UpdateStore, h UpdateHandler, opts Polle
 			opts.PollTimeout = max(limit, 0)
 		}
 	}
-	return &Poller{api: api, store: st, handler: h, opts: opts, log: opts.Logger.With(slog.String("holder", opts.Holder))}
+	return &Poller{api: api, store: st, handler: h, opts: opts, log: opts.Logger.With(slog.String("holder", opts.Holder)),
+		disp: newDispatcher(opts.Workers)}
 }
 
 // Holder is the id this poller holds the lease under.
@@ -194,9 +208,11 @@ func (p *Poller) Holder() string { return p.opts.Holder }
 var errLeaseLost = errors.New("telegram update lease lost")
 
 // Run polls until ctx is cancelled, then returns nil, releasing the lease
-// if it holds it. It returns an error only when Telegram refuses the token
-// (wrapping ErrTokenRefused): no retry can fix that.
+// if it holds it, once the updates being handled are done. It returns an
+// error only when Telegram refuses the token (wrapping ErrTokenRefused):
+// no retry can fix that.
 func (p *Poller) Run(ctx context.Context) error {
+	defer p.disp.wait()
 	redisFailing := false
 	for {
 		ok, err := p.store.AcquireLease(ctx, p.opts.Holder, p.opts.LeaseTTL)
@@ -303,8 +319,15 @@ func (p *Poller) poll(ctx context.Context) error {
 		Timeout:        int(p.opts.PollTimeout / time.Second),
 		AllowedUpdates: p.opts.AllowedUpdates,
 	}
+	fl := newInFlight(offset)
 	for ctx.Err() == nil {
+		// Updates finished since the last batch are confirmed with
+		// this call.
+		if !p.advance(ctx, fl, &offset) {
+			return nil
+		}
 		cfg.Offset = offset
+		finished := fl.changed()
 		updates, err := WithContext(ctx, p.api).GetUpdates(cfg)
 		if ctx.Err() != nil {
 			return nil
@@ -326,22 +349,20 @@ func (p *Poller) poll(ctx context.Context) error {
 		}
 		failures = 0
 
-		next, retry := p.handleBatch(ctx, updates, offset)
-		if next > offset {
-			ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
-			switch {
-			case ctx.Err() != nil:
-				return nil
-			case err != nil:
-				// The next getUpdates still confirms the batch to
-				// Telegram, and the claims keep a restart from
-				// handling it twice; only a log is due.
-				p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
-			case !ok:
-				p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
+		fresh, retry := p.handleBatch(ctx, updates, fl)
+		if !p.advance(ctx, fl, &offset) {
+			return nil
+		}
+		if retry == 0 && fresh == 0 && len(updates) > 0 {
+			// Telegram sent again only updates still being handled and
+			// those behind them: getUpdates answers at once while any
+			// is unconfirmed. Poll again when one finishes, or after a
+			// short pause for new updates, unless the answer was full
+			// and only a finished update can make room.
+			if !p.awaitProgress(ctx, finished, len(updates) >= cfg.Limit) {
 				return nil
 			}
-			offset = next
+			continue
 		}
 		if retry == 0 && len(updates) == 0 && cfg.Timeout == 0 {
 			// Short polling: pace the empty answers instead of
@@ -353,6 +374,118 @@ func (p *Poller) poll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// advance stores the offset past the updates finished since it last
+// moved, and reports false when polling must stop (ctx ended, or the
+// lease was lost).
+func (p *Poller) advance(ctx context.Context, fl *inFlight, offset *int) bool {
+	next := fl.low()
+	if next <= *offset {
+		return true
+	}
+	ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		// The next getUpdates still confirms the updates to Telegram,
+		// and the claims keep a restart from handling them twice; only
+		// a log is due.
+		p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
+	case !ok:
+		p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
+		return false
+	}
+	*offset = next
+	return true
+}
+
+// heldPollEvery is how often getUpdates is called while handled updates
+// hold the offset back: Telegram answers at once then, with the
+// unconfirmed updates, so a long poll cannot wait for new ones. It is the
+// most a new update waits while another chat's update is slow.
+const heldPollEvery = 200 * time.Millisecond
+
+// awaitProgress waits until an update finishes (finished is closed) or,
+// unless full, heldPollEvery has passed. It reports false when ctx ended.
+func (p *Poller) awaitProgress(ctx context.Context, finished <-chan struct{}, full bool) bool {
+	var tick <-chan time.Time
+	if !full {
+		t := time.NewTimer(heldPollEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-finished:
+	case <-tick:
+	}
+	return true
+}
+
+// inFlight tracks the updates of one term as the lease holder: which are
+// being handled, and how far updates were handed out.
+type inFlight struct {
+	mu      sync.Mutex
+	running map[int]bool  // handed out, not finished
+	seen    int           // the highest update id handed out or skipped
+	done    chan struct{} // closed and replaced when an update finishes
+}
+
+func newInFlight(offset int) *inFlight {
+	return &inFlight{running: map[int]bool{}, seen: offset - 1, done: make(chan struct{})}
+}
+
+// isSeen reports whether id was handed out or skipped already.
+func (f *inFlight) isSeen(id int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return id <= f.seen
+}
+
+// skip records id as passed without handling (done before, or dropped).
+func (f *inFlight) skip(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = max(f.seen, id)
+}
+
+// start records id as handed out.
+func (f *inFlight) start(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = max(f.seen, id)
+	f.running[id] = true
+}
+
+// finish records id as finished.
+func (f *inFlight) finish(id int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.running, id)
+	close(f.done)
+	f.done = make(chan struct{})
+}
+
+// changed is closed at the next finish.
+func (f *inFlight) changed() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.done
+}
+
+// low is the offset that confirms only finished updates: the lowest
+// update still being handled, or the one after the last seen.
+func (f *inFlight) low() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	low := f.seen + 1
+	for id := range f.running {
+		low = min(low, id)
+	}
+	return low
 }
 
 // classify turns a getUpdates error into a pause before the next try, or
@@ -383,58 +516,80 @@ func (p *Poller) classify(err error, failures int, conflicted, failing *bool) (t
 	return p.backoff(failures), nil
 }
 
-// handleBatch hands the updates to the handler in order, each once, and
-// returns the offset to store next. retry is non-zero when it stopped
-// early, for an update claimed by another handler still at work (its
-// claim ends when that handler finishes or dies) or a Redis error: the
-// caller waits that long and fetches again from the returned offset.
-func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update, offset int) (next int, retry time.Duration) {
-	next = offset
+// handleBatch claims the new updates in order and hands them out: each
+// to its chat's queue, after the handler's Admit (when it has one) saw
+// it. It returns how many updates it saw first in this term (handed out,
+// dropped, or done before). retry is non-zero
+// when it stopped early, for an update claimed by another handler still
+// at work (its claim ends when that handler finishes or dies) or a Redis
+// error: the caller waits that long and fetches again; the updates not
+// handed out are fetched again, as the offset stays below them.
+func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update, fl *inFlight) (fresh int, retry time.Duration) {
 	for _, u := range updates {
 		if ctx.Err() != nil {
 			// The lease was lost or we are shutting down: the rest is
 			// the next holder's (or the next run's).
-			return next, 0
+			return fresh, 0
 		}
-		if u.UpdateID < next {
-			continue // already confirmed; Telegram does not send these
+		if fl.isSeen(u.UpdateID) {
+			continue // being handled, or finished, in this term
 		}
 		st, err := p.store.BeginUpdate(ctx, u.UpdateID, p.opts.HandleTimeout+p.opts.LeaseTTL)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.log.Warn("telegram updates: cannot claim an update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
 			}
-			return next, p.opts.RetryMin
+			return fresh, p.opts.RetryMin
 		}
 		switch st {
 		case store.UpdatePending:
 			p.log.Info("telegram updates: update claimed by another handler; waiting", slog.Int("update_id", u.UpdateID))
-			return next, p.opts.RetryMin
-		case store.UpdateNew:
-			p.handle(ctx, u)
+			return fresh, p.opts.RetryMin
 		}
-		next = u.UpdateID + 1
+		fresh++
+		if st == store.UpdateDone {
+			fl.skip(u.UpdateID)
+			continue
+		}
+		h := admit(p.handler, u)
+		if h == nil {
+			p.finish(ctx, u.UpdateID)
+			fl.skip(u.UpdateID)
+			continue
+		}
+		fl.start(u.UpdateID)
+		p.disp.dispatch(updateChat(u), func() {
+			defer fl.finish(u.UpdateID)
+			if ctx.Err() != nil {
+				// Not started before the term ended: left claimed,
+				// so the next holder handles it once the claim ends.
+				return
+			}
+			p.handle(ctx, h, u)
+		})
 	}
-	return next, 0
+	return fresh, 0
 }
 
-// handle calls the handler with a context of its own, so that a shutdown
-// or a lost lease does not cut a command off half-way, and records the
-// update as done. A panicking handler is logged and the update counted as
-// handled, so that one poisonous update cannot stop the bot.
-func (p *Poller) handle(ctx context.Context, u tgbotapi.Update) {
+// handle calls h with a context of its own, so that a shutdown or a lost
+// lease does not cut a command off half-way, and records the update as
+// done. A panicking handler is logged and the update counted as handled,
+// so that one poisonous update cannot stop the bot.
+func (p *Poller) handle(ctx context.Context, h UpdateHandler, u tgbotapi.Update) {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.HandleTimeout)
 	defer cancel()
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				p.log.Error("telegram updates: handler panicked", slog.Int("update_id", u.UpdateID), slog.Any("panic", r))
-			}
-		}()
-		p.handler.HandleUpdate(hctx, u)
-	}()
-	if err := p.store.FinishUpdate(hctx, u.UpdateID); err != nil {
-		p.log.Warn("telegram updates: cannot record a handled update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
+	runHandler(hctx, h, u, func(r any) {
+		p.log.Error("telegram updates: handler panicked", slog.Int("update_id", u.UpdateID), slog.Any("panic", r))
+	})
+	p.finish(hctx, u.UpdateID)
+}
+
+// finish records an update as done.
+func (p *Poller) finish(ctx context.Context, updateID int) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.HandleTimeout)
+	defer cancel()
+	if err := p.store.FinishUpdate(fctx, updateID); err != nil {
+		p.log.Warn("telegram updates: cannot record a handled update", slog.Int("update_id", updateID), slog.Any("error", err))
 	}
 }
 
@@ -478,7 +633,14 @@ var validSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 // (store.Store.MarkUpdate does): Telegram retries a call it got no answer
 // to, and an update seen before is answered 200 without being handled
 // again.
+//
+// Updates are handled as the poller's are: concurrently across chats (as
+// many as Telegram has connections open, up to DefaultUpdateWorkers), in
+// order of arrival within a chat, each seen by h's Admit (when it has
+// one) on arrival. A call is answered once its update is handled, so a
+// server shutdown waits for it.
 func WebhookHandler(secret string, h UpdateHandler, dedup func(ctx context.Context, updateID int) (bool, error)) http.Handler {
+	disp := newDispatcher(DefaultUpdateWorkers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -524,14 +686,16 @@ func WebhookHandler(secret string, h UpdateHandler, dedup func(ctx context.Conte
 				return
 			}
 		}
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
+		if uh := admit(h, u); uh != nil {
+			done := make(chan struct{})
+			disp.dispatch(updateChat(u), func() {
+				defer close(done)
+				runHandler(ctx, uh, u, func(p any) {
 					slog.Default().Error("telegram webhook: handler panicked", slog.Int("update_id", u.UpdateID), slog.Any("panic", p))
-				}
-			}()
-			h.HandleUpdate(ctx, u)
-		}()
+				})
+			})
+			<-done
+		}
 		w.WriteHeader(http.StatusOK)
 	})
 }

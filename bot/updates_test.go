@@ -257,8 +257,8 @@ func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
 	for _, text := range []string{"/start", "/add حلب", "/list"} {
 		fake.SendText(updChat, updUser, text)
 	}
-	// The first poller "crashes" right after handling update 2 of the
-	// batch of three: the offset of the batch is never stored.
+	// The first poller "crashes" while handling update 2 of the batch of
+	// three: the offset never moves past update 2.
 	crash, crashed := make(chan struct{}), make(chan struct{})
 	rec.hook = func(by string, u tgbotapi.Update) {
 		if by == "p1" && u.UpdateID == 2 {
@@ -279,11 +279,13 @@ func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
 	if got := rec.ids(); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("before the crash: handled %v, want [1 2]", got)
 	}
-	if got, _ := st.TelegramOffset(context.Background()); got != 0 {
-		t.Fatalf("stored offset after the crash = %d, want 0 (batch not confirmed)", got)
+	// Update 1 may be confirmed, update 2 (being handled at the crash)
+	// and everything after it must not be.
+	if got, _ := st.TelegramOffset(context.Background()); got > 2 {
+		t.Fatalf("stored offset after the crash = %d, want at most 2 (update 2 unfinished)", got)
 	}
-	if got := fake.Pending(); got != 3 {
-		t.Fatalf("fake has %d unconfirmed updates, want 3: they must be delivered again", got)
+	if got := fake.Pending(); got < 2 {
+		t.Fatalf("fake has %d unconfirmed updates, want at least 2: updates 2 and 3 must be delivered again", got)
 	}
 
 	startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))

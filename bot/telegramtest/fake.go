@@ -243,6 +243,7 @@ type Fake struct {
 	overall   []time.Time
 	pollKick  chan struct{}
 	rng       *rand.Rand
+	hangs     []*Hang
 	closeOnce sync.Once
 }
 
@@ -926,6 +927,13 @@ func (f *Fake) deliver(w http.ResponseWriter, r *http.Request, req request) {
 	}
 	if fail := f.validate(req); fail != nil {
 		f.finish(w, req, nil, fail)
+		return
+	}
+	f.mu.Lock()
+	h := f.hangFor(req)
+	f.mu.Unlock()
+	if h != nil {
+		f.hang(w, r, req, h)
 		return
 	}
 	hang := false
