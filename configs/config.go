@@ -6,13 +6,16 @@ package configs
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +68,9 @@ type Config struct {
 	// Path is where the config was read from ("(embedded example)" for the
 	// built-in one). Not part of the file.
 	Path string `yaml:"-"`
+
+	// lines maps each index of Sources to its line in the document.
+	lines map[int]int
 }
 
 // Delivery configures how alerts are sent to Telegram.
@@ -176,27 +182,38 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := cfg.applyEnv(getenv); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	if err := cfg.CheckSourceAddresses(cfg.AllowPrivateSources); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
 }
 
 // Parse decodes and validates a YAML config document. Unknown keys are an
-// error. Every problem is reported, each with its line and, for sources,
-// the index and id of the source and the field at fault, e.g.
+// error. Every problem is reported, in the order of the document, each
+// with its line and, for sources, the index and id of the source and the
+// field at fault, e.g.
 //
 //	line 12: sources[3] "sana-ticker": interval 500ms is below the 1s minimum
+//
+// An unknown key or a value of the wrong type does not stop the rest of
+// the document from being checked: the decoder reports them and goes on,
+// and the sources are validated as decoded.
 func Parse(data []byte) (*Config, error) {
 	var cfg Config
+	var errs []error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, errors.New(strings.Join(te.Errors, "\n"))
+		if !errors.As(err, &te) {
+			return nil, err
 		}
-		return nil, err
+		for _, m := range te.Errors {
+			errs = append(errs, errors.New(m))
+		}
 	}
 	lines := sourceLines(data)
-	var errs []error
+	cfg.lines = lines
 	seen := make(map[string]int)
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
@@ -223,9 +240,46 @@ func Parse(data []byte) (*Config, error) {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return cmp.Compare(errorLine(a), errorLine(b)) })
 		return nil, errors.Join(errs...)
 	}
 	return &cfg, nil
+}
+
+// errorLine is the line an error of Parse starts with ("line 12: …"), or
+// the largest int for an error of no line, which goes last.
+func errorLine(err error) int {
+	rest, ok := strings.CutPrefix(err.Error(), "line ")
+	if !ok {
+		return math.MaxInt
+	}
+	n, _, _ := strings.Cut(rest, ":")
+	l, perr := strconv.Atoi(n)
+	if perr != nil {
+		return math.MaxInt
+	}
+	return l
+}
+
+// CheckSourceAddresses refuses, unless allowPrivate, every source whose
+// URL host is an address off the public Internet however it is written
+// (feeds.CheckURLPolicy: 127.0.0.1, 2130706433, 0x7f.1, [::]…), each
+// error naming its line and source as Parse does. Load calls it once the
+// environment has had its say on AAJIL_ALLOW_PRIVATE_SOURCES.
+func (c *Config) CheckSourceAddresses(allowPrivate bool) error {
+	var errs []error
+	for i, s := range c.Sources {
+		err := feeds.CheckURLPolicy(s.URL, allowPrivate)
+		if err == nil || errors.Is(err, feeds.ErrUnsupportedScheme) {
+			continue // the scheme is Validate's to report
+		}
+		where := fmt.Sprintf("sources[%d] %q", i, s.ID)
+		if l, ok := c.lines[i]; ok {
+			where = fmt.Sprintf("line %d: %s", l, where)
+		}
+		errs = append(errs, fmt.Errorf("%s: url %q: %w", where, s.URL, err))
+	}
+	return errors.Join(errs...)
 }
 
 func (c *Config) check() error {
