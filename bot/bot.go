@@ -63,6 +63,11 @@ type Options struct {
 	// FileEndpoint is where files sent to the bot are downloaded from, in
 	// the form of DefaultFileEndpoint (see FileEndpoint).
 	FileEndpoint string
+	// AllowPrivateSources lets /addfeed, /setfeed and imports take
+	// sources whose host is a private address literal
+	// (AAJIL_ALLOW_PRIVATE_SOURCES); otherwise they are refused before
+	// any fetch, with the policy's words.
+	AllowPrivateSources bool
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (a *Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.

@@ -187,6 +187,8 @@ var catalogAR = map[MsgID]string{
 	MsgProbeItemUrgent:  "🔴 {0} (عاجل: {1})",
 	MsgProbeNoItems:     "لم يُعثر في المصدر على أي خبر",
 	MsgProbeFailed:      "تعذّرت قراءة المصدر: {0}",
+	MsgPrivateAddress:   "عنوان داخلي غير مسموح: {0}",
+	MsgOnlyHTTP:         "يُقبل http و https فقط: {0}",
 	MsgStats: "<b>الإحصاءات</b>\n" +
 		"المشتركون: النشطون {0}، والموقِفون مؤقتاً {1}، والحاظرون للبوت {2}\n" +
 		"القواعد: {3}\n" +

@@ -182,6 +182,8 @@ var catalogEN = map[MsgID]string{
 	MsgProbeItemUrgent:  "🔴 {0} (urgent: {1})",
 	MsgProbeNoItems:     "the source yields no items",
 	MsgProbeFailed:      "the source could not be read: {0}",
+	MsgPrivateAddress:   "private address refused: {0}",
+	MsgOnlyHTTP:         "only http and https: {0}",
 	MsgStats: "<b>Statistics</b>\n" +
 		"Subscribers: {0} active, {1} paused, {2} blocked\n" +
 		"Rules: {3}\n" +

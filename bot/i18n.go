@@ -482,6 +482,8 @@ const (
 	MsgProbeItemUrgent  MsgID = "probe_item_urgent"  // {0} title, {1} marker
 	MsgProbeNoItems     MsgID = "probe_no_items"     //
 	MsgProbeFailed      MsgID = "probe_failed"       // {0} error
+	MsgPrivateAddress   MsgID = "private_address"    // {0} address
+	MsgOnlyHTTP         MsgID = "only_http"          // {0} URL
 	MsgStats            MsgID = "stats"              // {0} active, {1} paused, {2} blocked, {3} rules, {4} alerts 1 h, {5} alerts 24 h, {6} deliveries 1 h, {7} deliveries 24 h, {8} failed deliveries 1 h, {9} failed 24 h, {10} outbox depth, {11} outbox being sent, {12} dead letters, {13} Telegram errors 1 h, {14} Telegram errors 24 h
 	MsgExportCaption    MsgID = "export_caption"     // {0} sources
 	MsgImportErrors     MsgID = "import_errors"      // {0} errors; MsgImportErrorLine lines follow

@@ -49,7 +49,7 @@ func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 	if len(data) > MaxImportBytes {
 		return b.reply(ctx, c, T(c.lang, MsgImportTooLarge, MaxImportBytes>>10))
 	}
-	cfg, err := configs.Parse(data)
+	cfg, err := configs.ParseSources(data, b.opts.AllowPrivateSources)
 	if err != nil {
 		msgs := strings.Split(err.Error(), "\n")
 		lines := make([]string, 0, len(msgs))

@@ -52,6 +52,22 @@ func TestImport(t *testing.T) {
 				T(LangEN, MsgImportErrorLine, "4", `sources[1] "bad": interval 500ms is below the 1s minimum`),
 				T(LangEN, MsgImportErrorLine, "7", `sources[2] "ticker": kind html needs an item selector`),
 			}, []string{"rt-arabic", "sana"}},
+		"an unknown key hides no other problem": {arAdmin, "sources.yaml", "", "sources:\n  - id: ok\n    url: https://ok.example/\n    intreval: 30s\n" + broken[len("sources:\n"):] + "colour: red\n",
+			[]string{
+				T(LangAR, MsgImportErrors, 5),
+				T(LangAR, MsgImportErrorLine, "4", "field intreval not found in type feeds.Source"),
+				T(LangAR, MsgImportErrorLine, "5", `sources[1] "ok": id "ok" is already used by sources[0]`),
+				T(LangAR, MsgImportErrorLine, "7", `sources[2] "bad": interval 500ms is below the 1s minimum`),
+				T(LangAR, MsgImportErrorLine, "10", `sources[3] "ticker": kind html needs an item selector`),
+				T(LangAR, MsgImportErrorLine, "13", "field colour not found in type configs.Config"),
+			}, []string{"rt-arabic", "sana"}},
+		"private addresses, each with its line": {enAdmin, "sources.yaml", "", "sources:\n  - id: a\n    url: http://2130706433/\n  - id: b\n    url: http://[::]/\n  - id: c\n    url: https://c.example/\n    kind: html\n",
+			[]string{
+				T(LangEN, MsgImportErrors, 3),
+				T(LangEN, MsgImportErrorLine, "2", `sources[0] "a": url "http://2130706433/": private address refused: 127.0.0.1`),
+				T(LangEN, MsgImportErrorLine, "4", `sources[1] "b": url "http://[::]/": private address refused: ::`),
+				T(LangEN, MsgImportErrorLine, "6", `sources[2] "c": kind html needs an item selector`),
+			}, []string{"rt-arabic", "sana"}},
 		"the current sources: no change": {enAdmin, "s.yaml", "", "sources:\n  - id: sana\n    name: سانا\n    url: https://sana.sy/feed/\n  - id: rt-arabic\n    url: https://arabic.rt.com/rss/\n",
 			[]string{T(LangEN, MsgImportNoChanges)}, []string{"rt-arabic", "sana"}},
 		"not yaml": {enAdmin, "notes.txt", "text/plain", "hello",
@@ -61,7 +77,7 @@ func TestImport(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			h := newAdminHarness(t)
+			h := newHarness(t, Options{Admins: []int64{arAdmin.ID, enAdmin.ID}})
 			ctx := context.Background()
 			for _, s := range seed {
 				if err := h.st.PutSource(ctx, s, store.Origin{By: "file"}); err != nil {

@@ -199,6 +199,37 @@ func Load(getenv Getenv) (*Config, error) {
 // the document from being checked: the decoder reports them and goes on,
 // and the sources are validated as decoded.
 func Parse(data []byte) (*Config, error) {
+	cfg, errs := parse(data)
+	return done(cfg, errs)
+}
+
+// ParseSources is Parse followed by CheckSourceAddresses(allowPrivate),
+// with the problems of both in one list, in the order of the document:
+// for a sources file sent to the bot, whose every problem is reported at
+// once.
+func ParseSources(data []byte, allowPrivate bool) (*Config, error) {
+	cfg, errs := parse(data)
+	if cfg != nil {
+		if err := cfg.CheckSourceAddresses(allowPrivate); err != nil {
+			errs = append(errs, unjoin(err)...)
+		}
+	}
+	return done(cfg, errs)
+}
+
+// done returns cfg, or every problem in errs in the order of the
+// document.
+func done(cfg *Config, errs []error) (*Config, error) {
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return cmp.Compare(errorLine(a), errorLine(b)) })
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// parse decodes and validates data; cfg is nil only when the document
+// is not YAML at all.
+func parse(data []byte) (*Config, []error) {
 	var cfg Config
 	var errs []error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -206,7 +237,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, err
+			return nil, []error{err}
 		}
 		for _, m := range te.Errors {
 			errs = append(errs, errors.New(m))
@@ -239,11 +270,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := cfg.check(); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		slices.SortStableFunc(errs, func(a, b error) int { return cmp.Compare(errorLine(a), errorLine(b)) })
-		return nil, errors.Join(errs...)
-	}
-	return &cfg, nil
+	return &cfg, errs
 }
 
 // errorLine is the line an error of Parse starts with ("line 12: …"), or

@@ -213,12 +213,12 @@ type SentMessage struct {
 	DisableWebPagePreview bool
 	LinkPreviewOptions    string // JSON, as sent
 	ReplyToMessageID      int
-	// AllowPaidBroadcast is the allow_paid_broadcast parameter: the
-	// message may go over the overall limit, for a fee.
-	AllowPaidBroadcast bool
 	Document              *UploadedFile // set for sendDocument
 	Edits                 int
 	SentAt                time.Time
+	// AllowPaidBroadcast is the allow_paid_broadcast parameter: the
+	// message may go over the overall limit, for a fee.
+	AllowPaidBroadcast bool
 }
 
 // Fake is the fake Bot API server. Its methods are safe for concurrent use.
