@@ -32,6 +32,13 @@ const DefaultPath = "configs/aajil.yaml"
 // DefaultHTTPAddr is the default address of /healthz, /readyz, /metrics.
 const DefaultHTTPAddr = "127.0.0.1:8080"
 
+// DefaultRedisWait is how long Redis may take to answer at start-up, and
+// MaxRedisWait the longest wait that may be configured.
+const (
+	DefaultRedisWait = 60 * time.Second
+	MaxRedisWait     = time.Hour
+)
+
 //go:embed aajil.yaml
 var example []byte
 
@@ -49,6 +56,11 @@ type Config struct {
 	TelegramToken string  `yaml:"telegram_token,omitempty"`
 	TelegramAPI   string  `yaml:"telegram_api,omitempty"`
 	RedisURL      string  `yaml:"redis_url,omitempty"`
+	// RedisWait is how long `aajil run` keeps trying, with backoff, to
+	// reach a Redis that does not answer at start-up before it exits 1
+	// (AAJIL_REDIS_WAIT, `aajil run --redis-wait`): containers and pods
+	// started together need not start in order. Default DefaultRedisWait.
+	RedisWait time.Duration `yaml:"redis_wait,omitempty"`
 	Admins        []int64 `yaml:"admins,omitempty"`
 	HTTPAddr      string  `yaml:"http_addr,omitempty"`
 	// WebhookURL, when set, makes Telegram push updates to this public
@@ -313,6 +325,12 @@ func (c *Config) check() error {
 	var errs []error
 	c.Delivery = c.Delivery.withDefaults()
 	errs = append(errs, c.Delivery.check()...)
+	if c.RedisWait == 0 {
+		c.RedisWait = DefaultRedisWait
+	}
+	if c.RedisWait < 0 || c.RedisWait > MaxRedisWait {
+		errs = append(errs, fmt.Errorf("redis_wait %v is not between 0 and %v", c.RedisWait, MaxRedisWait))
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -373,7 +391,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	for _, o := range []struct {
 		key string
 		dst *time.Duration
-	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}} {
+	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}, {"AAJIL_REDIS_WAIT", &c.RedisWait}} {
 		if v, ok := getenv(o.key); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {

@@ -304,3 +304,43 @@ func TestLoadRefusesPrivateAddresses(t *testing.T) {
 		t.Errorf("Load with AAJIL_ALLOW_PRIVATE_SOURCES=true: %v", err)
 	}
 }
+
+func TestRedisWait(t *testing.T) {
+	tests := map[string]struct {
+		yaml, env string
+		want      time.Duration
+		wantErr   string
+	}{
+		"default":           {"sources: []\n", "", DefaultRedisWait, ""},
+		"from the file":     {"sources: []\nredis_wait: 2m\n", "", 2 * time.Minute, ""},
+		"the variable wins": {"sources: []\nredis_wait: 2m\n", "90s", 90 * time.Second, ""},
+		"not a duration":    {"sources: []\n", "soon", 0, "AAJIL_REDIS_WAIT"},
+		"negative":          {"sources: []\n", "-1s", 0, "redis_wait -1s"},
+		"over an hour":      {"sources: []\nredis_wait: 2h\n", "", 0, "redis_wait 2h0m0s"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "aajil.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"AAJIL_CONFIG": path}
+			if tt.env != "" {
+				env["AAJIL_REDIS_WAIT"] = tt.env
+			}
+			cfg, err := Load(envOf(env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("Load: %v, want an error naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.RedisWait != tt.want {
+				t.Errorf("RedisWait = %v, want %v", cfg.RedisWait, tt.want)
+			}
+		})
+	}
+}
