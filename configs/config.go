@@ -53,22 +53,23 @@ type Config struct {
 	// source.
 	Markers []string `yaml:"markers,omitempty"`
 
-	TelegramToken string `yaml:"telegram_token,omitempty"`
-	TelegramAPI   string `yaml:"telegram_api,omitempty"`
-	RedisURL      string `yaml:"redis_url,omitempty"`
-	// RedisWait is how long `aajil run` keeps trying, with backoff, to
-	// reach a Redis that does not answer at start-up before it exits 1
-	// (AAJIL_REDIS_WAIT, `aajil run --redis-wait`): containers and pods
-	// started together need not start in order. Default DefaultRedisWait.
-	RedisWait time.Duration `yaml:"redis_wait,omitempty"`
-	Admins    []int64       `yaml:"admins,omitempty"`
-	HTTPAddr  string        `yaml:"http_addr,omitempty"`
+	TelegramToken string  `yaml:"telegram_token,omitempty"`
+	TelegramAPI   string  `yaml:"telegram_api,omitempty"`
+	RedisURL      string  `yaml:"redis_url,omitempty"`
+	Admins        []int64 `yaml:"admins,omitempty"`
+	HTTPAddr      string  `yaml:"http_addr,omitempty"`
 	// WebhookURL, when set, makes Telegram push updates to this public
 	// https URL (served on HTTPAddr, at its path) instead of long polling.
 	WebhookURL string `yaml:"webhook_url,omitempty"`
 	// AllowPrivateSources lets sources on loopback and private addresses
 	// be polled (tests, intranets).
 	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
+
+	// RedisWait is how long `aajil run` keeps trying, with backoff, to
+	// reach a Redis that does not answer at start-up before it exits 1
+	// (AAJIL_REDIS_WAIT, `aajil run --redis-wait`): containers and pods
+	// started together need not start in order. Default DefaultRedisWait.
+	RedisWait time.Duration `yaml:"redis_wait,omitempty"`
 
 	// Delivery tunes the sender; every field has a default.
 	Delivery Delivery `yaml:"delivery,omitempty"`
