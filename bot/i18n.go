@@ -492,6 +492,10 @@ const (
 	MsgImportNoChanges  MsgID = "import_no_changes"  //
 	MsgImportNotYAML    MsgID = "import_not_yaml"    //
 	MsgImportTooLarge   MsgID = "import_too_large"   // {0} limit in KiB
+	MsgImportConfirm    MsgID = "import_confirm"     // {0} removed, {1} sources now, {2} added, {3} changed, {4} minutes to answer
+	MsgImportCancelled  MsgID = "import_cancelled"   //
+	MsgImportExpired    MsgID = "import_expired"     //
+	MsgButtonImportYes  MsgID = "button_import_yes"  // {0} removed
 	MsgAuditHeader      MsgID = "audit_header"       // {0} entries shown; MsgAuditLine lines follow
 	MsgAuditLine        MsgID = "audit_line"         // {0} when, {1} who, {2} action, {3} source
 	MsgAuditChange      MsgID = "audit_change"       // {0} before, {1} after
@@ -510,4 +514,5 @@ var plainIDs = map[MsgID]bool{
 	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,
 	MsgButtonSourceOn: true, MsgButtonSourceOff: true, MsgButtonManage: true,
 	MsgChannelNoAccess: true, MsgChannelButtonGone: true,
+	MsgButtonImportYes: true, MsgImportExpired: true,
 }

@@ -130,3 +130,141 @@ func TestImportIsAuditedAndAdminOnly(t *testing.T) {
 		t.Errorf("audit = %+v, want one import of bbc-world by the admin", log)
 	}
 }
+
+// TestImportAsksBeforeRemovingMost: a file that removes every source, or
+// more than half, waits for the admin's button; the button works once,
+// for that admin only, on any instance, and "cancel" changes nothing.
+func TestImportAsksBeforeRemovingMost(t *testing.T) {
+	seed := []feeds.Source{
+		{ID: "sana", URL: "https://sana.sy/feed/"},
+		{ID: "rt-arabic", URL: "https://arabic.rt.com/rss/"},
+		{ID: "bbc-arabic", URL: "https://feeds.bbci.co.uk/arabic/rss.xml"},
+		{ID: "aljazeera", URL: "https://www.aljazeera.net/rss"},
+	}
+	const (
+		keepOne  = "sources:\n  - id: sana\n    url: https://sana.sy/feed/\n  - id: reuters\n    url: https://reuters.example/rss\n"  // 3 of 4 removed
+		keepNone = "sources: []\n"                                                                                                    // all removed
+		keepHalf = "sources:\n  - id: sana\n    url: https://sana.sy/feed/\n  - id: rt-arabic\n    url: https://arabic.rt.com/rss/\n" // 2 of 4: no question
+	)
+	setup := func(t *testing.T) *harness {
+		h := newHarness(t, Options{Admins: []int64{arAdmin.ID, enAdmin.ID}})
+		for _, s := range seed {
+			if err := h.st.PutSource(context.Background(), s, store.Origin{By: "file"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return h
+	}
+	ids := func(t *testing.T, h *harness) []string {
+		t.Helper()
+		recs, err := h.st.Sources(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.Source.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	seedIDs := []string{"aljazeera", "bbc-arabic", "rt-arabic", "sana"}
+	// ask sends the file and returns the question with its two buttons'
+	// data.
+	ask := func(t *testing.T, h *harness, from telegramtest.User, file string) (telegramtest.SentMessage, string, string) {
+		t.Helper()
+		got := h.sendFile(telegramtest.PrivateChat(from.ID), from, "s.yaml", "", file)
+		if len(got) != 1 {
+			t.Fatalf("replies %+v, want one question", got)
+		}
+		kb := keyboard(t, got[0])
+		if len(kb) != 1 || len(kb[0]) != 2 || kb[0][0].CallbackData == nil || kb[0][1].CallbackData == nil {
+			t.Fatalf("keyboard %+v, want one row of two buttons", kb)
+		}
+		if got := ids(t, h); !slices.Equal(got, seedIDs) {
+			t.Fatalf("sources while asking = %v, want %v", got, seedIDs)
+		}
+		return got[0], *kb[0][0].CallbackData, *kb[0][1].CallbackData
+	}
+	current := func(h *harness, m telegramtest.SentMessage) telegramtest.SentMessage {
+		for _, s := range h.fake.Sent(m.ChatID) {
+			if s.MessageID == m.MessageID {
+				return s
+			}
+		}
+		return m
+	}
+
+	t.Run("three of four removed: asked, then done once", func(t *testing.T) {
+		h := setup(t)
+		chat := telegramtest.PrivateChat(enAdmin.ID)
+		q, yes, _ := ask(t, h, enAdmin, keepOne)
+		if want := T(LangEN, MsgImportConfirm, 3, 4, 1, 0, 10); q.Text != want {
+			t.Errorf("question %q, want %q", q.Text, want)
+		}
+		if len(yes) > 64 {
+			t.Errorf("button data %q is over Telegram's 64 bytes", yes)
+		}
+		// Another admin's press on it (a forwarded or forged
+		// update) neither applies nor spends it.
+		h.press(chat, arAdmin, q.MessageID, yes)
+		if got := ids(t, h); !slices.Equal(got, seedIDs) {
+			t.Fatalf("sources after another admin's press = %v, want unchanged", got)
+		}
+		// The press reaches another instance sharing the Redis.
+		h.bot = New(h.api, h.st, h.bot.opts)
+		h.press(chat, enAdmin, q.MessageID, yes)
+		if got, want := ids(t, h), []string{"reuters", "sana"}; !slices.Equal(got, want) {
+			t.Errorf("sources after yes = %v, want %v", got, want)
+		}
+		if got, want := current(h, q).Text, T(LangEN, MsgImportSummary, 1, 0, 3); got != want {
+			t.Errorf("message after yes %q, want %q", got, want)
+		}
+		log, err := h.st.AuditLog(context.Background(), 10)
+		if err != nil || len(log) != 4 {
+			t.Errorf("audit = %d entries, %v; want 4 (one added, three removed)", len(log), err)
+		}
+		// Pressed again: nothing more happens.
+		if got := h.press(chat, enAdmin, q.MessageID, yes); got != Plain(LangEN, MsgImportExpired) {
+			t.Errorf("second press answered %q, want %q", got, Plain(LangEN, MsgImportExpired))
+		}
+		if log2, _ := h.st.AuditLog(context.Background(), 10); len(log2) != 4 {
+			t.Errorf("audit after the second press = %d entries, want 4", len(log2))
+		}
+	})
+	t.Run("every source removed: asked; cancelled", func(t *testing.T) {
+		h := setup(t)
+		q, yes, no := ask(t, h, arAdmin, keepNone)
+		if want := T(LangAR, MsgImportConfirm, 4, 4, 0, 0, 10); q.Text != want {
+			t.Errorf("question %q, want %q", q.Text, want)
+		}
+		chat := telegramtest.PrivateChat(arAdmin.ID)
+		h.press(chat, arAdmin, q.MessageID, no)
+		if got, want := current(h, q).Text, T(LangAR, MsgImportCancelled); got != want {
+			t.Errorf("message after cancel %q, want %q", got, want)
+		}
+		// The yes button of a cancelled question does nothing.
+		h.press(chat, arAdmin, q.MessageID, yes)
+		if got := ids(t, h); !slices.Equal(got, seedIDs) {
+			t.Errorf("sources = %v, want unchanged", got)
+		}
+	})
+	t.Run("an unknown or expired token changes nothing", func(t *testing.T) {
+		h := setup(t)
+		q, yes, _ := ask(t, h, enAdmin, keepNone)
+		forged := yes[:len(yes)-4] + "0000"
+		if got := h.press(telegramtest.PrivateChat(enAdmin.ID), enAdmin, q.MessageID, forged); got != Plain(LangEN, MsgImportExpired) {
+			t.Errorf("forged token answered %q, want %q", got, Plain(LangEN, MsgImportExpired))
+		}
+		if got := ids(t, h); !slices.Equal(got, seedIDs) {
+			t.Errorf("sources = %v, want unchanged", got)
+		}
+	})
+	t.Run("half removed: no question", func(t *testing.T) {
+		h := setup(t)
+		got := h.sendFile(telegramtest.PrivateChat(enAdmin.ID), enAdmin, "s.yaml", "", keepHalf)
+		if len(got) != 1 || got[0].Text != T(LangEN, MsgImportSummary, 0, 0, 2) || got[0].ReplyMarkup != "" {
+			t.Errorf("replies %+v, want the summary at once", got)
+		}
+	})
+}
