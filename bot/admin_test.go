@@ -585,3 +585,24 @@ func TestAddFeedRefusesPrivateAddresses(t *testing.T) {
 		t.Errorf("the server got %d requests, want 0", n)
 	}
 }
+
+// TestSetFeedRefusesPrivateAddress: /setfeed url= is held to the same
+// policy as /addfeed.
+func TestSetFeedRefusesPrivateAddress(t *testing.T) {
+	h := newHarness(t, Options{Admins: []int64{enAdmin.ID}})
+	src := feeds.Source{ID: "wire", URL: "https://wire.example/rss"}
+	if err := h.st.PutSource(context.Background(), src, store.Origin{By: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"http://0x7f.1/rss", "http://[::]/", "http://2852039166/latest"} {
+		got := texts(h.send(telegramtest.PrivateChat(enAdmin.ID), enAdmin, "/setfeed wire url="+u))
+		addr := map[string]string{"http://0x7f.1/rss": "127.0.0.1", "http://[::]/": "::", "http://2852039166/latest": "169.254.169.254"}[u]
+		if want := T(LangEN, MsgPrivateAddress, addr); !slices.Equal(got, []string{want}) {
+			t.Errorf("/setfeed wire url=%s: replies %q, want %q", u, got, want)
+		}
+	}
+	rec, err := h.st.Source(context.Background(), "wire")
+	if err != nil || rec.Source.URL != src.URL {
+		t.Errorf("source = %+v, %v; want its URL unchanged", rec.Source, err)
+	}
+}

@@ -184,3 +184,18 @@ func TestClientDialsNumericHost(t *testing.T) {
 		t.Errorf("server got %d requests, want %d (the allowed ones)", got, want)
 	}
 }
+
+// BenchmarkCheckURLPolicy: the check every /addfeed, import and config
+// load makes per source, for a name (the common case) and a numeric host.
+func BenchmarkCheckURLPolicy(b *testing.B) {
+	for name, u := range map[string]string{
+		"name":    "https://www.aljazeera.net/aljazeerarss/a7c186be-1baa-4bd4-9d80-a84db769f779/73d0e1b4-532f-45ef-b135-bfdff8b8cab9",
+		"numeric": "http://0x7f.1/feed",
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				CheckURLPolicy(u, false)
+			}
+		})
+	}
+}

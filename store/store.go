@@ -168,15 +168,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 // each time up to maxStartBackoff, between pings. No ping outlasts the
 // wait.
 func (s *Store) waitForServer(ctx context.Context) error {
-	err := s.rdb.Ping(ctx).Err()
-	if err == nil || s.opts.StartWait <= 0 {
-		return err
+	if s.opts.StartWait <= 0 {
+		return s.rdb.Ping(ctx).Err()
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.opts.StartWait)
+	defer cancel()
+	err := s.rdb.Ping(wctx).Err()
+	if err == nil {
+		return nil
 	}
 	if s.opts.StartWaiting != nil {
 		s.opts.StartWaiting(err)
 	}
-	wctx, cancel := context.WithTimeout(ctx, s.opts.StartWait)
-	defer cancel()
 	delay := startBackoff
 	for {
 		t := time.NewTimer(delay)
