@@ -492,6 +492,9 @@ func (b *Bot) cmdSetFeed(ctx context.Context, c *cmdContext) error {
 		return b.replyProblems(ctx, c, probs)
 	}
 	src.Normalize()
+	if refusal := b.urlRefusal(c.lang, src.URL); refusal != "" {
+		return b.reply(ctx, c, refusal)
+	}
 	if probs := sourceProblems(&src); len(probs) > 0 {
 		return b.replyProblems(ctx, c, probs)
 	}
@@ -526,6 +529,9 @@ func (b *Bot) newSource(ctx context.Context, c *cmdContext, usage MsgID) (src fe
 		return src, false, b.reply(ctx, c, T(c.lang, usage))
 	}
 	src.Normalize()
+	if refusal := b.urlRefusal(c.lang, src.URL); refusal != "" {
+		return src, false, b.reply(ctx, c, refusal)
+	}
 	if probs := sourceProblems(&src); len(probs) > 0 {
 		return src, false, b.replyProblems(ctx, c, probs)
 	}
@@ -555,6 +561,34 @@ func itemIDs(items []feeds.Item) []string {
 	return ids
 }
 
+// urlRefusal checks a source URL against the fetch policy before anything
+// is fetched (feeds.CheckURLPolicy) and returns the refusal to show, or ""
+// when the URL may be probed.
+func (b *Bot) urlRefusal(lang Lang, url string) string {
+	return policyRefusal(lang, url, feeds.CheckURLPolicy(url, b.opts.AllowPrivateSources))
+}
+
+// policyRefusal renders a refusal of the fetch policy in the admin's
+// words: a private address, however it was reached (written as numbers,
+// resolved by DNS, redirected to), is «عنوان داخلي غير مسموح» / "private
+// address refused"; a scheme other than http and https (of url or of a
+// redirect) is "only http and https"; numbers that make no address are a
+// bad url. It returns "" for nil and for any other error.
+func policyRefusal(lang Lang, url string, err error) string {
+	var blocked *feeds.BlockedError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &blocked):
+		return T(lang, MsgPrivateAddress, blocked.Addr.String())
+	case errors.Is(err, feeds.ErrUnsupportedScheme):
+		return T(lang, MsgOnlyHTTP, url)
+	case errors.Is(err, feeds.ErrInvalidAddress):
+		return T(lang, MsgFeedBadField, "url", err)
+	}
+	return ""
+}
+
 // probe polls src once and returns the preview to show and the items
 // found, or the reason it cannot be used (already rendered).
 func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (preview []string, items []feeds.Item, refusal string) {
@@ -563,6 +597,8 @@ func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (previ
 	}
 	res := b.opts.Prober.Poll(ctx, src, feeds.Validators{})
 	switch {
+	case policyRefusal(c.lang, src.URL, res.Err) != "":
+		return nil, nil, policyRefusal(c.lang, src.URL, res.Err)
 	case res.Err != nil:
 		return nil, nil, T(c.lang, MsgProbeFailed, res.Err)
 	case len(res.Items) == 0:

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func newAdminHarness(t *testing.T) *harness {
 	t.Helper()
 	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: true, Timeout: 5 * time.Second})
 	prober := feeds.NewPoller(feeds.NewFetcher(client, ""), testDetector(t))
-	return newHarness(t, Options{Admins: []int64{arAdmin.ID, enAdmin.ID}, Prober: prober, ConfigFile: "configs/aajil.yaml"})
+	return newHarness(t, Options{Admins: []int64{arAdmin.ID, enAdmin.ID}, Prober: prober, ConfigFile: "configs/aajil.yaml", AllowPrivateSources: true})
 }
 
 // wantPreview is the probe preview of the urgent feed, from the parser
@@ -266,16 +267,8 @@ func TestAdminCommands(t *testing.T) {
 				}
 				return []string{T(LangEN, MsgProbeFailed, res.Err)}
 			}},
-		"probe empty": {from: enAdmin, text: "/probe " + srv.URL + "/empty", want: replies(T(LangEN, MsgProbeNoItems))},
-		"probe bad url": {from: enAdmin, text: "/probe ftp://example.com/x", want: func(t *testing.T, h *harness) []string {
-			src := feeds.Source{URL: "ftp://example.com/x"}
-			src.Normalize()
-			probs := sourceProblems(&src)
-			if len(probs) != 1 || probs[0].field != "url" {
-				t.Fatalf("problems = %+v, want one with the url", probs)
-			}
-			return []string{T(LangEN, MsgFeedBadField, "url", probs[0].reason)}
-		}},
+		"probe empty":       {from: enAdmin, text: "/probe " + srv.URL + "/empty", want: replies(T(LangEN, MsgProbeNoItems))},
+		"probe bad url":     {from: enAdmin, text: "/probe ftp://example.com/x", want: replies(T(LangEN, MsgOnlyHTTP, "ftp://example.com/x"))},
 		"probe without url": {from: arAdmin, text: "/probe", want: replies(T(LangAR, MsgUsageProbe))},
 
 		"addfeed en": {from: enAdmin, text: "/addfeed " + rssURL + " id=jazeera interval=2m",
@@ -530,5 +523,86 @@ func TestHelpShowsAdminCommandsToAdmins(t *testing.T) {
 				t.Errorf("replies = %q, want %q", texts, tc.want)
 			}
 		})
+	}
+}
+
+// TestAddFeedRefusesPrivateAddresses: every way of writing a private
+// address gets the policy's words, as 127.0.0.1 does, before anything is
+// fetched; so does a name that resolves to one, when it is dialed; and
+// other schemes are "only http and https".
+func TestAddFeedRefusesPrivateAddresses(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
+	client := feeds.NewClient(feeds.ClientOptions{Timeout: 5 * time.Second})
+	prober := feeds.NewPoller(feeds.NewFetcher(client, ""), testDetector(t))
+	h := newHarness(t, Options{Admins: []int64{arAdmin.ID, enAdmin.ID}, Prober: prober})
+
+	tests := map[string]struct {
+		host string
+		addr string
+	}{
+		"dotted":          {"127.0.0.1", "127.0.0.1"},
+		"decimal":         {"2130706433", "127.0.0.1"},
+		"hex":             {"0x7f.1", "127.0.0.1"},
+		"short":           {"127.1", "127.0.0.1"},
+		"octal":           {"017700000001", "127.0.0.1"},
+		"unspecified v6":  {"[::]", "::"},
+		"mapped":          {"[::ffff:127.0.0.1]", "127.0.0.1"},
+		"nat64":           {"[64:ff9b::7f00:1]", "64:ff9b::7f00:1"},
+		"name to private": {"localhost", "127.0.0.1"},
+	}
+	for name, tc := range tests {
+		for _, admin := range []telegramtest.User{arAdmin, enAdmin} {
+			lang := LangFromCode(admin.LanguageCode)
+			for _, cmd := range []string{"/addfeed", "/probe"} {
+				text := cmd + " http://" + tc.host + port + "/rss"
+				got := texts(h.send(telegramtest.PrivateChat(admin.ID), admin, text))
+				want := T(lang, MsgPrivateAddress, tc.addr)
+				if cmd == "/addfeed" && tc.host == "localhost" {
+					want = T(lang, MsgFeedRefused, HTML(want))
+				}
+				if !slices.Equal(got, []string{want}) {
+					t.Errorf("%s: %s: replies %q, want %q", name, text, got, want)
+				}
+			}
+		}
+	}
+	for _, u := range []string{"file:///etc/passwd", "ftp://example.com/feed", "gopher://127.0.0.1:6379/_INFO"} {
+		got := texts(h.send(telegramtest.PrivateChat(enAdmin.ID), enAdmin, "/addfeed "+u))
+		if want := T(LangEN, MsgOnlyHTTP, u); !slices.Equal(got, []string{want}) {
+			t.Errorf("/addfeed %s: replies %q, want %q", u, got, want)
+		}
+	}
+	if recs, err := h.st.Sources(context.Background()); err != nil || len(recs) != 0 {
+		t.Errorf("sources = %+v, %v; want none", recs, err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server got %d requests, want 0", n)
+	}
+}
+
+// TestSetFeedRefusesPrivateAddress: /setfeed url= is held to the same
+// policy as /addfeed.
+func TestSetFeedRefusesPrivateAddress(t *testing.T) {
+	h := newHarness(t, Options{Admins: []int64{enAdmin.ID}})
+	src := feeds.Source{ID: "wire", URL: "https://wire.example/rss"}
+	if err := h.st.PutSource(context.Background(), src, store.Origin{By: "file"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"http://0x7f.1/rss", "http://[::]/", "http://2852039166/latest"} {
+		got := texts(h.send(telegramtest.PrivateChat(enAdmin.ID), enAdmin, "/setfeed wire url="+u))
+		addr := map[string]string{"http://0x7f.1/rss": "127.0.0.1", "http://[::]/": "::", "http://2852039166/latest": "169.254.169.254"}[u]
+		if want := T(LangEN, MsgPrivateAddress, addr); !slices.Equal(got, []string{want}) {
+			t.Errorf("/setfeed wire url=%s: replies %q, want %q", u, got, want)
+		}
+	}
+	rec, err := h.st.Source(context.Background(), "wire")
+	if err != nil || rec.Source.URL != src.URL {
+		t.Errorf("source = %+v, %v; want its URL unchanged", rec.Source, err)
 	}
 }

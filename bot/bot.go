@@ -66,6 +66,11 @@ type Options struct {
 	// ReplyTimeout bounds one attempt to send a reply;
 	// DefaultReplyTimeout when zero.
 	ReplyTimeout time.Duration
+	// AllowPrivateSources lets /addfeed, /setfeed and imports take
+	// sources whose host is a private address literal
+	// (AAJIL_ALLOW_PRIVATE_SOURCES); otherwise they are refused before
+	// any fetch, with the policy's words.
+	AllowPrivateSources bool
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (a *Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.

@@ -187,6 +187,8 @@ var catalogAR = map[MsgID]string{
 	MsgProbeItemUrgent:  "🔴 {0} (عاجل: {1})",
 	MsgProbeNoItems:     "لم يُعثر في المصدر على أي خبر",
 	MsgProbeFailed:      "تعذّرت قراءة المصدر: {0}",
+	MsgPrivateAddress:   "عنوان داخلي غير مسموح: {0}",
+	MsgOnlyHTTP:         "يُقبل http و https فقط: {0}",
 	MsgStats: "<b>الإحصاءات</b>\n" +
 		"المشتركون: النشطون {0}، والموقِفون مؤقتاً {1}، والحاظرون للبوت {2}\n" +
 		"القواعد: {3}\n" +
@@ -203,6 +205,10 @@ var catalogAR = map[MsgID]string{
 	MsgImportNoChanges: "الملف مطابق للمصادر الحالية، فلم يتغير شيء.",
 	MsgImportNotYAML:   "أرسل المصادر في ملف YAML (بامتداد " + ltr(".yaml") + " أو " + ltr(".yml") + ") كالذي ينشئه " + ltr("/export") + ".",
 	MsgImportTooLarge:  "الملف كبير جداً: الحد الأقصى {0} كيلوبايت.",
+	MsgImportConfirm:   "⚠️ هذا الملف يحذف {0} من المصادر الحالية وعددها {1}، ويضيف {2} ويعدّل {3}. هل تستورده؟ ينتهي هذا السؤال بعد {4} دقائق.",
+	MsgImportCancelled: "أُلغي الاستيراد، ولم يتغير شيء.",
+	MsgImportExpired:   "انتهت مهلة هذا الاستيراد أو نُفّذ من قبل. أرسل الملف من جديد.",
+	MsgButtonImportYes: "استورد واحذف {0}",
 	MsgAuditHeader:     "<b>آخر تعديلات المشرفين</b> ({0}):",
 	MsgAuditLine:       "{0} · {1} · {2} {3}",
 	MsgAuditChange:     "  قبل: <code>{0}</code>\n  بعد: <code>{1}</code>",

@@ -182,6 +182,8 @@ var catalogEN = map[MsgID]string{
 	MsgProbeItemUrgent:  "🔴 {0} (urgent: {1})",
 	MsgProbeNoItems:     "the source yields no items",
 	MsgProbeFailed:      "the source could not be read: {0}",
+	MsgPrivateAddress:   "private address refused: {0}",
+	MsgOnlyHTTP:         "only http and https: {0}",
 	MsgStats: "<b>Statistics</b>\n" +
 		"Subscribers: {0} active, {1} paused, {2} blocked\n" +
 		"Rules: {3}\n" +
@@ -198,6 +200,10 @@ var catalogEN = map[MsgID]string{
 	MsgImportNoChanges: "The file holds the current sources: nothing changed.",
 	MsgImportNotYAML:   "Send the sources as a YAML file (.yaml or .yml), as /export makes.",
 	MsgImportTooLarge:  "The file is too large: at most {0} KiB.",
+	MsgImportConfirm:   "⚠️ This file removes {0} of the {1} current sources, adds {2} and changes {3}. Import it? This question expires in {4} minutes.",
+	MsgImportCancelled: "Import cancelled; nothing changed.",
+	MsgImportExpired:   "This import expired or was already done. Send the file again.",
+	MsgButtonImportYes: "Import, remove {0}",
 	MsgAuditHeader:     "<b>Latest admin changes</b> ({0}):",
 	MsgAuditLine:       "{0} · {1} · {2} {3}",
 	MsgAuditChange:     "  before: <code>{0}</code>\n  after: <code>{1}</code>",

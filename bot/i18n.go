@@ -482,6 +482,8 @@ const (
 	MsgProbeItemUrgent  MsgID = "probe_item_urgent"  // {0} title, {1} marker
 	MsgProbeNoItems     MsgID = "probe_no_items"     //
 	MsgProbeFailed      MsgID = "probe_failed"       // {0} error
+	MsgPrivateAddress   MsgID = "private_address"    // {0} address
+	MsgOnlyHTTP         MsgID = "only_http"          // {0} URL
 	MsgStats            MsgID = "stats"              // {0} active, {1} paused, {2} blocked, {3} rules, {4} alerts 1 h, {5} alerts 24 h, {6} deliveries 1 h, {7} deliveries 24 h, {8} failed deliveries 1 h, {9} failed 24 h, {10} outbox depth, {11} outbox being sent, {12} dead letters, {13} Telegram errors 1 h, {14} Telegram errors 24 h
 	MsgExportCaption    MsgID = "export_caption"     // {0} sources
 	MsgImportErrors     MsgID = "import_errors"      // {0} errors; MsgImportErrorLine lines follow
@@ -490,6 +492,10 @@ const (
 	MsgImportNoChanges  MsgID = "import_no_changes"  //
 	MsgImportNotYAML    MsgID = "import_not_yaml"    //
 	MsgImportTooLarge   MsgID = "import_too_large"   // {0} limit in KiB
+	MsgImportConfirm    MsgID = "import_confirm"     // {0} removed, {1} sources now, {2} added, {3} changed, {4} minutes to answer
+	MsgImportCancelled  MsgID = "import_cancelled"   //
+	MsgImportExpired    MsgID = "import_expired"     //
+	MsgButtonImportYes  MsgID = "button_import_yes"  // {0} removed
 	MsgAuditHeader      MsgID = "audit_header"       // {0} entries shown; MsgAuditLine lines follow
 	MsgAuditLine        MsgID = "audit_line"         // {0} when, {1} who, {2} action, {3} source
 	MsgAuditChange      MsgID = "audit_change"       // {0} before, {1} after
@@ -508,4 +514,5 @@ var plainIDs = map[MsgID]bool{
 	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,
 	MsgButtonSourceOn: true, MsgButtonSourceOff: true, MsgButtonManage: true,
 	MsgChannelNoAccess: true, MsgChannelButtonGone: true,
+	MsgButtonImportYes: true, MsgImportExpired: true,
 }

@@ -2,18 +2,26 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/store"
 )
 
 // MaxImportBytes bounds a sources file sent to the bot.
@@ -29,10 +37,24 @@ const actionImport = "import"
 // errLine splits "line 12: sources[3] …" into its line and the rest.
 var errLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
+// importConfirmTTL is how long an import that asks for confirmation
+// waits for the admin's answer.
+const importConfirmTTL = 10 * time.Minute
+
+// The buttons of an import's confirmation: cbImport + "ok:" or "no:" +
+// the token under which the file waits in Redis.
+const (
+	cbImport      = "imp:"
+	importConfirm = "ok:"
+	importCancel  = "no:"
+)
+
 // importDocument is a YAML sources file sent by an admin: validated as a
 // whole first; on any error nothing changes and every error is listed
 // with its line; otherwise the sources become the file's, each change
-// audited, and a summary says what was added, changed and removed.
+// audited, and a summary says what was added, changed and removed. A file
+// that would remove more than half of the sources (or all of them) is
+// kept in Redis and applied only when the admin confirms with a button.
 func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 	doc := c.msg.Document
 	if doc.FileSize > MaxImportBytes {
@@ -49,66 +71,209 @@ func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 	if len(data) > MaxImportBytes {
 		return b.reply(ctx, c, T(c.lang, MsgImportTooLarge, MaxImportBytes>>10))
 	}
-	cfg, err := configs.Parse(data)
-	if err != nil {
-		msgs := strings.Split(err.Error(), "\n")
-		lines := make([]string, 0, len(msgs))
-		for _, m := range msgs {
-			if g := errLine.FindStringSubmatch(m); g != nil {
-				lines = append(lines, T(c.lang, MsgImportErrorLine, g[1], g[2]))
-			} else {
-				lines = append(lines, T(c.lang, MsgImportErrorLine, "—", m))
-			}
-		}
-		return b.replyLines(ctx, c, T(c.lang, MsgImportErrors, len(msgs))+"\n", lines)
+	cfg, header, problems := b.parseImport(c.lang, data)
+	if cfg == nil {
+		return b.replyLines(ctx, c, header+"\n", problems)
 	}
-
-	recs, err := b.st.Sources(ctx)
+	plan, err := b.planImport(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	current := make(map[string]feeds.Source, len(recs))
-	for _, r := range recs {
-		current[r.Source.ID] = r.Source
+	if !plan.needsConfirmation() {
+		summary, err := b.applyImport(ctx, c, plan)
+		if err != nil {
+			return err
+		}
+		return b.reply(ctx, c, summary)
 	}
-	var added, changed, removed int
+	token, err := importToken(c.from.ID, data)
+	if err != nil {
+		return err
+	}
+	if err := b.st.PutPendingImport(ctx, token, store.PendingImport{Admin: c.from.ID, Data: data}, importConfirmTTL); err != nil {
+		return err
+	}
+	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonImportYes, len(plan.removed)), cbImport+importConfirm+token),
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonCancel), cbImport+importCancel+token),
+	))
+	_, err = b.send(ctx, c, T(c.lang, MsgImportConfirm, len(plan.removed), len(plan.current), len(plan.added), len(plan.changed),
+		int(importConfirmTTL/time.Minute)), &kb)
+	return err
+}
+
+// parseImport parses and checks a sources file. When it has problems,
+// cfg is nil, and header and lines say how many and list each with its
+// line.
+func (b *Bot) parseImport(lang Lang, data []byte) (cfg *configs.Config, header string, lines []string) {
+	cfg, err := configs.ParseSources(data, b.opts.AllowPrivateSources)
+	if err == nil {
+		return cfg, "", nil
+	}
+	msgs := strings.Split(err.Error(), "\n")
+	lines = make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		if g := errLine.FindStringSubmatch(m); g != nil {
+			lines = append(lines, T(lang, MsgImportErrorLine, g[1], g[2]))
+		} else {
+			lines = append(lines, T(lang, MsgImportErrorLine, "—", m))
+		}
+	}
+	return nil, T(lang, MsgImportErrors, len(msgs)), lines
+}
+
+// importToken names a pending import: a hash of a random nonce, the
+// admin's id and the file, 128 bits in hex (a button holds 64 bytes of
+// data). It cannot be guessed, and names one admin's one file: Redis
+// keeps that file and admin under it, and only that admin can claim it.
+func importToken(admin int64, data []byte) (string, error) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("import token: %w", err)
+	}
+	h := sha256.New()
+	h.Write(nonce)
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(admin)))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// importPlan is what an import changes.
+type importPlan struct {
+	sources                 []feeds.Source          // the file's
+	current                 map[string]feeds.Source // the registry's, by id
+	added, changed, removed []string                // ids
+}
+
+// needsConfirmation: the import removes every source, or more than half.
+func (p importPlan) needsConfirmation() bool {
+	return len(p.current) > 0 && 2*len(p.removed) > len(p.current)
+}
+
+// planImport compares the file's sources with the registry's.
+func (b *Bot) planImport(ctx context.Context, cfg *configs.Config) (importPlan, error) {
+	recs, err := b.st.Sources(ctx)
+	if err != nil {
+		return importPlan{}, err
+	}
+	p := importPlan{sources: cfg.Sources, current: make(map[string]feeds.Source, len(recs))}
+	for _, r := range recs {
+		p.current[r.Source.ID] = r.Source
+	}
 	seen := make(map[string]bool, len(cfg.Sources))
 	for _, src := range cfg.Sources {
 		seen[src.ID] = true
-		old, ok := current[src.ID]
+		old, ok := p.current[src.ID]
+		switch {
+		case !ok:
+			p.added = append(p.added, src.ID)
+		case !sameSource(old, src):
+			p.changed = append(p.changed, src.ID)
+		}
+	}
+	for id := range p.current {
+		if !seen[id] {
+			p.removed = append(p.removed, id)
+		}
+	}
+	slices.Sort(p.removed)
+	return p, nil
+}
+
+// applyImport makes the registry's sources the plan's, each change
+// audited, and returns the summary to show. After a Redis error half way
+// what was done stays done and audited, and the file can be sent again.
+func (b *Bot) applyImport(ctx context.Context, c *cmdContext, p importPlan) (string, error) {
+	if err := b.applyPlan(ctx, c, p); err != nil {
+		return "", err
+	}
+	if len(p.added)+len(p.changed)+len(p.removed) == 0 {
+		return T(c.lang, MsgImportNoChanges), nil
+	}
+	return T(c.lang, MsgImportSummary, len(p.added), len(p.changed), len(p.removed)), nil
+}
+
+// applyPlan writes the changes of p.
+func (b *Bot) applyPlan(ctx context.Context, c *cmdContext, p importPlan) error {
+	for _, src := range p.sources {
+		old, ok := p.current[src.ID]
 		if ok && sameSource(old, src) {
 			continue
 		}
 		if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
 			return fmt.Errorf("import %s: %w", src.ID, err)
 		}
+		var err error
 		if ok {
-			changed++
 			err = b.audit(ctx, c, actionImport, src.ID, &old, &src)
 		} else {
-			added++
 			err = b.audit(ctx, c, actionImport, src.ID, nil, &src)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	for id, old := range current {
-		if seen[id] {
-			continue
-		}
+	for _, id := range p.removed {
+		old := p.current[id]
 		if err := b.st.DeleteSource(ctx, id, b.origin(c)); err != nil {
 			return fmt.Errorf("import: remove %s: %w", id, err)
 		}
-		removed++
 		if err := b.audit(ctx, c, actionImport, id, &old, nil); err != nil {
 			return err
 		}
 	}
-	if added+changed+removed == 0 {
-		return b.reply(ctx, c, T(c.lang, MsgImportNoChanges))
+	return nil
+}
+
+// onImportButton handles the buttons of an import's confirmation, on
+// whichever instance gets the press: the file is taken from Redis once,
+// by the admin who sent it, and applied or dropped; a press after the
+// question expired, or a second press, changes nothing.
+func (b *Bot) onImportButton(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQuery, rest string) error {
+	if !b.isBotAdmin(c) {
+		return b.answer(ctx, q, "")
 	}
-	return b.reply(ctx, c, T(c.lang, MsgImportSummary, added, changed, removed))
+	action, token := rest[:min(len(importConfirm), len(rest))], rest[min(len(importConfirm), len(rest)):]
+	if action != importConfirm && action != importCancel {
+		return b.answer(ctx, q, "")
+	}
+	pending, err := b.st.ClaimPendingImport(ctx, token, c.from.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrNotYours):
+		if err := b.edit(ctx, q.Message, c.framed(T(c.lang, MsgImportExpired)), nil); err != nil {
+			return err
+		}
+		return b.answer(ctx, q, Plain(c.lang, MsgImportExpired))
+	case err != nil:
+		return err
+	}
+	text := T(c.lang, MsgImportCancelled)
+	if action == importConfirm {
+		if text, err = b.confirmImport(ctx, c, pending.Data); err != nil {
+			return err
+		}
+	}
+	if err := b.edit(ctx, q.Message, c.framed(text), nil); err != nil {
+		return err
+	}
+	return b.answer(ctx, q, "")
+}
+
+// confirmImport applies a confirmed file, planned again against the
+// registry as it is now, and returns what to show.
+func (b *Bot) confirmImport(ctx context.Context, c *cmdContext, data []byte) (string, error) {
+	cfg, header, _ := b.parseImport(c.lang, data)
+	if cfg == nil {
+		// Valid when asked; only a change of policy makes it
+		// invalid now. The count says so; the file can be sent again
+		// for the list.
+		return header, nil
+	}
+	plan, err := b.planImport(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	return b.applyImport(ctx, c, plan)
 }
 
 // sameSource reports whether two source definitions are equal.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -258,6 +259,9 @@ type Sender struct {
 	opts SenderOptions
 	log  *slog.Logger
 	now  func() time.Time
+	// paid: alerts are sent with allow_paid_broadcast (the global limit
+	// is above FreeBroadcastRate).
+	paid bool
 
 	mu          sync.Mutex
 	wake        chan struct{} // closed and replaced when work may be ready
@@ -370,6 +374,7 @@ func NewSender(api *tgbotapi.BotAPI, st *store.Store, opts SenderOptions) *Sende
 		api:      api,
 		st:       st,
 		opts:     opts,
+		paid:     paidBroadcast(opts.Global),
 		log:      opts.Logger,
 		now:      opts.Now,
 		wake:     make(chan struct{}),
@@ -972,11 +977,8 @@ func (s *Sender) process(ctx context.Context, it *item) (outcome, time.Time) {
 // send sends the alert to target and handles Telegram's answer.
 func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, time.Time) {
 	e := &it.e
-	m := tgbotapi.NewMessage(target, s.render(ctx, e))
-	m.ParseMode = tgbotapi.ModeHTML
-	m.DisableWebPagePreview = !s.opts.LinkPreview
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	msg, err := WithContext(sctx, s.api).Send(m)
+	msg, err := s.sendAlert(sctx, target, s.render(ctx, e))
 	cancel()
 	now := s.now()
 	if err == nil {
@@ -1025,6 +1027,41 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 	}
 	// 5xx, and 401/404/… that a fixed Telegram or token may cure.
 	return s.retry(ctx, it, err)
+}
+
+// FreeBroadcastRate is the most messages a second Telegram lets a bot
+// send to many chats free of charge. Above it the Sender asks for a paid
+// broadcast: Telegram then takes up to 1000 a second and charges Telegram
+// Stars from the bot's balance for the messages over the free limit.
+const FreeBroadcastRate = 30
+
+// paidBroadcast reports whether the global limit is above
+// FreeBroadcastRate, so that alerts must be sent as paid broadcasts.
+func paidBroadcast(global store.Limit) bool {
+	return global.Interval > 0 && global.Interval < time.Second/FreeBroadcastRate
+}
+
+// sendAlert sends one alert with sendMessage. It builds the parameters
+// tgbotapi.MessageConfig would (HTML, the link preview setting) and adds
+// allow_paid_broadcast when the rate calls for it: the library has no
+// field for it, and its Chattable interface has unexported methods, so the
+// request goes through MakeRequest, the library's call for raw parameters.
+func (s *Sender) sendAlert(ctx context.Context, chatID int64, text string) (tgbotapi.Message, error) {
+	p := tgbotapi.Params{}
+	p.AddNonZero64("chat_id", chatID)
+	p.AddNonEmpty("text", text)
+	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
+	p.AddBool("disable_web_page_preview", !s.opts.LinkPreview)
+	p.AddBool("allow_paid_broadcast", s.paid)
+	resp, err := WithContext(ctx, s.api).MakeRequest("sendMessage", p)
+	if err != nil {
+		return tgbotapi.Message{}, err
+	}
+	var msg tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &msg); err != nil {
+		return tgbotapi.Message{}, fmt.Errorf("decode sendMessage answer: %w", err)
+	}
+	return msg, nil
 }
 
 // refusesBot reports whether Telegram's answer means the chat will not

@@ -737,3 +737,60 @@ func TestSenderHold(t *testing.T) {
 		t.Errorf("ReserveAt for another chat = %+v, %v; want booked", r, err)
 	}
 }
+
+// TestSenderPaidBroadcast: above Telegram's free 30 messages a second the
+// alerts carry allow_paid_broadcast, at or under it they do not.
+func TestSenderPaidBroadcast(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		rate     float64 // messages a second; 0 for the default limit
+		wantPaid bool
+	}{
+		"default 28.5/s": {0, false},
+		"exactly 30/s":   {30, false},
+		"31/s":           {31, true},
+		"1000/s":         {1000, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newSenderHarness(t, telegramtest.Options{})
+			chats := []int64{2001, -1002002}
+			h.subscribe("en", chats...)
+			for _, c := range chats {
+				h.enqueue(testDelivery(c, "paid-1", true))
+			}
+			m := newTestMetrics()
+			opts := fastLimits
+			opts.Global = store.Limit{}
+			if tc.rate > 0 {
+				opts.Global = store.Limit{Interval: time.Duration(float64(time.Second) / tc.rate), Burst: 1}
+			}
+			opts.Metrics = m
+			stop := h.start(h.sender(opts))
+			waitFor(t, 10*time.Second, "2 acknowledged", func() bool { return m.get("sent") == 2 })
+			stop()
+			calls := h.fake.Calls("sendMessage")
+			if len(calls) != 2 {
+				t.Fatalf("sendMessage calls = %d, want 2", len(calls))
+			}
+			for _, c := range calls {
+				got, present := c.Params["allow_paid_broadcast"]
+				if tc.wantPaid && got != "true" {
+					t.Errorf("chat %s: allow_paid_broadcast = %q, want \"true\"", c.Params["chat_id"], got)
+				}
+				if !tc.wantPaid && present {
+					t.Errorf("chat %s: allow_paid_broadcast = %q, want absent", c.Params["chat_id"], got)
+				}
+			}
+			for _, c := range chats {
+				for _, s := range h.fake.Sent(c) {
+					if s.AllowPaidBroadcast != tc.wantPaid || s.ParseMode != "HTML" || !s.DisableWebPagePreview {
+						t.Errorf("chat %d: paid %v, parse mode %q, preview disabled %v; want %v, HTML, true",
+							c, s.AllowPaidBroadcast, s.ParseMode, s.DisableWebPagePreview, tc.wantPaid)
+					}
+				}
+			}
+		})
+	}
+}

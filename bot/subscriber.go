@@ -601,6 +601,13 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		return b.answer(ctx, q, Plain(c.lang, MsgFlood))
 	}
 	data := q.Data
+	if rest, ok := strings.CutPrefix(data, cbImport); ok {
+		// An admin's import confirmation: no subscription needed.
+		if err := b.onImportButton(ctx, c, q, rest); err != nil {
+			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))
+		}
+		return nil
+	}
 	if name, ok := strings.CutPrefix(data, cbManage); ok {
 		if err := b.onManage(ctx, c, q, name); err != nil {
 			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))

@@ -6,13 +6,16 @@ package configs
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +31,13 @@ const DefaultPath = "configs/aajil.yaml"
 
 // DefaultHTTPAddr is the default address of /healthz, /readyz, /metrics.
 const DefaultHTTPAddr = "127.0.0.1:8080"
+
+// DefaultRedisWait is how long Redis may take to answer at start-up, and
+// MaxRedisWait the longest wait that may be configured.
+const (
+	DefaultRedisWait = 60 * time.Second
+	MaxRedisWait     = time.Hour
+)
 
 //go:embed aajil.yaml
 var example []byte
@@ -55,6 +65,12 @@ type Config struct {
 	// be polled (tests, intranets).
 	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
 
+	// RedisWait is how long `aajil run` keeps trying, with backoff, to
+	// reach a Redis that does not answer at start-up before it exits 1
+	// (AAJIL_REDIS_WAIT, `aajil run --redis-wait`): containers and pods
+	// started together need not start in order. Default DefaultRedisWait.
+	RedisWait time.Duration `yaml:"redis_wait,omitempty"`
+
 	// Delivery tunes the sender; every field has a default.
 	Delivery Delivery `yaml:"delivery,omitempty"`
 
@@ -65,6 +81,9 @@ type Config struct {
 	// Path is where the config was read from ("(embedded example)" for the
 	// built-in one). Not part of the file.
 	Path string `yaml:"-"`
+
+	// lines maps each index of Sources to its line in the document.
+	lines map[int]int
 }
 
 // Delivery configures how alerts are sent to Telegram.
@@ -176,27 +195,69 @@ func Load(getenv Getenv) (*Config, error) {
 	if err := cfg.applyEnv(getenv); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	if err := cfg.CheckSourceAddresses(cfg.AllowPrivateSources); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	return cfg, nil
 }
 
 // Parse decodes and validates a YAML config document. Unknown keys are an
-// error. Every problem is reported, each with its line and, for sources,
-// the index and id of the source and the field at fault, e.g.
+// error. Every problem is reported, in the order of the document, each
+// with its line and, for sources, the index and id of the source and the
+// field at fault, e.g.
 //
 //	line 12: sources[3] "sana-ticker": interval 500ms is below the 1s minimum
+//
+// An unknown key or a value of the wrong type does not stop the rest of
+// the document from being checked: the decoder reports them and goes on,
+// and the sources are validated as decoded.
 func Parse(data []byte) (*Config, error) {
+	cfg, errs := parse(data)
+	return done(cfg, errs)
+}
+
+// ParseSources is Parse followed by CheckSourceAddresses(allowPrivate),
+// with the problems of both in one list, in the order of the document:
+// for a sources file sent to the bot, whose every problem is reported at
+// once.
+func ParseSources(data []byte, allowPrivate bool) (*Config, error) {
+	cfg, errs := parse(data)
+	if cfg != nil {
+		if err := cfg.CheckSourceAddresses(allowPrivate); err != nil {
+			errs = append(errs, unjoin(err)...)
+		}
+	}
+	return done(cfg, errs)
+}
+
+// done returns cfg, or every problem in errs in the order of the
+// document.
+func done(cfg *Config, errs []error) (*Config, error) {
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b error) int { return cmp.Compare(errorLine(a), errorLine(b)) })
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// parse decodes and validates data; cfg is nil only when the document
+// is not YAML at all.
+func parse(data []byte) (*Config, []error) {
 	var cfg Config
+	var errs []error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			return nil, errors.New(strings.Join(te.Errors, "\n"))
+		if !errors.As(err, &te) {
+			return nil, []error{err}
 		}
-		return nil, err
+		for _, m := range te.Errors {
+			errs = append(errs, errors.New(m))
+		}
 	}
 	lines := sourceLines(data)
-	var errs []error
+	cfg.lines = lines
 	seen := make(map[string]int)
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
@@ -222,16 +283,55 @@ func Parse(data []byte) (*Config, error) {
 	if err := cfg.check(); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	return &cfg, errs
+}
+
+// errorLine is the line an error of Parse starts with ("line 12: …"), or
+// the largest int for an error of no line, which goes last.
+func errorLine(err error) int {
+	rest, ok := strings.CutPrefix(err.Error(), "line ")
+	if !ok {
+		return math.MaxInt
 	}
-	return &cfg, nil
+	n, _, _ := strings.Cut(rest, ":")
+	l, perr := strconv.Atoi(n)
+	if perr != nil {
+		return math.MaxInt
+	}
+	return l
+}
+
+// CheckSourceAddresses refuses, unless allowPrivate, every source whose
+// URL host is an address off the public Internet however it is written
+// (feeds.CheckURLPolicy: 127.0.0.1, 2130706433, 0x7f.1, [::]…), each
+// error naming its line and source as Parse does. Load calls it once the
+// environment has had its say on AAJIL_ALLOW_PRIVATE_SOURCES.
+func (c *Config) CheckSourceAddresses(allowPrivate bool) error {
+	var errs []error
+	for i, s := range c.Sources {
+		err := feeds.CheckURLPolicy(s.URL, allowPrivate)
+		if err == nil || errors.Is(err, feeds.ErrUnsupportedScheme) {
+			continue // the scheme is Validate's to report
+		}
+		where := fmt.Sprintf("sources[%d] %q", i, s.ID)
+		if l, ok := c.lines[i]; ok {
+			where = fmt.Sprintf("line %d: %s", l, where)
+		}
+		errs = append(errs, fmt.Errorf("%s: url %q: %w", where, s.URL, err))
+	}
+	return errors.Join(errs...)
 }
 
 func (c *Config) check() error {
 	var errs []error
 	c.Delivery = c.Delivery.withDefaults()
 	errs = append(errs, c.Delivery.check()...)
+	if c.RedisWait == 0 {
+		c.RedisWait = DefaultRedisWait
+	}
+	if c.RedisWait < 0 || c.RedisWait > MaxRedisWait {
+		errs = append(errs, fmt.Errorf("redis_wait %v is not between 0 and %v", c.RedisWait, MaxRedisWait))
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -292,7 +392,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	for _, o := range []struct {
 		key string
 		dst *time.Duration
-	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}} {
+	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}, {"AAJIL_REDIS_WAIT", &c.RedisWait}} {
 		if v, ok := getenv(o.key); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,9 +92,19 @@ func TestParseErrors(t *testing.T) {
 			yaml: "sources:\n  - id: Bad_ID\n    url: ftp://x\n    kind: xml\n  - id: ok\n    url: https://ok.example/\n    kind: html\n",
 			want: []string{
 				`sources[0] "Bad_ID": id "Bad_ID" must be lowercase`,
-				`sources[0] "Bad_ID": url "ftp://x": must start with http:// or https://`,
+				`sources[0] "Bad_ID": url "ftp://x": unsupported URL scheme "ftp": only http and https`,
 				`sources[0] "Bad_ID": kind "xml" is not one of rss, html, json`,
 				`sources[1] "ok": kind html needs an item selector`,
+			},
+		},
+		{
+			name: "an unknown key hides no other problem",
+			yaml: "sources:\n  - id: a\n    url: https://a.example/\n    intreval: 30s\n  - id: b\n    url: ftp://b.example/\n  - id: c\n    url: https://c.example/\n    kind: html\nsourcez: []\n",
+			want: []string{
+				"line 4: field intreval not found",
+				`line 5: sources[1] "b": url "ftp://b.example/": unsupported URL scheme "ftp": only http and https`,
+				`line 7: sources[2] "c": kind html needs an item selector`,
+				"line 10: field sourcez not found",
 			},
 		},
 		{
@@ -260,4 +271,76 @@ func TestLoadDefaults(t *testing.T) {
 			t.Errorf("err = %v, want both bad values named", err)
 		}
 	})
+}
+
+// TestLoadRefusesPrivateAddresses: a source whose host is a private
+// address, in any way of writing one, is refused with the policy's
+// message and its line, unless private sources are allowed.
+func TestLoadRefusesPrivateAddresses(t *testing.T) {
+	hosts := []string{"127.0.0.1", "2130706433", "0x7f.1", "127.1", "017700000001", "[::]", "[::ffff:10.0.0.1]", "[64:ff9b::7f00:1]"}
+	var doc strings.Builder
+	doc.WriteString("sources:\n  - id: public\n    url: https://public.example/\n")
+	for i, h := range hosts {
+		fmt.Fprintf(&doc, "  - id: s%d\n    url: http://%s/feed\n", i, h)
+	}
+	path := filepath.Join(t.TempDir(), "aajil.yaml")
+	if err := os.WriteFile(path, []byte(doc.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(envOf(map[string]string{"AAJIL_CONFIG": path}))
+	if err == nil {
+		t.Fatal("Load succeeded, want every private source refused")
+	}
+	for i, h := range hosts {
+		want := fmt.Sprintf(`line %d: sources[%d] "s%d": url "http://%s/feed": private address refused`, 4+2*i, i+1, i, h)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %q\nwant it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "public") {
+		t.Errorf("error = %q, names the public source", err)
+	}
+	if _, err := Load(envOf(map[string]string{"AAJIL_CONFIG": path, "AAJIL_ALLOW_PRIVATE_SOURCES": "true"})); err != nil {
+		t.Errorf("Load with AAJIL_ALLOW_PRIVATE_SOURCES=true: %v", err)
+	}
+}
+
+func TestRedisWait(t *testing.T) {
+	tests := map[string]struct {
+		yaml, env string
+		want      time.Duration
+		wantErr   string
+	}{
+		"default":           {"sources: []\n", "", DefaultRedisWait, ""},
+		"from the file":     {"sources: []\nredis_wait: 2m\n", "", 2 * time.Minute, ""},
+		"the variable wins": {"sources: []\nredis_wait: 2m\n", "90s", 90 * time.Second, ""},
+		"not a duration":    {"sources: []\n", "soon", 0, "AAJIL_REDIS_WAIT"},
+		"negative":          {"sources: []\n", "-1s", 0, "redis_wait -1s"},
+		"over an hour":      {"sources: []\nredis_wait: 2h\n", "", 0, "redis_wait 2h0m0s"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "aajil.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"AAJIL_CONFIG": path}
+			if tt.env != "" {
+				env["AAJIL_REDIS_WAIT"] = tt.env
+			}
+			cfg, err := Load(envOf(env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("Load: %v, want an error naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.RedisWait != tt.want {
+				t.Errorf("RedisWait = %v, want %v", cfg.RedisWait, tt.want)
+			}
+		})
+	}
 }

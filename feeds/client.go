@@ -92,7 +92,7 @@ func NewClient(opts ClientOptions) *http.Client {
 
 	transport := &http.Transport{
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           numericHostDialer(dialer),
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   opts.TLSTimeout,
@@ -147,7 +147,7 @@ func checkScheme(scheme string) error {
 	case "http", "https":
 		return nil
 	default:
-		return fmt.Errorf("%w %q (only http and https are fetched)", ErrUnsupportedScheme, scheme)
+		return fmt.Errorf("%w %q: only http and https", ErrUnsupportedScheme, scheme)
 	}
 }
 
@@ -188,8 +188,17 @@ var nonPublicPrefixes = []struct {
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},        // reserved, and 255.255.255.255
 	{netip.MustParsePrefix("fec0::/10"), "private"},           // deprecated site-local
 	{netip.MustParsePrefix("::/96"), "reserved"},              // deprecated IPv4-compatible
-	{netip.MustParsePrefix("64:ff9b:1::/48"), "private"},      // local-use NAT64, RFC 8215
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "reserved"},    // IPv4-translated, RFC 2765
 	{netip.MustParsePrefix("2001:db8::/32"), "documentation"}, // never routed
+	// Translation and tunnel prefixes embed an IPv4 address that the
+	// gateway or relay connects to: 64:ff9b::7f00:1 reaches 127.0.0.1
+	// through a NAT64 gateway, 2002:7f00:1:: through a 6to4 relay, a
+	// Teredo address its server's peer. They are refused whole, like the
+	// ranges they can reach.
+	{netip.MustParsePrefix("64:ff9b::/96"), "nat64"},   // well-known NAT64, RFC 6052
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "nat64"}, // local-use NAT64, RFC 8215
+	{netip.MustParsePrefix("2002::/16"), "6to4"},       // RFC 3056
+	{netip.MustParsePrefix("2001::/32"), "teredo"},     // RFC 4380
 }
 
 // nonPublicReason returns why addr is refused, or "" when it is public.

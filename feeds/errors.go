@@ -61,7 +61,8 @@ func (e *FetchError) Unwrap() error { return e.Err }
 // Sentinel errors, matched with errors.Is.
 var (
 	// ErrUnsupportedScheme is returned for a URL (or a redirect target)
-	// whose scheme is not http or https. Class blocked.
+	// whose scheme is not http or https; its message says "only http and
+	// https". Class blocked.
 	ErrUnsupportedScheme = errors.New("unsupported URL scheme")
 	// ErrTooManyRedirects is returned when a redirect chain is longer
 	// than the client allows. Class other.
@@ -79,10 +80,12 @@ type BlockedError struct {
 	Reason string     // e.g. "loopback", "private", "link-local"
 }
 
-// Error says which address was refused and how to allow it.
+// Error says which address was refused, why and how to allow it, e.g.
+// "private address refused: 127.0.0.1 (loopback; set
+// AAJIL_ALLOW_PRIVATE_SOURCES=true to allow private addresses)".
 func (e *BlockedError) Error() string {
-	return fmt.Sprintf("refused to connect to %s address %s (set AAJIL_ALLOW_PRIVATE_SOURCES=true to allow private addresses)",
-		e.Reason, e.Addr)
+	return fmt.Sprintf("private address refused: %s (%s; set AAJIL_ALLOW_PRIVATE_SOURCES=true to allow private addresses)",
+		e.Addr, e.Reason)
 }
 
 // TooLargeError reports a response body over the source's cap, found from
@@ -142,7 +145,7 @@ func classify(err error) ErrorClass {
 		netErr     net.Error
 		opErr      *net.OpError
 		unknownCS  = errors.Is(err, ErrUnknownCharset)
-		badScheme  = errors.Is(err, ErrUnsupportedScheme)
+		badScheme  = errors.Is(err, ErrUnsupportedScheme) || errors.Is(err, ErrInvalidAddress)
 		redirected = errors.Is(err, ErrTooManyRedirects)
 	)
 	switch {

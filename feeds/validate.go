@@ -117,8 +117,8 @@ func checkURL(raw string) error {
 	if err != nil {
 		return errors.New("is not a valid URL")
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return errors.New("must start with http:// or https://")
+	if err := checkScheme(u.Scheme); err != nil {
+		return err
 	}
 	if u.Hostname() == "" {
 		return errors.New("has no host")
@@ -141,6 +141,11 @@ func MakeID(name, rawURL string) string {
 		return ""
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if a, kind := hostAddr(host); kind == hostAddress && a.Is6() && !a.Is4In6() {
+		// "::" and "::1" have no letters or digits to spare: the
+		// expanded form gives every address an id.
+		return slug(a.WithZone("").StringExpanded())
+	}
 	host = strings.TrimPrefix(host, "www.")
 	if a, err := idna.ToASCII(host); err == nil {
 		host = a

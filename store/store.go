@@ -85,7 +85,20 @@ type Options struct {
 	// watcher starts failing, once with nil when it recovers. Watchers
 	// keep retrying either way.
 	WatchErrors func(watch string, err error)
+	// StartWait is how long Open keeps trying to reach a server that
+	// does not answer, with backoff (startBackoff doubling up to
+	// maxStartBackoff), before it gives up. Zero: one ping.
+	StartWait time.Duration
+	// StartWaiting, when set, hears once that the first ping failed and
+	// Open is waiting for the server, with that error.
+	StartWaiting func(err error)
 }
+
+// Backoff between the pings of Open while it waits for the server.
+const (
+	startBackoff    = 100 * time.Millisecond
+	maxStartBackoff = 5 * time.Second
+)
 
 // withDefaults fills the zero fields of o.
 func (o Options) withDefaults() Options {
@@ -130,7 +143,8 @@ func (o Options) withDefaults() Options {
 // host:port in the addrs query parameter, with master_name for Sentinel
 // (redis://host1:26379?addrs=host2:26379&master_name=mymaster) or without it
 // for a Cluster (redis://node1:6379?addrs=node2:6379,node3:6379). It pings
-// the server before returning.
+// the server before returning; when it does not answer, Open keeps trying
+// for Options.StartWait.
 func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	if strings.ContainsAny(opts.Prefix, "{}") {
 		return nil, fmt.Errorf("redis key prefix %q: must not contain '{' or '}'", opts.Prefix)
@@ -142,11 +156,71 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	rdb := redis.NewUniversalClient(uo)
 	opts = opts.withDefaults()
 	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts}
-	if err := rdb.Ping(ctx).Err(); err != nil {
+	if err := s.waitForServer(ctx); err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("redis %s: %w", redactURL(rawURL), err)
 	}
 	return s, nil
+}
+
+// waitForServer pings until the server answers or Options.StartWait has
+// passed since the first ping, waiting startBackoff, then twice as long
+// each time up to maxStartBackoff, between pings. No ping outlasts the
+// wait.
+func (s *Store) waitForServer(ctx context.Context) error {
+	if s.opts.StartWait <= 0 {
+		return s.rdb.Ping(ctx).Err()
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.opts.StartWait)
+	defer cancel()
+	err := s.rdb.Ping(wctx).Err()
+	if err == nil {
+		return nil
+	}
+	if s.opts.StartWaiting != nil {
+		s.opts.StartWaiting(err)
+	}
+	delay := startBackoff
+	for {
+		t := time.NewTimer(delay)
+		select {
+		case <-wctx.Done():
+			t.Stop()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("not reachable within %v: %w", s.opts.StartWait, err)
+		case <-t.C:
+		}
+		perr := s.rdb.Ping(wctx).Err()
+		if perr == nil {
+			return nil
+		}
+		if wctx.Err() == nil {
+			// A ping cut short by the end of the wait says less
+			// than the one before it.
+			err = perr
+		}
+		delay = min(2*delay, maxStartBackoff)
+	}
+}
+
+// SetLogger sends go-redis's own log lines (a connection pool that cannot
+// dial, a bad connection dropped) to log, at debug level: Aajil logs
+// Redis becoming unavailable and reachable again itself, once each, and
+// go-redis would log every failed dial. go-redis has one logger for the
+// whole process, so this is called once, by the command that opens the
+// store.
+func SetLogger(log *slog.Logger) {
+	redis.SetLogger(slogPrintf{log})
+}
+
+// slogPrintf is go-redis's Printf logger on top of a *slog.Logger.
+type slogPrintf struct{ log *slog.Logger }
+
+// Printf logs one go-redis line.
+func (l slogPrintf) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis", slog.String("message", strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: ")))
 }
 
 // universalOptions turns a redis:// URL into options for the universal

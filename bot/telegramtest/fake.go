@@ -75,7 +75,8 @@ type Limit struct {
 
 // Limits are the send rates the fake enforces on sendMessage and
 // sendDocument. Chats with a negative id (groups, supergroups, channels) are
-// held to Group, others to PrivateChat; every send counts towards Overall.
+// held to Group, others to PrivateChat; every send but a paid broadcast
+// (allow_paid_broadcast) counts towards Overall.
 type Limits struct {
 	Overall     Limit
 	PrivateChat Limit
@@ -215,6 +216,9 @@ type SentMessage struct {
 	Document              *UploadedFile // set for sendDocument
 	Edits                 int
 	SentAt                time.Time
+	// AllowPaidBroadcast is the allow_paid_broadcast parameter: the
+	// message may go over the overall limit, for a fee.
+	AllowPaidBroadcast bool
 }
 
 // Fake is the fake Bot API server. Its methods are safe for concurrent use.
@@ -1062,7 +1066,8 @@ func (f *Fake) execute(req request) (any, *Failure) {
 		}
 		return nil, badRequest("message to edit not found")
 	}
-	if fail := f.admit(chatID, now); fail != nil {
+	paid, _ := strconv.ParseBool(p["allow_paid_broadcast"])
+	if fail := f.admit(chatID, now, paid); fail != nil {
 		return nil, fail
 	}
 	f.msgIDs[chatID]++
@@ -1076,6 +1081,7 @@ func (f *Fake) execute(req request) (any, *Failure) {
 		SentAt:             now,
 	}
 	s.DisableWebPagePreview, _ = strconv.ParseBool(p["disable_web_page_preview"])
+	s.AllowPaidBroadcast = paid
 	s.ReplyToMessageID, _ = strconv.Atoi(p["reply_to_message_id"])
 	if req.method == "sendDocument" {
 		s.Text = p["caption"]
@@ -1105,9 +1111,14 @@ func (f *Fake) messageOf(chat Chat, s *SentMessage, now time.Time) *message {
 
 // admit applies the rate limits to a send at now and records it when
 // allowed; f.mu held. The answer to a send over the limit is a 429 whose
-// retry_after says when the window frees up.
-func (f *Fake) admit(chatID int64, now time.Time) *Failure {
+// retry_after says when the window frees up. A paid broadcast is not held
+// to the overall limit (Telegram takes up to 1000 a second of them) but
+// still to the chat's.
+func (f *Fake) admit(chatID int64, now time.Time, paid bool) *Failure {
 	lim := f.opts.Limits
+	if paid {
+		lim.Overall = Limit{}
+	}
 	chatLim := lim.PrivateChat
 	if chatID < 0 {
 		chatLim = lim.Group

@@ -162,6 +162,24 @@ func TestProbeHTTP(t *testing.T) {
 			t.Errorf("exit %d, stderr %q; want a refusal naming AAJIL_ALLOW_PRIVATE_SOURCES", code, errOut)
 		}
 	})
+	t.Run("every form of a private address refused alike", func(t *testing.T) {
+		port := srv.URL[strings.LastIndex(srv.URL, ":"):]
+		for _, host := range []string{"127.0.0.1", "2130706433", "0x7f.1", "127.1", "017700000001", "[::]", "[::ffff:127.0.0.1]"} {
+			target := "http://" + host + port + "/feed"
+			code, out, errOut := runCLI(t, nil, "probe", target)
+			if code != 1 || !strings.Contains(errOut, "private address refused") || out != "" {
+				t.Errorf("probe %s: exit %d, stdout %q, stderr %q; want exit 1 saying \"private address refused\"", target, code, out, errOut)
+			}
+		}
+	})
+	t.Run("other schemes refused", func(t *testing.T) {
+		for _, target := range []string{"file:///etc/passwd", "ftp://example.com/feed", "gopher://127.0.0.1:6379/_INFO"} {
+			code, _, errOut := runCLI(t, allow, "probe", target)
+			if code != 1 || !strings.Contains(errOut, "only http and https") {
+				t.Errorf("probe %s: exit %d, stderr %q; want exit 1 saying \"only http and https\"", target, code, errOut)
+			}
+		}
+	})
 	t.Run("http error", func(t *testing.T) {
 		code, _, errOut := runCLI(t, allow, "probe", srv.URL+"/missing")
 		if code != 1 || !strings.Contains(errOut, "404") {

@@ -98,7 +98,16 @@ func probeCmd(ctx context.Context, e env, args []string) int {
 		return 1
 	}
 
-	isFile := !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://")
+	isFile := !strings.Contains(target, "://")
+	if !isFile {
+		// Refused before any DNS or connection: a scheme other than http
+		// and https, or a private address however it is written
+		// (2130706433, 0x7f.1, [::]), with the same words as 127.0.0.1.
+		if err := feeds.CheckURLPolicy(target, cfg.AllowPrivateSources); err != nil {
+			fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", target, err)
+			return 1
+		}
+	}
 	src.URL = target
 	if isFile {
 		// A file has no URL of its own; the source is validated as if it

@@ -50,7 +50,13 @@ const statesEvery = 10 * time.Second
 func runCmd(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() { fmt.Fprint(e.stderr, runUsage) }
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, runUsage)
+		fmt.Fprint(e.stderr, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var redisWait time.Duration
+	fs.DurationVar(&redisWait, "redis-wait", 0, "how long to keep trying to reach Redis at start-up before exiting 1 (overrides AAJIL_REDIS_WAIT; default 60s)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -63,7 +69,17 @@ func runCmd(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "aajil run: %v\n", err)
 		return 1
 	}
+	if redisWait < 0 || redisWait > configs.MaxRedisWait {
+		fmt.Fprintf(e.stderr, "aajil run: --redis-wait %v is not between 0 and %v\n", redisWait, configs.MaxRedisWait)
+		return 2
+	}
+	if redisWait > 0 {
+		cfg.RedisWait = redisWait
+	}
 	log := newLogger(e.stderr, cfg)
+	// go-redis logs through one logger for the whole process: set here,
+	// once, as run is the only command that keeps a Redis client.
+	store.SetLogger(log)
 	if err := run(ctx, cfg, log, e.stdout); err != nil {
 		log.Error("aajil stopped", slog.Any("error", err))
 		return 1
@@ -87,15 +103,22 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		defer emb.Close()
 		redisURL = emb.URL()
 	}
+	waited := false
 	st, err := store.Open(ctx, redisURL, store.Options{WatchErrors: func(watch string, err error) {
 		if err != nil {
 			log.Warn("redis unavailable: "+watch+" changes are picked up when it is back", slog.Any("error", err))
 		} else {
 			log.Info("redis reachable again", slog.String("watch", watch))
 		}
+	}, StartWait: cfg.RedisWait, StartWaiting: func(err error) {
+		waited = true
+		log.Warn("redis not reachable yet; waiting for it", slog.Duration("up_to", cfg.RedisWait), slog.Any("error", err))
 	}})
 	if err != nil {
 		return err
+	}
+	if waited {
+		log.Info("redis reachable")
 	}
 	defer st.Close()
 
@@ -316,7 +339,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 		Logger:      log,
 	})
 	b := bot.New(sendAPI, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
-		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender})
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources})
 	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)
