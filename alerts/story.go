@@ -257,12 +257,18 @@ func NewFingerprint(title string) Fingerprint {
 	fp.Concepts = storySortedSet(fp.Concepts)
 	fp.Grams = storyGrams(words)
 	fp.Keys = storyKeys(&fp)
-	if len(fp.Tokens)+len(fp.Entities)+len(fp.Concepts)+len(fp.Numbers) > 0 {
+	if !fp.empty() {
 		// A headline with nothing to compare («عاجل», "Live") has no
 		// exact fingerprint: two of them are not one story.
 		fp.Hash = storyHash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
 	}
 	return fp
+}
+
+// empty reports a headline with nothing to compare: no word, place,
+// actor, event or number («عاجل», "Live").
+func (fp Fingerprint) empty() bool {
+	return len(fp.Tokens)+len(fp.Entities)+len(fp.Concepts)+len(fp.Numbers) == 0
 }
 
 func storySortedSet(s []string) []string {
@@ -425,6 +431,10 @@ func storyExplain(a, b Fingerprint, p storyParams, explain bool) Explanation {
 		// raid, a strike of the same kind): the pipeline keeps stories
 		// open for a day.
 		c.refuse(func() string { return "reported more than a day apart" })
+		return c.Explanation
+	}
+	if a.empty() || b.empty() {
+		c.refuse(func() string { return "nothing to compare (no word, place, event or number)" })
 		return c.Explanation
 	}
 	if a.Hash == b.Hash && a.Hash != "" {
