@@ -337,10 +337,10 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 
 	got := rec.all()
 	var ids []int
-	texts := map[int]string{}
+	textOf := map[int]string{}
 	for _, h := range got {
 		ids = append(ids, h.id)
-		texts[h.id] = h.text
+		textOf[h.id] = h.text
 	}
 	if sorted := slices.Sorted(slices.Values(ids)); !slices.Equal(sorted, idSpan(1, 3)) {
 		t.Fatalf("handled %v, want 1, 2 and 3 each once", ids)
@@ -349,8 +349,8 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 		t.Errorf("handled %v, want the dead handler's updates in order", ids)
 	}
 	for id, want := range map[int]string{1: "/start", 2: "/add حلب", 3: "/list"} {
-		if texts[id] != want {
-			t.Errorf("update %d text = %q, want %q", id, texts[id], want)
+		if textOf[id] != want {
+			t.Errorf("update %d text = %q, want %q", id, textOf[id], want)
 		}
 	}
 	// Nothing is left to take up: a second poller handles nothing more.
