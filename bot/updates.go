@@ -37,17 +37,20 @@ type UpdateHandlerFunc func(ctx context.Context, u tgbotapi.Update)
 func (f UpdateHandlerFunc) HandleUpdate(ctx context.Context, u tgbotapi.Update) { f(ctx, u) }
 
 // UpdateStore is what the Poller keeps in Redis: the lease that lets one
-// instance poll, the offset to resume from, and a claim per update so
-// that a re-delivered update is not handled twice. *store.Store
-// implements it.
+// instance poll, the offset to resume from, and a claim per update, with
+// the update itself until it is handled, so that a re-delivered update
+// is not handled twice and one whose handler died is not lost.
+// *store.Store implements it.
 type UpdateStore interface {
 	AcquireLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
 	RenewLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, holder string) (bool, error)
 	TelegramOffset(ctx context.Context) (int, error)
 	SaveTelegramOffset(ctx context.Context, holder string, offset int) (bool, error)
-	BeginUpdate(ctx context.Context, updateID int, claim time.Duration) (store.UpdateState, error)
+	BeginUpdate(ctx context.Context, updateID int, raw []byte, claim time.Duration) (store.UpdateState, error)
 	FinishUpdate(ctx context.Context, updateID int) error
+	ReleaseUpdate(ctx context.Context, updateID int) error
+	ClaimAbandonedUpdates(ctx context.Context, claim time.Duration, limit int) ([]store.AbandonedUpdate, error)
 }
 
 // Defaults of PollerOptions.
@@ -169,14 +172,18 @@ func defaultHolder() string {
 //
 // Several instances may run a Poller on one Redis: only the holder of the
 // lease polls, the others try to take it every AcquireEvery, and one of
-// them does within LeaseTTL of the holder's death. Offsets are stored in
-// Redis as they advance, and only ever past finished updates: neither
-// getUpdates nor the stored offset moves past an update still being
-// handled, so Telegram keeps it until it is done and a restart neither
-// loses nor repeats an update. Each update is claimed in Redis before it
-// is handed out and marked done after, so an update delivered again (the
-// finished ones behind an unfinished one, or after a crash, or to a
-// poller that lost its lease) is handled once.
+// them does within LeaseTTL of the holder's death. Each update is claimed
+// in Redis before it is handed out, with its JSON kept beside the claim,
+// and marked done after, so an update delivered again (after a crash, or
+// to a poller that lost its lease) is handled once. Because claimed
+// updates are kept in Redis, the offset (stored in Redis, and sent to
+// getUpdates) moves past them at once: a slow chat does not hold back
+// the updates of the others. An update whose handler died, or that was
+// not started before a shutdown or a lost lease, is taken up from Redis
+// by the lease holder (this process after a restart, or another) once
+// its claim ended, handled, and marked done. Only an update that could
+// not be kept (no JSON), or more than maxHeldUpdates at once, hold the
+// offset back as Telegram's own redelivery does.
 type Poller struct {
 	api     *tgbotapi.BotAPI
 	store   UpdateStore
@@ -257,13 +264,11 @@ func (p *Poller) release(ctx context.Context) {
 func (p *Poller) hold(ctx context.Context) error {
 	p.log.Info("telegram lease acquired: polling for updates")
 	lctx, cancel := context.WithCancelCause(ctx)
+	fl := newInFlight()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		p.renew(lctx, cancel)
-	}()
-	err := p.poll(lctx)
+	wg.Go(func() { p.renew(lctx, cancel) })
+	wg.Go(func() { p.recoverAbandoned(lctx, fl) })
+	err := p.poll(lctx, fl)
 	cancel(nil)
 	wg.Wait()
 	if cause := context.Cause(lctx); errors.Is(cause, errLeaseLost) && ctx.Err() == nil {
@@ -301,7 +306,7 @@ func (p *Poller) renew(ctx context.Context, cancel context.CancelCauseFunc) {
 }
 
 // poll runs getUpdates and hands out the updates until ctx ends.
-func (p *Poller) poll(ctx context.Context) error {
+func (p *Poller) poll(ctx context.Context, fl *inFlight) error {
 	offset, err := p.store.TelegramOffset(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -319,7 +324,7 @@ func (p *Poller) poll(ctx context.Context) error {
 		Timeout:        int(p.opts.PollTimeout / time.Second),
 		AllowedUpdates: p.opts.AllowedUpdates,
 	}
-	fl := newInFlight(offset)
+	fl.resume(offset)
 	for ctx.Err() == nil {
 		// Updates finished since the last batch are confirmed with
 		// this call.
@@ -425,17 +430,33 @@ func (p *Poller) awaitProgress(ctx context.Context, finished <-chan struct{}, fu
 	return true
 }
 
+// maxHeldUpdates bounds the updates one poller has claimed and not
+// finished (queued or running), so its memory and the in-flight updates
+// kept in Redis stay bounded: past it, the offset stops at the lowest
+// unfinished update, so Telegram keeps the rest and fetching waits for
+// updates to finish.
+const maxHeldUpdates = 1000
+
 // inFlight tracks the updates of one term as the lease holder: which are
 // being handled, and how far updates were handed out.
 type inFlight struct {
-	mu      sync.Mutex
-	running map[int]bool  // handed out, not finished
+	mu sync.Mutex
+	// running holds the updates handed out and not finished; true for
+	// those the offset must not pass (not kept in Redis).
+	running map[int]bool
 	seen    int           // the highest update id handed out or skipped
 	done    chan struct{} // closed and replaced when an update finishes
 }
 
-func newInFlight(offset int) *inFlight {
-	return &inFlight{running: map[int]bool{}, seen: offset - 1, done: make(chan struct{})}
+func newInFlight() *inFlight {
+	return &inFlight{running: map[int]bool{}, done: make(chan struct{})}
+}
+
+// resume starts the count of handed-out updates at offset.
+func (f *inFlight) resume(offset int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = offset - 1
 }
 
 // isSeen reports whether id was handed out or skipped already.
@@ -452,12 +473,44 @@ func (f *inFlight) skip(id int) {
 	f.seen = max(f.seen, id)
 }
 
-// start records id as handed out.
-func (f *inFlight) start(id int) {
+// passRunning records id as passed if it is being handled already (taken
+// up from Redis), and reports whether it was.
+func (f *inFlight) passRunning(id int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.running[id]; !ok {
+		return false
+	}
+	f.seen = max(f.seen, id)
+	return true
+}
+
+// start records id as handed out; pinned holds the offset below it until
+// it finishes.
+func (f *inFlight) start(id int, pinned bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seen = max(f.seen, id)
-	f.running[id] = true
+	f.running[id] = pinned
+}
+
+// adopt records id, taken up from Redis, as handed out, unless it is
+// handed out already; it reports whether it recorded it.
+func (f *inFlight) adopt(id int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.running[id]; ok {
+		return false
+	}
+	f.running[id] = false
+	return true
+}
+
+// count is how many updates are handed out and not finished.
+func (f *inFlight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.running)
 }
 
 // finish records id as finished.
@@ -476,14 +529,18 @@ func (f *inFlight) changed() <-chan struct{} {
 	return f.done
 }
 
-// low is the offset that confirms only finished updates: the lowest
-// update still being handled, or the one after the last seen.
+// low is the offset that confirms only updates finished or kept in
+// Redis: the one after the last seen, or the lowest unfinished update
+// that is not kept, or, past maxHeldUpdates, the lowest unfinished one.
 func (f *inFlight) low() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	low := f.seen + 1
-	for id := range f.running {
-		low = min(low, id)
+	full := len(f.running) > maxHeldUpdates
+	for id, pinned := range f.running {
+		if pinned || full {
+			low = min(low, id)
+		}
 	}
 	return low
 }
@@ -531,10 +588,17 @@ func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update, fl 
 			// the next holder's (or the next run's).
 			return fresh, 0
 		}
-		if fl.isSeen(u.UpdateID) {
+		if fl.isSeen(u.UpdateID) || fl.passRunning(u.UpdateID) {
 			continue // being handled, or finished, in this term
 		}
-		st, err := p.store.BeginUpdate(ctx, u.UpdateID, p.opts.HandleTimeout+p.opts.LeaseTTL)
+		// Kept with the claim, so the offset may pass the update before
+		// it is handled. An update that cannot be encoded is not kept,
+		// and holds the offset back until it is done.
+		raw, err := json.Marshal(u)
+		if err != nil {
+			raw = nil
+		}
+		st, err := p.store.BeginUpdate(ctx, u.UpdateID, raw, p.claimTTL())
 		if err != nil {
 			if ctx.Err() == nil {
 				p.log.Warn("telegram updates: cannot claim an update", slog.Int("update_id", u.UpdateID), slog.Any("error", err))
@@ -557,18 +621,92 @@ func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update, fl 
 			fl.skip(u.UpdateID)
 			continue
 		}
-		fl.start(u.UpdateID)
-		p.disp.dispatch(updateChat(u), func() {
-			defer fl.finish(u.UpdateID)
-			if ctx.Err() != nil {
-				// Not started before the term ended: left claimed,
-				// so the next holder handles it once the claim ends.
-				return
-			}
-			p.handle(ctx, h, u)
-		})
+		fl.start(u.UpdateID, raw == nil)
+		p.dispatch(ctx, fl, h, u)
 	}
 	return fresh, 0
+}
+
+// claimTTL is how long an update stays claimed by a handler whose
+// process may have died.
+func (p *Poller) claimTTL() time.Duration { return p.opts.HandleTimeout + p.opts.LeaseTTL }
+
+// dispatch queues u, recorded in fl, behind its chat's earlier updates.
+func (p *Poller) dispatch(ctx context.Context, fl *inFlight, h UpdateHandler, u tgbotapi.Update) {
+	p.disp.dispatch(updateChat(u), func() {
+		defer fl.finish(u.UpdateID)
+		if ctx.Err() != nil {
+			// Not started before the term ended: given back, so the
+			// next holder handles it (from Telegram if the offset is
+			// still below it, or from Redis) at once.
+			p.releaseClaim(ctx, u.UpdateID)
+			return
+		}
+		p.handle(ctx, h, u)
+	})
+}
+
+// releaseClaim ends this poller's claim on an update it will not handle.
+func (p *Poller) releaseClaim(ctx context.Context, updateID int) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := p.store.ReleaseUpdate(rctx, updateID); err != nil {
+		p.log.Warn("telegram updates: cannot give an update back; it is handled when its claim expires",
+			slog.Int("update_id", updateID), slog.Any("error", err))
+	}
+}
+
+// recoverAbandoned takes up, every LeaseTTL/3 while ctx lasts, the
+// updates kept in Redis whose claim ended without their being handled
+// (their handler died, or gave them back at a shutdown or a lost lease),
+// and hands them out like fetched ones, after the updates of their chat
+// already queued. They were screened by Admit on arrival, so they go to
+// the handler itself.
+func (p *Poller) recoverAbandoned(ctx context.Context, fl *inFlight) {
+	t := time.NewTicker(p.opts.LeaseTTL / 3)
+	defer t.Stop()
+	failing := false
+	for {
+		if room := maxHeldUpdates - fl.count(); room > 0 {
+			ups, err := p.store.ClaimAbandonedUpdates(ctx, p.claimTTL(), room)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				if !failing {
+					p.log.Warn("telegram updates: cannot read abandoned updates; retrying", slog.Any("error", err))
+					failing = true
+				}
+			default:
+				failing = false
+				p.handOutAbandoned(ctx, fl, ups)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// handOutAbandoned hands out the updates taken up from Redis, in order.
+func (p *Poller) handOutAbandoned(ctx context.Context, fl *inFlight, ups []store.AbandonedUpdate) {
+	for _, a := range ups {
+		var u tgbotapi.Update
+		if err := json.Unmarshal(a.Raw, &u); err != nil || u.UpdateID != a.ID {
+			p.log.Warn("telegram updates: dropping an unreadable kept update", slog.Int("update_id", a.ID), slog.Any("error", err))
+			p.finish(ctx, a.ID)
+			continue
+		}
+		if !fl.adopt(a.ID) {
+			// Still queued here: its claim ran out while it waited, and
+			// its own turn finishes it.
+			continue
+		}
+		p.log.Info("telegram updates: handling an abandoned update", slog.Int("update_id", a.ID))
+		p.dispatch(ctx, fl, p.handler, u)
+	}
 }
 
 // handle calls h with a context of its own, so that a shutdown or a lost

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,8 +31,20 @@ func (s *Store) keyTelegramLease() string { return s.prefix + tagTelegram + ":le
 // delivered twice is handled once. TTL: the claim's while pending,
 // UpdateKeep once done.
 func (s *Store) keyTelegramUpdate(updateID int) string {
-	return s.prefix + tagTelegram + ":upd:" + strconv.Itoa(updateID)
+	return s.keyTelegramUpdatePrefix() + strconv.Itoa(updateID)
 }
+
+// keyTelegramUpdatePrefix is keyTelegramUpdate without the update id.
+func (s *Store) keyTelegramUpdatePrefix() string { return s.prefix + tagTelegram + ":upd:" }
+
+// keyTelegramInFlight is a HASH: update_id → the update's JSON, for every
+// update claimed by a handler and not finished, so the poller's offset
+// can move past updates still being handled and a handler that dies
+// loses nothing: the next poller handles its updates once their claim
+// expired (ClaimAbandonedUpdates). FinishUpdate removes a field. Size:
+// bounded by the poller (maxHeldUpdates per holder); TTL: UpdateKeep,
+// renewed at each claim, so entries no poller takes up go with it.
+func (s *Store) keyTelegramInFlight() string { return s.prefix + tagTelegram + ":inflight" }
 
 // UpdateKeep is how long a handled update id is remembered. Telegram
 // re-delivers an update only until the offset moves past it, which the
@@ -129,15 +142,71 @@ end
 return 1
 `)
 
-// beginUpdateScript claims an update for handling.
+// beginUpdateScript claims an update for handling and, when given its
+// JSON, keeps it in the in-flight hash in the same step.
 //
-// KEYS[1] update marker; ARGV[1] claim TTL (ms). Returns "new" when
-// claimed, otherwise the marker's value ("pending" or "done").
+// KEYS[1] update marker, KEYS[2] in-flight hash; ARGV[1] claim TTL (ms),
+// ARGV[2] update id, ARGV[3] JSON ("" to keep none), ARGV[4] the hash's
+// TTL (ms). Returns "new" when claimed, otherwise the marker's value
+// ("pending" or "done").
 var beginUpdateScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], '` + updatePending + `', 'NX', 'PX', ARGV[1]) then
+  if ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  end
   return 'new'
 end
 return redis.call('GET', KEYS[1])
+`)
+
+// finishUpdateScript marks an update done and drops its kept JSON.
+//
+// KEYS[1] update marker, KEYS[2] in-flight hash; ARGV[1] update id,
+// ARGV[2] UpdateKeep (ms).
+var finishUpdateScript = redis.NewScript(`
+redis.call('SET', KEYS[1], '` + updateDone + `', 'PX', ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+`)
+
+// releaseUpdateScript ends a claim without finishing the update, so that
+// the next ClaimAbandonedUpdates takes it at once.
+//
+// KEYS[1] update marker. Returns 1 if a pending claim was ended.
+var releaseUpdateScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == '` + updatePending + `' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`)
+
+// claimAbandonedScript claims again the kept updates whose claim is gone
+// (expired or released), drops those found done, and returns the claimed
+// ones as id, JSON, id, JSON, ... The markers share the {tg} hash tag
+// with the hash, so they live in its Cluster slot.
+//
+// KEYS[1] in-flight hash; ARGV[1] marker key prefix, ARGV[2] claim TTL
+// (ms), ARGV[3] the most updates to claim.
+var claimAbandonedScript = redis.NewScript(`
+local out = {}
+local n = 0
+local limit = tonumber(ARGV[3])
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if n >= limit then break end
+  local marker = ARGV[1] .. id
+  local v = redis.call('GET', marker)
+  if v == '` + updateDone + `' then
+    redis.call('HDEL', KEYS[1], id)
+  elseif not v then
+    redis.call('SET', marker, '` + updatePending + `', 'PX', ARGV[2])
+    table.insert(out, id)
+    table.insert(out, redis.call('HGET', KEYS[1], id))
+    n = n + 1
+  end
+end
+return out
 `)
 
 // AcquireLease tries to become the one instance that polls Telegram's
@@ -218,9 +287,13 @@ func (s *Store) SaveTelegramOffset(ctx context.Context, holder string, offset in
 // handler then calls FinishUpdate. If the handler's process dies first,
 // the claim expires and a re-delivery is handled again; until then
 // BeginUpdate answers UpdatePending. An update already finished answers
-// UpdateDone.
-func (s *Store) BeginUpdate(ctx context.Context, updateID int, claim time.Duration) (UpdateState, error) {
-	v, err := beginUpdateScript.Run(ctx, s.rdb, []string{s.keyTelegramUpdate(updateID)}, pxMillis(claim)).Text()
+// UpdateDone. When raw (the update's JSON) is not empty, a new claim
+// keeps it in Redis too, until FinishUpdate, so that the update need not
+// be delivered again: ClaimAbandonedUpdates hands it out once the claim
+// is gone.
+func (s *Store) BeginUpdate(ctx context.Context, updateID int, raw []byte, claim time.Duration) (UpdateState, error) {
+	keys := []string{s.keyTelegramUpdate(updateID), s.keyTelegramInFlight()}
+	v, err := beginUpdateScript.Run(ctx, s.rdb, keys, pxMillis(claim), updateID, string(raw), pxMillis(UpdateKeep)).Text()
 	if err != nil {
 		return 0, fmt.Errorf("claim telegram update %d: %w", updateID, err)
 	}
@@ -233,12 +306,54 @@ func (s *Store) BeginUpdate(ctx context.Context, updateID int, claim time.Durati
 	return UpdatePending, nil
 }
 
-// FinishUpdate records that an update was handled, for UpdateKeep.
+// FinishUpdate records that an update was handled, for UpdateKeep, and
+// drops the JSON BeginUpdate kept.
 func (s *Store) FinishUpdate(ctx context.Context, updateID int) error {
-	if err := s.rdb.Set(ctx, s.keyTelegramUpdate(updateID), updateDone, UpdateKeep).Err(); err != nil {
+	keys := []string{s.keyTelegramUpdate(updateID), s.keyTelegramInFlight()}
+	if err := finishUpdateScript.Run(ctx, s.rdb, keys, updateID, pxMillis(UpdateKeep)).Err(); err != nil {
 		return fmt.Errorf("finish telegram update %d: %w", updateID, err)
 	}
 	return nil
+}
+
+// ReleaseUpdate ends the caller's claim on an update it will not handle
+// (it shuts down, or lost the poller lease, before the update's turn), so
+// that the next poller's ClaimAbandonedUpdates takes it without waiting
+// for the claim to expire. A finished update stays finished.
+func (s *Store) ReleaseUpdate(ctx context.Context, updateID int) error {
+	if err := releaseUpdateScript.Run(ctx, s.rdb, []string{s.keyTelegramUpdate(updateID)}).Err(); err != nil {
+		return fmt.Errorf("release telegram update %d: %w", updateID, err)
+	}
+	return nil
+}
+
+// AbandonedUpdate is a kept update whose handler died or gave it up.
+type AbandonedUpdate struct {
+	ID  int
+	Raw []byte // the JSON BeginUpdate kept
+}
+
+// ClaimAbandonedUpdates claims, for claim, up to limit kept updates
+// (BeginUpdate with their JSON) whose claim expired or was released
+// without FinishUpdate, and returns them in update id order. The caller
+// handles each, then calls FinishUpdate. Kept updates found finished are
+// dropped.
+func (s *Store) ClaimAbandonedUpdates(ctx context.Context, claim time.Duration, limit int) ([]AbandonedUpdate, error) {
+	vals, err := claimAbandonedScript.Run(ctx, s.rdb, []string{s.keyTelegramInFlight()},
+		s.keyTelegramUpdatePrefix(), pxMillis(claim), max(limit, 1)).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("claim abandoned telegram updates: %w", err)
+	}
+	out := make([]AbandonedUpdate, 0, len(vals)/2)
+	for i := 0; i+1 < len(vals); i += 2 {
+		id, err := strconv.Atoi(vals[i])
+		if err != nil {
+			continue // not written by BeginUpdate
+		}
+		out = append(out, AbandonedUpdate{ID: id, Raw: []byte(vals[i+1])})
+	}
+	slices.SortFunc(out, func(a, b AbandonedUpdate) int { return a.ID - b.ID })
+	return out, nil
 }
 
 // MarkUpdate records an update as handled unless it already was (or is

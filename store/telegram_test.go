@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -159,7 +161,7 @@ func TestTelegramUpdateClaims(t *testing.T) {
 
 	begin := func(s *store.Store, id int, want store.UpdateState) {
 		t.Helper()
-		got, err := s.BeginUpdate(ctx, id, claim)
+		got, err := s.BeginUpdate(ctx, id, nil, claim)
 		if err != nil {
 			t.Fatalf("BeginUpdate(%d): %v", id, err)
 		}
@@ -189,6 +191,77 @@ func TestTelegramUpdateClaims(t *testing.T) {
 	begin(b, 3, store.UpdateNew)
 }
 
+func TestTelegramAbandonedUpdates(t *testing.T) {
+	ctx := context.Background()
+	ss := storetest.OpenInstances(t, 2)
+	a, b := ss[0], ss[1]
+	const claim = 150 * time.Millisecond
+
+	raw := func(id int) []byte { return []byte(`{"update_id":` + strconv.Itoa(id) + `}`) }
+	for _, id := range []int{5, 3, 4, 6} {
+		if got, err := a.BeginUpdate(ctx, id, raw(id), claim); err != nil || got != store.UpdateNew {
+			t.Fatalf("BeginUpdate(%d) = %v, %v; want new", id, got, err)
+		}
+	}
+	// Kept without JSON: nothing to recover from.
+	if _, err := a.BeginUpdate(ctx, 7, nil, claim); err != nil {
+		t.Fatal(err)
+	}
+	claimAbandoned := func(s *store.Store, limit int) []int {
+		t.Helper()
+		got, err := s.ClaimAbandonedUpdates(ctx, time.Minute, limit)
+		if err != nil {
+			t.Fatalf("ClaimAbandonedUpdates: %v", err)
+		}
+		var ids []int
+		for _, u := range got {
+			if want := string(raw(u.ID)); string(u.Raw) != want {
+				t.Errorf("update %d kept as %s, want %s", u.ID, u.Raw, want)
+			}
+			ids = append(ids, u.ID)
+		}
+		return ids
+	}
+
+	// Claims still running: nothing is abandoned.
+	if got := claimAbandoned(b, 10); len(got) != 0 {
+		t.Fatalf("abandoned while claimed = %v, want none", got)
+	}
+	// 4 finishes, 6 is given up, 3 and 5 are left to expire.
+	if err := a.FinishUpdate(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ReleaseUpdate(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := claimAbandoned(b, 10), []int{6}; !slices.Equal(got, want) {
+		t.Fatalf("abandoned after a release = %v, want %v", got, want)
+	}
+	// A released finished update stays finished.
+	if err := a.ReleaseUpdate(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.BeginUpdate(ctx, 4, nil, claim); err != nil || got != store.UpdateDone {
+		t.Errorf("BeginUpdate(4) after finish and release = %v, %v; want done", got, err)
+	}
+	time.Sleep(claim * 2)
+	// Taken once, in id order, then claimed by the taker.
+	if got, want := claimAbandoned(b, 10), []int{3, 5}; !slices.Equal(got, want) {
+		t.Fatalf("abandoned after expiry = %v, want %v", got, want)
+	}
+	if got := claimAbandoned(a, 10); len(got) != 0 {
+		t.Fatalf("abandoned again = %v, want none (claimed)", got)
+	}
+	for _, id := range []int{3, 5, 6} {
+		if err := b.FinishUpdate(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := a.Redis().HLen(ctx, a.KeyPrefix()+"{tg}:inflight").Result(); err != nil || n != 0 {
+		t.Errorf("in-flight updates kept after all finished = %d, %v; want 0", n, err)
+	}
+}
+
 func TestTelegramMarkUpdate(t *testing.T) {
 	ctx := context.Background()
 	ss := storetest.OpenInstances(t, 2)
@@ -215,7 +288,7 @@ func TestTelegramMarkUpdate(t *testing.T) {
 		}
 	}
 	// A webhook mark and a poller claim see each other.
-	if got, err := a.BeginUpdate(ctx, 7, time.Second); err != nil || got != store.UpdateDone {
+	if got, err := a.BeginUpdate(ctx, 7, nil, time.Second); err != nil || got != store.UpdateDone {
 		t.Errorf("BeginUpdate after MarkUpdate = %v, %v; want done", got, err)
 	}
 }
