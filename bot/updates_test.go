@@ -329,11 +329,15 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 	}
 	// The lease and the claims are left to expire.
 
-	startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
+	p := startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
 	fake.SendText(updChat, updUser, "/list")
 	rec.waitHandled(t, 3, 5*time.Second)
 	waitOffset(t, st, 4)
-	time.Sleep(300 * time.Millisecond) // room for a wrongful repeat
+	// Run returns once the updates in hand are finished: what was handled
+	// by then is all that will be, and a repeat would be among it.
+	if err := p.stop(t); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
 
 	got := rec.all()
 	var ids []int
