@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/feeds/feedtest"
 )
 
 func TestNewestRule(t *testing.T) {
@@ -57,52 +56,19 @@ func TestNewestRule(t *testing.T) {
 	}
 }
 
-// bigRSS builds an RSS document of n items from a real feed by repeating
-// its items with distinct guids, and dates one minute apart going back
-// from 2026-08-13 04:00 UTC (none when undated). extra, when not empty,
-// is an item inserted at position at.
+// bigRSS builds an n-item RSS document from a real BBC feed
+// (feedtest.BigRSS).
 func bigRSS(t testing.TB, n int, dated bool, at int, extra string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("../testdata/en_bbc_world_2026-08-13T0424Z.rss")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(raw)
-	first, end := strings.Index(s, "<item>"), strings.LastIndex(s, "</item>")+len("</item>")
-	items := strings.SplitAfter(s[first:end], "</item>")
-	items = items[:len(items)-1]
-	guid := regexp.MustCompile(`<guid[^>]*>[^<]*</guid>`)
-	pub := regexp.MustCompile(`<pubDate>[^<]*</pubDate>`)
-	base := time.Date(2026, 8, 13, 4, 0, 0, 0, time.UTC)
-	var b bytes.Buffer
-	b.WriteString(s[:first])
-	for i := range n {
-		if i == at && extra != "" {
-			b.WriteString(extra)
-		}
-		it := guid.ReplaceAllString(items[i%len(items)], fmt.Sprintf(`<guid isPermaLink="false">big-%d</guid>`, i))
-		date := ""
-		if dated {
-			date = "<pubDate>" + base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z) + "</pubDate>"
-		}
-		b.WriteString(pub.ReplaceAllString(it, date))
+	doc, err := feedtest.BigRSS(raw, n, dated, at, extra)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if at >= n && extra != "" {
-		b.WriteString(extra)
-	}
-	b.WriteString(s[end:])
-	return b.Bytes()
-}
-
-// newRSSItem is an urgent item, dated one minute after the newest of
-// bigRSS, or undated.
-func newRSSItem(dated bool) string {
-	date := ""
-	if dated {
-		date = "<pubDate>Thu, 13 Aug 2026 04:01:00 +0000</pubDate>"
-	}
-	return `<item><title><![CDATA[BREAKING: Earthquake of magnitude 7.2 strikes off the coast of Chile]]></title>` +
-		`<link>https://www.bbc.co.uk/news/articles/quake</link><guid isPermaLink="false">quake</guid>` + date + `</item>`
+	return doc
 }
 
 func TestParseLimitKeepsTheNewestOfABigFeed(t *testing.T) {
@@ -125,7 +91,7 @@ func TestParseLimitKeepsTheNewestOfABigFeed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			body := bigRSS(t, n, c.dated, c.at, newRSSItem(c.new))
+			body := bigRSS(t, n, c.dated, c.at, feedtest.QuakeItem(c.new))
 			items, omitted, err := ParseLimit(Source{ID: "bbc"}, body, "https://feeds.bbci.co.uk/news/world/rss.xml", det, MaxItems)
 			if err != nil {
 				t.Fatal(err)

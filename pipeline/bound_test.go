@@ -8,67 +8,31 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/feeds/feedtest"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
 
-// bigRSS builds an RSS document of n items from a real feed by repeating
-// its items with distinct guids, and dates one minute apart going back
-// from 2026-08-13 04:00 UTC (none when undated). extra, when not empty,
-// is an item inserted at position at.
-func bigRSS(t *testing.T, n int, dated bool, at int, extra string) []byte {
+// bigRSS builds an n-item RSS document from a real BBC feed
+// (feedtest.BigRSS).
+func bigRSS(t testing.TB, n int, dated bool, at int, extra string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("../testdata/en_bbc_world_2026-08-13T0424Z.rss")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(raw)
-	first, end := strings.Index(s, "<item>"), strings.LastIndex(s, "</item>")+len("</item>")
-	items := strings.SplitAfter(s[first:end], "</item>")
-	items = items[:len(items)-1]
-	guid := regexp.MustCompile(`<guid[^>]*>[^<]*</guid>`)
-	pub := regexp.MustCompile(`<pubDate>[^<]*</pubDate>`)
-	base := time.Date(2026, 8, 13, 4, 0, 0, 0, time.UTC)
-	var b bytes.Buffer
-	b.WriteString(s[:first])
-	for i := range n {
-		if i == at && extra != "" {
-			b.WriteString(extra)
-		}
-		it := guid.ReplaceAllString(items[i%len(items)], fmt.Sprintf(`<guid isPermaLink="false">big-%d</guid>`, i))
-		date := ""
-		if dated {
-			date = "<pubDate>" + base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z) + "</pubDate>"
-		}
-		b.WriteString(pub.ReplaceAllString(it, date))
+	doc, err := feedtest.BigRSS(raw, n, dated, at, extra)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if at >= n && extra != "" {
-		b.WriteString(extra)
-	}
-	b.WriteString(s[end:])
-	return b.Bytes()
-}
-
-const quakeTitle = "Earthquake of magnitude 7.2 strikes off the coast of Chile"
-
-// quakeItem is an urgent item, dated one minute after the newest of
-// bigRSS, or undated.
-func quakeItem(dated bool) string {
-	date := ""
-	if dated {
-		date = "<pubDate>Thu, 13 Aug 2026 04:01:00 +0000</pubDate>"
-	}
-	return `<item><title><![CDATA[BREAKING: ` + quakeTitle + `]]></title>` +
-		`<link>https://www.bbc.co.uk/news/articles/quake</link><guid isPermaLink="false">quake</guid>` + date + `</item>`
+	return doc
 }
 
 // logBuffer is a log destination safe for concurrent use.
@@ -144,12 +108,12 @@ func TestBigFeedAlertsItsNewestItem(t *testing.T) {
 			}
 			poll() // the baseline
 			mu.Lock()
-			doc = bigRSS(t, n, c.dated, c.at, quakeItem(c.new))
+			doc = bigRSS(t, n, c.dated, c.at, feedtest.QuakeItem(c.new))
 			mu.Unlock()
 			poll()
 			poll() // the same document again
 
-			if got, want := h.titles(), []string{quakeTitle}; !slices.Equal(got, want) {
+			if got, want := h.titles(), []string{feedtest.QuakeTitle}; !slices.Equal(got, want) {
 				t.Errorf("alerts = %q, want %q", got, want)
 			}
 			out := logs.String()
