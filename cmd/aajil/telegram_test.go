@@ -151,6 +151,40 @@ func TestRunWebhookMode(t *testing.T) {
 	}
 }
 
+// startRun starts `aajil run` with env as its environment; stop ends it
+// and returns its exit code. The log's tail is shown if the test fails.
+func startRun(t *testing.T, env map[string]string) (stop func() int) {
+	t.Helper()
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	t.Cleanup(func() {
+		cancel()
+		if t.Failed() {
+			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
+		}
+	})
+	return func() int {
+		cancel()
+		return <-done
+	}
+}
+
+// waitSent waits (up to 30 s) until chat has been sent n messages and
+// returns them.
+func waitSent(t *testing.T, fake *telegramtest.Fake, chat int64, n int) []telegramtest.SentMessage {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sent, err := fake.WaitSent(ctx, chat, n)
+	if err != nil {
+		t.Fatalf("chat %d: %v (got %d messages)", chat, err, len(fake.Sent(chat)))
+	}
+	return sent
+}
+
 func writeConfig(t *testing.T, doc string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "aajil.yaml")
@@ -178,30 +212,11 @@ func TestRunEndToEnd(t *testing.T) {
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
-	defer func() {
-		if t.Failed() {
-			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
-		}
-	}()
+	stop := startRun(t, env)
 
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	wait := func(chat int64, n int) []telegramtest.SentMessage {
-		t.Helper()
-		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-		defer wcancel()
-		sent, err := fake.WaitSent(wctx, chat, n)
-		if err != nil {
-			t.Fatalf("chat %d: %v (got %d messages)", chat, err, len(fake.Sent(chat)))
-		}
-		return sent
-	}
+	wait := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
 	wait(userID, 1)
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/add اللاذقية")
@@ -248,8 +263,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if n := tooMany(fake); n != 0 {
 		t.Errorf("the fake answered 429 %d times, want 0", n)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("run exited %d, want 0", code)
 	}
 }
@@ -271,27 +285,8 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
-	defer func() {
-		if t.Failed() {
-			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
-		}
-	}()
-	wait := func(chat int64, n int) []telegramtest.SentMessage {
-		t.Helper()
-		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-		defer wcancel()
-		sent, err := fake.WaitSent(wctx, chat, n)
-		if err != nil {
-			t.Fatalf("chat %d: %v (got %d messages)", chat, err, len(fake.Sent(chat)))
-		}
-		return sent
-	}
+	stop := startRun(t, env)
+	wait := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
@@ -309,8 +304,7 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 	if times := feed.requestTimes(); len(times) >= 2 {
 		t.Logf("first poll %v after /addfeed was sent (probe %v)", times[1].Sub(sent).Round(time.Millisecond), times[0].Sub(sent).Round(time.Millisecond))
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("run exited %d, want 0", code)
 	}
 	for _, m := range fake.Sent(userID) {
