@@ -153,11 +153,24 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return err
 	}
+	// The scheduler's first Set is its initial load, spread over the
+	// interval; updates are taken only after it (loaded), so that a source
+	// added in chat right after start-up is polled at once.
+	loaded := make(chan struct{})
 	if tg != nil && tg.webhook != nil {
 		if endpoint == nil {
 			return errors.New("webhook mode needs AAJIL_HTTP_ADDR to serve the webhook on; it is off")
 		}
-		endpoint.mux.Handle("POST "+tg.path, tg.webhook)
+		webhook := tg.webhook
+		endpoint.mux.Handle("POST "+tg.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// As with long polling, updates wait for the initial load.
+			select {
+			case <-loaded:
+				webhook.ServeHTTP(w, r)
+			case <-r.Context().Done():
+				http.Error(w, "starting", http.StatusServiceUnavailable)
+			}
+		}))
 		log.Info("telegram webhook served", slog.String("path", tg.path))
 	}
 	m.SetQueue(func(ctx context.Context) (depth, pending, dead int64, err error) {
@@ -213,9 +226,11 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	watchers.Go(func() {
 		known := make(map[string]bool)
 		rebase := newRebaser(st, log)
+		var first sync.Once
 		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) {
 			rebase.changed(watchCtx, srcs)
 			sched.Set(srcs)
+			first.Do(func() { close(loaded) })
 			names.set(srcs)
 			m.SetSources(len(srcs))
 			// A deleted source's series go with it.
@@ -247,6 +262,11 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	if tg != nil {
 		if tg.poller != nil {
 			watchers.Go(func() {
+				select {
+				case <-loaded:
+				case <-watchCtx.Done():
+					return
+				}
 				if err := tg.poller.Run(watchCtx); err != nil {
 					log.Error("telegram updates stopped", slog.Any("error", err))
 				}
