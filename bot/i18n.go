@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/unicode/bidi"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 )
 
 // Lang is a reply language.
@@ -268,28 +269,28 @@ func truncateRunes(s string, n int) string {
 	return s[:i] + "…"
 }
 
-// RuleErrorMessage translates an error from alerts.ParseRule or
-// alerts.ValidateRules into a reply; an error that is not an
-// *alerts.RuleError gets the generic invalid-rule reply.
+// RuleErrorMessage translates an error from match.ParseRule or
+// match.ValidateRules into a reply; an error that is not an
+// *match.RuleError gets the generic invalid-rule reply.
 func RuleErrorMessage(lang Lang, err error) string {
-	var re *alerts.RuleError
+	var re *match.RuleError
 	if !errors.As(err, &re) {
 		return T(lang, MsgRuleInvalid)
 	}
 	switch re.Code {
-	case alerts.ErrCodeEmpty:
+	case match.ErrCodeEmpty:
 		return T(lang, MsgRuleEmpty)
-	case alerts.ErrCodeTooLong:
-		return T(lang, MsgRuleTooLong, alerts.MaxRuleLen)
-	case alerts.ErrCodeUnbalancedQuote:
+	case match.ErrCodeTooLong:
+		return T(lang, MsgRuleTooLong, match.MaxRuleLen)
+	case match.ErrCodeUnbalancedQuote:
 		return T(lang, MsgRuleUnbalancedQuote, re.Pos+1)
-	case alerts.ErrCodeOnlyVetoes:
+	case match.ErrCodeOnlyVetoes:
 		return T(lang, MsgRuleOnlyVetoes)
-	case alerts.ErrCodeEmptyTerm:
+	case match.ErrCodeEmptyTerm:
 		return T(lang, MsgRuleEmptyTerm, re.Term)
-	case alerts.ErrCodeTooMany:
-		return T(lang, MsgTooManyRules, alerts.MaxRules)
-	case alerts.ErrCodeDuplicate:
+	case match.ErrCodeTooMany:
+		return T(lang, MsgTooManyRules, match.MaxRules)
+	case match.ErrCodeDuplicate:
 		return T(lang, MsgRuleDuplicate, re.Term)
 	}
 	return T(lang, MsgRuleInvalid)

@@ -13,7 +13,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 )
 
 var (
@@ -282,16 +282,16 @@ func TestParseLang(t *testing.T) {
 
 func TestRuleErrorMessage(t *testing.T) {
 	rules := []string{"", strings.Repeat("a ", 200), `"open`, "-x", "a !!!"}
-	codes := map[alerts.RuleErrorCode]bool{}
+	codes := map[match.RuleErrorCode]bool{}
 	for _, r := range rules {
-		_, err := alerts.ParseRule(r)
-		var re *alerts.RuleError
+		_, err := match.ParseRule(r)
+		var re *match.RuleError
 		if !errors.As(err, &re) {
 			t.Fatalf("ParseRule(%q) = %v; want a rule error", r, err)
 		}
 		codes[re.Code] = true
 	}
-	existing := make([]string, alerts.MaxRules)
+	existing := make([]string, match.MaxRules)
 	for i := range existing {
 		existing[i] = fmt.Sprintf("word%d", i)
 	}
@@ -299,15 +299,15 @@ func TestRuleErrorMessage(t *testing.T) {
 		existing []string
 		add      string
 	}{{existing, "x"}, {[]string{"حمص"}, "حمص"}} {
-		_, err := alerts.ValidateRules(c.existing, c.add)
-		var re *alerts.RuleError
+		_, err := match.ValidateRules(c.existing, c.add)
+		var re *match.RuleError
 		if !errors.As(err, &re) {
 			t.Fatalf("ValidateRules(%q) = %v; want a rule error", c.add, err)
 		}
 		codes[re.Code] = true
 	}
-	all := []alerts.RuleErrorCode{alerts.ErrCodeEmpty, alerts.ErrCodeTooLong, alerts.ErrCodeUnbalancedQuote,
-		alerts.ErrCodeOnlyVetoes, alerts.ErrCodeEmptyTerm, alerts.ErrCodeTooMany, alerts.ErrCodeDuplicate}
+	all := []match.RuleErrorCode{match.ErrCodeEmpty, match.ErrCodeTooLong, match.ErrCodeUnbalancedQuote,
+		match.ErrCodeOnlyVetoes, match.ErrCodeEmptyTerm, match.ErrCodeTooMany, match.ErrCodeDuplicate}
 	for _, code := range all {
 		if !codes[code] {
 			t.Errorf("no test case produced %s", code)
@@ -315,9 +315,9 @@ func TestRuleErrorMessage(t *testing.T) {
 	}
 	generic := T(LangEN, MsgRuleInvalid)
 	for _, lang := range []Lang{LangEN, LangAR} {
-		seen := map[string]alerts.RuleErrorCode{}
+		seen := map[string]match.RuleErrorCode{}
 		for _, code := range all {
-			err := fmt.Errorf("add rule: %w", &alerts.RuleError{Code: code, Rule: "x", Pos: 3, Term: "<b>"})
+			err := fmt.Errorf("add rule: %w", &match.RuleError{Code: code, Rule: "x", Pos: 3, Term: "<b>"})
 			got := RuleErrorMessage(lang, err)
 			if strings.Contains(got, "%!") || checkTelegramHTML(got) != nil {
 				t.Errorf("%s %s: bad message %q", lang, code, got)

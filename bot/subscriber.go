@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 	"github.com/aajil/aajil/store"
 )
 
@@ -171,13 +172,13 @@ func (b *Bot) cmdAdd(ctx context.Context, c *cmdContext) error {
 	if rule == "" {
 		return b.reply(ctx, c, T(c.lang, MsgUsageAdd))
 	}
-	if _, err := alerts.ValidateRules(c.sub.Rules, rule); err != nil {
+	if _, err := match.ValidateRules(c.sub.Rules, rule); err != nil {
 		return b.reply(ctx, c, RuleErrorMessage(c.lang, err))
 	}
-	rules, err := b.st.AddRule(ctx, c.targetID(), rule, alerts.MaxRules)
+	rules, err := b.st.AddRule(ctx, c.targetID(), rule, match.MaxRules)
 	if errors.Is(err, store.ErrTooManyRules) {
 		// Another command filled the list since we looked.
-		return b.reply(ctx, c, T(c.lang, MsgTooManyRules, alerts.MaxRules))
+		return b.reply(ctx, c, T(c.lang, MsgTooManyRules, match.MaxRules))
 	}
 	if err != nil {
 		return err
@@ -218,12 +219,12 @@ func findRule(rules []string, arg string) (string, bool) {
 	if slices.Contains(rules, arg) {
 		return arg, true
 	}
-	want, err := alerts.ParseRule(arg)
+	want, err := match.ParseRule(arg)
 	if err != nil {
 		return "", false
 	}
 	for _, r := range rules {
-		if got, err := alerts.ParseRule(r); err == nil && got.Canonical == want.Canonical {
+		if got, err := match.ParseRule(r); err == nil && got.Canonical == want.Canonical {
 			return r, true
 		}
 	}

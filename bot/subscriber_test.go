@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
 )
@@ -17,10 +17,10 @@ var (
 	enChat = telegramtest.PrivateChat(enUser.ID)
 )
 
-// ruleErr is the reply to a rule alerts.ValidateRules refuses.
+// ruleErr is the reply to a rule match.ValidateRules refuses.
 func ruleErr(t *testing.T, lang Lang, existing []string, rule string) string {
 	t.Helper()
-	_, err := alerts.ValidateRules(existing, rule)
+	_, err := match.ValidateRules(existing, rule)
 	if err == nil {
 		t.Fatalf("rule %q is valid; the test wants an invalid one", rule)
 	}
@@ -132,16 +132,16 @@ func TestSubscriberCommands(t *testing.T) {
 		"add only vetoes": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/add -طقس",
 			want: []string{T(LangAR, MsgRuleOnlyVetoes)}, check: subscribed(LangAR)},
 		"add too long": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/add " + long,
-			want: []string{T(LangAR, MsgRuleTooLong, alerts.MaxRuleLen)}, check: subscribed(LangAR)},
+			want: []string{T(LangAR, MsgRuleTooLong, match.MaxRuleLen)}, check: subscribed(LangAR)},
 		"add duplicate": {chat: enChat, from: enUser, setup: []string{"/start", "/add Damascus airport"}, text: "/add AIRPORT damascus",
 			want: []string{T(LangEN, MsgRuleDuplicate, "Damascus airport")}, check: subscribed(LangEN, "Damascus airport")},
 		"add too many": {chat: arChat, from: arUser,
 			prep: func(h *harness) {
 				h.send(arChat, arUser, "/start")
-				setRules(h, arChat.ID, numberedRules(alerts.MaxRules))
+				setRules(h, arChat.ID, numberedRules(match.MaxRules))
 			},
-			text: "/add حمص", want: []string{T(LangAR, MsgTooManyRules, alerts.MaxRules)},
-			check: subscribed(LangAR, numberedRules(alerts.MaxRules)...)},
+			text: "/add حمص", want: []string{T(LangAR, MsgTooManyRules, match.MaxRules)},
+			check: subscribed(LangAR, numberedRules(match.MaxRules)...)},
 		"add unsubscribed": {chat: enChat, from: enUser, text: "/add Homs",
 			want: []string{T(LangEN, MsgNotSubscribed)}, check: unsubscribed},
 		"add group admin": {chat: group, from: groupAdmin, setup: []string{"/start"}, text: "/add@aajil_test_bot درعا",

@@ -22,7 +22,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
+	storyfp "github.com/aajil/aajil/alerts/story"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -101,7 +102,7 @@ type Options struct {
 type Pipeline struct {
 	opt     Options
 	log     *slog.Logger
-	matcher *alerts.Matcher
+	matcher *match.Matcher
 
 	subMu    sync.RWMutex
 	subs     map[int64]store.Subscriber
@@ -159,7 +160,7 @@ func New(opt Options) *Pipeline {
 	return &Pipeline{
 		opt:     opt,
 		log:     opt.Log,
-		matcher: alerts.NewMatcher(),
+		matcher: match.NewMatcher(),
 		subs:    make(map[int64]store.Subscriber),
 		pending: make(map[string]*sourceWork),
 		queued:  make(map[string]bool),
@@ -435,7 +436,7 @@ func (p *Pipeline) failed(err error) error {
 type candidate struct {
 	item    feeds.Item
 	matches []ruleMatch
-	fp      alerts.Fingerprint
+	fp      storyfp.Fingerprint
 	sfp     store.FP // fp as the story index keeps it
 }
 
@@ -468,7 +469,7 @@ func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWo
 		if !it.Urgent && len(matches) == 0 {
 			continue
 		}
-		c := &candidate{item: it, matches: matches, fp: alerts.NewFingerprint(it.Title)}
+		c := &candidate{item: it, matches: matches, fp: storyfp.NewFingerprint(it.Title)}
 		c.fp.At = storyTime(it, p.opt.Now())
 		data, err := json.Marshal(c.fp)
 		if err != nil {
@@ -557,7 +558,7 @@ func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.St
 	if !ok {
 		return false, nil
 	}
-	if v, _ := alerts.Compare(c.fp, sfp); v != alerts.Update || !alerts.RaisesFigures(c.fp, sfp) || c.item.Title == story.Title {
+	if v, _ := storyfp.Compare(c.fp, sfp); v != storyfp.Update || !storyfp.RaisesFigures(c.fp, sfp) || c.item.Title == story.Title {
 		return false, nil
 	}
 	if err := p.opt.Stories.SetTitle(ctx, story.ID, c.sfp, c.item.Title); err != nil {
@@ -583,7 +584,7 @@ func storyTime(it feeds.Item, now time.Time) int64 {
 // are the candidates of many items, and reading one costs more than
 // comparing it.
 type storyPicker struct {
-	parsed *lru.Cache[string, alerts.Fingerprint] // by the stored data
+	parsed *lru.Cache[string, storyfp.Fingerprint] // by the stored data
 }
 
 // storyPickerSize bounds the fingerprints kept: more than a busy day's
@@ -591,7 +592,7 @@ type storyPicker struct {
 const storyPickerSize = 8192
 
 func newStoryPicker() *storyPicker {
-	c, err := lru.New[string, alerts.Fingerprint](storyPickerSize)
+	c, err := lru.New[string, storyfp.Fingerprint](storyPickerSize)
 	if err != nil {
 		panic("pipeline: story picker: " + err.Error()) // only for a size ≤ 0
 	}
@@ -599,11 +600,11 @@ func newStoryPicker() *storyPicker {
 }
 
 // fingerprint returns the fingerprint stored as data.
-func (sp *storyPicker) fingerprint(data string) (alerts.Fingerprint, bool) {
+func (sp *storyPicker) fingerprint(data string) (storyfp.Fingerprint, bool) {
 	if fp, ok := sp.parsed.Get(data); ok {
 		return fp, true
 	}
-	var fp alerts.Fingerprint
+	var fp storyfp.Fingerprint
 	if json.Unmarshal([]byte(data), &fp) != nil {
 		return fp, false
 	}
@@ -613,7 +614,7 @@ func (sp *storyPicker) fingerprint(data string) (alerts.Fingerprint, bool) {
 
 // pick returns the Pick that chooses, among candidate stories, the one
 // the item is the same event as (or an update of), by the best score.
-func (sp *storyPicker) pick(fp alerts.Fingerprint) store.Pick {
+func (sp *storyPicker) pick(fp storyfp.Fingerprint) store.Pick {
 	return func(cands []store.StoryRecord) int {
 		best, bestScore := -1, 0.0
 		for i, c := range cands {
@@ -621,8 +622,8 @@ func (sp *storyPicker) pick(fp alerts.Fingerprint) store.Pick {
 			if !ok {
 				continue
 			}
-			v, score := alerts.Compare(fp, cfp)
-			if v != alerts.Different && score > bestScore {
+			v, score := storyfp.Compare(fp, cfp)
+			if v != storyfp.Different && score > bestScore {
 				best, bestScore = i, score
 			}
 		}
@@ -701,7 +702,7 @@ func receives(s store.Subscriber, source string, now time.Time) bool {
 // ApplySubscribers brings the pipeline's subscribers and the matcher up
 // to date (store.WatchSubscribers' callback).
 func (p *Pipeline) ApplySubscribers(u store.SubscriberUpdate) {
-	changes := make(map[string][]alerts.Rule)
+	changes := make(map[string][]match.Rule)
 	p.subMu.Lock()
 	if u.Full {
 		for id := range p.subs {
@@ -715,9 +716,9 @@ func (p *Pipeline) ApplySubscribers(u store.SubscriberUpdate) {
 	}
 	for _, s := range u.Subscribers {
 		p.subs[s.ChatID] = s
-		var rules []alerts.Rule
+		var rules []match.Rule
 		for _, text := range s.Rules {
-			r, err := alerts.ParseRule(text)
+			r, err := match.ParseRule(text)
 			if err != nil {
 				p.log.Warn("stored rule does not parse; ignored", slog.Int64("chat", s.ChatID), slog.String("rule", text), slog.Any("error", err))
 				continue
@@ -735,7 +736,7 @@ func (p *Pipeline) ApplySubscribers(u store.SubscriberUpdate) {
 	slices.Sort(p.ruleless)
 	p.subMu.Unlock()
 	if u.Full {
-		all := make(map[string][]alerts.Rule, len(changes))
+		all := make(map[string][]match.Rule, len(changes))
 		for k, v := range changes {
 			if len(v) > 0 {
 				all[k] = v

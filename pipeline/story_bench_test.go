@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/story"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -33,7 +33,7 @@ func benchStoryTitles(b *testing.B) []string {
 		return out
 	}
 	en := read("../testdata/derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv")
-	ar := read("../alerts/testdata/idf_ar_headlines.txt")
+	ar := read("../alerts/story/testdata/idf_ar_headlines.txt")
 	var out []string
 	for i := range max(len(en), len(ar)) {
 		if i < len(en) {
@@ -62,10 +62,10 @@ func BenchmarkResolveRealFingerprints(b *testing.B) {
 	st := storetest.Open(b)
 	stories := st.Stories(store.StoryOptions{})
 	ctx := context.Background()
-	fps := make([]alerts.Fingerprint, len(titles))
+	fps := make([]story.Fingerprint, len(titles))
 	inputs := make([]store.StoryInput, len(titles))
 	for i, t := range titles {
-		fps[i] = alerts.NewFingerprint(t)
+		fps[i] = story.NewFingerprint(t)
 		data, err := json.Marshal(fps[i])
 		if err != nil {
 			b.Fatal(err)
@@ -77,7 +77,7 @@ func BenchmarkResolveRealFingerprints(b *testing.B) {
 	}
 	compared := 0
 	picker := newStoryPicker()
-	resolve := func(in []store.StoryInput, fp []alerts.Fingerprint) {
+	resolve := func(in []store.StoryInput, fp []story.Fingerprint) {
 		_, err := stories.ResolveBatch(ctx, in, func(j int, cands []store.StoryRecord) int {
 			compared += len(cands)
 			return picker.pick(fp[j])(cands)
@@ -92,7 +92,7 @@ func BenchmarkResolveRealFingerprints(b *testing.B) {
 	compared = 0
 	next := known
 	in := make([]store.StoryInput, batch)
-	fp := make([]alerts.Fingerprint, batch)
+	fp := make([]story.Fingerprint, batch)
 	items := 0
 	b.ResetTimer()
 	for b.Loop() {

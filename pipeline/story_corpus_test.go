@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aajil/aajil/alerts"
-	"github.com/aajil/aajil/alerts/storycorpus"
+	"github.com/aajil/aajil/alerts/story"
+	"github.com/aajil/aajil/alerts/story/storycorpus"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -16,7 +16,7 @@ import (
 // (what `aajil story` prints) calls the pair different: the index finds the
 // first story through the keys, and the pipeline decides as Compare does.
 func TestStoryCorpusThroughThePipeline(t *testing.T) {
-	pairs, err := storycorpus.TestPart("../alerts/testdata/stories")
+	pairs, err := storycorpus.TestPart("../alerts/story/testdata/stories")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,9 +30,9 @@ func TestStoryCorpusThroughThePipeline(t *testing.T) {
 	b := feeds.Source{ID: "outlet-b", Name: "B"}
 	merged, separate := 0, 0
 	for i, p := range pairs {
-		v, _ := alerts.Compare(alerts.NewFingerprint(p.ATitle), alerts.NewFingerprint(p.BTitle))
+		v, _ := story.Compare(story.NewFingerprint(p.ATitle), story.NewFingerprint(p.BTitle))
 		want := 2
-		if v != alerts.Different {
+		if v != story.Different {
 			want = 1
 			merged++
 		} else {

@@ -9,7 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 )
 
 const matchUsage = `Usage: aajil match [--json] RULE...
@@ -58,16 +58,16 @@ func matchCmd(ctx context.Context, e env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	rules := make([]alerts.Rule, 0, len(ruleArgs))
+	rules := make([]match.Rule, 0, len(ruleArgs))
 	for _, a := range ruleArgs {
-		r, err := alerts.ParseRule(a)
+		r, err := match.ParseRule(a)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "aajil match: rule %s: %v\n", isolate(fmt.Sprintf("%q", a)), err)
 			return 2
 		}
 		rules = append(rules, r)
 	}
-	m := alerts.NewMatcher()
+	m := match.NewMatcher()
 	m.Set(matchSubscriber, rules)
 
 	if err := matchLines(ctx, e.stdin, e.stdout, m, asJSON); err != nil {
@@ -80,7 +80,7 @@ func matchCmd(ctx context.Context, e env, args []string) int {
 // matchLines reads headlines from r and writes the matched ones to w.
 // Lines may be of any length; CR before LF and a byte order mark on the
 // first line are removed.
-func matchLines(ctx context.Context, r io.Reader, w io.Writer, m *alerts.Matcher, asJSON bool) error {
+func matchLines(ctx context.Context, r io.Reader, w io.Writer, m *match.Matcher, asJSON bool) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	out := bufio.NewWriter(w)
 	enc := json.NewEncoder(out)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/alerts/match"
 )
 
 // labelsTSV holds real Arabic and English headlines (third column).
@@ -156,9 +157,9 @@ func TestMatchLongLine(t *testing.T) {
 func TestMatchJSONRealHeadlines(t *testing.T) {
 	headlines := realHeadlines(t)
 	ruleTexts := []string{"لبنان", "إيران -النفط", `"ريف دمشق"`, "سانا", "الجيش", "Gaza", `"breaking news"`}
-	var rules []alerts.Rule
+	var rules []match.Rule
 	for _, s := range ruleTexts {
-		r, err := alerts.ParseRule(s)
+		r, err := match.ParseRule(s)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,15 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/alerts"
-	"github.com/aajil/aajil/alerts/storycorpus"
+	"github.com/aajil/aajil/alerts/story"
+	"github.com/aajil/aajil/alerts/story/storycorpus"
 )
 
 // storyCorpusPairs returns the test part of the story corpus: real pairs
-// of headlines written by two newsrooms (alerts/testdata/stories).
+// of headlines written by two newsrooms (alerts/story/testdata/stories).
 func storyCorpusPairs(t *testing.T) [][2]string {
 	t.Helper()
-	test, err := storycorpus.TestPart("../../alerts/testdata/stories")
+	test, err := storycorpus.TestPart("../../alerts/story/testdata/stories")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,20 +36,20 @@ func storyCorpusPairs(t *testing.T) [][2]string {
 // it does not, such that no headline of one pair is the same story as a
 // headline of another (so the pairs can be published together).
 func pickIndependentPairs(pairs [][2]string, n int) (chosen [][2]string, merged []bool) {
-	var fps [][2]alerts.Fingerprint
+	var fps [][2]story.Fingerprint
 	counts := map[bool]int{}
 	for _, p := range pairs {
-		a, b := alerts.NewFingerprint(p[0]), alerts.NewFingerprint(p[1])
-		v, _ := alerts.Compare(a, b)
-		m := v != alerts.Different
+		a, b := story.NewFingerprint(p[0]), story.NewFingerprint(p[1])
+		v, _ := story.Compare(a, b)
+		m := v != story.Different
 		if counts[m] == n {
 			continue
 		}
 		independent := true
 		for _, q := range fps {
-			for _, x := range []alerts.Fingerprint{a, b} {
+			for _, x := range []story.Fingerprint{a, b} {
 				for _, y := range q {
-					if v, _ := alerts.Compare(x, y); v != alerts.Different {
+					if v, _ := story.Compare(x, y); v != story.Different {
 						independent = false
 					}
 				}
@@ -58,7 +58,7 @@ func pickIndependentPairs(pairs [][2]string, n int) (chosen [][2]string, merged 
 		if !independent {
 			continue
 		}
-		fps = append(fps, [2]alerts.Fingerprint{a, b})
+		fps = append(fps, [2]story.Fingerprint{a, b})
 		chosen = append(chosen, p)
 		merged = append(merged, m)
 		counts[m]++

@@ -1,7 +1,7 @@
-// Package storycorpus reads the story corpus of alerts/testdata/stories:
+// Package storycorpus reads the story corpus of alerts/story/testdata/stories:
 // real headline pairs of different newsrooms, labelled same, update or
 // different, and its frozen split into a tuning and a test part. The
-// tests of alerts, pipeline and cmd/aajil measure and check story dedup on
+// tests of alerts/story, pipeline and cmd/aajil measure and check story dedup on
 // it; the format is in the corpus's README.
 package storycorpus
 

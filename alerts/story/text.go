@@ -1,41 +1,43 @@
-package alerts
+package story
 
 import (
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // ---- Text clean-up before tokens ----
 
-// storyBanners removes the urgency banner. A Detector is immutable.
-var storyBanners = storyBannerDetector()
+// banners removes the urgency banner. A Detector is immutable.
+var banners = newBannerDetector()
 
-func storyBannerDetector() *Detector {
-	d, err := NewDetector(DefaultMarkers())
+func newBannerDetector() *alerts.Detector {
+	d, err := alerts.NewDetector(alerts.DefaultMarkers())
 	if err != nil {
-		panic("alerts: default markers: " + err.Error()) // a bug in DefaultMarkers
+		panic("story: default markers: " + err.Error()) // a bug in DefaultMarkers
 	}
 	return d
 }
 
-// storyPrefixSeparators end a source prefix: «سانا: …», "Reuters: …".
-const storyPrefixSeparators = ":：|"
+// prefixSeparators end a source prefix: «سانا: …», "Reuters: …".
+const prefixSeparators = ":：|"
 
-// storyStripPrefixes removes up to two leading labels that name a
+// stripPrefixes removes up to two leading labels that name a
 // source, a correspondent or a media type («سانا:», «مراسل سانا:»,
 // «مصدر بجهاز … لـ سانا:», «يسرائيل هيوم عن مصادر:», "Reuters:",
 // "Exclusive:", "WATCH:", "Video |"). A prefix that names anything else
 // ("Russia-Ukraine war: …", «تركيا: …») is content and stays.
-func storyStripPrefixes(s string) string {
+func stripPrefixes(s string) string {
 	for range 2 {
-		i := strings.IndexAny(s, storyPrefixSeparators)
+		i := strings.IndexAny(s, prefixSeparators)
 		if i < 0 {
 			return s
 		}
-		head := strings.Fields(Normalize(s[:i]))
-		if !storyIsSourceLabel(head) {
+		head := strings.Fields(alerts.Normalize(s[:i]))
+		if !isSourceLabel(head) {
 			return s
 		}
 		_, size := utf8.DecodeRuneInString(s[i:])
@@ -44,25 +46,25 @@ func storyStripPrefixes(s string) string {
 	return s
 }
 
-// storyIsSourceLabel reports whether the normalised words before a colon are a
+// isSourceLabel reports whether the normalised words before a colon are a
 // source or media label.
-func storyIsSourceLabel(words []string) bool {
+func isSourceLabel(words []string) bool {
 	if len(words) == 0 || len(words) > 8 {
 		return false
 	}
 	phrase := strings.Join(words, " ")
-	if storyMediaLabels[phrase] || storySourceNames[phrase] {
+	if mediaLabels[phrase] || sourceNames[phrase] {
 		return true
 	}
 	// «مراسل سانا», «مصدر … لـ سانا», "… told Reuters": a label that
 	// ends with a source or with «مصادر».
 	for n := min(3, len(words)); n >= 1; n-- {
 		tail := strings.Join(words[len(words)-n:], " ")
-		if storySourceNames[tail] {
+		if sourceNames[tail] {
 			return true
 		}
 		if n == 1 {
-			if t := storyStripOneProclitic(tail); storySourceNames[t] {
+			if t := stripOneProclitic(tail); sourceNames[t] {
 				return true
 			}
 		}
@@ -70,24 +72,24 @@ func storyIsSourceLabel(words []string) bool {
 	return false
 }
 
-// storyAttributionVerbs end an English attribution tail ("…, ministry says").
-var storyAttributionVerbs = storyWordSet("says", "say", "said", "claims", "report", "reports", "confirms", "warns", "sources", "officials")
+// attributionVerbs end an English attribution tail ("…, ministry says").
+var attributionVerbs = wordSet("says", "say", "said", "claims", "report", "reports", "confirms", "warns", "sources", "officials")
 
-// storyStripAttribution removes an English attribution after the last
+// stripAttribution removes an English attribution after the last
 // comma or dash ("…, US says", "… – report", "…: officials") when it is
 // short; the words it names are not the event.
-func storyStripAttribution(s string) string {
+func stripAttribution(s string) string {
 	i := max(strings.LastIndex(s, ", "), strings.LastIndex(s, " – "),
 		strings.LastIndex(s, " — "), strings.LastIndex(s, " - "), strings.LastIndex(s, ": "))
 	if i <= 0 {
 		return s
 	}
 	// A media label may follow the attribution ("…, police say | Video").
-	tail := storyTrimEnds(strings.Fields(Normalize(s[i:])))
+	tail := trimEnds(strings.Fields(alerts.Normalize(s[i:])))
 	if len(tail) == 0 || len(tail) > 5 {
 		return s
 	}
-	if storyAttributionVerbs[tail[len(tail)-1]] {
+	if attributionVerbs[tail[len(tail)-1]] {
 		return s[:i]
 	}
 	if len(tail) >= 2 && tail[0] == "according" && tail[1] == "to" {
@@ -96,33 +98,33 @@ func storyStripAttribution(s string) string {
 	return s
 }
 
-// storyAttributionWords opens an Arabic attribution tail («… بحسب وكالة …»,
+// attributionWords opens an Arabic attribution tail («… بحسب وكالة …»,
 // «… وفق مصادر»), and "according" an English one without a comma.
-var storyAttributionWords = storyWordSet("بحسب", "حسب", "وفق", "وفقا", "نقلا", "طبقا", "according")
+var attributionWords = wordSet("بحسب", "حسب", "وفق", "وفقا", "نقلا", "طبقا", "according")
 
-// storyCutAttribution drops a short attribution tail (at most six words)
+// cutAttribution drops a short attribution tail (at most six words)
 // that follows at least two words of content.
-func storyCutAttribution(words []string) []string {
+func cutAttribution(words []string) []string {
 	for i := len(words) - 1; i >= 2 && len(words)-i <= 6; i-- {
-		if storyAttributionWords[words[i]] {
+		if attributionWords[words[i]] {
 			return words[:i]
 		}
 	}
 	return words
 }
 
-// storyTrimEnds removes media labels and source names at either end: a
+// trimEnds removes media labels and source names at either end: a
 // trailing «(فيديو)», «- سانا», "| Al Jazeera", a leading «بالفيديو».
-func storyTrimEnds(words []string) []string {
+func trimEnds(words []string) []string {
 	for changed := true; changed && len(words) > 0; {
 		changed = false
 		for n := min(3, len(words)); n >= 1; n-- {
-			if p := strings.Join(words[:n], " "); storyMediaLabels[p] || storySourceNames[p] {
+			if p := strings.Join(words[:n], " "); mediaLabels[p] || sourceNames[p] {
 				words = words[n:]
 				changed = true
 				break
 			}
-			if p := strings.Join(words[len(words)-n:], " "); storyMediaLabels[p] || storySourceNames[p] {
+			if p := strings.Join(words[len(words)-n:], " "); mediaLabels[p] || sourceNames[p] {
 				words = words[:len(words)-n]
 				changed = true
 				break
@@ -134,16 +136,16 @@ func storyTrimEnds(words []string) []string {
 
 // ---- Numbers ----
 
-// storyOrdinalWords before a number make it name an instance ("day 171",
+// ordinalWords before a number make it name an instance ("day 171",
 // «الجولة 5»): a different one is a different event, not an update, so the
 // number joins the word as a token.
-var storyOrdinalWords = storyWordSet("day", "week", "month", "round", "stage", "game", "match", "episode", "part",
+var ordinalWords = wordSet("day", "week", "month", "round", "stage", "game", "match", "episode", "part",
 	"يوم", "اسبوع", "شهر", "جوله", "مرحله", "حلقه", "دوره")
 
-// storyNumbers finds the numbers in s, with their decimals and thousands
+// splitNumbers finds the numbers in s, with their decimals and thousands
 // separators. Numbers after an ordinal word and years (1900–2099) are
 // returned as tokens; the rest as numbers.
-func storyNumbers(s string) (numbers, tokens []string) {
+func splitNumbers(s string) (numbers, tokens []string) {
 	var b strings.Builder
 	start := -1
 	flush := func() {
@@ -152,15 +154,15 @@ func storyNumbers(s string) (numbers, tokens []string) {
 		}
 		n := strings.TrimRight(b.String(), ".")
 		b.Reset()
-		prev := storyWordBefore(s[:start])
+		prev := wordBefore(s[:start])
 		switch {
 		case n == "":
-		case storyOrdinalSuffix(s[start:]):
+		case ordinalSuffix(s[start:]):
 			// "22nd week", "131st baby": an instance, not a count.
 			tokens = append(tokens, "ord"+n)
-		case storyOrdinalWords[prev]:
+		case ordinalWords[prev]:
 			tokens = append(tokens, prev+n)
-		case storyIsYear(n):
+		case isYear(n):
 			tokens = append(tokens, n)
 		default:
 			numbers = append(numbers, strings.TrimLeft(n, "0"))
@@ -169,14 +171,14 @@ func storyNumbers(s string) (numbers, tokens []string) {
 	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		d := storyDigit(r)
+		d := digit(r)
 		switch {
 		case d >= 0:
 			if start < 0 {
 				start = i
 			}
 			b.WriteByte(byte('0' + d))
-		case start >= 0 && (r == '.' || r == '٫' || r == ',' || r == '٬') && i+size < len(s) && storyDigit(storyFirstRune(s[i+size:])) >= 0:
+		case start >= 0 && (r == '.' || r == '٫' || r == ',' || r == '٬') && i+size < len(s) && digit(firstRune(s[i+size:])) >= 0:
 			if r == '.' || r == '٫' {
 				b.WriteByte('.')
 			}
@@ -189,9 +191,9 @@ func storyNumbers(s string) (numbers, tokens []string) {
 	return numbers, tokens
 }
 
-// storyOrdinalSuffix reports whether the number that s starts with is
+// ordinalSuffix reports whether the number that s starts with is
 // written as an English ordinal ("22nd", "1st", "131st", "5th").
-func storyOrdinalSuffix(s string) bool {
+func ordinalSuffix(s string) bool {
 	i := 0
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == ',' || s[i] == '.') {
 		i++
@@ -206,14 +208,14 @@ func storyOrdinalSuffix(s string) bool {
 	return false
 }
 
-func storyFirstRune(s string) rune {
+func firstRune(s string) rune {
 	r, _ := utf8.DecodeRuneInString(s)
 	return r
 }
 
-// storyDigit returns the value of an ASCII, Arabic-Indic or Persian digit,
+// digit returns the value of an ASCII, Arabic-Indic or Persian digit,
 // or -1.
-func storyDigit(r rune) int {
+func digit(r rune) int {
 	switch {
 	case '0' <= r && r <= '9':
 		return int(r - '0')
@@ -225,8 +227,8 @@ func storyDigit(r rune) int {
 	return -1
 }
 
-// storyWordBefore returns the canonical form of the last word before a number.
-func storyWordBefore(s string) string {
+// wordBefore returns the canonical form of the last word before a number.
+func wordBefore(s string) string {
 	// Only the last few words matter: normalise a short tail, cut at a
 	// rune boundary.
 	if len(s) > 48 {
@@ -236,18 +238,18 @@ func storyWordBefore(s string) string {
 		}
 		s = s[k:]
 	}
-	words := strings.Fields(Normalize(s))
+	words := strings.Fields(alerts.Normalize(s))
 	if len(words) == 0 {
 		return ""
 	}
 	w := words[len(words)-1]
-	if storyOrdinalWords[w] {
+	if ordinalWords[w] {
 		return w
 	}
-	return storyStripProclitics(w)
+	return stripProclitics(w)
 }
 
-func storyIsYear(n string) bool {
+func isYear(n string) bool {
 	if len(n) != 4 {
 		return false
 	}
@@ -255,7 +257,7 @@ func storyIsYear(n string) bool {
 	return err == nil && y >= 1900 && y <= 2099
 }
 
-func storyIsDigits(w string) bool {
+func isDigits(w string) bool {
 	for _, r := range w {
 		if r < '0' || r > '9' {
 			return false

@@ -1,20 +1,20 @@
-package alerts
+package story
 
 import (
 	"encoding/json"
 	"testing"
 )
 
-// storyBenchTitles returns real Arabic and English headlines.
-func storyBenchTitles(b *testing.B) []string {
+// benchTitles returns real Arabic and English headlines.
+func benchTitles(b *testing.B) []string {
 	b.Helper()
 	var titles []string
-	for _, row := range readTSV(b, "testdata/urgency_labels.tsv") {
+	for _, row := range readTSV(b, "../testdata/urgency_labels.tsv") {
 		if len(row) >= 3 {
 			titles = append(titles, row[2])
 		}
 	}
-	for i, row := range readTSV(b, storyTitlesFile) {
+	for i, row := range readTSV(b, titlesFile) {
 		if i%10 == 0 {
 			titles = append(titles, row[0])
 		}
@@ -25,7 +25,7 @@ func storyBenchTitles(b *testing.B) []string {
 // BenchmarkFingerprint: headlines fingerprinted per second (Arabic and
 // English, one in ten of the English corpus).
 func BenchmarkFingerprint(b *testing.B) {
-	titles := storyBenchTitles(b)
+	titles := benchTitles(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
@@ -39,7 +39,7 @@ func BenchmarkFingerprint(b *testing.B) {
 // BenchmarkCompare: one candidate decision, over the labelled pairs.
 func BenchmarkCompare(b *testing.B) {
 	var pairs [][2]Fingerprint
-	for _, f := range []string{"testdata/story_hard_negatives.tsv", "testdata/story_rewordings.tsv"} {
+	for _, f := range []string{"testdata/hard_negatives.tsv", "testdata/rewordings.tsv"} {
 		for _, row := range readTSV(b, f) {
 			pairs = append(pairs, [2]Fingerprint{NewFingerprint(row[2]), NewFingerprint(row[3])})
 		}

@@ -1,4 +1,4 @@
-package alerts
+package match
 
 import (
 	"fmt"
@@ -8,23 +8,25 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // matchSorted is m.Match(h) sorted by subscriber.
-func matchSorted(m *Matcher, h string) []Match { return sortMatches(m.Match(h)) }
+func matchSorted(m *Matcher, h string) []Result { return sortMatches(m.Match(h)) }
 
 // sortMatches sorts ms by subscriber and returns it.
-func sortMatches(ms []Match) []Match {
-	slices.SortFunc(ms, func(a, b Match) int { return strings.Compare(a.Subscriber, b.Subscriber) })
+func sortMatches(ms []Result) []Result {
+	slices.SortFunc(ms, func(a, b Result) int { return strings.Compare(a.Subscriber, b.Subscriber) })
 	return ms
 }
 
-// collectSeq gathers m.MatchSeq(h) as a Match list, copying the rules as
+// collectSeq gathers m.MatchSeq(h) as a Result list, copying the rules as
 // MatchSeq's contract asks; nil when nothing matched, like Match.
-func collectSeq(m *Matcher, h string) []Match {
-	var out []Match
+func collectSeq(m *Matcher, h string) []Result {
+	var out []Result
 	for sub, rules := range m.MatchSeq(h) {
-		out = append(out, Match{Subscriber: sub, Rules: slices.Clone(rules)})
+		out = append(out, Result{Subscriber: sub, Rules: slices.Clone(rules)})
 	}
 	return out
 }
@@ -134,14 +136,14 @@ func TestRuleMatches(t *testing.T) {
 	for _, tt := range matchCases {
 		t.Run(tt.name, func(t *testing.T) {
 			r := mustParse(t, tt.rule)
-			if got := r.Matches(Normalize(tt.headline)); got != tt.want {
-				t.Errorf("ParseRule(%q).Matches(%q) = %v, want %v", tt.rule, Normalize(tt.headline), got, tt.want)
+			if got := r.Matches(alerts.Normalize(tt.headline)); got != tt.want {
+				t.Errorf("ParseRule(%q).Matches(%q) = %v, want %v", tt.rule, alerts.Normalize(tt.headline), got, tt.want)
 			}
 			m := NewMatcher()
 			m.Set("chat", []Rule{r})
-			var want []Match
+			var want []Result
 			if tt.want {
-				want = []Match{{Subscriber: "chat", Rules: []string{tt.rule}}}
+				want = []Result{{Subscriber: "chat", Rules: []string{tt.rule}}}
 			}
 			if got := m.Match(tt.headline); !reflect.DeepEqual(got, want) {
 				t.Errorf("Matcher with %q: Match(%q) = %v, want %v", tt.rule, tt.headline, got, want)
@@ -232,9 +234,9 @@ func TestMatchSeqStops(t *testing.T) {
 		t.Fatalf("Match matched %d subscribers, want %d", len(want), len(all))
 	}
 	for stop := range 3 {
-		var got []Match
+		var got []Result
 		for sub, rules := range m.MatchSeq(headline) {
-			got = append(got, Match{Subscriber: sub, Rules: slices.Clone(rules)})
+			got = append(got, Result{Subscriber: sub, Rules: slices.Clone(rules)})
 			// A nested Match in the body gets its own buffers.
 			if inner := m.Match(headline); len(inner) != len(all) {
 				t.Fatalf("Match inside the loop matched %d subscribers, want %d", len(inner), len(all))
@@ -258,7 +260,7 @@ func TestMatchSeqStops(t *testing.T) {
 func TestMatcherUpdates(t *testing.T) {
 	m := NewMatcher()
 	const headline = "غارات إسرائيلية على عدة مناطق في جنوب لبنان"
-	check := func(step string, want []Match) {
+	check := func(step string, want []Result) {
 		t.Helper()
 		if got := matchSorted(m, headline); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: Match = %v, want %v", step, got, want)
@@ -267,19 +269,19 @@ func TestMatcherUpdates(t *testing.T) {
 	check("empty matcher", nil)
 
 	m.Set("a", []Rule{mustParse(t, "لبنان"), mustParse(t, "سوريا")})
-	check("after Set a", []Match{{"a", []string{"لبنان"}}})
+	check("after Set a", []Result{{"a", []string{"لبنان"}}})
 
 	m.Set("b", []Rule{mustParse(t, `"جنوب لبنان"`), mustParse(t, "غارات"), mustParse(t, "Homs")})
-	check("after Set b", []Match{{"a", []string{"لبنان"}}, {"b", []string{`"جنوب لبنان"`, "غارات"}}})
+	check("after Set b", []Result{{"a", []string{"لبنان"}}, {"b", []string{`"جنوب لبنان"`, "غارات"}}})
 
 	m.Set("a", []Rule{mustParse(t, "سوريا")})
-	check("after replacing a's rules", []Match{{"b", []string{`"جنوب لبنان"`, "غارات"}}})
+	check("after replacing a's rules", []Result{{"b", []string{`"جنوب لبنان"`, "غارات"}}})
 
 	m.Set("b", []Rule{mustParse(t, "غارات -لبنان")})
 	check("after a veto for b", nil)
 
 	m.Set("a", []Rule{mustParse(t, "لبنان"), mustParse(t, "اللبنان"), mustParse(t, "جنوب")})
-	check("duplicate canonical rule kept once", []Match{{"a", []string{"لبنان", "جنوب"}}})
+	check("duplicate canonical rule kept once", []Result{{"a", []string{"لبنان", "جنوب"}}})
 
 	m.Remove("a")
 	check("after Remove a", nil)
@@ -292,7 +294,7 @@ func TestMatcherUpdates(t *testing.T) {
 
 	m.Set("c", []Rule{mustParse(t, "لبنان")})
 	m.Build(map[string][]Rule{"d": {mustParse(t, "غارات")}, "e": {{}}})
-	check("Build replaces everything, zero rules ignored", []Match{{"d", []string{"غارات"}}})
+	check("Build replaces everything, zero rules ignored", []Result{{"d", []string{"غارات"}}})
 	if s := m.Stats(); s.Pending != 0 || s.Rules != 1 {
 		t.Errorf("after Build: Stats() = %+v, want 1 rule and nothing pending", s)
 	}
@@ -342,8 +344,8 @@ func TestMatcherRebuild(t *testing.T) {
 
 // referenceMatch is what Matcher.Match must return, computed with the
 // reference matcher.
-func referenceMatch(subs map[string][]Rule, headline string) []Match {
-	n := Normalize(headline)
+func referenceMatch(subs map[string][]Rule, headline string) []Result {
+	n := alerts.Normalize(headline)
 	cache := map[string]bool{} // canonical → matches, within this headline
 	matches := func(r Rule) bool {
 		m, ok := cache[r.Canonical]
@@ -353,7 +355,7 @@ func referenceMatch(subs map[string][]Rule, headline string) []Match {
 		}
 		return m
 	}
-	var out []Match
+	var out []Result
 	for sub, rules := range subs {
 		var texts []string
 		var seen []string
@@ -367,10 +369,10 @@ func referenceMatch(subs map[string][]Rule, headline string) []Match {
 			}
 		}
 		if len(texts) > 0 {
-			out = append(out, Match{Subscriber: sub, Rules: texts})
+			out = append(out, Result{Subscriber: sub, Rules: texts})
 		}
 	}
-	slices.SortFunc(out, func(a, b Match) int { return strings.Compare(a.Subscriber, b.Subscriber) })
+	slices.SortFunc(out, func(a, b Result) int { return strings.Compare(a.Subscriber, b.Subscriber) })
 	return out
 }
 
@@ -451,10 +453,7 @@ func TestMatcherConcurrent(t *testing.T) {
 // 19,812 Al Jazeera English titles.
 func corpusHeadlines(t testing.TB, every int) []string {
 	t.Helper()
-	var out []string
-	for _, l := range readLabels(t) {
-		out = append(out, l.title)
-	}
+	out := labelTitles(t)
 	for i, h := range readFirstFields(t, englishFile) {
 		if i%every == 0 {
 			out = append(out, h)
@@ -479,7 +478,7 @@ var stopwords = map[string]bool{
 func splitHeadlines(headlines []string) [][]string {
 	out := make([][]string, 0, len(headlines))
 	for _, h := range headlines {
-		if words := strings.Fields(Normalize(h)); len(words) > 0 {
+		if words := strings.Fields(alerts.Normalize(h)); len(words) > 0 {
 			out = append(out, words)
 		}
 	}
@@ -511,7 +510,7 @@ func corpusRules(headlines [][]string, n int, rng *rand.Rand) []string {
 			switch k := rng.IntN(10); {
 			case k < 2 && i+1 < len(words):
 				terms = append(terms, `"`+w+" "+words[i+1]+`"`)
-			case k == 2 && Script(w) == "ar":
+			case k == 2 && alerts.Script(w) == "ar":
 				terms = append(terms, "ال"+w)
 			default:
 				terms = append(terms, w)
@@ -617,8 +616,8 @@ func FuzzMatch(f *testing.F) {
 	for _, c := range matchCases {
 		f.Add(c.rule, c.headline)
 	}
-	for _, l := range readLabels(f) {
-		f.Add("سانا", l.title)
+	for _, title := range labelTitles(f) {
+		f.Add("سانا", title)
 	}
 	f.Fuzz(func(t *testing.T, rule, headline string) {
 		r, err := ParseRule(rule)
@@ -628,7 +627,7 @@ func FuzzMatch(f *testing.F) {
 		m := NewMatcher()
 		m.Set("s", []Rule{r})
 		got := m.Match(headline)
-		want := r.Matches(Normalize(headline))
+		want := r.Matches(alerts.Normalize(headline))
 		if want != (len(got) == 1) || len(got) > 1 {
 			t.Fatalf("rule %q, headline %q: Match = %v, reference says %v", rule, headline, got, want)
 		}

@@ -1,4 +1,4 @@
-package alerts
+package story
 
 import (
 	"flag"
@@ -9,23 +9,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/alerts/storycorpus"
+	"github.com/aajil/aajil/alerts/story/storycorpus"
 )
 
-// The story corpus (alerts/testdata/stories/) holds real headline pairs
+// The story corpus (alerts/story/testdata/stories/) holds real headline pairs
 // written by different newsrooms, labelled by reading, and split once, by
 // news cluster, into a tuning part and a test part (split.tsv). Nothing is
 // fitted on the test part; its figures are the ones docs/DEDUP.md reports.
 
 var (
-	updateSplit = flag.Bool("update-split", false, "add the corpus groups missing from alerts/testdata/stories/split.tsv (existing groups keep their part)")
-	storyReport = flag.String("story-report", "", "print the pairs of this corpus part (tune or test) that Compare gets wrong")
+	updateSplit = flag.Bool("update-split", false, "add the corpus groups missing from alerts/story/testdata/stories/split.tsv (existing groups keep their part)")
+	reportFlag  = flag.String("story-report", "", "print the pairs of this corpus part (tune or test) that Compare gets wrong")
 )
 
 const (
-	storyCorpusDir   = "testdata/stories"
-	storySplitFile   = storyCorpusDir + "/" + storycorpus.SplitFile
-	storyTestPercent = 40 // share of groups in the test part
+	corpusDir   = "testdata/stories"
+	splitFile   = corpusDir + "/" + storycorpus.SplitFile
+	testPercent = 40 // share of groups in the test part
 )
 
 // corpusPair is one labelled pair of the story corpus, with what Compare
@@ -42,7 +42,7 @@ type corpusPair struct {
 // readStoryCorpus reads every pair file of the corpus.
 func readStoryCorpus(tb testing.TB) []*corpusPair {
 	tb.Helper()
-	pairs, err := storycorpus.Read(storyCorpusDir)
+	pairs, err := storycorpus.Read(corpusDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -73,19 +73,19 @@ func corpusTime(s string) (int64, bool) {
 // readStorySplit reads split.tsv: group → part.
 func readStorySplit(tb testing.TB) map[string]string {
 	tb.Helper()
-	split, err := storycorpus.ReadSplit(storyCorpusDir)
+	split, err := storycorpus.ReadSplit(corpusDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return split
 }
 
-// storySplitPart puts a new group in a part by a hash of its name, so the
+// splitPart puts a new group in a part by a hash of its name, so the
 // split depends on nothing but the group.
-func storySplitPart(group string) string {
+func splitPart(group string) string {
 	h := fnv.New32a()
 	h.Write([]byte(group))
-	if h.Sum32()%100 < storyTestPercent {
+	if h.Sum32()%100 < testPercent {
 		return "test"
 	}
 	return "tune"
@@ -106,20 +106,20 @@ func TestStorySplit(t *testing.T) {
 		return
 	}
 	if !*updateSplit {
-		t.Fatalf("%d corpus groups have no part in %s (e.g. %q): run go test -run TestStorySplit ./alerts/ -update-split", len(missing), storySplitFile, missing[0])
+		t.Fatalf("%d corpus groups have no part in %s (e.g. %q): run go test -run TestStorySplit ./alerts/story/ -update-split", len(missing), splitFile, missing[0])
 	}
 	slices.Sort(missing)
-	f, err := os.OpenFile(storySplitFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(splitFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	if len(split) == 0 {
 		fmt.Fprintln(f, "# The frozen split of the story corpus by group: group<TAB>part (tune or test).")
-		fmt.Fprintf(f, "# A new group is placed by FNV-1a of its name (%d%% test) and never moved.\n", storyTestPercent)
+		fmt.Fprintf(f, "# A new group is placed by FNV-1a of its name (%d%% test) and never moved.\n", testPercent)
 	}
 	for _, g := range missing {
-		fmt.Fprintf(f, "%s\t%s\n", g, storySplitPart(g))
+		fmt.Fprintf(f, "%s\t%s\n", g, splitPart(g))
 	}
 }
 
@@ -180,14 +180,14 @@ func evaluateStoryCorpus(tb testing.TB) []*corpusPair {
 	return pairs
 }
 
-// storyRates are the corpus figures of one part and kind.
-type storyRates struct {
+// mergeRates are the corpus figures of one part and kind.
+type mergeRates struct {
 	same, sameMerged int // same-event pairs (same or update), merged
 	diff, diffMerged int // different-event pairs, merged
 	upd, updMerged   int // of the same-event pairs, the updates
 }
 
-func (r storyRates) String() string {
+func (r mergeRates) String() string {
 	pct := func(a, b int) string {
 		if b == 0 {
 			return "—"
@@ -198,8 +198,8 @@ func (r storyRates) String() string {
 		pct(r.sameMerged, r.same), pct(r.updMerged, r.upd), pct(r.diffMerged, r.diff))
 }
 
-func storyCorpusRates(pairs []*corpusPair) map[string]storyRates {
-	rates := map[string]storyRates{}
+func corpusRates(pairs []*corpusPair) map[string]mergeRates {
+	rates := map[string]mergeRates{}
 	for _, p := range pairs {
 		for _, k := range []string{p.part + " " + p.kind, p.part + " all"} {
 			r := rates[k]
@@ -236,7 +236,7 @@ func TestStoryCorpus(t *testing.T) {
 	if len(pairs) == 0 {
 		t.Fatal("no corpus pairs")
 	}
-	rates := storyCorpusRates(pairs)
+	rates := corpusRates(pairs)
 	keys := make([]string, 0, len(rates))
 	for k := range rates {
 		keys = append(keys, k)
@@ -245,9 +245,9 @@ func TestStoryCorpus(t *testing.T) {
 	for _, k := range keys {
 		t.Logf("%-10s %v", k, rates[k])
 	}
-	if *storyReport != "" {
+	if *reportFlag != "" {
 		for _, p := range pairs {
-			if p.part == *storyReport && p.wantMerged != p.merged {
+			if p.part == *reportFlag && p.wantMerged != p.merged {
 				fmt.Printf("%s:%d %s %s want %s got %s %.3f\n  A %s\n  B %s\n  matched %v\n  conflicts %v\n  onlyA %v\n  onlyB %v\n",
 					p.File, p.Line, p.Group, p.kind, p.Label, p.explained.Verdict, p.explained.Score, p.ATitle, p.BTitle,
 					p.explained.Matched, p.explained.Conflicts, p.explained.OnlyA, p.explained.OnlyB)
@@ -263,7 +263,7 @@ func TestStoryCorpus(t *testing.T) {
 		// not see the test part's errors (-story-report=test lists them).
 		t.Errorf("test part: %.1f%% of different-event pairs merged, want ≤ 1%%", 100*got)
 	}
-	for kind, floor := range storyCorpusFloors {
+	for kind, floor := range corpusFloors {
 		r := rates["test "+kind]
 		if r.same == 0 {
 			t.Errorf("test part has no %s same-event pairs", kind)
@@ -275,22 +275,22 @@ func TestStoryCorpus(t *testing.T) {
 	}
 }
 
-// storyCorpusFloors are the least same-event merge rates of the test part,
+// corpusFloors are the least same-event merge rates of the test part,
 // by kind (ar, en, xl).
-var storyCorpusFloors = map[string]float64{
+var corpusFloors = map[string]float64{
 	"ar": 0.29, // measured 31.1%
 	"en": 0.20, // measured 21.7%
 	"xl": 0.13, // measured 20.0% of 15
 }
 
-var storyTune = flag.Bool("story-tune", false, "try a grid of thresholds and weights on the tuning part of the story corpus and print the best")
+var tuneFlag = flag.Bool("story-tune", false, "try a grid of thresholds and weights on the tuning part of the story corpus and print the best")
 
-// storyGrid returns the decision parameters the tuning tool tries: every
+// tuneGrid returns the decision parameters the tuning tool tries: every
 // combination of the values below.
-func storyGrid() []storyParams {
-	grid := []storyParams{storyDefaults}
-	vary := func(values []float64, set func(*storyParams, float64)) {
-		var next []storyParams
+func tuneGrid() []params {
+	grid := []params{defaults}
+	vary := func(values []float64, set func(*params, float64)) {
+		var next []params
 		for _, p := range grid {
 			for _, v := range values {
 				set(&p, v)
@@ -299,12 +299,12 @@ func storyGrid() []storyParams {
 		}
 		grid = next
 	}
-	vary([]float64{0.5, 0.55, 0.6, 0.65}, func(p *storyParams, v float64) { p.same = v })
-	vary([]float64{1, 1.5, 2, 2.5, 3}, func(p *storyParams, v float64) { p.penalty = v })
-	vary([]float64{5, 8}, func(p *storyParams, v float64) { p.entity = v })
-	vary([]float64{1}, func(p *storyParams, v float64) { p.events = v == 1 })
-	vary([]float64{0, 4, 6, 8}, func(p *storyParams, v float64) { p.subst = v })
-	vary([]float64{0, 0.5, 0.55, 0.6, 0.65, 0.7}, func(p *storyParams, v float64) { p.dice = v })
+	vary([]float64{0.5, 0.55, 0.6, 0.65}, func(p *params, v float64) { p.same = v })
+	vary([]float64{1, 1.5, 2, 2.5, 3}, func(p *params, v float64) { p.penalty = v })
+	vary([]float64{5, 8}, func(p *params, v float64) { p.entity = v })
+	vary([]float64{1}, func(p *params, v float64) { p.events = v == 1 })
+	vary([]float64{0, 4, 6, 8}, func(p *params, v float64) { p.subst = v })
+	vary([]float64{0, 0.5, 0.55, 0.6, 0.65, 0.7}, func(p *params, v float64) { p.dice = v })
 	return grid
 }
 
@@ -313,7 +313,7 @@ func storyGrid() []storyParams {
 // prints, for each, the share of same-event pairs merged and of
 // different-event pairs merged.
 func TestStoryTune(t *testing.T) {
-	if !*storyTune {
+	if !*tuneFlag {
 		t.Skip("a tool: run with -story-tune")
 	}
 	var tune []*corpusPair
@@ -323,14 +323,14 @@ func TestStoryTune(t *testing.T) {
 		}
 	}
 	type result struct {
-		p          storyParams
+		p          params
 		same, diff float64
 	}
 	var results []result
-	for _, p := range storyGrid() {
+	for _, p := range tuneGrid() {
 		var sm, sn, dm, dn int
 		for _, c := range tune {
-			v := storyExplain(c.aFP, c.bFP, p, false).Verdict
+			v := compareWith(c.aFP, c.bFP, p, false).Verdict
 			if c.wantMerged {
 				sn++
 				if v != Different {
@@ -380,12 +380,12 @@ func TestStoryTune(t *testing.T) {
 	}
 	// The best candidates at the lowest rates, with the rule-derived
 	// regression sets (hard negatives must stay unmerged).
-	negatives := readStoryPairs(t, "testdata/story_hard_negatives.tsv")
-	rewordings := readStoryPairs(t, "testdata/story_rewordings.tsv")
-	rate := func(pairs []storyPair, p storyParams) float64 {
+	negatives := readStoryPairs(t, "testdata/hard_negatives.tsv")
+	rewordings := readStoryPairs(t, "testdata/rewordings.tsv")
+	rate := func(pairs []headlinePair, p params) float64 {
 		n := 0
 		for _, x := range pairs {
-			if storyExplain(NewFingerprint(x.a), NewFingerprint(x.b), p, false).Verdict != Different {
+			if compareWith(NewFingerprint(x.a), NewFingerprint(x.b), p, false).Verdict != Different {
 				n++
 			}
 		}

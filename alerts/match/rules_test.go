@@ -1,4 +1,4 @@
-package alerts
+package match
 
 import (
 	"errors"
@@ -238,8 +238,8 @@ func TestCandidates(t *testing.T) {
 }
 
 func FuzzParseRule(f *testing.F) {
-	for _, l := range readLabels(f) {
-		f.Add(l.title)
+	for _, title := range labelTitles(f) {
+		f.Add(title)
 	}
 	for _, s := range []string{
 		`"ريف حمص" -«كرة القدم»`, "„Gaza City“ -football", `Ga"za`, "-", `""`, "الالعاب",

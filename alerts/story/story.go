@@ -1,4 +1,4 @@
-package alerts
+package story
 
 import (
 	"crypto/sha256"
@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // Story fingerprints decide whether two headlines tell the same event: two
@@ -27,10 +29,10 @@ import (
 // then language-independent keys made of places, actors and events.
 const MaxKeys = 10
 
-// storyParams are the thresholds and weights of the decision rule, as one
-// value so that the tuning tools can try others; storyDefaults are the
+// params are the thresholds and weights of the decision rule, as one
+// value so that the tuning tools can try others; defaults are the
 // ones in use.
-type storyParams struct {
+type params struct {
 	same, update, cross     float64 // thresholds
 	entity, concept, number float64 // weights
 	penalty                 float64 // λ: how much the words each side has alone count against
@@ -42,14 +44,14 @@ type storyParams struct {
 	subst                   float64 // >0: one or two words swapped for others of at least this weight in an otherwise shared headline are a conflict
 }
 
-var storyDefaults = storyParams{
-	same: SameThreshold, update: UpdateThreshold, cross: storyCrossThreshold,
-	entity: storyEntityWeight, concept: storyConceptWeight, number: storyNumberWeight,
-	penalty: storyPenalty, events: true, subst: storySubst, crossUnits: 2, anchor: true, anchorPerson: true, dice: storyAlike,
+var defaults = params{
+	same: SameThreshold, update: UpdateThreshold, cross: crossThreshold,
+	entity: entityWeight, concept: conceptWeight, number: numberWeight,
+	penalty: alonePenalty, events: true, subst: substWeight, crossUnits: 2, anchor: true, anchorPerson: true, dice: alikeDice,
 }
 
 // Thresholds and weights of the decision rule. They were chosen on the
-// tuning part of the real corpus (alerts/testdata/stories/, split.tsv) and
+// tuning part of the real corpus (alerts/story/testdata/stories/, split.tsv) and
 // never on its test part; docs/DEDUP.md has both parts' figures.
 const (
 	// SameThreshold is the least score at which two headlines of one
@@ -60,48 +62,48 @@ const (
 	// counts differ are one event with new figures rather than two
 	// events of one template.
 	UpdateThreshold = 0.55
-	// storyCrossThreshold is the least score, over places, actors,
+	// crossThreshold is the least score, over places, actors,
 	// events and numbers only, at which an Arabic and an English
 	// headline are one story.
-	storyCrossThreshold = 0.6
+	crossThreshold = 0.6
 
-	// storyUpdateWindow is the time within which a changed count is
+	// updateWindow is the time within which a changed count is
 	// new figures of one event (a toll rising through the day), and
-	// storyWindow the time after which one headline told again is
+	// window the time after which one headline told again is
 	// another event (the pipeline keeps stories open for a day).
-	storyUpdateWindow = 12 * 3600
-	storyWindow       = 24 * 3600
+	updateWindow = 12 * 3600
+	window       = 24 * 3600
 
 	// Weights of language-independent units, on the scale of the IDF
 	// weights of words (a word seen once in the corpora weighs ~10).
-	storyEntityWeight  = 5.0
-	storyConceptWeight = 3.0
-	storyNumberWeight  = 4.0
-	// storyPenalty is λ in the score (see Compare).
-	storyPenalty = 2.0
-	// storyAlike is the letter-trigram likeness (Dice) at which two
+	entityWeight  = 5.0
+	conceptWeight = 3.0
+	numberWeight  = 4.0
+	// alonePenalty is λ in the score (see Compare).
+	alonePenalty = 2.0
+	// alikeDice is the letter-trigram likeness (Dice) at which two
 	// headlines of one language need no score, only no conflict: they
 	// read alike though their words take other forms.
-	storyAlike = 0.65
-	// storySubst is the least weight (IDF) of the words whose swap, in
+	alikeDice = 0.65
+	// substWeight is the least weight (IDF) of the words whose swap, in
 	// two headlines otherwise alike, makes them two events: one template
 	// told of two clubs, two people, two companies the gazetteer does not
 	// know («الزمالك ينتقد …» / «الأهلي ينتقد …»).
-	storySubst = 4.0
-	// storyWeakConcept is the weight of the events that say little of
+	substWeight = 4.0
+	// weakConcept is the weight of the events that say little of
 	// what happened (announce, confirm, a speech).
-	storyWeakConcept = 1.0
+	weakConcept = 1.0
 )
 
-// storyWeakConcepts are the event-vocabulary concepts that report rather
+// weakConcepts are the event-vocabulary concepts that report rather
 // than happen.
-var storyWeakConcepts = map[string]bool{"announce": true, "confirm": true, "speech": true, "call": true, "claim_responsibility": true}
+var weakConcepts = map[string]bool{"announce": true, "confirm": true, "speech": true, "call": true, "claim_responsibility": true}
 
-// storyStrongAlone returns a concept of side, not a weak one, that other
+// strongAlone returns a concept of side, not a weak one, that other
 // lacks, or "" (with attacks, "attack" and its kinds count as one).
-func storyStrongAlone(side, other []string, attacks bool) string {
+func strongAlone(side, other []string, attacks bool) string {
 	for _, x := range side {
-		if storyWeakConcepts[x] || slices.Contains(other, x) || (attacks && storyAttackKinds[x]) || storyImplied(x, other) {
+		if weakConcepts[x] || slices.Contains(other, x) || (attacks && attackKinds[x]) || implied(x, other) {
 			continue
 		}
 		return x
@@ -109,36 +111,36 @@ func storyStrongAlone(side, other []string, attacks bool) string {
 	return ""
 }
 
-// storyImplied reports whether x implies or is implied by one of others.
-func storyImplied(x string, others []string) bool { return storyImpliedIn(x, others) != "" }
+// implied reports whether x implies or is implied by one of others.
+func implied(x string, others []string) bool { return impliedIn(x, others) != "" }
 
-// storyImpliedIn returns the event of others that x implies or is implied
+// impliedIn returns the event of others that x implies or is implied
 // by, or "".
-func storyImpliedIn(x string, others []string) string {
+func impliedIn(x string, others []string) string {
 	for _, y := range others {
-		if y != x && (storyImplies[x] == y || storyImplies[y] == x) {
+		if y != x && (implies[x] == y || implies[y] == x) {
 			return y
 		}
 	}
 	return ""
 }
 
-// storyImplies holds events that imply another: an assassination is a
+// implies holds events that imply another: an assassination is a
 // killing, so "assassinated" on one side and "killed" on the other agree.
-var storyImplies = map[string]string{"assassinate": "kill"}
+var implies = map[string]string{"assassinate": "kill"}
 
-// storyAttackKinds are the concepts that are each a kind of attack.
-var storyAttackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
+// attackKinds are the concepts that are each a kind of attack.
+var attackKinds = map[string]bool{"attack": true, "raid": true, "airstrike": true, "bombing": true, "drone": true,
 	"missile": true, "stabbing": true, "shooting": true, "assassinate": true, "invade": true}
 
-// storyHasAttack reports whether concepts hold "attack" or a kind of it.
-func storyHasAttack(concepts []string) bool {
-	return slices.ContainsFunc(concepts, func(c string) bool { return storyAttackKinds[c] })
+// hasAttack reports whether concepts hold "attack" or a kind of it.
+func hasAttack(concepts []string) bool {
+	return slices.ContainsFunc(concepts, func(c string) bool { return attackKinds[c] })
 }
 
-// storyReversals are the concepts that turn an event into its denial or
+// reversals are the concepts that turn an event into its denial or
 // refusal: "X denies Y" is other news than "Y".
-var storyReversals = map[string]bool{"deny": true, "reject": true}
+var reversals = map[string]bool{"deny": true, "reject": true}
 
 // Fingerprint is the comparable form of a headline. Its fields are plain
 // values so that a store can keep it as JSON.
@@ -215,21 +217,21 @@ func (v Verdict) String() string {
 // it (banner and prefixes included: they are removed here). At is left 0
 // for the caller to set.
 func NewFingerprint(title string) Fingerprint {
-	text := storyBanners.Detect(title).Rest
-	text = storyStripPrefixes(text)
-	text = storyStripAttribution(text)
+	text := banners.Detect(title).Rest
+	text = stripPrefixes(text)
+	text = stripAttribution(text)
 
-	fp := Fingerprint{Lang: Script(title)}
+	fp := Fingerprint{Lang: alerts.Script(title)}
 	if fp.Lang != "ar" && fp.Lang != "" {
 		fp.Lang = "en"
 	}
-	numbers, tokens := storyNumbers(text)
+	numbers, tokens := splitNumbers(text)
 
-	words := strings.Fields(Normalize(text))
-	words = storyTrimEnds(words)
-	words = storyCutAttribution(words)
+	words := strings.Fields(alerts.Normalize(text))
+	words = trimEnds(words)
+	words = cutAttribution(words)
 	covered := make([]bool, len(words))
-	for _, m := range storyLex.find(words) {
+	for _, m := range lex.find(words) {
 		if m.unit.concept {
 			fp.Concepts = append(fp.Concepts, m.unit.id)
 		} else {
@@ -240,27 +242,27 @@ func NewFingerprint(title string) Fingerprint {
 		}
 	}
 	for i, w := range words {
-		if covered[i] || storyHasDigit(w) {
-			continue // a number is counted by storyNumbers, with its decimals
+		if covered[i] || hasDigit(w) {
+			continue // a number is counted by splitNumbers, with its decimals
 		}
-		if n, ok := storyNumberWords[w]; ok {
+		if n, ok := numberWords[w]; ok {
 			numbers = append(numbers, n)
 			continue
 		}
-		if t := storyToken(w); t != "" {
+		if t := token(w); t != "" {
 			tokens = append(tokens, t)
 		}
 	}
-	fp.Tokens = storySortedSet(tokens)
-	fp.Numbers = storySortedSet(numbers)
-	fp.Entities = storySortedSet(fp.Entities)
-	fp.Concepts = storySortedSet(fp.Concepts)
-	fp.Grams = storyGrams(words)
-	fp.Keys = storyKeys(&fp)
+	fp.Tokens = sortedSet(tokens)
+	fp.Numbers = sortedSet(numbers)
+	fp.Entities = sortedSet(fp.Entities)
+	fp.Concepts = sortedSet(fp.Concepts)
+	fp.Grams = gramsOf(words)
+	fp.Keys = indexKeys(&fp)
 	if !fp.empty() {
 		// A headline with nothing to compare («عاجل», "Live") has no
 		// exact fingerprint: two of them are not one story.
-		fp.Hash = storyHash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
+		fp.Hash = hash(fp.Tokens, fp.Entities, fp.Concepts, fp.Numbers)
 	}
 	return fp
 }
@@ -271,17 +273,17 @@ func (fp Fingerprint) empty() bool {
 	return len(fp.Tokens)+len(fp.Entities)+len(fp.Concepts)+len(fp.Numbers) == 0
 }
 
-func storySortedSet(s []string) []string {
+func sortedSet(s []string) []string {
 	slices.Sort(s)
 	return slices.Compact(s)
 }
 
-func storyHasDigit(w string) bool {
+func hasDigit(w string) bool {
 	return strings.ContainsAny(w, "0123456789")
 }
 
-// storyHash hashes the lists with separators that cannot occur in them.
-func storyHash(lists ...[]string) string {
+// hash hashes the lists with separators that cannot occur in them.
+func hash(lists ...[]string) string {
 	h := sha256.New()
 	for _, l := range lists {
 		for _, t := range l {
@@ -293,18 +295,18 @@ func storyHash(lists ...[]string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// storyTokenKeys is how many of the keys are the rarest words.
-const storyTokenKeys = 4
+// tokenKeys is how many of the keys are the rarest words.
+const tokenKeys = 4
 
-// storyKeys returns the keys of a fingerprint: its rarest words, rarest
+// indexKeys returns the keys of a fingerprint: its rarest words, rarest
 // first (ties to the longer, then the smaller word), then pairs of the
 // places, actors and events it names, each place or actor taken at the
 // level of its country ("~IR+RU", "~LB+kill"), so that two tellings in
 // other words or another language share one.
-func storyKeys(fp *Fingerprint) []string {
+func indexKeys(fp *Fingerprint) []string {
 	words := slices.Clone(fp.Tokens)
 	slices.SortFunc(words, func(a, b string) int {
-		wa, wb := storyWeight(a), storyWeight(b)
+		wa, wb := idfWeight(a), idfWeight(b)
 		switch {
 		case wa > wb:
 			return -1
@@ -315,16 +317,16 @@ func storyKeys(fp *Fingerprint) []string {
 		}
 		return strings.Compare(a, b)
 	})
-	keys := words[:min(len(words), storyTokenKeys)]
+	keys := words[:min(len(words), tokenKeys)]
 
 	var places []string
 	for _, e := range fp.Entities {
-		if c := storyLex.country(e); c != "" {
+		if c := lex.country(e); c != "" {
 			e = c
 		}
 		places = append(places, e)
 	}
-	places = storySortedSet(places)
+	places = sortedSet(places)
 	var pairs []string
 	for i, p := range places {
 		for _, q := range places[i+1:] {
@@ -365,7 +367,7 @@ func storyKeys(fp *Fingerprint) []string {
 // hours), and Different otherwise (a count that falls, another
 // magnitude).
 func Compare(a, b Fingerprint) (Verdict, float64) {
-	e := storyExplain(a, b, storyDefaults, false)
+	e := compareWith(a, b, defaults, false)
 	return e.Verdict, e.Score
 }
 
@@ -386,8 +388,8 @@ type Explanation struct {
 	OnlyA, OnlyB []string
 }
 
-// storyComparison accumulates a comparison.
-type storyComparison struct {
+// comparison accumulates a comparison.
+type comparison struct {
 	Explanation
 	shared         float64 // weight of what both sides have
 	onlyA, onlyB   float64 // weight of what one side has alone
@@ -405,28 +407,28 @@ type storyComparison struct {
 	explain        bool    // describe what matched and conflicted
 	dice           float64 // how alike the two read, letter trigrams (same language)
 	sharedCity     int     // shared cities that are not capitals
-	incidentShared int     // shared incidents (storyIncidents)
+	incidentShared int     // shared incidents (incidents)
 	sharedPerson   int     // shared people
 	onceShared     int     // shared events that happen to a person once
 	strongShared   int     // shared events that are not reports
 	refused        bool    // a conflict was found
-	p              storyParams
+	p              params
 }
 
 // Explain compares a and b as Compare does and says why.
 func Explain(a, b Fingerprint) Explanation {
-	return storyExplain(a, b, storyDefaults, true)
+	return compareWith(a, b, defaults, true)
 }
 
-func storyExplain(a, b Fingerprint, p storyParams, explain bool) Explanation {
-	c := storyComparison{p: p, explain: explain, crossLanguage: a.Lang != "" && b.Lang != "" && a.Lang != b.Lang, seconds: -1}
+func compareWith(a, b Fingerprint, p params, explain bool) Explanation {
+	c := comparison{p: p, explain: explain, crossLanguage: a.Lang != "" && b.Lang != "" && a.Lang != b.Lang, seconds: -1}
 	if a.At > 0 && b.At > 0 {
 		c.seconds = a.At - b.At
 		if c.seconds < 0 {
 			c.seconds = -c.seconds
 		}
 	}
-	if c.seconds > storyWindow {
+	if c.seconds > window {
 		// One headline told again days later is another event (a
 		// raid, a strike of the same kind): the pipeline keeps stories
 		// open for a day.
@@ -457,7 +459,7 @@ func storyExplain(a, b Fingerprint, p storyParams, explain bool) Explanation {
 }
 
 // decide sets the verdict from what the comparison found.
-func (c *storyComparison) decide(a, b Fingerprint) {
+func (c *comparison) decide(a, b Fingerprint) {
 	c.Verdict = Different
 	if x, y, ok := c.entityConflict(); ok {
 		c.refuse(func() string { return "two places or actors: " + x + " ≠ " + y })
@@ -481,14 +483,14 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 		threshold = c.p.cross
 		enough = c.entities >= 1 && c.eventOrNumber >= 1 && c.units >= c.p.crossUnits
 	}
-	change := storyNumberChange(a, b)
+	change := compareNumbers(a, b)
 	if change == numbersRose && !c.crossLanguage {
 		// New figures of a developing event come hours apart: the
 		// update threshold applies at any time within the window.
 		threshold = c.p.update
 	}
 	if !c.crossLanguage {
-		c.dice = storyDice(a.Grams, b.Grams)
+		c.dice = dice(a.Grams, b.Grams)
 		if c.explain && c.dice > 0 {
 			c.Matched = append(c.Matched, "letters alike "+strconv.FormatFloat(c.dice, 'f', 2, 64))
 		}
@@ -507,7 +509,7 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 	case numbersAgree:
 		c.Verdict = Same
 	case numbersRose:
-		if c.seconds > storyUpdateWindow {
+		if c.seconds > updateWindow {
 			c.refuse(func() string { return "other figures, more than 12 h apart" })
 			return
 		}
@@ -522,7 +524,7 @@ func (c *storyComparison) decide(a, b Fingerprint) {
 // swapped reports whether the two headlines are one template with a word
 // or two swapped: each side has at most two words alone, at least one of
 // them not common, and they share at least three units.
-func (c *storyComparison) swapped() bool {
+func (c *comparison) swapped() bool {
 	// Places and actors one side has alone take part in a swap too
 	// («كولر يشرح …» / «ترمب يشرح …»).
 	nA, nB := len(c.leftA)+c.aloneEntities('a'), len(c.leftB)+c.aloneEntities('b')
@@ -534,7 +536,7 @@ func (c *storyComparison) swapped() bool {
 			return true
 		}
 		for _, t := range ts {
-			if storyWeight(t) >= c.p.subst {
+			if idfWeight(t) >= c.p.subst {
 				return true
 			}
 		}
@@ -545,14 +547,14 @@ func (c *storyComparison) swapped() bool {
 
 // aloneEntities counts the places and actors of one side that the other
 // side neither has nor covers.
-func (c *storyComparison) aloneEntities(side byte) int {
+func (c *comparison) aloneEntities(side byte) int {
 	n := 0
 	mine, theirs := c.entitiesA, c.allB
 	if side == 'b' {
 		mine, theirs = c.entitiesB, c.allA
 	}
 	for _, x := range mine {
-		if !storyCoveredBy(x, theirs) {
+		if !coveredBy(x, theirs) {
 			n++
 		}
 	}
@@ -561,10 +563,10 @@ func (c *storyComparison) aloneEntities(side byte) int {
 
 // entityConflict finds two known places (or two actors), one on each side
 // alone, that cannot name one thing.
-func (c *storyComparison) entityConflict() (string, string, bool) {
+func (c *comparison) entityConflict() (string, string, bool) {
 	for _, x := range c.entitiesA {
 		for _, y := range c.entitiesB {
-			if storyLex.isPlace(x) == storyLex.isPlace(y) && !storyLex.compatible(x, y) {
+			if lex.isPlace(x) == lex.isPlace(y) && !lex.compatible(x, y) {
 				return x, y, true
 			}
 		}
@@ -574,16 +576,16 @@ func (c *storyComparison) entityConflict() (string, string, bool) {
 
 // share counts a unit both sides have; what it is, for Explain, is kind
 // and x (matched with y when they differ).
-func (c *storyComparison) share(w float64, kind, x, y string) {
+func (c *comparison) share(w float64, kind, x, y string) {
 	c.shared += w
 	c.units++
 	if c.explain {
-		c.Matched = append(c.Matched, storyUnitLabel(kind, x, y))
+		c.Matched = append(c.Matched, unitLabel(kind, x, y))
 	}
 }
 
 // refuse records a conflict: its description only for Explain.
-func (c *storyComparison) refuse(why func() string) {
+func (c *comparison) refuse(why func() string) {
 	c.refused = true
 	if c.explain {
 		c.Conflicts = append(c.Conflicts, why())
@@ -601,18 +603,18 @@ func (c *storyComparison) refuse(why func() string) {
 // that two newsrooms' other details do not keep them apart. Conflicts
 // still apply. Acts that go on (war, strikes, talks) and acts a person
 // does (appoints, dismisses, warns) do not anchor.
-func (c *storyComparison) anchored() bool {
+func (c *comparison) anchored() bool {
 	return c.p.anchor && c.sharedCity > 0 && c.incidentShared > 0 ||
 		c.p.anchorPerson && c.sharedPerson > 0 && c.onceShared > 0
 }
 
-// storyIncidents seldom happen twice in one city in a day.
-var storyIncidents = map[string]bool{"earthquake": true, "bombing": true, "shooting": true, "stabbing": true,
+// incidents seldom happen twice in one city in a day.
+var incidents = map[string]bool{"earthquake": true, "bombing": true, "shooting": true, "stabbing": true,
 	"crash": true, "fire": true, "flood": true, "collapse": true, "landslide": true, "tsunami": true,
 	"volcano": true, "sink": true}
 
-// storyOnceEvents happen to a person once.
-var storyOnceEvents = map[string]bool{"death_natural": true, "assassinate": true, "funeral": true, "arrest": true,
+// onceEvents happen to a person once.
+var onceEvents = map[string]bool{"death_natural": true, "assassinate": true, "funeral": true, "arrest": true,
 	"sentence": true, "execute": true}
 
 // Grams are letter-trigram hashes, sorted and distinct. In JSON they are
@@ -648,13 +650,13 @@ func (g *Grams) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// storyGrams returns the sorted, distinct FNV-1a hashes of the letter
+// gramsOf returns the sorted, distinct FNV-1a hashes of the letter
 // trigrams of words (normalised), stop words left out.
-func storyGrams(words []string) Grams {
+func gramsOf(words []string) Grams {
 	var out Grams
 	var r []rune
 	for _, w := range words {
-		if storyStopWords[w] {
+		if stopWords[w] {
 			continue
 		}
 		r = append(append(append(r[:0], ' '), []rune(w)...), ' ')
@@ -671,8 +673,8 @@ func storyGrams(words []string) Grams {
 	return slices.Compact(out)
 }
 
-// storyDice is the Dice coefficient of two sorted sets.
-func storyDice(a, b Grams) float64 {
+// dice is the Dice coefficient of two sorted sets.
+func dice(a, b Grams) float64 {
 	if len(a)+len(b) == 0 {
 		return 0
 	}
@@ -692,7 +694,7 @@ func storyDice(a, b Grams) float64 {
 	return 2 * float64(n) / float64(len(a)+len(b))
 }
 
-func storyUnitLabel(kind, x, y string) string {
+func unitLabel(kind, x, y string) string {
 	if y != "" {
 		x += " ~ " + y
 	}
@@ -703,23 +705,23 @@ func storyUnitLabel(kind, x, y string) string {
 }
 
 // alone counts a unit one side has alone.
-func (c *storyComparison) alone(side byte, w float64, kind, x string) {
+func (c *comparison) alone(side byte, w float64, kind, x string) {
 	if side == 'a' {
 		c.onlyA += w
 		if c.explain {
-			c.OnlyA = append(c.OnlyA, storyUnitLabel(kind, x, ""))
+			c.OnlyA = append(c.OnlyA, unitLabel(kind, x, ""))
 		}
 	} else {
 		c.onlyB += w
 		if c.explain {
-			c.OnlyB = append(c.OnlyB, storyUnitLabel(kind, x, ""))
+			c.OnlyB = append(c.OnlyB, unitLabel(kind, x, ""))
 		}
 	}
 }
 
 // matchEntities pairs the places and actors of the two sides: the same
 // ones first, then compatible ones (Moscow with Russia).
-func (c *storyComparison) matchEntities(a, b []string) {
+func (c *comparison) matchEntities(a, b []string) {
 	usedB := make([]bool, len(b))
 	var restA []string
 	for _, x := range a {
@@ -727,9 +729,9 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			usedB[k] = true
 			c.share(c.p.entity, "place/actor", x, "")
 			c.entities++
-			switch storyLex.entities[x].kind {
+			switch lex.entities[x].kind {
 			case kindCity:
-				if !storyLex.entities[x].capital {
+				if !lex.entities[x].capital {
 					c.sharedCity++
 				}
 			case kindPerson:
@@ -742,7 +744,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 	for _, x := range restA {
 		found := false
 		for k, y := range b {
-			if !usedB[k] && storyLex.compatible(x, y) {
+			if !usedB[k] && lex.compatible(x, y) {
 				usedB[k] = true
 				c.share(c.p.entity, "place/actor", x, y)
 				c.entities++
@@ -757,7 +759,7 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			// it may still conflict with what the other side has
 			// alone.
 			c.entitiesA = append(c.entitiesA, x)
-			if !storyCoveredBy(x, b) {
+			if !coveredBy(x, b) {
 				c.alone('a', c.p.entity, "", x)
 			}
 		}
@@ -767,30 +769,30 @@ func (c *storyComparison) matchEntities(a, b []string) {
 			continue
 		}
 		c.entitiesB = append(c.entitiesB, y)
-		if !storyCoveredBy(y, a) {
+		if !coveredBy(y, a) {
 			c.alone('b', c.p.entity, "", y)
 		}
 	}
 }
 
-// storyCoveredBy reports whether entity x is compatible with one of others.
-func storyCoveredBy(x string, others []string) bool {
+// coveredBy reports whether entity x is compatible with one of others.
+func coveredBy(x string, others []string) bool {
 	for _, y := range others {
-		if storyLex.compatible(x, y) {
+		if lex.compatible(x, y) {
 			return true
 		}
 	}
 	return false
 }
 
-func (c *storyComparison) matchConcepts(a, b []string) {
+func (c *comparison) matchConcepts(a, b []string) {
 	weight := func(x string) float64 {
-		if storyWeakConcepts[x] {
-			return storyWeakConcept
+		if weakConcepts[x] {
+			return weakConcept
 		}
 		return c.p.concept
 	}
-	attacks := storyHasAttack(a) && storyHasAttack(b)
+	attacks := hasAttack(a) && hasAttack(b)
 	// covered reports whether an event one side lacks is told by the
 	// other in other words: a kind of attack covers "attack" ("knife
 	// rampage" / "stabbing attack"), so it neither counts as shared nor
@@ -798,14 +800,14 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 	covered := func(x string) bool { return attacks && x == "attack" }
 	shared, strongA, strongB := 0, 0, 0
 	for _, x := range a {
-		if !storyWeakConcepts[x] {
+		if !weakConcepts[x] {
 			strongA++
 		}
 		y := x
 		if _, ok := slices.BinarySearch(b, x); !ok {
 			// An event the other side names by one it implies: an
 			// assassination and a killing.
-			if y = storyImpliedIn(x, b); y == "" {
+			if y = impliedIn(x, b); y == "" {
 				if !covered(x) {
 					c.alone('a', weight(x), "event", x)
 				}
@@ -816,20 +818,20 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 			y = ""
 		}
 		c.share(weight(x), "event", x, y)
-		if storyOnceEvents[x] || storyOnceEvents[y] {
+		if onceEvents[x] || onceEvents[y] {
 			c.onceShared++
 		}
-		if !storyWeakConcepts[x] {
+		if !weakConcepts[x] {
 			c.strongShared++
 			c.eventOrNumber++
 			shared++
 		}
 	}
 	for _, y := range b {
-		if !storyWeakConcepts[y] {
+		if !weakConcepts[y] {
 			strongB++
 		}
-		if _, ok := slices.BinarySearch(a, y); !ok && storyImpliedIn(y, a) == "" && !covered(y) {
+		if _, ok := slices.BinarySearch(a, y); !ok && impliedIn(y, a) == "" && !covered(y) {
 			c.alone('b', weight(y), "event", y)
 		}
 	}
@@ -840,10 +842,10 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 		// Each side has an event the other lacks ("ferry fire" /
 		// "storms", "postponed" / "held"): another development or
 		// another event. A kind of attack and "attack" are one.
-		x, y := storyStrongAlone(a, b, attacks), storyStrongAlone(b, a, attacks)
+		x, y := strongAlone(a, b, attacks), strongAlone(b, a, attacks)
 		c.conceptsDiffer = x != "" && y != ""
 	}
-	for r := range storyReversals {
+	for r := range reversals {
 		_, inA := slices.BinarySearch(a, r)
 		_, inB := slices.BinarySearch(b, r)
 		if inA != inB {
@@ -852,7 +854,7 @@ func (c *storyComparison) matchConcepts(a, b []string) {
 	}
 }
 
-func (c *storyComparison) matchNumbers(a, b []string) {
+func (c *comparison) matchNumbers(a, b []string) {
 	for _, x := range a {
 		if _, ok := slices.BinarySearch(b, x); ok {
 			c.share(c.p.number, "number", x, "")
@@ -864,7 +866,7 @@ func (c *storyComparison) matchNumbers(a, b []string) {
 // matchTokens matches the words of the two sides: exactly, with one
 // Arabic proclitic letter more or less, or as spelling variants (one
 // edit apart); each side's other words count against the score.
-func (c *storyComparison) matchTokens(a, b []string) {
+func (c *comparison) matchTokens(a, b []string) {
 	var onlyA, onlyB []string
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -876,40 +878,40 @@ func (c *storyComparison) matchTokens(a, b []string) {
 			onlyB = append(onlyB, b[j])
 			j++
 		default:
-			c.share(storyWeight(a[i]), "", a[i], "")
+			c.share(idfWeight(a[i]), "", a[i], "")
 			i++
 			j++
 		}
 	}
 	usedB := make([]bool, len(onlyB))
 	for _, x := range onlyA {
-		k := storySoftMatch(x, onlyB, usedB)
+		k := softMatch(x, onlyB, usedB)
 		if k < 0 {
 			c.leftA = append(c.leftA, x)
-			c.alone('a', storyWeight(x), "", x)
+			c.alone('a', idfWeight(x), "", x)
 			continue
 		}
 		usedB[k] = true
-		w := (storyWeight(x) + storyWeight(onlyB[k])) / 2
+		w := (idfWeight(x) + idfWeight(onlyB[k])) / 2
 		c.share(w, "", x, onlyB[k])
 	}
 	for k, y := range onlyB {
 		if !usedB[k] {
 			c.leftB = append(c.leftB, y)
-			c.alone('b', storyWeight(y), "", y)
+			c.alone('b', idfWeight(y), "", y)
 		}
 	}
 }
 
-// storySoftMatch returns the index of the first unused token of others that
+// softMatch returns the index of the first unused token of others that
 // is x told another way, or -1: the same word with one proclitic letter
 // more («بغداد» / «ببغداد»), or a spelling variant one edit away
 // («فرنسيس» / «فرانسيس»), among words long enough for one letter not to
 // make another word.
-func storySoftMatch(x string, others []string, used []bool) int {
+func softMatch(x string, others []string, used []bool) int {
 	nx := utf8.RuneCountInString(x)
 	fx, _ := utf8.DecodeRuneInString(x)
-	arabic := storyIsArabic(x)
+	arabic := isArabic(x)
 	least := 4
 	if !arabic {
 		least = 7 // English: "organisation"/"organization", not "Iran"/"Iraq"
@@ -918,34 +920,34 @@ func storySoftMatch(x string, others []string, used []bool) int {
 		if used[k] {
 			continue
 		}
-		if storyProcliticPair(x, y) {
+		if procliticPair(x, y) {
 			return k
 		}
 		// Both kinds of variant keep the first letter; checking it
 		// first keeps the loop cheap.
-		if fy, _ := utf8.DecodeRuneInString(y); fy != fx || storyIsArabic(y) != arabic {
+		if fy, _ := utf8.DecodeRuneInString(y); fy != fx || isArabic(y) != arabic {
 			continue
 		}
 		ny := utf8.RuneCountInString(y)
-		if min(nx, ny) >= least && storyEditDistanceAtMostOne(x, y) {
+		if min(nx, ny) >= least && editDistanceAtMostOne(x, y) {
 			return k
 		}
-		if arabic && min(nx, ny) >= 3 && storySameSkeleton(x, y) && storyRare(x) && storyRare(y) {
+		if arabic && min(nx, ny) >= 3 && sameSkeleton(x, y) && rare(x) && rare(y) {
 			return k
 		}
 	}
 	return -1
 }
 
-// storyRare reports whether a word is rare enough in the corpora (seen in
+// rare reports whether a word is rare enough in the corpora (seen in
 // at most 3 headlines) to be a name rather than a common word.
-func storyRare(t string) bool { return storyDF[t] <= 3 }
+func rare(t string) bool { return docFreq[t] <= 3 }
 
-// storySameSkeleton reports whether two Arabic words are the same without
+// sameSkeleton reports whether two Arabic words are the same without
 // their long vowels and final ه after the first letter: transliterations
 // of one foreign name differ mostly in them («بونداي» / «بوندي»,
 // «فرنسيس» / «فرانسيس»).
-func storySameSkeleton(x, y string) bool {
+func sameSkeleton(x, y string) bool {
 	vowel := func(r rune) bool { return r == 'ا' || r == 'و' || r == 'ي' || r == 'ه' }
 	next := func(s string, i int) (rune, int) {
 		for i < len(s) {
@@ -971,10 +973,10 @@ func storySameSkeleton(x, y string) bool {
 	}
 }
 
-// storyEditDistanceAtMostOne reports whether a and b are at most one edit
+// editDistanceAtMostOne reports whether a and b are at most one edit
 // apart: one letter inserted, removed, replaced, or two adjacent letters
 // swapped («اميركيه» / «امريكيه»).
-func storyEditDistanceAtMostOne(a, b string) bool {
+func editDistanceAtMostOne(a, b string) bool {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
@@ -1017,7 +1019,7 @@ const (
 	numbersOther                     // another event's figures
 )
 
-// storyNumberChange compares the numbers of a and b. Counts that differ
+// compareNumbers compares the numbers of a and b. Counts that differ
 // are new figures of one event when both count a toll (the dead, the
 // injured, …), every changed count of the later report (by At; without
 // times, either order) is higher than the earlier one's and none is a
@@ -1025,19 +1027,19 @@ const (
 // a count that falls, a new magnitude or another count is another event.
 // Counts within a fifth of each other are one figure rounded or hedged
 // differently ("at least 44" / "more than 40").
-func storyNumberChange(a, b Fingerprint) numberChange {
+func compareNumbers(a, b Fingerprint) numberChange {
 	if len(a.Numbers) == 0 || len(b.Numbers) == 0 {
 		return numbersAgree
 	}
-	onlyA := storyMinus(a.Numbers, b.Numbers)
-	onlyB := storyMinus(b.Numbers, a.Numbers)
+	onlyA := minus(a.Numbers, b.Numbers)
+	onlyB := minus(b.Numbers, a.Numbers)
 	if len(onlyA) == 0 && len(onlyB) == 0 {
 		return numbersAgree
 	}
 	if len(onlyA) == 0 || len(onlyB) == 0 {
 		// One side adds figures to the other's ("ten killed" / "kills
 		// 10, wounds 15"): new figures of a toll, or detail.
-		if storyIsToll(a, b) {
+		if isToll(a, b) {
 			return numbersRose
 		}
 		return numbersAgree
@@ -1047,11 +1049,11 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 			return numbersOther
 		}
 	}
-	if !storyIsToll(a, b) {
+	if !isToll(a, b) {
 		return numbersOther
 	}
 	rose := func(before, after []string) bool {
-		return storyMaxNumber(after) > storyMaxNumber(before) && storyMinNumber(after) >= storyMinNumber(before)
+		return maxNumber(after) > maxNumber(before) && minNumber(after) >= minNumber(before)
 	}
 	switch {
 	case a.At > 0 && b.At > 0 && a.At < b.At:
@@ -1070,7 +1072,7 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 	// Two newsrooms round and hedge one count differently ("at least
 	// 44" / "more than 40"): a later count that is lower by less than a
 	// fifth is the same figure, not another event.
-	if lo, hi := min(storyMinNumber(onlyA), storyMinNumber(onlyB)), max(storyMaxNumber(onlyA), storyMaxNumber(onlyB)); lo >= 10 && hi <= 1.2*lo {
+	if lo, hi := min(minNumber(onlyA), minNumber(onlyB)), max(maxNumber(onlyA), maxNumber(onlyB)); lo >= 10 && hi <= 1.2*lo {
 		return numbersAgree
 	}
 	return numbersOther
@@ -1082,33 +1084,33 @@ func storyNumberChange(a, b Fingerprint) numberChange {
 // is symmetric; without times, a lower count of one toll is an Update too,
 // and the story keeps its higher figure.)
 func RaisesFigures(item, story Fingerprint) bool {
-	onlyI, onlyS := storyMinus(item.Numbers, story.Numbers), storyMinus(story.Numbers, item.Numbers)
+	onlyI, onlyS := minus(item.Numbers, story.Numbers), minus(story.Numbers, item.Numbers)
 	if len(onlyS) == 0 {
 		return len(onlyI) > 0 // figures added
 	}
-	return len(onlyI) > 0 && storyMaxNumber(onlyI) > storyMaxNumber(onlyS)
+	return len(onlyI) > 0 && maxNumber(onlyI) > maxNumber(onlyS)
 }
 
-// storyTollConcepts are the events whose counts grow as an event
+// tollConcepts are the events whose counts grow as an event
 // develops: the dead, the injured, the missing, the displaced, the
 // arrested.
-var storyTollConcepts = map[string]bool{"kill": true, "injure": true, "missing": true, "displace": true,
+var tollConcepts = map[string]bool{"kill": true, "injure": true, "missing": true, "displace": true,
 	"evacuate": true, "arrest": true, "hostage": true, "rescue": true, "death_natural": true}
 
-// storyIsToll reports whether two headlines count a toll: they share an
+// isToll reports whether two headlines count a toll: they share an
 // event whose count grows (a count of drones downed in a second attack
 // is not a toll, and another count is another event).
-func storyIsToll(a, b Fingerprint) bool {
+func isToll(a, b Fingerprint) bool {
 	for _, x := range a.Concepts {
-		if storyTollConcepts[x] && slices.Contains(b.Concepts, x) {
+		if tollConcepts[x] && slices.Contains(b.Concepts, x) {
 			return true
 		}
 	}
 	return false
 }
 
-// storyMinus returns the members of a (sorted) that b (sorted) lacks.
-func storyMinus(a, b []string) []string {
+// minus returns the members of a (sorted) that b (sorted) lacks.
+func minus(a, b []string) []string {
 	var out []string
 	for _, x := range a {
 		if _, ok := slices.BinarySearch(b, x); !ok {
@@ -1118,7 +1120,7 @@ func storyMinus(a, b []string) []string {
 	return out
 }
 
-func storyMaxNumber(ns []string) float64 {
+func maxNumber(ns []string) float64 {
 	m := math.Inf(-1)
 	for _, n := range ns {
 		if v, err := strconv.ParseFloat(n, 64); err == nil {
@@ -1128,7 +1130,7 @@ func storyMaxNumber(ns []string) float64 {
 	return m
 }
 
-func storyMinNumber(ns []string) float64 {
+func minNumber(ns []string) float64 {
 	m := math.Inf(1)
 	for _, n := range ns {
 		if v, err := strconv.ParseFloat(n, 64); err == nil {
@@ -1138,15 +1140,15 @@ func storyMinNumber(ns []string) float64 {
 	return m
 }
 
-// storyProclitics are the one-letter Arabic proclitics.
-const storyProclitics = "وفبكل"
+// procliticLetters are the one-letter Arabic proclitics.
+const procliticLetters = "وفبكل"
 
-// storyProcliticPair reports whether x is y with one more leading Arabic
+// procliticPair reports whether x is y with one more leading Arabic
 // proclitic letter, or the other way round. Canonical tokens already lose
 // their proclitics, but a single و ف ب ك ل is ambiguous (it also begins
 // words: «بيروت», «وزير», «لبنان»), so it is stripped at most once and the
 // remaining one-letter difference is accepted here.
-func storyProcliticPair(x, y string) bool {
+func procliticPair(x, y string) bool {
 	if len(x) < len(y) {
 		x, y = y, x
 	}
@@ -1154,5 +1156,5 @@ func storyProcliticPair(x, y string) bool {
 		return false
 	}
 	r, size := utf8.DecodeRuneInString(x)
-	return strings.ContainsRune(storyProclitics, r) && x[size:] == y
+	return strings.ContainsRune(procliticLetters, r) && x[size:] == y
 }

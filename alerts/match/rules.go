@@ -1,4 +1,4 @@
-package alerts
+package match
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // Keyword rules: what a subscriber sends with /add, one rule a line.
@@ -268,7 +270,7 @@ func (p *ruleParser) parse(text string, base int) (required, vetoes []term, err 
 
 // newTerm normalises raw into a term; false when nothing is left.
 func newTerm(raw string) (term, bool) {
-	n := Normalize(raw)
+	n := alerts.Normalize(raw)
 	if n == "" {
 		return term{}, false
 	}

@@ -1,4 +1,4 @@
-package alerts
+package match
 
 import (
 	"iter"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // Matcher holds every subscriber's rules in one index and finds, for a
@@ -88,16 +90,16 @@ type change struct {
 // costs O(its rules), so it is kept to a few thousand rules.
 const defaultDeltaLimit = 256
 
-// Match is one subscriber's result for a headline.
-type Match struct {
+// Result is one subscriber's result for a headline.
+type Result struct {
 	Subscriber string
 	// Rules are the subscriber's rules that matched, as written, in the
 	// order they were given to Set or Build.
 	Rules []string
 }
 
-// MatcherStats describes a Matcher's current index.
-type MatcherStats struct {
+// Stats describes a Matcher's current index.
+type Stats struct {
 	Subscribers int // subscribers with at least one rule
 	Rules       int // distinct rules (by canonical form) in the base index
 	Terms       int // distinct words and phrases in the base index
@@ -164,7 +166,7 @@ func (m *Matcher) Update(changes map[string][]Rule) {
 }
 
 // Stats returns the sizes of the current index.
-func (m *Matcher) Stats() MatcherStats {
+func (m *Matcher) Stats() Stats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.snap.Load()
@@ -177,7 +179,7 @@ func (m *Matcher) Stats() MatcherStats {
 			n++
 		}
 	}
-	return MatcherStats{Subscribers: n, Rules: s.base.nrules, Terms: s.base.nterms(), Pending: len(m.pending)}
+	return Stats{Subscribers: n, Rules: s.base.nrules, Terms: s.base.nterms(), Pending: len(m.pending)}
 }
 
 // publish stores a snapshot of base and a new delta index built from the
@@ -761,14 +763,14 @@ func (b *indexBuilder) layOutArena() (canon, texts, names []ref) {
 // length and with what matched, not with the number of subscribers.
 // MatchSeq gives the same results without allocating them. The strings
 // share the index's memory (see index.arena): clone any kept for long.
-func (m *Matcher) Match(text string) []Match {
+func (m *Matcher) Match(text string) []Result {
 	s := m.snap.Load()
 	sc := m.getScratch()
 	defer m.putScratch(sc)
 	if !sc.match(s, text) {
 		return nil
 	}
-	out := make([]Match, len(sc.groups))
+	out := make([]Result, len(sc.groups))
 	texts := make([]string, len(sc.sorted))
 	for i, g := range sc.groups {
 		idx := s.of(g)
@@ -777,7 +779,7 @@ func (m *Matcher) Match(text string) []Match {
 		for j, at := range ats {
 			t[j] = idx.text(at)
 		}
-		out[i] = Match{Subscriber: idx.name(ats[0]), Rules: t}
+		out[i] = Result{Subscriber: idx.name(ats[0]), Rules: t}
 	}
 	return out
 }
@@ -896,7 +898,7 @@ type span struct{ start, key, end int }
 
 // split normalises text into sc.buf and finds its words.
 func (sc *scratch) split(text string) {
-	sc.buf = AppendNormalized(sc.buf[:0], text)
+	sc.buf = alerts.AppendNormalized(sc.buf[:0], text)
 	sc.words = sc.words[:0]
 	for i := 0; i < len(sc.buf); {
 		j := i

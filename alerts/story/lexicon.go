@@ -1,4 +1,4 @@
-package alerts
+package story
 
 import (
 	"bufio"
@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // The story lexicon is what Aajil knows of the world when it compares two
 // headlines: the places and actors of a bilingual gazetteer
-// (alerts/gazetteer.tsv) and the event vocabulary (alerts/story_events.tsv),
+// (alerts/story/gazetteer.tsv) and the event vocabulary (alerts/story/events.tsv),
 // both in Arabic and English. A phrase of a headline found in it becomes a
 // language-independent unit: "Moscow", «موسكو» and «الروسية» all become
 // places and actors with known relations (Moscow is in Russia), and
@@ -19,10 +21,10 @@ import (
 // what makes two known, different places a conflict.
 
 //go:embed gazetteer.tsv
-var storyGazetteerTSV string
+var gazetteerTSV string
 
-//go:embed story_events.tsv
-var storyEventsTSV string
+//go:embed events.tsv
+var eventsTSV string
 
 // Entity kinds of the gazetteer.
 const (
@@ -34,8 +36,8 @@ const (
 	kindPerson  = "person"
 )
 
-// storyEntity is a gazetteer row.
-type storyEntity struct {
+// entity is a gazetteer row.
+type entity struct {
 	id, kind, parent string
 	capital          bool // a capital city, which stands for its country
 }
@@ -46,30 +48,30 @@ type lexUnit struct {
 	concept bool // an event concept; otherwise an entity id
 }
 
-// storyLexicon is the parsed gazetteer and event vocabulary. It is built
+// lexicon is the parsed gazetteer and event vocabulary. It is built
 // once and never written again.
-type storyLexicon struct {
+type lexicon struct {
 	phrases  map[string]lexUnit // lexKey of the words of a phrase, joined by " "
 	maxWords int
-	entities map[string]storyEntity
+	entities map[string]entity
 }
 
-// storyLex is the lexicon compiled into the binary.
-var storyLex = mustStoryLexicon(storyGazetteerTSV, storyEventsTSV)
+// lex is the lexicon compiled into the binary.
+var lex = mustLexicon(gazetteerTSV, eventsTSV)
 
-func mustStoryLexicon(gazetteer, events string) *storyLexicon {
-	lx, err := newStoryLexicon(gazetteer, events)
+func mustLexicon(gazetteer, events string) *lexicon {
+	lx, err := newLexicon(gazetteer, events)
 	if err != nil {
-		panic("alerts: embedded story lexicon: " + err.Error()) // a bug in the data files, caught by tests
+		panic("story: embedded lexicon: " + err.Error()) // a bug in the data files, caught by tests
 	}
 	return lx
 }
 
-// newStoryLexicon parses a gazetteer ("id kind parent names", names
+// newLexicon parses a gazetteer ("id kind parent names", names
 // separated by |, capitals of kind "capital") and an event vocabulary
 // ("concept forms").
-func newStoryLexicon(gazetteer, events string) (*storyLexicon, error) {
-	lx := &storyLexicon{phrases: map[string]lexUnit{}, entities: map[string]storyEntity{}}
+func newLexicon(gazetteer, events string) (*lexicon, error) {
+	lx := &lexicon{phrases: map[string]lexUnit{}, entities: map[string]entity{}}
 	add := func(form string, u lexUnit) {
 		key := lexPhraseKey(form)
 		if _, taken := lx.phrases[key]; key == "" || taken {
@@ -82,7 +84,7 @@ func newStoryLexicon(gazetteer, events string) (*storyLexicon, error) {
 		lx.maxWords = max(lx.maxWords, strings.Count(key, " ")+1)
 	}
 	err := eachTSVRow(gazetteer, 4, func(line int, f []string) error {
-		e := storyEntity{id: f[0], kind: f[1], parent: f[2]}
+		e := entity{id: f[0], kind: f[1], parent: f[2]}
 		if e.parent == "-" {
 			e.parent = ""
 		}
@@ -154,7 +156,7 @@ func eachTSVRow(s string, n int, fn func(line int, fields []string) error) error
 // lexPhraseKey is the lookup form of a phrase: normalised words, each
 // Arabic one without its article.
 func lexPhraseKey(phrase string) string {
-	words := strings.Fields(Normalize(phrase))
+	words := strings.Fields(alerts.Normalize(phrase))
 	for i, w := range words {
 		words[i] = lexWord(w)
 	}
@@ -175,16 +177,16 @@ func lexWord(w string) string {
 // preposition (ب ل ك), or both. Each form then loses its article.
 func lexFirstWordForms(w string, out []string) []string {
 	out = append(out[:0], w)
-	if !storyIsArabic(w) {
+	if !isArabic(w) {
 		return out
 	}
 	rest := []string{w}
-	if t, ok := storyCutPrefix(w, "و", "ف"); ok && utf8.RuneCountInString(t) >= 2 {
+	if t, ok := cutPrefix(w, "و", "ف"); ok && utf8.RuneCountInString(t) >= 2 {
 		out = append(out, t)
 		rest = append(rest, t)
 	}
 	for _, r := range rest {
-		if t, ok := storyCutPrefix(r, "ب", "ل", "ك"); ok && utf8.RuneCountInString(t) >= 2 {
+		if t, ok := cutPrefix(r, "ب", "ل", "ك"); ok && utf8.RuneCountInString(t) >= 2 {
 			out = append(out, t)
 		}
 	}
@@ -209,7 +211,7 @@ type lexMatch struct {
 
 // find returns the lexicon phrases of words (normalised), longest first
 // at each position, without overlaps.
-func (lx *storyLexicon) find(words []string) []lexMatch {
+func (lx *lexicon) find(words []string) []lexMatch {
 	var out []lexMatch
 	var forms []string
 	var key strings.Builder
@@ -246,8 +248,8 @@ func (lx *storyLexicon) find(words []string) []lexMatch {
 // adjective finds the place that an Arabic adjective of place names
 // («الإيرانية» → Iran, «الأميركي» → America); forms are the word's forms
 // (lexFirstWordForms).
-func (lx *storyLexicon) adjective(w string, forms []string) (lexUnit, bool) {
-	if !storyIsArabic(w) {
+func (lx *lexicon) adjective(w string, forms []string) (lexUnit, bool) {
+	if !isArabic(w) {
 		return lexUnit{}, false
 	}
 	for _, f := range forms {
@@ -271,7 +273,7 @@ func (lx *storyLexicon) adjective(w string, forms []string) (lexUnit, bool) {
 
 // country returns the country an entity belongs to (itself for a
 // country), or "" for one that has none (a sea, the UN).
-func (lx *storyLexicon) country(id string) string {
+func (lx *lexicon) country(id string) string {
 	for range 8 { // parents form a short tree; the bound guards a cycle
 		e, ok := lx.entities[id]
 		if !ok {
@@ -290,7 +292,7 @@ func (lx *storyLexicon) country(id string) string {
 
 // within reports whether entity a is b or lies within it (Aleppo within
 // Syria, Gaza City within the Gaza Strip).
-func (lx *storyLexicon) within(a, b string) bool {
+func (lx *lexicon) within(a, b string) bool {
 	for range 8 {
 		if a == b {
 			return true
@@ -307,7 +309,7 @@ func (lx *storyLexicon) within(a, b string) bool {
 // standsForState reports whether an entity can stand for its country as
 // an actor: the country itself, its capital, its institutions and its
 // people in office ("Moscow warns", "the Kremlin warns", "Russia warns").
-func (lx *storyLexicon) standsForState(id string) bool {
+func (lx *lexicon) standsForState(id string) bool {
 	e := lx.entities[id]
 	return e.kind == kindCountry || e.capital || e.kind == kindOrg || e.kind == kindPerson
 }
@@ -316,7 +318,7 @@ func (lx *storyLexicon) standsForState(id string) bool {
 // tellings of one event: the same entity, one within the other, or two
 // that stand for one state (Moscow / Russia / the Kremlin / Putin). Two
 // people are compatible only when they are one person.
-func (lx *storyLexicon) compatible(a, b string) bool {
+func (lx *lexicon) compatible(a, b string) bool {
 	if a == b || lx.within(a, b) || lx.within(b, a) {
 		return true
 	}
@@ -329,7 +331,7 @@ func (lx *storyLexicon) compatible(a, b string) bool {
 }
 
 // isPlace reports whether an entity is a place rather than an actor.
-func (lx *storyLexicon) isPlace(id string) bool {
+func (lx *lexicon) isPlace(id string) bool {
 	switch lx.entities[id].kind {
 	case kindCountry, kindRegion, kindCity, kindWater:
 		return true

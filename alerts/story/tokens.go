@@ -1,4 +1,4 @@
-package alerts
+package story
 
 import (
 	"bufio"
@@ -11,26 +11,28 @@ import (
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/english"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // ---- Tokens ----
 
-// storyToken returns the comparable form of a normalised word, or "" for a
+// token returns the comparable form of a normalised word, or "" for a
 // stop word: Arabic words lose their proclitics and are light-stemmed
-// (storyStemArabic), English ones are stemmed by Snowball's English
+// (stemArabic), English ones are stemmed by Snowball's English
 // stemmer.
-func storyToken(w string) string {
-	if storyStopWords[w] || utf8.RuneCountInString(w) < 2 {
+func token(w string) string {
+	if stopWords[w] || utf8.RuneCountInString(w) < 2 {
 		return ""
 	}
 	switch {
-	case storyIsArabic(w):
-		w = storyStripProclitics(w)
-		if storyStopWords[w] {
+	case isArabic(w):
+		w = stripProclitics(w)
+		if stopWords[w] {
 			return ""
 		}
-		w = storyStemArabic(w)
-	case storyIsLatin(w):
+		w = stemArabic(w)
+	case isLatin(w):
 		env := snowballstem.NewEnv(w)
 		english.Stem(env)
 		w = env.Current()
@@ -38,39 +40,39 @@ func storyToken(w string) string {
 	return w
 }
 
-// storyArabicSuffixes are the suffixes of the light stemmer, in the order
+// arabicSuffixes are the suffixes of the light stemmer, in the order
 // they are tried: feminine and plural endings, attached pronouns, and the
 // alef of the accusative («مدرباً» → «مدرب»).
-var storyArabicSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ا"}
+var arabicSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي", "ا"}
 
-// storyStemMin is the fewest letters a stem keeps.
-const storyStemMin = 3
+// stemMin is the fewest letters a stem keeps.
+const stemMin = 3
 
-// storyStemArabic removes suffixes from a word whose proclitics are
+// stemArabic removes suffixes from a word whose proclitics are
 // already gone, the "light10" way (Larkey, Ballesteros and Connell,
 // "Light Stemming for Arabic Information Retrieval", 2007, the stemmer
 // behind Lucene's ArabicStemmer): each suffix at most once, in order,
-// while storyStemMin letters remain (light10 keeps two; three keep
+// while stemMin letters remain (light10 keeps two; three keep
 // «لسان» whole, so that it still matches «سان» by its proclitic). No
 // library fits: the Arabic stemmer of Snowball expects unnormalised text
 // (it reads ة, we have ه) and strips ب and ف unevenly («بغداد» → «غداد»,
 // «ببغداد» → «بغداد»); Lucene's port in bleve comes with a search
 // engine's dependencies.
-func storyStemArabic(w string) string {
-	for _, suf := range storyArabicSuffixes {
-		if t, ok := strings.CutSuffix(w, suf); ok && utf8.RuneCountInString(t) >= storyStemMin {
+func stemArabic(w string) string {
+	for _, suf := range arabicSuffixes {
+		if t, ok := strings.CutSuffix(w, suf); ok && utf8.RuneCountInString(t) >= stemMin {
 			w = t
 		}
 	}
 	return w
 }
 
-func storyIsArabic(w string) bool {
+func isArabic(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
 	return unicode.Is(unicode.Arabic, r)
 }
 
-func storyIsLatin(w string) bool {
+func isLatin(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if w[i] < 'a' || w[i] > 'z' {
 			return false
@@ -79,19 +81,19 @@ func storyIsLatin(w string) bool {
 	return true
 }
 
-// storyStripProclitics removes a conjunction (و ف), then the article with
+// stripProclitics removes a conjunction (و ف), then the article with
 // its preposition (ال بال كال فال لل), or else one preposition (ب ك ل),
 // leaving at least three letters: «بدمشق» → «دمشق», «والرئيس» → «رئيس».
-func storyStripProclitics(w string) string {
+func stripProclitics(w string) string {
 	long := func(s string) bool { return utf8.RuneCountInString(s) >= 3 }
-	if t, ok := storyCutPrefix(w, "وال", "فال", "بال", "كال", "لل", "ال"); ok && long(t) {
+	if t, ok := cutPrefix(w, "وال", "فال", "بال", "كال", "لل", "ال"); ok && long(t) {
 		return t
 	}
 	// A lone و ف ب ك ل also begins words («وزير», «بيروت», «لبنان»), so
-	// it is stripped only from longer words, and once; storyProcliticPair
+	// it is stripped only from longer words, and once; procliticPair
 	// accepts the remaining one-letter difference.
-	if t, ok := storyCutPrefix(w, "و", "ف", "ب", "ك", "ل"); ok && utf8.RuneCountInString(t) >= 4 {
-		if u, ok := storyCutPrefix(t, "ال", "بال", "لل"); ok && long(u) {
+	if t, ok := cutPrefix(w, "و", "ف", "ب", "ك", "ل"); ok && utf8.RuneCountInString(t) >= 4 {
+		if u, ok := cutPrefix(t, "ال", "بال", "لل"); ok && long(u) {
 			return u // «وبالعاصمة», «وللمرة»
 		}
 		return t
@@ -99,15 +101,15 @@ func storyStripProclitics(w string) string {
 	return w
 }
 
-// storyStripOneProclitic removes one leading ل ب (as in «لـ سانا» → «لسانا»).
-func storyStripOneProclitic(w string) string {
-	if t, ok := storyCutPrefix(w, "ل", "ب"); ok && utf8.RuneCountInString(t) >= 3 {
+// stripOneProclitic removes one leading ل ب (as in «لـ سانا» → «لسانا»).
+func stripOneProclitic(w string) string {
+	if t, ok := cutPrefix(w, "ل", "ب"); ok && utf8.RuneCountInString(t) >= 3 {
 		return t
 	}
 	return w
 }
 
-func storyCutPrefix(w string, prefixes ...string) (string, bool) {
+func cutPrefix(w string, prefixes ...string) (string, bool) {
 	for _, p := range prefixes {
 		if t, ok := strings.CutPrefix(w, p); ok {
 			return t, true
@@ -119,17 +121,17 @@ func storyCutPrefix(w string, prefixes ...string) (string, bool) {
 // ---- Weights ----
 
 //go:embed idf_headlines.txt
-var storyIDFTable string
+var idfTable string
 
-// storyDF holds the static table: the number of headlines of
+// docFreq holds the static table: the number of headlines of
 // the corpora in which a canonical token occurs, and their count. Built
 // once, never written again.
-var storyDF, storyCorpusSize = storyParseIDF(storyIDFTable)
+var docFreq, corpusSize = parseIDF(idfTable)
 
-// storyParseIDF reads "# documents N" and "token<TAB>df" lines. The table
+// parseIDF reads "# documents N" and "token<TAB>df" lines. The table
 // is generated by TestGenerateIDF, which also checks it; a malformed line
 // is skipped here.
-func storyParseIDF(s string) (map[string]int, int) {
+func parseIDF(s string) (map[string]int, int) {
 	df := make(map[string]int)
 	n := 1
 	sc := bufio.NewScanner(strings.NewReader(s))
@@ -152,40 +154,40 @@ func storyParseIDF(s string) (map[string]int, int) {
 	return df, n
 }
 
-// storyWeight is the inverse document frequency of a token. Tokens missing
+// idfWeight is the inverse document frequency of a token. Tokens missing
 // from the table (rare words and names) get the weight of a token seen
 // once.
-func storyWeight(t string) float64 {
-	if w, ok := storyWeights[t]; ok {
+func idfWeight(t string) float64 {
+	if w, ok := idfWeights[t]; ok {
 		return w
 	}
-	return storyRareWeight
+	return rareWeight
 }
 
-// storyWeights holds the weight of every token of the table, and
-// storyRareWeight that of a token seen once: computed once from storyDF.
-var storyWeights, storyRareWeight = func() (map[string]float64, float64) {
-	w := make(map[string]float64, len(storyDF))
-	for t, df := range storyDF {
-		w[t] = math.Log(float64(storyCorpusSize+1) / float64(max(df, 1)))
+// idfWeights holds the weight of every token of the table, and
+// rareWeight that of a token seen once: computed once from docFreq.
+var idfWeights, rareWeight = func() (map[string]float64, float64) {
+	w := make(map[string]float64, len(docFreq))
+	for t, df := range docFreq {
+		w[t] = math.Log(float64(corpusSize+1) / float64(max(df, 1)))
 	}
-	return w, math.Log(float64(storyCorpusSize + 1))
+	return w, math.Log(float64(corpusSize + 1))
 }()
 
 // ---- Word lists ----
 
-func storyWordSet(words ...string) map[string]bool {
+func wordSet(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
 	for _, w := range words {
-		m[Normalize(w)] = true
+		m[alerts.Normalize(w)] = true
 	}
 	return m
 }
 
-// storyStopWords are function words of Arabic and English headlines, in
+// stopWords are function words of Arabic and English headlines, in
 // normalised form, and the reporting verbs that attributions use. They
 // carry no event.
-var storyStopWords = storyWordSet(
+var stopWords = wordSet(
 	// Arabic.
 	"في", "من", "على", "إلى", "الى", "عن", "مع", "بعد", "قبل", "أن", "إن", "أنه", "أنها", "إنه",
 	"التي", "الذي", "الذين", "هذا", "هذه", "ذلك", "تلك", "هناك", "كان", "كانت", "يكون", "قد", "لقد",
@@ -218,18 +220,18 @@ var storyStopWords = storyWordSet(
 	"exceeds", "passes", "people",
 )
 
-// storyMediaLabels are media-type and genre labels that prefix or suffix a
+// mediaLabels are media-type and genre labels that prefix or suffix a
 // headline without being part of it.
-var storyMediaLabels = storyWordSet(
+var mediaLabels = wordSet(
 	"فيديو", "بالفيديو", "صور", "بالصور", "شاهد", "فيديو وصور", "بالفيديو والصور", "مباشر", "تحديث",
 	"انفوغراف", "إنفوغراف", "بث مباشر",
 	"video", "videos", "watch", "photos", "photo", "in pictures", "exclusive", "update", "updated",
 	"live updates", "breaking",
 )
 
-// storySourceNames are news agencies and channels that appear as prefixes,
+// sourceNames are news agencies and channels that appear as prefixes,
 // suffixes or attributions («سانا:», «- سانا», «مراسل سانا», "Reuters:").
-var storySourceNames = storyWordSet(
+var sourceNames = wordSet(
 	"سانا", "العربية", "الجزيرة", "الحدث", "الميادين", "رويترز", "فرانس برس", "أ ف ب", "ا ف ب",
 	"الأناضول", "الإخبارية", "سكاي نيوز", "سكاي نيوز عربية", "روسيا اليوم", "الشرق الأوسط",
 	"وكالة الأنباء", "مراسلنا", "مراسل", "مصادر", "مصدر", "سبوتنيك", "تاس", "واس", "وام", "قنا", "كونا",
@@ -237,8 +239,8 @@ var storySourceNames = storyWordSet(
 	"xinhua", "anadolu", "sources", "source",
 )
 
-// storyNumberWords are written numbers, counted as numbers.
-var storyNumberWords = func() map[string]string {
+// numberWords are written numbers, counted as numbers.
+var numberWords = func() map[string]string {
 	m := map[string]string{}
 	for i, w := range []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
 		"nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
@@ -249,7 +251,7 @@ var storyNumberWords = func() map[string]string {
 		{"أربعة", "أربع"}, {"خمسة", "خمس"}, {"ستة"}, {"سبعة", "سبع"}, {"ثمانية", "ثماني"},
 		{"تسعة", "تسع"}, {"عشرة"}} {
 		for _, w := range ws {
-			m[Normalize(w)] = strconv.Itoa(i)
+			m[alerts.Normalize(w)] = strconv.Itoa(i)
 		}
 	}
 	return m

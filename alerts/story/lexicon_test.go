@@ -1,10 +1,12 @@
-package alerts
+package story
 
 import (
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aajil/aajil/alerts"
 )
 
 // testGazetteer is a small gazetteer in the format of gazetteer.tsv.
@@ -29,9 +31,9 @@ kill	killed|kills|dead|قتل|مقتل|قتلى
 warn	warns|warned|تحذر|يحذر
 `
 
-func testLexicon(t *testing.T) *storyLexicon {
+func testLexicon(t *testing.T) *lexicon {
 	t.Helper()
-	lx, err := newStoryLexicon(testGazetteer, testEvents)
+	lx, err := newLexicon(testGazetteer, testEvents)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestStoryLexiconFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, m := range lx.find(strings.Fields(Normalize(tt.text))) {
+		for _, m := range lx.find(strings.Fields(alerts.Normalize(tt.text))) {
 			got = append(got, m.unit.id)
 		}
 		if strings.Join(got, " ") != tt.want {
@@ -105,7 +107,7 @@ func TestStoryLexiconErrors(t *testing.T) {
 		{"short event row", "", "kill\n", "fields"},
 	}
 	for _, tt := range tests {
-		_, err := newStoryLexicon(tt.gazetteer, tt.events)
+		_, err := newLexicon(tt.gazetteer, tt.events)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -134,13 +136,13 @@ func TestStoryEmbeddedLexicon(t *testing.T) {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
-	check("gazetteer.tsv", 0, 3, storyGazetteerTSV)
-	check("story_events.tsv", 0, 1, storyEventsTSV)
-	if len(storyLex.entities) < 300 {
-		t.Errorf("gazetteer has %d entities, want the world's countries and more", len(storyLex.entities))
+	check("gazetteer.tsv", 0, 3, gazetteerTSV)
+	check("events.tsv", 0, 1, eventsTSV)
+	if len(lex.entities) < 300 {
+		t.Errorf("gazetteer has %d entities, want the world's countries and more", len(lex.entities))
 	}
 	for _, id := range []string{"RU", "IR", "US", "SY", "LB"} {
-		if storyLex.entities[id].kind != kindCountry {
+		if lex.entities[id].kind != kindCountry {
 			t.Errorf("gazetteer: %s is not a country", id)
 		}
 	}
@@ -161,8 +163,8 @@ func TestStoryStemArabic(t *testing.T) {
 		{"لسان", "لسان"},  // three letters at least: «ل» + «سان» still matches «سان»
 	}
 	for _, tt := range tests {
-		if got := storyStemArabic(tt.in); got != tt.want {
-			t.Errorf("storyStemArabic(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := stemArabic(tt.in); got != tt.want {
+			t.Errorf("stemArabic(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -184,11 +186,11 @@ func TestStoryEditDistanceAtMostOne(t *testing.T) {
 		{"abc", "abcde", false},
 	}
 	for _, tt := range tests {
-		if got := storyEditDistanceAtMostOne(tt.a, tt.b); got != tt.want {
-			t.Errorf("storyEditDistanceAtMostOne(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if got := editDistanceAtMostOne(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistanceAtMostOne(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
-		if got := storyEditDistanceAtMostOne(tt.b, tt.a); got != tt.want {
-			t.Errorf("storyEditDistanceAtMostOne(%q, %q) = %v, want %v (symmetry)", tt.b, tt.a, got, tt.want)
+		if got := editDistanceAtMostOne(tt.b, tt.a); got != tt.want {
+			t.Errorf("editDistanceAtMostOne(%q, %q) = %v, want %v (symmetry)", tt.b, tt.a, got, tt.want)
 		}
 	}
 }
@@ -218,8 +220,8 @@ func TestStoryNumberChange(t *testing.T) {
 			a.Concepts = nil
 		}
 		b := Fingerprint{Numbers: tt.b, At: tt.bAt, Concepts: []string{"kill"}}
-		if got := storyNumberChange(a, b); got != tt.want {
-			t.Errorf("%s: storyNumberChange = %d, want %d", tt.name, got, tt.want)
+		if got := compareNumbers(a, b); got != tt.want {
+			t.Errorf("%s: compareNumbers = %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }
