@@ -1,5 +1,7 @@
-// Package alerts is Aajil's pure logic, without I/O: text normalisation
-// for matching and fingerprints, urgency detection, story fingerprints and
-// near-duplicate decisions, keyword rules and the matcher that runs every
-// subscriber's rules in one pass.
+// Package alerts is the text every other part of Aajil reads, without
+// I/O: normalisation of headlines for matching and fingerprints, the
+// urgency markers and the Detector that finds a headline's urgency
+// banner, and the Telegram HTML rendering of an alert. Story
+// fingerprints are in package story (alerts/story), keyword rules and
+// the matcher in package match (alerts/match); both build on Normalize.
 package alerts

@@ -127,80 +127,82 @@ func TestDetectLabelled(t *testing.T) {
 	}
 }
 
+// detectCases are titles with and without a banner, by what they test.
+var detectCases = map[string]struct {
+	title, marker, rest string
+	found               bool
+}{
+	// Typographies of عاجل, at the start.
+	"bar":                 {title: "عاجل | نص الخبر", found: true, marker: "عاجل", rest: "نص الخبر"},
+	"tatweel space":       {title: "عــاجــل مصدر أمني: انفجار", found: true, marker: "عــاجــل", rest: "مصدر أمني: انفجار"},
+	"diacritics":          {title: "عاجِلٌ: نص الخبر", found: true, marker: "عاجِلٌ", rest: "نص الخبر"},
+	"presentation forms":  {title: "ﻋﺎﺟﻞ - نص الخبر", found: true, marker: "ﻋﺎﺟﻞ", rest: "نص الخبر"},
+	"hashtag":             {title: "#عاجل الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"guillemets":          {title: "«عاجل» الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"brackets":            {title: "[عاجل] الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"lenticular":          {title: "【عاجل】الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"emoji and bar":       {title: "🔴 عاجل | الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"emoji after":         {title: "عاجل 🚨 الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"emoji with selector": {title: "⚡️عاجل⚡️ الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"khabar":              {title: "خبر عاجل: الرئيس يصل", found: true, marker: "خبر عاجل", rest: "الرئيس يصل"},
+	"jiddan tanwin":       {title: "عاجل جداً.. الرئيس يصل", found: true, marker: "عاجل جداً", rest: "الرئيس يصل"},
+	"jiddan":              {title: "عاجل جدا الرئيس يصل", found: true, marker: "عاجل جدا", rest: "الرئيس يصل"},
+	"ellipsis":            {title: "عاجل… الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"zero width and bidi": {title: "\u200fعاجل\u200c: الرئيس يصل\u200f", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"only the marker":     {title: "عــاجــل", found: true, marker: "عــاجــل", rest: ""},
+	"marker and colon":    {title: " BREAKING: ", found: true, marker: "BREAKING", rest: ""},
+	"both ends":           {title: "عاجل | الرئيس يصل | #عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	// At the end.
+	"suffix dots":     {title: "الرئيس يصل.. عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"suffix dash":     {title: "الرئيس يصل - عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"suffix hashtag":  {title: "الرئيس يصل #عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
+	"suffix brackets": {title: "President lands (URGENT)", found: true, marker: "URGENT", rest: "President lands"},
+	"suffix emoji":    {title: "President lands 🔴 Breaking", found: true, marker: "Breaking", rest: "President lands"},
+	// Latin markers.
+	"breaking colon":     {title: "BREAKING: Ukraine says", found: true, marker: "BREAKING", rest: "Ukraine says"},
+	"breaking capitals":  {title: "BREAKING Ukraine says", found: true, marker: "BREAKING", rest: "Ukraine says"},
+	"breaking news":      {title: "Breaking News - Ukraine says", found: true, marker: "Breaking News", rest: "Ukraine says"},
+	"breaking news caps": {title: "BREAKING NEWS Ukraine says", found: true, marker: "BREAKING NEWS", rest: "Ukraine says"},
+	"hashtag camel":      {title: "#BreakingNews Ukraine says", found: true, marker: "BreakingNews", rest: "Ukraine says"},
+	"urgent":             {title: "URGENT: UN Security Council meets", found: true, marker: "URGENT", rest: "UN Security Council meets"},
+	"flash":              {title: "FLASH - Quake hits Turkey", found: true, marker: "FLASH", rest: "Quake hits Turkey"},
+	"just in":            {title: "Just in: Quake hits Turkey", found: true, marker: "Just in", rest: "Quake hits Turkey"},
+	"alerte":             {title: "ALERTE - Séisme en Turquie", found: true, marker: "ALERTE", rest: "Séisme en Turquie"},
+	"alerte info":        {title: "ALERTE INFO : Séisme en Turquie", found: true, marker: "ALERTE INFO", rest: "Séisme en Turquie"},
+	"derniere minute":    {title: "Dernière minute : séisme en Turquie", found: true, marker: "Dernière minute", rest: "séisme en Turquie"},
+	"fullwidth":          {title: "ＢＲＥＡＫＩＮＧ：Ukraine says", found: true, marker: "ＢＲＥＡＫＩＮＧ", rest: "Ukraine says"},
+	// Not banners: the list, and near misses.
+	"tari wa ajil":        {title: "اجتماع طارئ وعاجل للجامعة العربية"},
+	"ighatha ajila":       {title: "مطالبات بإغاثة عاجلة للنازحين"},
+	"khitta ajila":        {title: "خطة عاجلة لإصلاح شبكة الكهرباء"},
+	"nida ajil":           {title: "نداء عاجل للتبرع بالدم"},
+	"ajila at start":      {title: "عاجلة هي الحاجة إلى المساعدات"},
+	"bishakl ajil end":    {title: "الحكومة تتحرك بشكل عاجل"},
+	"ajil end full stop":  {title: "الحكومة تتحرك بشكل عاجل."},
+	"quoted at end":       {title: "الأمم المتحدة: الوضع «عاجل»"},
+	"flash flood":         {title: "Flash flood warning issued for Khartoum"},
+	"flash hyphen":        {title: "Flash-flood warning issued for Khartoum"},
+	"record-breaking":     {title: "Europe bakes in record-breaking temperatures"},
+	"urgent appeal":       {title: "Hospital makes an urgent appeal for blood donors"},
+	"breaking the":        {title: "Breaking the silence on Sudan"},
+	"urgent care":         {title: "Urgent care clinics close across the state"},
+	"just in time":        {title: "Just in time for the holidays"},
+	"breaking point":      {title: "Gaza at breaking point"},
+	"in a flash":          {title: "In a flash, a family lost everything"},
+	"all capitals":        {title: "BREAKING BAD STAR DIES AT 70"},
+	"quoted urgent":       {title: "UN calls situation ‘urgent’"},
+	"live blog":           {title: "Russia-Ukraine war live: Kyiv under attack"},
+	"live blog ar":        {title: "مباشر | تطورات الحرب على غزة"},
+	"developing":          {title: "Developing Afghanistan’s mines will uplift Afghans"},
+	"channel title":       {title: "Al Jazeera – Breaking News, World News and Video from Al Jazeera"},
+	"empty":               {title: ""},
+	"symbols only":        {title: "🔴 | 🔴"},
+	"marker in mid-title": {title: "الرئيس: عاجل | قرار"},
+}
+
 func TestDetect(t *testing.T) {
 	d := newDefaultDetector(t)
-	tests := map[string]struct {
-		title, marker, rest string
-		found               bool
-	}{
-		// Typographies of عاجل, at the start.
-		"bar":                 {title: "عاجل | نص الخبر", found: true, marker: "عاجل", rest: "نص الخبر"},
-		"tatweel space":       {title: "عــاجــل مصدر أمني: انفجار", found: true, marker: "عــاجــل", rest: "مصدر أمني: انفجار"},
-		"diacritics":          {title: "عاجِلٌ: نص الخبر", found: true, marker: "عاجِلٌ", rest: "نص الخبر"},
-		"presentation forms":  {title: "ﻋﺎﺟﻞ - نص الخبر", found: true, marker: "ﻋﺎﺟﻞ", rest: "نص الخبر"},
-		"hashtag":             {title: "#عاجل الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"guillemets":          {title: "«عاجل» الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"brackets":            {title: "[عاجل] الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"lenticular":          {title: "【عاجل】الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"emoji and bar":       {title: "🔴 عاجل | الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"emoji after":         {title: "عاجل 🚨 الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"emoji with selector": {title: "⚡️عاجل⚡️ الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"khabar":              {title: "خبر عاجل: الرئيس يصل", found: true, marker: "خبر عاجل", rest: "الرئيس يصل"},
-		"jiddan tanwin":       {title: "عاجل جداً.. الرئيس يصل", found: true, marker: "عاجل جداً", rest: "الرئيس يصل"},
-		"jiddan":              {title: "عاجل جدا الرئيس يصل", found: true, marker: "عاجل جدا", rest: "الرئيس يصل"},
-		"ellipsis":            {title: "عاجل… الرئيس يصل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"zero width and bidi": {title: "\u200fعاجل\u200c: الرئيس يصل\u200f", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"only the marker":     {title: "عــاجــل", found: true, marker: "عــاجــل", rest: ""},
-		"marker and colon":    {title: " BREAKING: ", found: true, marker: "BREAKING", rest: ""},
-		"both ends":           {title: "عاجل | الرئيس يصل | #عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		// At the end.
-		"suffix dots":     {title: "الرئيس يصل.. عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"suffix dash":     {title: "الرئيس يصل - عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"suffix hashtag":  {title: "الرئيس يصل #عاجل", found: true, marker: "عاجل", rest: "الرئيس يصل"},
-		"suffix brackets": {title: "President lands (URGENT)", found: true, marker: "URGENT", rest: "President lands"},
-		"suffix emoji":    {title: "President lands 🔴 Breaking", found: true, marker: "Breaking", rest: "President lands"},
-		// Latin markers.
-		"breaking colon":     {title: "BREAKING: Ukraine says", found: true, marker: "BREAKING", rest: "Ukraine says"},
-		"breaking capitals":  {title: "BREAKING Ukraine says", found: true, marker: "BREAKING", rest: "Ukraine says"},
-		"breaking news":      {title: "Breaking News - Ukraine says", found: true, marker: "Breaking News", rest: "Ukraine says"},
-		"breaking news caps": {title: "BREAKING NEWS Ukraine says", found: true, marker: "BREAKING NEWS", rest: "Ukraine says"},
-		"hashtag camel":      {title: "#BreakingNews Ukraine says", found: true, marker: "BreakingNews", rest: "Ukraine says"},
-		"urgent":             {title: "URGENT: UN Security Council meets", found: true, marker: "URGENT", rest: "UN Security Council meets"},
-		"flash":              {title: "FLASH - Quake hits Turkey", found: true, marker: "FLASH", rest: "Quake hits Turkey"},
-		"just in":            {title: "Just in: Quake hits Turkey", found: true, marker: "Just in", rest: "Quake hits Turkey"},
-		"alerte":             {title: "ALERTE - Séisme en Turquie", found: true, marker: "ALERTE", rest: "Séisme en Turquie"},
-		"alerte info":        {title: "ALERTE INFO : Séisme en Turquie", found: true, marker: "ALERTE INFO", rest: "Séisme en Turquie"},
-		"derniere minute":    {title: "Dernière minute : séisme en Turquie", found: true, marker: "Dernière minute", rest: "séisme en Turquie"},
-		"fullwidth":          {title: "ＢＲＥＡＫＩＮＧ：Ukraine says", found: true, marker: "ＢＲＥＡＫＩＮＧ", rest: "Ukraine says"},
-		// Not banners: the list, and near misses.
-		"tari wa ajil":        {title: "اجتماع طارئ وعاجل للجامعة العربية"},
-		"ighatha ajila":       {title: "مطالبات بإغاثة عاجلة للنازحين"},
-		"khitta ajila":        {title: "خطة عاجلة لإصلاح شبكة الكهرباء"},
-		"nida ajil":           {title: "نداء عاجل للتبرع بالدم"},
-		"ajila at start":      {title: "عاجلة هي الحاجة إلى المساعدات"},
-		"bishakl ajil end":    {title: "الحكومة تتحرك بشكل عاجل"},
-		"ajil end full stop":  {title: "الحكومة تتحرك بشكل عاجل."},
-		"quoted at end":       {title: "الأمم المتحدة: الوضع «عاجل»"},
-		"flash flood":         {title: "Flash flood warning issued for Khartoum"},
-		"flash hyphen":        {title: "Flash-flood warning issued for Khartoum"},
-		"record-breaking":     {title: "Europe bakes in record-breaking temperatures"},
-		"urgent appeal":       {title: "Hospital makes an urgent appeal for blood donors"},
-		"breaking the":        {title: "Breaking the silence on Sudan"},
-		"urgent care":         {title: "Urgent care clinics close across the state"},
-		"just in time":        {title: "Just in time for the holidays"},
-		"breaking point":      {title: "Gaza at breaking point"},
-		"in a flash":          {title: "In a flash, a family lost everything"},
-		"all capitals":        {title: "BREAKING BAD STAR DIES AT 70"},
-		"quoted urgent":       {title: "UN calls situation ‘urgent’"},
-		"live blog":           {title: "Russia-Ukraine war live: Kyiv under attack"},
-		"live blog ar":        {title: "مباشر | تطورات الحرب على غزة"},
-		"developing":          {title: "Developing Afghanistan’s mines will uplift Afghans"},
-		"channel title":       {title: "Al Jazeera – Breaking News, World News and Video from Al Jazeera"},
-		"empty":               {title: ""},
-		"symbols only":        {title: "🔴 | 🔴"},
-		"marker in mid-title": {title: "الرئيس: عاجل | قرار"},
-	}
-	for name, tt := range tests {
+	for name, tt := range detectCases {
 		t.Run(name, func(t *testing.T) {
 			got := d.Detect(tt.title)
 			want := Banner{Found: tt.found, Marker: tt.marker, Rest: tt.rest}

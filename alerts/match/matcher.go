@@ -541,15 +541,37 @@ func prefixSum(counts []int32) int32 {
 }
 
 // finish lays out the index (see index): counting sorts by term and by
-// rule, no comparisons.
+// rule, no comparisons. Each phase is a method of its own: the arena,
+// the terms by first words, the rules under their pivots, the complex
+// rules' terms to check, and the owners.
 func (b *indexBuilder) finish() *index {
-	idx := b.idx
-	nterms, nrules := len(b.keys), len(b.nreq)
-	idx.nrules = nrules
+	b.idx.nrules = len(b.nreq)
 	canon, texts, names := b.layOutArena()
+	b.layOutTerms()
+	lay := b.placeRules()
+	b.layOutConds(lay, canon)
+	b.layOutOwners(lay, texts, names)
+	return b.idx
+}
 
-	// Terms by first word, phrases by first two, and the phrases' other
-	// words.
+// simpleRule stands in ruleLayout.newID for a simple rule (see index),
+// which has no id of its own in the index.
+const simpleRule = -1
+
+// ruleLayout is where finish puts each of the builder's rules: under its
+// pivot term and, unless it is simple, at its id among the index's
+// other (complex) rules.
+type ruleLayout struct {
+	pivot    []int32 // builder rule id → its pivot term
+	newID    []int32 // builder rule id → index rule id, or simpleRule
+	ncomplex int32   // rules that are not simple
+}
+
+// layOutTerms indexes terms by first word, phrases by first two, and
+// the phrases' other words.
+func (b *indexBuilder) layOutTerms() {
+	idx := b.idx
+	nterms := len(b.keys)
 	idx.first = make(map[string]firstWord, nterms)
 	idx.pairs = map[string]int32{}
 	pairOf := make([]int32, nterms) // or -1
@@ -586,12 +608,14 @@ func (b *indexBuilder) finish() *index {
 			fill[p]++
 		}
 	}
+}
 
-	// Pivots, and the other rules renumbered so that those under one
-	// term are consecutive.
-	const simple = -1
-	pivot := make([]int32, nrules)
-	newID := make([]int32, nrules) // or simple
+// placeRules picks the rules' pivots, and renumbers the other rules so
+// that those under one term are consecutive; it sets idx.ruleStart.
+func (b *indexBuilder) placeRules() ruleLayout {
+	idx := b.idx
+	nterms, nrules := len(b.keys), len(b.nreq)
+	lay := ruleLayout{pivot: make([]int32, nrules), newID: make([]int32, nrules)}
 	idx.ruleStart = make([]int32, nterms+1)
 	for r := range nrules {
 		start, end := b.termStart[r], b.termStart[r+1]
@@ -601,30 +625,36 @@ func (b *indexBuilder) finish() *index {
 				p = t
 			}
 		}
-		pivot[r] = p
+		lay.pivot[r] = p
 		if end-start == 1 {
-			newID[r] = simple
+			lay.newID[r] = simpleRule
 		} else {
 			idx.ruleStart[p]++
 		}
 	}
-	ncomplex := prefixSum(idx.ruleStart[:nterms])
-	idx.ruleStart[nterms] = ncomplex
-	fill = slices.Clone(idx.ruleStart)
+	lay.ncomplex = prefixSum(idx.ruleStart[:nterms])
+	idx.ruleStart[nterms] = lay.ncomplex
+	fill := slices.Clone(idx.ruleStart)
 	for r := range nrules {
-		if newID[r] != simple {
-			newID[r] = fill[pivot[r]]
-			fill[pivot[r]]++
+		if lay.newID[r] != simpleRule {
+			lay.newID[r] = fill[lay.pivot[r]]
+			fill[lay.pivot[r]]++
 		}
 	}
+	return lay
+}
 
-	// Each complex rule's terms to check: required but the pivot, then
-	// vetoes.
+// layOutConds lists each complex rule's terms to check: required but the
+// pivot, then vetoes; and places its canonical form (canon, by builder
+// rule id, from layOutArena).
+func (b *indexBuilder) layOutConds(lay ruleLayout, canon []ref) {
+	idx := b.idx
+	nrules, ncomplex := len(b.nreq), lay.ncomplex
 	idx.condStart = make([]int32, ncomplex+1)
 	idx.vetoStart = make([]int32, ncomplex)
 	idx.canon = make([]ref, ncomplex)
 	for r := range nrules {
-		if id := newID[r]; id != simple {
+		if id := lay.newID[r]; id != simpleRule {
 			idx.condStart[id+1] = b.termStart[r+1] - b.termStart[r] - 1
 			idx.canon[id] = canon[r]
 		}
@@ -634,8 +664,8 @@ func (b *indexBuilder) finish() *index {
 	}
 	idx.conds = make([]int32, idx.condStart[ncomplex])
 	for r := range nrules {
-		id := newID[r]
-		if id == simple {
+		id := lay.newID[r]
+		if id == simpleRule {
 			continue
 		}
 		start, end := b.termStart[r], b.termStart[r+1]
@@ -644,7 +674,7 @@ func (b *indexBuilder) finish() *index {
 			if int32(i) == b.nreq[r] {
 				idx.vetoStart[id] = c
 			}
-			if t != pivot[r] || int32(i) >= b.nreq[r] {
+			if t != lay.pivot[r] || int32(i) >= b.nreq[r] {
 				idx.conds[c] = t
 				c++
 			}
@@ -653,14 +683,19 @@ func (b *indexBuilder) finish() *index {
 			idx.vetoStart[id] = c
 		}
 	}
+}
 
-	// Owners: simple rules' by pivot term first, then the other rules'
-	// by rule.
+// layOutOwners places the owners: simple rules' by pivot term first, then
+// the other rules' by rule; texts and names are the holdings' texts and
+// the subscribers in the arena, from layOutArena.
+func (b *indexBuilder) layOutOwners(lay ruleLayout, texts, names []ref) {
+	idx := b.idx
+	nterms, ncomplex := len(b.keys), lay.ncomplex
 	idx.simpleStart = make([]int32, nterms+1)
 	idx.ownStart = make([]int32, ncomplex+1)
 	for _, h := range b.held {
-		if id := newID[h.rule]; id == simple {
-			idx.simpleStart[pivot[h.rule]]++
+		if id := lay.newID[h.rule]; id == simpleRule {
+			idx.simpleStart[lay.pivot[h.rule]]++
 		} else {
 			idx.ownStart[id]++
 		}
@@ -676,9 +711,9 @@ func (b *indexBuilder) finish() *index {
 	fillSimple, fillOwn := slices.Clone(idx.simpleStart), slices.Clone(idx.ownStart)
 	for i, h := range b.held {
 		var at int32
-		if id := newID[h.rule]; id == simple {
-			at = fillSimple[pivot[h.rule]]
-			fillSimple[pivot[h.rule]]++
+		if id := lay.newID[h.rule]; id == simpleRule {
+			at = fillSimple[lay.pivot[h.rule]]
+			fillSimple[lay.pivot[h.rule]]++
 		} else {
 			at = fillOwn[id]
 			fillOwn[id]++
@@ -687,7 +722,6 @@ func (b *indexBuilder) finish() *index {
 		name, text := names[h.sub], texts[i]
 		idx.ownRefs[at] = ownRef{nameOff: name.off, textOff: text.off, nameLen: name.n, textLen: text.n}
 	}
-	return idx
 }
 
 // layOutArena copies the index's strings into its arena (see index): it

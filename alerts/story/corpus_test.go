@@ -308,6 +308,68 @@ func tuneGrid() []params {
 	return grid
 }
 
+// tuneResult is one grid point's rates on the tuning part: the shares of
+// same-event and of different-event pairs merged.
+type tuneResult struct {
+	p          params
+	same, diff float64
+}
+
+// scoreGrid scores every point of tuneGrid on pairs, best first (see
+// byTuneRank).
+func scoreGrid(pairs []*corpusPair) []tuneResult {
+	var results []tuneResult
+	for _, p := range tuneGrid() {
+		var sm, sn, dm, dn int
+		for _, c := range pairs {
+			v := compareWith(c.aFP, c.bFP, p, false).Verdict
+			if c.wantMerged {
+				sn++
+				if v != Different {
+					sm++
+				}
+			} else {
+				dn++
+				if v != Different {
+					dm++
+				}
+			}
+		}
+		results = append(results, tuneResult{p, float64(sm) / float64(sn), float64(dm) / float64(dn)})
+	}
+	slices.SortFunc(results, byTuneRank)
+	return results
+}
+
+// byTuneRank orders grid results: those merging at most 1% of
+// different-event pairs first, by most same-event pairs merged; then the
+// others by fewest different-event pairs merged, then most same-event.
+func byTuneRank(a, b tuneResult) int {
+	switch {
+	case (a.diff <= 0.01) != (b.diff <= 0.01):
+		if a.diff <= 0.01 {
+			return -1
+		}
+		return 1
+	case a.diff <= 0.01 && a.same != b.same:
+		if a.same > b.same {
+			return -1
+		}
+		return 1
+	case a.diff != b.diff:
+		if a.diff < b.diff {
+			return -1
+		}
+		return 1
+	case a.same != b.same:
+		if a.same > b.same {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
 // TestStoryTune is the tuning tool: with -story-tune it scores a grid of
 // decision parameters on the tuning part only (never the test part) and
 // prints, for each, the share of same-event pairs merged and of
@@ -322,54 +384,7 @@ func TestStoryTune(t *testing.T) {
 			tune = append(tune, p)
 		}
 	}
-	type result struct {
-		p          params
-		same, diff float64
-	}
-	var results []result
-	for _, p := range tuneGrid() {
-		var sm, sn, dm, dn int
-		for _, c := range tune {
-			v := compareWith(c.aFP, c.bFP, p, false).Verdict
-			if c.wantMerged {
-				sn++
-				if v != Different {
-					sm++
-				}
-			} else {
-				dn++
-				if v != Different {
-					dm++
-				}
-			}
-		}
-		results = append(results, result{p, float64(sm) / float64(sn), float64(dm) / float64(dn)})
-	}
-	slices.SortFunc(results, func(a, b result) int {
-		switch {
-		case (a.diff <= 0.01) != (b.diff <= 0.01):
-			if a.diff <= 0.01 {
-				return -1
-			}
-			return 1
-		case a.diff <= 0.01 && a.same != b.same:
-			if a.same > b.same {
-				return -1
-			}
-			return 1
-		case a.diff != b.diff:
-			if a.diff < b.diff {
-				return -1
-			}
-			return 1
-		case a.same != b.same:
-			if a.same > b.same {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
+	results := scoreGrid(tune)
 	best := map[float64]bool{}
 	for _, r := range results {
 		if best[r.diff] {
