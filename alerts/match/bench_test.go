@@ -13,9 +13,9 @@ import (
 // drawn from the real headline corpora (see corpusRules), with a fixed
 // seed. Run:
 //
-//	go test -run '^$' -bench 'BenchmarkMatcherBuild' -benchtime 1x ./alerts/
-//	go test -run '^$' -bench '^BenchmarkMatch(Seq)?$' -benchtime 2000x ./alerts/
-//	go test -run '^$' -bench 'BenchmarkMatcherSet' ./alerts/
+//	go test -run '^$' -bench 'BenchmarkMatcherBuild' -benchtime 1x ./alerts/match/
+//	go test -run '^$' -bench '^BenchmarkMatch(Seq)?$' -benchtime 2000x ./alerts/match/
+//	go test -run '^$' -bench 'BenchmarkMatcherSet' ./alerts/match/
 //
 // (-benchtime 1x: one build per size is the figure wanted; the match
 // benchmark times every corpus headline itself before its b.Loop.)
