@@ -25,7 +25,7 @@ import (
 // unbalanced quote. The veto minus may be typed as - (U+002D), ‐ (U+2010),
 // – (U+2013) or − (U+2212), since phone keyboards substitute them.
 //
-// Terms are compared in normalised form (see Normalize): case, diacritics,
+// Terms are compared in normalised form (see alerts.Normalize): case, diacritics,
 // tatweel, hamza forms and punctuation do not matter. A word that
 // normalises to several words ("U.S.", "Homs's", "al-Assad") is a phrase.
 // A word's leading article ال is optional: «الجيش» and «جيش» are the same
@@ -420,7 +420,7 @@ func candidates(w string) []string {
 }
 
 // Matches reports whether the rule matches a headline already normalised
-// with Normalize. It is the plain reference matcher: simple and slow, it
+// with alerts.Normalize. It is the plain reference matcher: simple and slow, it
 // checks every term at every word. Matcher gives the same answers for many
 // rules at once.
 func (r Rule) Matches(normalised string) bool {

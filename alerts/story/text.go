@@ -11,13 +11,13 @@ import (
 
 // ---- Text clean-up before tokens ----
 
-// banners removes the urgency banner. A Detector is immutable.
+// banners removes the urgency banner. An alerts.Detector is immutable.
 var banners = newBannerDetector()
 
 func newBannerDetector() *alerts.Detector {
 	d, err := alerts.NewDetector(alerts.DefaultMarkers())
 	if err != nil {
-		panic("story: default markers: " + err.Error()) // a bug in DefaultMarkers
+		panic("story: default markers: " + err.Error()) // a bug in alerts.DefaultMarkers
 	}
 	return d
 }
