@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -144,14 +145,19 @@ func TestTelegramUpdateClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	begin(b, 1, store.UpdateDone)
-	// Done outlives the claim's TTL.
-	time.Sleep(claim * 2)
-	begin(b, 1, store.UpdateDone)
 
 	// A claim whose handler died expires: the update can be handled again.
 	begin(a, 2, store.UpdateNew)
-	time.Sleep(claim * 2)
-	begin(b, 2, store.UpdateNew)
+	wait.Within(t, claim+5*time.Second, "update 2's claim to expire", func() bool {
+		got, err := b.BeginUpdate(ctx, 2, nil, claim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got == store.UpdateNew
+	})
+	// Done outlives the claim's TTL, which has passed since update 1
+	// finished.
+	begin(b, 1, store.UpdateDone)
 
 	// Other ids are independent.
 	begin(b, 3, store.UpdateNew)
@@ -210,8 +216,15 @@ func TestTelegramAbandonedUpdates(t *testing.T) {
 	if got, err := b.BeginUpdate(ctx, 4, nil, claim); err != nil || got != store.UpdateDone {
 		t.Errorf("BeginUpdate(4) after finish and release = %v, %v; want done", got, err)
 	}
-	time.Sleep(claim * 2)
-	// Taken once, in id order, then claimed by the taker.
+	// Wait for both claims to expire (their markers to go), then:
+	// taken once, in id order, then claimed by the taker.
+	for _, id := range []int{3, 5} {
+		marker := a.KeyPrefix() + "{tg}:upd:" + strconv.Itoa(id)
+		wait.Within(t, claim+5*time.Second, "the claim of update "+strconv.Itoa(id)+" to expire", func() bool {
+			n, err := a.Redis().Exists(ctx, marker).Result()
+			return err == nil && n == 0
+		})
+	}
 	if got, want := claimAbandoned(b, 10), []int{3, 5}; !slices.Equal(got, want) {
 		t.Fatalf("abandoned after expiry = %v, want %v", got, want)
 	}
