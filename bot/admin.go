@@ -206,9 +206,9 @@ func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(recs))
+	names := make([]store.Counter, len(recs))
 	for i, r := range recs {
-		names[i] = sourceAlertsCounter(r.Source.ID)
+		names[i] = store.SourceAlerts(r.Source.ID)
 	}
 	counts, err := b.st.CountsManyAt(ctx, names, b.now())
 	if err != nil {
@@ -242,18 +242,6 @@ func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
 	}
 	return nil
 }
-
-// Names of the shared counters (store.Count) that /stats and /feeds
-// show; the pipeline and the sender count under these names.
-const (
-	counterAlerts           = "alerts"
-	counterDeliveries       = "deliveries"
-	counterDeliveriesFailed = "deliveries:failed"
-	counterTelegramErrors   = "telegram_errors"
-)
-
-// sourceAlertsCounter is the counter of one source's alerts.
-func sourceAlertsCounter(id string) string { return "alerts:src:" + id }
 
 // feedLine renders one source's health for /feeds and /feed; alerts24
 // is how many alerts it raised in the last 24 hours.
@@ -309,7 +297,7 @@ func (b *Bot) cmdFeed(ctx context.Context, c *cmdContext) error {
 	for _, f := range sourceFields(src) {
 		lines = append(lines, T(c.lang, MsgFeedField, f[0], f[1]))
 	}
-	_, alerts24, err := b.st.CountsAt(ctx, sourceAlertsCounter(src.ID), b.now())
+	_, alerts24, err := b.st.CountsAt(ctx, store.SourceAlerts(src.ID), b.now())
 	if err != nil {
 		return err
 	}
@@ -758,7 +746,7 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 			active++
 		}
 	}
-	counts, err := b.st.CountsManyAt(ctx, []string{counterAlerts, counterDeliveries, counterDeliveriesFailed, counterTelegramErrors}, now)
+	counts, err := b.st.CountsManyAt(ctx, store.Counters(), now)
 	if err != nil {
 		return err
 	}
@@ -770,7 +758,7 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 	if err != nil {
 		return err
 	}
-	alerts, sent, failed, tgErrs := counts[counterAlerts], counts[counterDeliveries], counts[counterDeliveriesFailed], counts[counterTelegramErrors]
+	alerts, sent, failed, tgErrs := counts[store.CounterAlerts], counts[store.CounterDeliveries], counts[store.CounterDeliveriesFailed], counts[store.CounterTelegramErrors]
 	return b.reply(ctx, c, T(c.lang, MsgStats, active, paused, blocked, rules,
 		alerts[0], alerts[1], sent[0], sent[1], failed[0], failed[1],
 		depth, pending, dead, tgErrs[0], tgErrs[1]))

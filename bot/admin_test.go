@@ -170,7 +170,7 @@ func TestAdminCommands(t *testing.T) {
 		sources []string // stored first
 		// counts are added to the shared counters an hour before the
 		// command.
-		counts map[string]int64
+		counts map[store.Counter]int64
 		// dead are the reasons of dead letters made first, oldest first,
 		// each of a delivery to chat 5000+i of the headline "خبر i".
 		dead  []string
@@ -201,7 +201,7 @@ func TestAdminCommands(t *testing.T) {
 
 		"feeds empty ar": {from: arAdmin, text: "/feeds", want: replies(T(LangAR, MsgNoFeeds))},
 		"feeds en": {from: enAdmin, sources: []string{"a", "b"}, setup: []string{"/pausefeed b"}, text: "/feeds",
-			counts: map[string]int64{"alerts:src:a": 3, "alerts": 3},
+			counts: map[store.Counter]int64{store.SourceAlerts("a"): 3, store.CounterAlerts: 3},
 			want: func(t *testing.T, h *harness) []string {
 				a := feeds.Source{ID: "a", Name: "Source a", URL: "http://127.0.0.1/a"}
 				b := feeds.Source{ID: "b", Name: "Source b", URL: "http://127.0.0.1/b", Paused: true}
@@ -210,7 +210,7 @@ func TestAdminCommands(t *testing.T) {
 			}},
 
 		"feed ar": {from: arAdmin, sources: []string{"sana"}, text: "/feed sana",
-			counts: map[string]int64{"alerts:src:sana": 2, "alerts:src:bbc": 5},
+			counts: map[store.Counter]int64{store.SourceAlerts("sana"): 2, store.SourceAlerts("bbc"): 5},
 			want: func(t *testing.T, h *harness) []string {
 				src := feeds.Source{ID: "sana", Name: "Source sana", URL: "http://127.0.0.1/sana"}
 				rec, err := h.st.Source(context.Background(), "sana")
@@ -333,7 +333,7 @@ func TestAdminCommands(t *testing.T) {
 			h := newAdminHarness(t)
 			h.addSources(tc.sources...)
 			for name, n := range tc.counts {
-				if err := h.st.CountAt(context.Background(), name, n, testEpoch.Add(-time.Hour)); err != nil {
+				if err := h.st.AddAt(context.Background(), name, n, testEpoch.Add(-time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -429,20 +429,20 @@ func TestStats(t *testing.T) {
 	// The last hour sums minutes, the last day the current clock hour
 	// (09:00 at testEpoch, 09:30) and the 23 before it.
 	for _, c := range []struct {
-		name string
+		name store.Counter
 		n    int64
 		ago  time.Duration
 	}{
-		{"alerts", 2, 10 * time.Minute},
-		{"alerts", 3, 3 * time.Hour},
-		{"alerts", 7, 30 * time.Hour}, // older than a day
-		{"alerts:src:sana", 5, time.Minute},
-		{"deliveries", 4, time.Minute},
-		{"deliveries:failed", 1, 2 * time.Hour},
-		{"telegram_errors", 1, 5 * time.Minute},
-		{"telegram_errors", 2, 20 * time.Hour},
+		{store.CounterAlerts, 2, 10 * time.Minute},
+		{store.CounterAlerts, 3, 3 * time.Hour},
+		{store.CounterAlerts, 7, 30 * time.Hour}, // older than a day
+		{store.SourceAlerts("sana"), 5, time.Minute},
+		{store.CounterDeliveries, 4, time.Minute},
+		{store.CounterDeliveriesFailed, 1, 2 * time.Hour},
+		{store.CounterTelegramErrors, 1, 5 * time.Minute},
+		{store.CounterTelegramErrors, 2, 20 * time.Hour},
 	} {
-		if err := h.st.CountAt(ctx, c.name, c.n, testEpoch.Add(-c.ago)); err != nil {
+		if err := h.st.AddAt(ctx, c.name, c.n, testEpoch.Add(-c.ago)); err != nil {
 			t.Fatal(err)
 		}
 	}

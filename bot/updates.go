@@ -42,11 +42,9 @@ func (f UpdateHandlerFunc) HandleUpdate(ctx context.Context, u tgbotapi.Update) 
 // is not handled twice and one whose handler died is not lost.
 // *store.Store implements it.
 type UpdateStore interface {
-	AcquireLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
-	RenewLease(ctx context.Context, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, holder string) (bool, error)
+	TelegramLease(holder string, ttl time.Duration) *store.Lease
 	TelegramOffset(ctx context.Context) (int, error)
-	SaveTelegramOffset(ctx context.Context, holder string, offset int) (bool, error)
+	SaveTelegramOffset(ctx context.Context, f store.Fence, offset int) (bool, error)
 	BeginUpdate(ctx context.Context, updateID int, raw []byte, claim time.Duration) (store.UpdateState, error)
 	FinishUpdate(ctx context.Context, updateID int) error
 	ReleaseUpdate(ctx context.Context, updateID int) error
@@ -211,9 +209,6 @@ func NewPoller(api *tgbotapi.BotAPI, st UpdateStore, h UpdateHandler, opts Polle
 // Holder is the id this poller holds the lease under.
 func (p *Poller) Holder() string { return p.opts.Holder }
 
-// errLeaseLost ends a term as the lease holder.
-var errLeaseLost = errors.New("telegram update lease lost")
-
 // Run polls until ctx is cancelled, then returns nil, releasing the lease
 // if it holds it, once the updates being handled are done. It returns an
 // error only when Telegram refuses the token (wrapping ErrTokenRefused):
@@ -221,8 +216,9 @@ var errLeaseLost = errors.New("telegram update lease lost")
 func (p *Poller) Run(ctx context.Context) error {
 	defer p.disp.wait()
 	redisFailing := false
+	lease := p.store.TelegramLease(p.opts.Holder, p.opts.LeaseTTL)
 	for {
-		ok, err := p.store.AcquireLease(ctx, p.opts.Holder, p.opts.LeaseTTL)
+		token, _, err := lease.Take(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -231,11 +227,9 @@ func (p *Poller) Run(ctx context.Context) error {
 				p.log.Warn("telegram lease: redis error; retrying", slog.Any("error", err))
 				redisFailing = true
 			}
-		case ok:
+		case token > 0:
 			redisFailing = false
-			err := p.hold(ctx)
-			p.release(ctx)
-			if err != nil {
+			if err := p.hold(ctx, lease); err != nil {
 				return err
 			}
 		default:
@@ -247,62 +241,31 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 }
 
-// release gives the lease up on the way out, even when ctx is cancelled
-// (shutdown), so another instance takes over at once.
-func (p *Poller) release(ctx context.Context) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	if _, err := p.store.ReleaseLease(rctx, p.opts.Holder); err != nil {
-		p.log.Warn("telegram lease: release failed; it expires by itself", slog.Any("error", err))
-	}
-}
-
-// hold polls while this instance holds the lease. A renewal goroutine
-// cancels the polling context the moment the lease is lost or cannot be
-// confirmed, so a pending long poll ends at once (fencing: the store also
-// refuses the offset of a former holder).
-func (p *Poller) hold(ctx context.Context) error {
+// hold polls while this instance holds the lease. The lease's keeper
+// renews it and cancels the polling context the moment the lease is lost
+// or cannot be confirmed, so a pending long poll ends at once (fencing:
+// the store also refuses the offset of a former holder); it releases the
+// lease once polling stops, even when ctx is cancelled (shutdown), so
+// another instance takes over at once.
+func (p *Poller) hold(ctx context.Context, lease *store.Lease) error {
 	p.log.Info("telegram lease acquired: polling for updates")
 	lctx, cancel := context.WithCancelCause(ctx)
-	fl := newInFlight()
+	fl := newInFlight(lease.Fence())
 	var wg sync.WaitGroup
-	wg.Go(func() { p.renew(lctx, cancel) })
+	wg.Go(func() {
+		err := lease.Keep(lctx, cancel)
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) {
+			p.log.Warn("telegram lease: release failed; it expires by itself", slog.Any("error", err))
+		}
+	})
 	wg.Go(func() { p.recoverAbandoned(lctx, fl) })
 	err := p.poll(lctx, fl)
 	cancel(nil)
 	wg.Wait()
-	if cause := context.Cause(lctx); errors.Is(cause, errLeaseLost) && ctx.Err() == nil {
+	if cause := context.Cause(lctx); errors.Is(cause, store.ErrLeaseLost) && ctx.Err() == nil {
 		p.log.Warn("telegram lease lost: stopped polling", slog.Any("error", cause))
 	}
 	return err
-}
-
-// renew extends the lease every LeaseTTL/3 until ctx ends, and cancels
-// ctx with errLeaseLost when a renewal fails: after a Redis error the
-// lease may expire before the next attempt, and two pollers must never
-// overlap.
-func (p *Poller) renew(ctx context.Context, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(p.opts.LeaseTTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		ok, err := p.store.RenewLease(ctx, p.opts.Holder, p.opts.LeaseTTL)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			cancel(fmt.Errorf("%w: %w", errLeaseLost, err))
-			return
-		}
-		if !ok {
-			cancel(errLeaseLost)
-			return
-		}
-	}
 }
 
 // poll runs getUpdates and hands out the updates until ctx ends.
@@ -389,7 +352,7 @@ func (p *Poller) advance(ctx context.Context, fl *inFlight, offset *int) bool {
 	if next <= *offset {
 		return true
 	}
-	ok, err := p.store.SaveTelegramOffset(ctx, p.opts.Holder, next)
+	ok, err := p.store.SaveTelegramOffset(ctx, fl.fence, next)
 	switch {
 	case ctx.Err() != nil:
 		return false
@@ -446,10 +409,13 @@ type inFlight struct {
 	running map[int]bool
 	seen    int           // the highest update id handed out or skipped
 	done    chan struct{} // closed and replaced when an update finishes
+	// fence is the lease's fence of this term, which storing the
+	// offset presents.
+	fence store.Fence
 }
 
-func newInFlight() *inFlight {
-	return &inFlight{running: map[int]bool{}, done: make(chan struct{})}
+func newInFlight(fence store.Fence) *inFlight {
+	return &inFlight{running: map[int]bool{}, done: make(chan struct{}), fence: fence}
 }
 
 // resume starts the count of handed-out updates at offset.

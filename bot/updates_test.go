@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -100,12 +102,8 @@ func (r *updateRecorder) ids() []int {
 // waitHandled waits until n updates were handled.
 func (r *updateRecorder) waitHandled(t *testing.T, n int, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for len(r.all()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("handled %v within %v, want %d updates", r.ids(), within, n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !wait.Until(within, func() bool { return len(r.all()) >= n }) {
+		t.Fatalf("handled %v within %v, want %d updates", r.ids(), within, n)
 	}
 }
 
@@ -152,38 +150,32 @@ func (r *runningPoller) stop(t *testing.T) error {
 // waitOffset waits until the stored offset is want.
 func waitOffset(t *testing.T, s *store.Store, want int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got, err := s.TelegramOffset(context.Background())
-		if err != nil {
+	got := 0
+	ok := wait.Until(5*time.Second, func() bool {
+		var err error
+		if got, err = s.TelegramOffset(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stored offset = %d, want %d", got, want)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return got == want
+	})
+	if !ok {
+		t.Fatalf("stored offset = %d, want %d", got, want)
 	}
 }
 
+// waitLeaseHolder waits until an instance holds the poller's lease, and
+// returns its holder.
 func waitLeaseHolder(t *testing.T, s *store.Store) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		h, err := s.LeaseHolder(context.Background())
-		if err != nil {
+	var h string
+	wait.Within(t, 5*time.Second, "an instance to take the lease", func() bool {
+		var err error
+		if h, err = s.LeaseHolder(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if h != "" {
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nobody took the lease within 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return h != ""
+	})
+	return h
 }
 
 var (
@@ -308,8 +300,9 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 	fake.SendText(updChat, updUser, "/start")
 	fake.SendText(updChat, updUser, "/add حلب")
 	const claim = 300 * time.Millisecond
-	if ok, err := st.AcquireLease(ctx, "dead", claim); err != nil || !ok {
-		t.Fatalf("AcquireLease = %v, %v", ok, err)
+	dead := st.TelegramLease("dead", claim)
+	if token, _, err := dead.Take(ctx); err != nil || token == 0 {
+		t.Fatalf("Take = %d, %v", token, err)
 	}
 	updates, err := api.GetUpdates(tgbotapi.UpdateConfig{})
 	if err != nil || len(updates) != 2 {
@@ -324,7 +317,7 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 			t.Fatalf("BeginUpdate(%d) = %v, %v; want new", u.UpdateID, got, err)
 		}
 	}
-	if ok, err := st.SaveTelegramOffset(ctx, "dead", 3); err != nil || !ok {
+	if ok, err := st.SaveTelegramOffset(ctx, dead.Fence(), 3); err != nil || !ok {
 		t.Fatalf("SaveTelegramOffset = %v, %v", ok, err)
 	}
 	// The lease and the claims are left to expire.
@@ -391,12 +384,6 @@ func TestPollerWaitsForAnotherHandlersClaim(t *testing.T) {
 	}
 }
 
-// noRelease makes a poller die without releasing its lease, as a killed
-// process does.
-type noRelease struct{ UpdateStore }
-
-func (noRelease) ReleaseLease(context.Context, string) (bool, error) { return false, nil }
-
 func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 	ss := updateStores(t, 2)
 	fake := telegramtest.New(t, telegramtest.Options{})
@@ -405,9 +392,10 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 	opts := map[string]PollerOptions{"a": fastPollerOptions("a"), "b": fastPollerOptions("b")}
 
 	runs := map[string]*runningPoller{
-		"a": startPoller(t, NewPoller(api, noRelease{ss[0]}, rec.handler("a"), opts["a"])),
-		"b": startPoller(t, NewPoller(api, noRelease{ss[1]}, rec.handler("b"), opts["b"])),
+		"a": startPoller(t, NewPoller(api, ss[0], rec.handler("a"), opts["a"])),
+		"b": startPoller(t, NewPoller(api, ss[1], rec.handler("b"), opts["b"])),
 	}
+	stores := map[string]*store.Store{"a": ss[0], "b": ss[1]}
 	holder := waitLeaseHolder(t, ss[0])
 	other := map[string]string{"a": "b", "b": "a"}[holder]
 
@@ -415,17 +403,26 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 		fake.SendText(updChat, updUser, fmt.Sprintf("/add خبر %d", i))
 	}
 	rec.waitHandled(t, 5, 5*time.Second)
-	// Several lease periods with both running: still only one polls.
-	time.Sleep(3 * opts[holder].LeaseTTL)
+	// Several lease periods with both running: the lease stays with the
+	// holder, and only it polls.
+	start := time.Now()
+	wait.For(t, "three lease periods", func() bool {
+		if h, err := ss[0].LeaseHolder(context.Background()); err != nil || h != holder {
+			t.Fatalf("lease holder = %q, %v; want %q throughout", h, err, holder)
+		}
+		return time.Since(start) > 3*opts[holder].LeaseTTL
+	})
 	for _, h := range rec.all() {
 		if h.by != holder {
 			t.Errorf("update %d handled by %s, want only the holder %s", h.id, h.by, holder)
 		}
 	}
 
-	// The holder dies without releasing: the other takes over after the
-	// lease expires and gets what was sent meanwhile.
+	// The holder dies without releasing, as a killed process does (its
+	// connection to Redis gone): the other takes over after the lease
+	// expires and gets what was sent meanwhile.
 	died := time.Now()
+	stores[holder].Close()
 	runs[holder].stop(t)
 	for i := range 5 {
 		fake.SendText(updChat, updUser, fmt.Sprintf("/del %d", i))
@@ -443,7 +440,7 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 			t.Errorf("update %d handled by %s, want %s after the takeover", h.id, h.by, other)
 		}
 	}
-	if h, _ := ss[0].LeaseHolder(context.Background()); h != other {
+	if h, _ := stores[other].LeaseHolder(context.Background()); h != other {
 		t.Errorf("lease holder = %q, want %q", h, other)
 	}
 	for _, c := range fake.Calls("getUpdates") {
@@ -461,6 +458,8 @@ func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 	rec := &updateRecorder{}
 	opts := fastPollerOptions("p")
 	opts.PollTimeout = 5 * time.Second // a long poll that must be cut short
+	logs := &messageLog{}
+	opts.Logger = slog.New(logs)
 	p := NewPoller(api, ss[0], rec.handler("p"), opts)
 	startPoller(t, p)
 	waitLeaseHolder(t, ss[0])
@@ -470,20 +469,20 @@ func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 	// Another instance takes the lease from under the poller (as after a
 	// pause longer than the TTL).
 	ctx := context.Background()
-	if ok, err := ss[1].ReleaseLease(ctx, p.Holder()); err != nil || !ok {
+	if ok, err := ss[1].TelegramLease(p.Holder(), time.Minute).Release(ctx); err != nil || !ok {
 		t.Fatalf("release the poller's lease: %v, %v", ok, err)
 	}
-	if ok, err := ss[1].AcquireLease(ctx, "intruder", time.Minute); err != nil || !ok {
-		t.Fatalf("intruder acquire: %v, %v", ok, err)
+	intruder := ss[1].TelegramLease("intruder", time.Minute)
+	if token, _, err := intruder.Take(ctx); err != nil || token == 0 {
+		t.Fatalf("intruder take: %d, %v", token, err)
 	}
 	// Within a renewal period the poller notices and its pending long
 	// poll is abandoned.
-	time.Sleep(opts.LeaseTTL)
+	logs.waitFor(t, "telegram lease lost: stopped polling")
 	before := len(fake.Calls("getUpdates"))
 	fake.SendText(updChat, updUser, "/help")
-	time.Sleep(opts.LeaseTTL)
-	if after := len(fake.Calls("getUpdates")); after != before {
-		t.Errorf("getUpdates calls went from %d to %d while another instance held the lease", before, after)
+	if wait.Until(opts.LeaseTTL, func() bool { return len(fake.Calls("getUpdates")) != before }) {
+		t.Errorf("getUpdates calls went from %d to %d while another instance held the lease", before, len(fake.Calls("getUpdates")))
 	}
 	if got := rec.ids(); !slices.Equal(got, []int{1}) {
 		t.Errorf("handled %v without the lease, want [1]", got)
@@ -493,7 +492,7 @@ func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 	}
 
 	// When the lease is free again the poller takes it and carries on.
-	if ok, err := ss[1].ReleaseLease(ctx, "intruder"); err != nil || !ok {
+	if ok, err := intruder.Release(ctx); err != nil || !ok {
 		t.Fatalf("intruder release: %v, %v", ok, err)
 	}
 	rec.waitHandled(t, 2, 5*time.Second)
@@ -816,4 +815,33 @@ func TestNewPollerKeepsLongPollBelowClientTimeout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// messageLog is a slog.Handler that keeps the messages logged, so a test
+// can wait for what the code under test reports.
+type messageLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *messageLog) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *messageLog) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.msgs = append(l.msgs, r.Message)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *messageLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *messageLog) WithGroup(string) slog.Handler      { return l }
+
+// waitFor waits until msg was logged.
+func (l *messageLog) waitFor(t *testing.T, msg string) {
+	t.Helper()
+	wait.For(t, "the log "+strconv.Quote(msg), func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return slices.Contains(l.msgs, msg)
+	})
 }

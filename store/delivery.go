@@ -62,40 +62,6 @@ func (s *Store) ensureGroups(ctx context.Context, ps ...int) error {
 	return nil
 }
 
-// AcquirePartition takes or renews partition p's lease for holder, for
-// ttl: it reports true when holder holds the lease now (it was free, or
-// holder's already, then extended) and false when another holder has it.
-// Only the holder of a partition may read it, so that one consumer sends
-// a chat's deliveries, in order. A holder that is refused (or errs)
-// must stop reading the partition at once: its lease may have expired and
-// been taken.
-func (s *Store) AcquirePartition(ctx context.Context, p int, holder string, ttl time.Duration) (bool, error) {
-	if holder == "" {
-		return false, errors.New("acquire outbox partition: empty holder")
-	}
-	if err := s.checkPartition("acquire outbox partition", p); err != nil {
-		return false, err
-	}
-	n, err := acquireLeaseScript.Run(ctx, s.rdb, []string{s.keyPartitionLease(p)}, holder, pxMillis(ttl)).Int()
-	if err != nil {
-		return false, fmt.Errorf("acquire outbox partition %d: %w", p, err)
-	}
-	return n == 1, nil
-}
-
-// ReleasePartition gives partition p's lease up if holder holds it, so
-// that another instance takes the partition over without waiting for the
-// lease to expire. Releasing a lease held by another is a no-op.
-func (s *Store) ReleasePartition(ctx context.Context, p int, holder string) error {
-	if err := s.checkPartition("release outbox partition", p); err != nil {
-		return err
-	}
-	if err := releaseLeaseScript.Run(ctx, s.rdb, []string{s.keyPartitionLease(p)}, holder).Err(); err != nil {
-		return fmt.Errorf("release outbox partition %d: %w", p, err)
-	}
-	return nil
-}
-
 // ReadPartition reads new entries (never delivered to any consumer) of
 // partition p for consumer: up to count from each of the partition's two
 // streams, so up to 2×count, urgent entries first, each stream's in queue
@@ -328,21 +294,12 @@ func (s *Store) Sent(ctx context.Context, chatID int64, storyID string) (SentRec
 // first: should the script fail half-way, the delivery is recorded as
 // sent and a retry skips it rather than sending it twice. A missing group
 // (nothing pending then) does not stop the XDEL.
-var ackScript = redis.NewScript(`
-redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
-redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
-return 1
-`)
+var ackScript = luaScript("ack")
 
 // dropScript removes an entry: XACK (a missing group is fine) and XDEL.
 //
 // KEYS[1] stream; ARGV[1] group, ARGV[2] entry id.
-var dropScript = redis.NewScript(`
-redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
-return 1
-`)
+var dropScript = luaScript("drop")
 
 // storyMessage is the JSON of a StoryMessage in the story's hash.
 type storyMessage struct {
@@ -667,24 +624,13 @@ func cmpInt64(a, b int64) int {
 // KEYS[1] edits queue; ARGV[1] due (unix ms), ARGV[2] story id, ARGV[3]
 // how long an overdue edit is kept (ms). Returns 1 if queued, 0 if one
 // was queued already.
-var scheduleEditScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[3])))
-return redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
-`)
+var scheduleEditScript = luaScript("schedule_edit")
 
 // dueEditsScript pops the stories whose edit is due.
 //
 // KEYS[1] edits queue; ARGV[1] now (unix ms), ARGV[2] count. Returns the
 // story ids, earliest due first.
-var dueEditsScript = redis.NewScript(`
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for i = 1, #ids, 500 do
-  redis.call('ZREM', KEYS[1], unpack(ids, i, math.min(i + 499, #ids)))
-end
-return ids
-`)
+var dueEditsScript = luaScript("due_edits")
 
 // ScheduleEdit queues an "also reported by" edit of a story's messages,
 // due at due. When one is queued already it stays as it is (not pushed

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // keyInstances is a ZSET: instance name → the end of its liveness (ms,
@@ -19,17 +17,7 @@ func (s *Store) keyInstances() string { return s.prefix + "{instances}" }
 //
 // KEYS[1] instances; ARGV[1] instance, ARGV[2] TTL (ms). Returns the
 // live members (any order).
-var heartbeatScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
-redis.call('ZADD', KEYS[1], string.format('%.0f', now + ttl), ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ttl then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return redis.call('ZRANGE', KEYS[1], 0, -1)
-`)
+var heartbeatScript = luaScript("heartbeat")
 
 // Heartbeat records instance as alive until now+ttl (Redis's clock, so
 // skewed instances agree) and returns the live instances, sorted by name,

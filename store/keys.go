@@ -5,7 +5,7 @@ import "strconv"
 // Every Redis key Aajil uses is built here, except those built next to the
 // one script that uses them: story keys (stories.go, {stories}), the send
 // limiter's (ratelimit.go, {tg}), the counters' (stats.go, {stats}), source
-// leases (sourcelease.go), live instances (instances.go) and managed
+// leases (lease.go), live instances (instances.go) and managed
 // channels (manage.go). docs/REDIS.md lists them all in tables.
 //
 // All keys start with the configured prefix (Options.Prefix, "aajil:" by

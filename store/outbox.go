@@ -92,21 +92,7 @@ func deliveryArgs(d Delivery) []any {
 // another instance) and is skipped; otherwise the marker is set and the
 // delivery added to its stream, both inside the script, so that two
 // instances racing on one delivery queue it once.
-var enqueueScript = redis.NewScript(`
-local ttl = ARGV[1]
-local maxlen = ARGV[2]
-local per = ` + strconv.Itoa(deliveryFields+1) + `
-local queued = 0
-for i = 3, #KEYS do
-  if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ttl) then
-    local base = 2 + (i - 3) * per
-    local stream = KEYS[tonumber(ARGV[base + 1])]
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(ARGV, base + 2, base + per))
-    queued = queued + 1
-  end
-end
-return queued
-`)
+var enqueueScript = luaScript("enqueue", "PER", strconv.Itoa(deliveryFields+1))
 
 // OutboxPartitions returns the number of outbox partitions
 // (Options.OutboxPartitions): they are numbered 0 to OutboxPartitions-1.

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/aajil/aajil/feeds"
 )
 
@@ -20,32 +18,7 @@ import (
 // The score is Redis's own clock (TIME), so instances with skewed clocks
 // agree. Expired ids are trimmed before adding, so an id seen again after
 // its TTL counts as fresh; the cap is applied after, keeping the newest.
-var markSeenScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-local cap = tonumber(ARGV[2])
-local baseline = redis.call('EXISTS', KEYS[2]) == 0
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%.0f', now - ttl))
-local out = {baseline and 1 or 0}
-for i = 3, #ARGV do
-  local added = redis.call('ZADD', KEYS[1], now, ARGV[i])
-  if added == 1 and not baseline then
-    out[#out + 1] = ARGV[i]
-  end
-end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-end
-if baseline then
-  redis.call('SET', KEYS[2], now, 'PX', ttl)
-else
-  redis.call('PEXPIRE', KEYS[2], ttl)
-end
-redis.call('PEXPIRE', KEYS[3], ttl)
-return out
-`)
+var markSeenScript = luaScript("mark_seen")
 
 // MarkSeen records that a poll of sourceID found itemIDs (in one atomic
 // script: one round trip per poll) and returns those not seen before.
@@ -105,23 +78,7 @@ func BaselineTag(src feeds.Source) string {
 //
 // KEYS as markSeenScript. ARGV[1] TTL (ms), ARGV[2] cap, ARGV[3] tag,
 // ARGV[4…] item ids.
-var setBaselineScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-local cap = tonumber(ARGV[2])
-redis.call('DEL', KEYS[1])
-for i = 4, #ARGV do
-  redis.call('ZADD', KEYS[1], now, ARGV[i])
-end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1)
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-end
-redis.call('SET', KEYS[2], now, 'PX', ttl)
-redis.call('SET', KEYS[3], ARGV[3], 'PX', ttl)
-return 1
-`)
+var setBaselineScript = luaScript("set_baseline")
 
 // SetBaseline makes itemIDs the whole seen set of src, as if its first
 // poll had found them, in one atomic script: the next poll alerts every
@@ -151,18 +108,7 @@ func (s *Store) SetBaseline(ctx context.Context, src feeds.Source, itemIDs []str
 // KEYS as markSeenScript. ARGV[1] TTL (ms), ARGV[2] tag, ARGV[3] "1" to
 // reset unconditionally (else only when a different tag is recorded).
 // Returns 1 when it reset.
-var resetBaselineScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[3])
-if cur == ARGV[2] and ARGV[3] ~= '1' then
-  return 0
-end
-redis.call('SET', KEYS[3], ARGV[2], 'PX', tonumber(ARGV[1]))
-if cur == false and ARGV[3] ~= '1' then
-  return 0
-end
-redis.call('DEL', KEYS[1], KEYS[2])
-return 1
-`)
+var resetBaselineScript = luaScript("reset_baseline")
 
 // ResetBaseline forgets src's seen set, so that its next poll is a
 // baseline: for a source whose URL changed, or that resumes, when no

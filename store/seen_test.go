@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -297,14 +298,14 @@ func TestRedisDown(t *testing.T) {
 			t.Errorf("%s with Redis down: error %v, want one IsUnavailable recognises", name, err)
 		}
 	}
-	if ev := waitFor(t, events, "outage report"); ev.watch != "sources" || !store.IsUnavailable(ev.err) {
+	if ev := wait.Recv(t, events, "outage report"); ev.watch != "sources" || !store.IsUnavailable(ev.err) {
 		t.Errorf("outage report = %q %v, want sources and an unavailable error", ev.watch, ev.err)
 	}
 
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	if ev := waitFor(t, events, "recovery report"); ev.err != nil {
+	if ev := wait.Recv(t, events, "recovery report"); ev.err != nil {
 		t.Errorf("recovery report = %q %v, want a nil error", ev.watch, ev.err)
 	}
 	fresh, baseline, err := s.MarkSeen(ctx, "src", []string{"a"})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -27,19 +28,6 @@ func openOpts(t testing.TB, opts store.Options) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// waitFor receives from ch, failing the test if nothing comes within a
-// generous bound (a liveness check, not a timing assertion).
-func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no %s within 5s", what)
-		panic("unreachable")
-	}
 }
 
 var (
@@ -339,11 +327,11 @@ func TestWatchSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(chan []feeds.Source, 16)
-	done := make(chan struct{})
+	done := make(chan struct{}, 1)
 	wctx, cancel := context.WithCancel(ctx)
 	go func() {
 		s.WatchSources(wctx, 10*time.Millisecond, func(srcs []feeds.Source) { got <- srcs })
-		close(done)
+		done <- struct{}{}
 	}()
 
 	ids := func(srcs []feeds.Source) (out []string) {
@@ -371,7 +359,7 @@ func TestWatchSources(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		if g := ids(waitFor(t, got, st.name)); !slices.Equal(g, st.want) {
+		if g := ids(wait.Recv(t, got, st.name)); !slices.Equal(g, st.want) {
 			t.Errorf("%s: got %v, want %v", st.name, g, st.want)
 		}
 	}
@@ -381,5 +369,5 @@ func TestWatchSources(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	cancel()
-	waitFor(t, done, "watcher exit after cancel")
+	wait.Recv(t, done, "watcher exit after cancel")
 }

@@ -34,23 +34,63 @@ func (s *Store) keyStatsHour(hour int64) string {
 	return s.prefix + tagStats + ":" + strconv.FormatInt(hour, 10)
 }
 
-// minuteField is the field of name's count in minute m (0–59) of an hour.
-func minuteField(name string, m int64) string {
-	return name + "@" + fmt.Sprintf("%02d", m)
+// Counter is the name of a shared counter: the field of its hour totals
+// in the hour hashes. It must not contain '@'. Writers and readers use
+// the constants below (and SourceAlerts), never a bare string, so that a
+// renamed counter cannot silently leave /stats reading another.
+type Counter string
+
+// The counters /stats and /feeds show.
+const (
+	// CounterAlerts counts new urgent stories (the pipeline).
+	CounterAlerts Counter = "alerts"
+	// CounterDeliveries counts messages sent to subscribers (the sender).
+	CounterDeliveries Counter = "deliveries"
+	// CounterDeliveriesFailed counts deliveries given up on (the sender).
+	CounterDeliveriesFailed Counter = "deliveries:failed"
+	// CounterTelegramErrors counts Telegram API errors met sending (the
+	// sender).
+	CounterTelegramErrors Counter = "telegram_errors"
+	// CounterDeadLetters counts deliveries moved to the dead letters (the
+	// sender).
+	CounterDeadLetters Counter = "dead_letters"
+	// CounterBlocked counts subscribers found to have blocked the bot
+	// (the sender).
+	CounterBlocked Counter = "blocked"
+)
+
+// Counters returns every counter of the list above, in that order: what
+// /stats reads.
+func Counters() []Counter {
+	return []Counter{CounterAlerts, CounterDeliveries, CounterDeliveriesFailed,
+		CounterTelegramErrors, CounterDeadLetters, CounterBlocked}
 }
 
-// Count adds n to the named counter now (minute resolution, kept 25 h).
-// Names used: "alerts", "alerts:src:ID", "deliveries",
-// "deliveries:failed", "telegram_errors", "dead_letters", "blocked". A
-// name must not contain '@'.
+// SourceAlerts is the counter of one source's alerts, which /feeds and
+// /feed show: "alerts:src:ID".
+func SourceAlerts(id string) Counter { return CounterAlerts + ":src:" + Counter(id) }
+
+// minuteField is the field of c's count in minute m (0–59) of an hour.
+func minuteField(c Counter, m int64) string {
+	return string(c) + "@" + fmt.Sprintf("%02d", m)
+}
+
+// Add adds n to counter c now (minute resolution, kept 25 h).
+func (s *Store) Add(ctx context.Context, c Counter, n int64) error {
+	return s.AddAt(ctx, c, n, time.Now())
+}
+
+// Count adds n to the named counter now.
+//
+// Deprecated: use Add with a Counter.
 func (s *Store) Count(ctx context.Context, name string, n int64) error {
-	return s.CountAt(ctx, name, n, time.Now())
+	return s.Add(ctx, Counter(name), n)
 }
 
-// CountAt is Count at a given time (the caller's clock): the minute and
-// hour n is added to.
-func (s *Store) CountAt(ctx context.Context, name string, n int64, now time.Time) error {
-	if name == "" {
+// AddAt is Add at a given time (the caller's clock): the minute and hour
+// n is added to.
+func (s *Store) AddAt(ctx context.Context, c Counter, n int64, now time.Time) error {
+	if c == "" {
 		return errors.New("count: empty counter name")
 	}
 	sec := now.Unix()
@@ -60,13 +100,13 @@ func (s *Store) CountAt(ctx context.Context, name string, n int64, now time.Time
 		minute += 60
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, key, name, n)
-		p.HIncrBy(ctx, key, minuteField(name, minute), n)
+		p.HIncrBy(ctx, key, string(c), n)
+		p.HIncrBy(ctx, key, minuteField(c, minute), n)
 		p.Expire(ctx, key, StatsKeep)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("count %s: %w", name, err)
+		return fmt.Errorf("count %s: %w", c, err)
 	}
 	return nil
 }
@@ -74,30 +114,30 @@ func (s *Store) CountAt(ctx context.Context, name string, n int64, now time.Time
 // Counts returns a counter's sums for the last hour (the current minute
 // and the 59 before it) and the last day (hour granularity: the current
 // clock hour and the 23 before it).
-func (s *Store) Counts(ctx context.Context, name string) (lastHour, lastDay int64, err error) {
-	return s.CountsAt(ctx, name, time.Now())
+func (s *Store) Counts(ctx context.Context, c Counter) (lastHour, lastDay int64, err error) {
+	return s.CountsAt(ctx, c, time.Now())
 }
 
 // CountsAt is Counts as seen at now (the caller's clock).
-func (s *Store) CountsAt(ctx context.Context, name string, now time.Time) (lastHour, lastDay int64, err error) {
-	m, err := s.CountsManyAt(ctx, []string{name}, now)
+func (s *Store) CountsAt(ctx context.Context, c Counter, now time.Time) (lastHour, lastDay int64, err error) {
+	m, err := s.CountsManyAt(ctx, []Counter{c}, now)
 	if err != nil {
 		return 0, 0, err
 	}
-	c := m[name]
-	return c[0], c[1], nil
+	v := m[c]
+	return v[0], v[1], nil
 }
 
-// CountsMany is Counts of several counters in one round trip, for lists
-// such as /feeds' per-source counts: name → {last hour, last day}. Every
-// name has an entry, zero when never counted.
-func (s *Store) CountsMany(ctx context.Context, names []string) (map[string][2]int64, error) {
+// CountsMany is Counts of several counters in one round trip, for /stats
+// and lists such as /feeds' per-source counts: counter → {last hour, last
+// day}. Every counter has an entry, zero when never counted.
+func (s *Store) CountsMany(ctx context.Context, names []Counter) (map[Counter][2]int64, error) {
 	return s.CountsManyAt(ctx, names, time.Now())
 }
 
 // CountsManyAt is CountsMany as seen at now (the caller's clock).
-func (s *Store) CountsManyAt(ctx context.Context, names []string, now time.Time) (map[string][2]int64, error) {
-	out := make(map[string][2]int64, len(names))
+func (s *Store) CountsManyAt(ctx context.Context, names []Counter, now time.Time) (map[Counter][2]int64, error) {
+	out := make(map[Counter][2]int64, len(names))
 	if len(names) == 0 {
 		return out, nil
 	}
@@ -112,19 +152,23 @@ func (s *Store) CountsManyAt(ctx context.Context, names []string, now time.Time)
 	fields := func(from, to int64) []string {
 		f := make([]string, 0, len(names)*int(to-from+2))
 		for _, n := range names {
-			f = append(f, n)
+			f = append(f, string(n))
 			for m := from; m <= to; m++ {
 				f = append(f, minuteField(n, m))
 			}
 		}
 		return f
 	}
+	totals := make([]string, len(names))
+	for i, n := range names {
+		totals[i] = string(n)
+	}
 	cmds := make([]*redis.SliceCmd, statsHours)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		cmds[0] = p.HMGet(ctx, s.keyStatsHour(hour), fields(0, minute)...)
 		cmds[1] = p.HMGet(ctx, s.keyStatsHour(hour-1), fields(minute+1, 59)...)
 		for i := 2; i < statsHours; i++ {
-			cmds[i] = p.HMGet(ctx, s.keyStatsHour(hour-int64(i)), names...)
+			cmds[i] = p.HMGet(ctx, s.keyStatsHour(hour-int64(i)), totals...)
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestCounts(t *testing.T) {
 	now := time.Date(2025, 3, 10, 14, 30, 20, 0, time.UTC)
 	at := func(day, hour, min int) time.Time { return time.Date(2025, 3, day, hour, min, 59, 0, time.UTC) }
 	type event struct {
-		name string
+		name store.Counter
 		at   time.Time
 		n    int64
 	}
@@ -62,11 +63,11 @@ func TestCounts(t *testing.T) {
 			s := storetest.Open(t)
 			ctx := t.Context()
 			for _, e := range tc.events {
-				if err := s.CountAt(ctx, e.name, e.n, e.at); err != nil {
+				if err := s.AddAt(ctx, e.name, e.n, e.at); err != nil {
 					t.Fatal(err)
 				}
 			}
-			h, d, err := s.CountsAt(ctx, "alerts", now)
+			h, d, err := s.CountsAt(ctx, store.CounterAlerts, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,13 +84,13 @@ func TestCountsMany(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := t.Context()
 	now := time.Date(2025, 3, 10, 0, 5, 0, 0, time.UTC)
-	names := []string{"alerts:src:sana", "alerts:src:bbc", "alerts:src:none"}
+	names := []store.Counter{store.SourceAlerts("sana"), store.SourceAlerts("bbc"), store.SourceAlerts("none")}
 	for i, name := range names[:2] {
 		for back := range 30 {
 			// Every 40 minutes over 20 hours: some in the last hour, most
 			// only in the day.
 			at := now.Add(-time.Duration(back) * 40 * time.Minute)
-			if err := s.CountAt(ctx, name, int64(i+1), at); err != nil {
+			if err := s.AddAt(ctx, name, int64(i+1), at); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -98,7 +99,7 @@ func TestCountsMany(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][2]int64{}
+	want := map[store.Counter][2]int64{}
 	for _, name := range names {
 		h, d, err := s.CountsAt(ctx, name, now)
 		if err != nil {
@@ -110,7 +111,7 @@ func TestCountsMany(t *testing.T) {
 		t.Errorf("CountsManyAt = %v, want %v", got, want)
 	}
 	// 0:05, 23:25 yesterday: two in the last hour; all 30 in the day.
-	if got["alerts:src:bbc"] != [2]int64{4, 60} || got["alerts:src:none"] != [2]int64{} {
+	if got[store.SourceAlerts("bbc")] != [2]int64{4, 60} || got[store.SourceAlerts("none")] != [2]int64{} {
 		t.Errorf("CountsManyAt = %v, want bbc {4 60} and none {0 0}", got)
 	}
 	empty, err := s.CountsMany(ctx, nil)
@@ -119,20 +120,44 @@ func TestCountsMany(t *testing.T) {
 	}
 }
 
-// TestCountNow checks Count and Counts on the wall clock: what was just
-// counted is in both sums, whatever the minute.
+// TestCountNow checks Add and Counts on the wall clock: what was just
+// counted is in both sums, whatever the minute; Count, by name, adds to
+// the same counter.
 func TestCountNow(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := t.Context()
-	if err := s.Count(ctx, "deliveries", 4); err != nil {
+	if err := s.Add(ctx, store.CounterDeliveries, 4); err != nil {
 		t.Fatal(err)
 	}
-	h, d, err := s.Counts(ctx, "deliveries")
-	if err != nil || h != 4 || d != 4 {
-		t.Errorf("Counts = %d, %d, %v; want 4, 4, nil", h, d, err)
+	if err := s.Count(ctx, "deliveries", 1); err != nil {
+		t.Fatal(err)
+	}
+	h, d, err := s.Counts(ctx, store.CounterDeliveries)
+	if err != nil || h != 5 || d != 5 {
+		t.Errorf("Counts = %d, %d, %v; want 5, 5, nil", h, d, err)
+	}
+	if err := s.Add(ctx, "", 1); err == nil {
+		t.Error("Add with an empty name: no error")
 	}
 	if err := s.Count(ctx, "", 1); err == nil {
 		t.Error("Count with an empty name: no error")
+	}
+}
+
+// TestCounterNames pins the names of the counters: they are the fields
+// of the hour hashes, shared by every instance and kept 25 h, so a
+// renamed one would read as zero until the old name's counts expire.
+func TestCounterNames(t *testing.T) {
+	want := []string{"alerts", "deliveries", "deliveries:failed", "telegram_errors", "dead_letters", "blocked"}
+	var got []string
+	for _, c := range store.Counters() {
+		got = append(got, string(c))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Counters() = %q, want %q", got, want)
+	}
+	if got, want := store.SourceAlerts("sana"), store.Counter("alerts:src:sana"); got != want {
+		t.Errorf("SourceAlerts(sana) = %q, want %q", got, want)
 	}
 }
 
@@ -143,7 +168,7 @@ func TestCountTTL(t *testing.T) {
 	s := openOpts(t, store.Options{Prefix: prefix})
 	ctx := t.Context()
 	at := time.Date(2025, 3, 10, 14, 30, 0, 0, time.UTC)
-	if err := s.CountAt(ctx, "alerts", 1, at); err != nil {
+	if err := s.AddAt(ctx, "alerts", 1, at); err != nil {
 		t.Fatal(err)
 	}
 	keys := scanKeys(t, s, prefix)

@@ -163,135 +163,19 @@ type StoryLookup struct {
 	Cursor StoryCursor
 }
 
-// storyLuaCommon holds the helpers every story script uses. Time comes from
-// Redis (TIME), so the clocks of the instances do not matter; since Redis 5
-// scripts replicate their effects, so reading TIME before writing is
-// allowed (the replicate_commands call is for older servers and a no-op
-// since).
-//
-// The scripts are written for server time, which every Redis command of a
-// script costs on top of the script's own: each one makes as few calls as
-// the case needs (a new story under unused keys: 15 with three keys), reads
-// only what it returns, and builds no table it does not return.
-const storyLuaCommon = `
-if redis.replicate_commands then redis.replicate_commands() end
-
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
--- add_source records a later source on the story record at key: 1 added,
--- 0 already there (or the first source), 2 full, -1 the story is gone.
--- A later source is a field "r:<source id>" = "<order>\t<ms>\t<item id>".
-local function add_source(key, src, item, at, maxsrc)
-  local f = 'r:' .. src
-  local v = redis.call('HMGET', key, 'created', 'first_source', f, 'nsrc')
-  if not v[1] then return -1 end
-  if v[2] == src or v[3] then return 0 end
-  local n = tonumber(v[4] or '0')
-  if n >= maxsrc then return 2 end
-  if at == '0' then at = tostring(now_ms()) end
-  redis.call('HSET', key, f, (n + 1) .. '\t' .. at .. '\t' .. item, 'nsrc', n + 1)
-  return 1
-end
-`
-
-// storyLuaIndex holds the helpers of the scripts that read or write the
+// The story scripts are composed of the fragments lua/story_common.lua
+// (helpers every story script uses, on Redis's clock) and
+// lua/story_index.lua (helpers of the scripts that read or write the
 // index: KEYS the sequence, the hash key, then the key-token indexes (see
-// scriptKeys); ARGV the prefix of story records, window ms, cap, has-hash.
-//
-// A story is live while its record exists: the record expires with the
-// window from the story's creation, so no clock is kept. Index entries of
-// expired stories are removed by the script that comes across them (a
-// lookup too); the cap and the key's TTL bound the rest.
-const storyLuaIndex = `
-local prefix = ARGV[1]
-local window = tonumber(ARGV[2])
-local cap = tonumber(ARGV[3])
-local has_hash = ARGV[4] == '1'
+// scriptKeys); ARGV the prefix of story records, window ms, cap,
+// has-hash), and a body of their own.
 
--- rec appends the story's record (7 strings) to out; false when it is gone.
-local function rec(id, out)
-  local v = redis.call('HMGET', prefix .. id, 'created', 'first_source', 'first_item', 'title', 'link', 'data')
-  if not v[1] then return false end
-  local n = #out
-  out[n + 1] = id
-  for i = 1, 6 do out[n + 1 + i] = v[i] or '' end
-  return true
-end
-
--- exact appends the live story holding the item's hash to out; its id or
--- nil.
-local function exact(out)
-  if not has_hash then return nil end
-  local id = redis.call('GET', KEYS[2])
-  if id and rec(id, out) then return id end
-  return nil
-end
-
--- collect appends to out the live stories indexed under the item's keys
--- after sequence number cursor, each once, newest first per key, and
--- removes the entries it came across whose story has expired. It returns
--- for index, per key, how many entries the index kept of those it read, or
--- nil when it read only the entries after the cursor (the usual: none).
-local function collect(cursor, out)
-  local seen, info = {}, {}
-  for i = 3, #KEYS do
-    local e
-    if cursor == 0 then
-      e = redis.call('ZREVRANGE', KEYS[i], 0, cap - 1)
-    else
-      e = redis.call('ZREVRANGEBYSCORE', KEYS[i], '+inf', '(' .. cursor, 'LIMIT', 0, cap)
-    end
-    local dead
-    for j = 1, #e do
-      local id = e[j]
-      local live = seen[id]
-      if live == nil then
-        live = rec(id, out)
-        seen[id] = live
-      end
-      if not live then
-        dead = dead or {}
-        dead[#dead + 1] = id
-      end
-    end
-    if dead then redis.call('ZREM', KEYS[i], unpack(dead)) end
-    if cursor == 0 then info[i] = #e - (dead and #dead or 0) end
-  end
-  return info
-end
-
--- index records story id under the item's keys at sequence number seq,
--- and trims an index to the newest cap when it holds more: as collect saw
--- it, or else as ZCARD says (a read, cheaper in a script than a write).
-local function index(id, seq, info)
-  for i = 3, #KEYS do
-    local k = KEYS[i]
-    redis.call('ZADD', k, seq, id)
-    local n = info[i]
-    if n then n = n + 1 else n = redis.call('ZCARD', k) end
-    if n > cap then redis.call('ZREMRANGEBYRANK', k, 0, -(cap + 1)) end
-    redis.call('PEXPIRE', k, window)
-  end
-end
-`
-
-// storyLookupScript: KEYS and ARGV as storyLuaIndex. Reply: cursor, exact
+// storyLookupScript: KEYS and ARGV as story_index.lua. Reply: cursor, exact
 // flag (0/1), then records of 7 strings each. It writes only to remove
 // entries of expired stories.
-var storyLookupScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
-local out = {tonumber(redis.call('GET', KEYS[1]) or '0'), 0}
-if exact(out) then
-  out[2] = 1
-  return out
-end
-collect(0, out)
-return out
-`)
+var storyLookupScript = luaScript("story_lookup")
 
-// storyCreateScript: KEYS as storyLuaIndex; ARGV as storyLuaIndex, then
+// storyCreateScript: KEYS and ARGV as story_index.lua, then
 // cursor, first source, first item, title, link, data, hash, join (0, or
 // MaxSources to join the story of the same hash).
 //
@@ -303,53 +187,15 @@ return out
 // AddSource would, in the same call. With cursor 0 the script is a lookup
 // that creates the story when it finds nothing, atomically: one round trip
 // for a new story or an exact duplicate.
-var storyCreateScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
-local cursor = tonumber(ARGV[5])
-local out = {0, 0, 0, 0}
-local info
-local id = exact(out)
-if id then
-  out[3] = 1
-  local join = tonumber(ARGV[12])
-  if join > 0 and (out[7] ~= ARGV[6] or out[8] ~= ARGV[7]) then
-    out[4] = add_source(prefix .. id, ARGV[6], ARGV[7], '0', join)
-  end
-else
-  info = collect(cursor, out)
-end
-if #out > 4 then
-  out[2] = tonumber(redis.call('GET', KEYS[1]) or '0')
-  return out
-end
-local now = now_ms()
-id = redis.call('INCR', KEYS[1])
-local key = prefix .. id
-redis.call('HSET', key, 'created', now, 'first_source', ARGV[6], 'first_item', ARGV[7],
-  'title', ARGV[8], 'link', ARGV[9], 'data', ARGV[10], 'hash', ARGV[11])
-redis.call('PEXPIRE', key, window)
-index(id, id, info)
-if has_hash then redis.call('SET', KEYS[2], id, 'PX', window) end
-return {1, id, now}
-`)
+var storyCreateScript = luaScript("story_create")
 
-// storyRetitleScript: KEYS and ARGV as storyLuaIndex, then id, title, data.
+// storyRetitleScript: KEYS and ARGV as story_index.lua, then id, title, data.
 // Reply: 1 when done, 0 when the story is gone.
-var storyRetitleScript = redis.NewScript(storyLuaCommon + storyLuaIndex + `
-local id = ARGV[5]
-if redis.call('EXISTS', prefix .. id) == 0 then return 0 end
-redis.call('HSET', prefix .. id, 'title', ARGV[6], 'data', ARGV[7])
-local info = collect(0, {})
-local seq = redis.call('INCR', KEYS[1])
-index(id, seq, info)
-if has_hash then redis.call('SET', KEYS[2], id, 'PX', window, 'NX') end
-return 1
-`)
+var storyRetitleScript = luaScript("story_retitle")
 
 // storyAddSourceScript: KEYS story record; ARGV source id, item id, at ms
 // (0: now), max sources. Reply as add_source.
-var storyAddSourceScript = redis.NewScript(storyLuaCommon + `
-return add_source(KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))
-`)
+var storyAddSourceScript = luaScript("story_add_source")
 
 // scriptKeys are the KEYS of the lookup, create and retitle scripts: the
 // sequence, the hash key and the distinct key-token indexes.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -575,7 +576,12 @@ func TestStoryWindowExpiry(t *testing.T) {
 	const window = time.Second
 	e := newStoryEnv(t, store.StoryOptions{Window: window})
 	old := mustCreate(t, e.st, fpOf("h-old", "إدلب", "غارة"), store.StoryItem{SourceID: "s", ItemID: "1"})
-	time.Sleep(window + 200*time.Millisecond)
+	// Its record expires with the window (on the embedded server within
+	// a tick more): wait for that.
+	wait.Within(t, window+5*time.Second, "the story to expire", func() bool {
+		_, err := e.st.Get(ctx, old.ID)
+		return errors.Is(err, store.ErrStoryNotFound)
+	})
 
 	l, err := e.st.Lookup(ctx, fpOf("h-old", "إدلب"))
 	if err != nil {
@@ -602,9 +608,18 @@ func TestStoryWindowExpiry(t *testing.T) {
 	// A key still in use keeps only the live story: stale entries are
 	// trimmed when a story is indexed under the key, not only by TTL.
 	a := mustCreate(t, e.st, fpOf("h-a", "مشترك", "أ"), store.StoryItem{SourceID: "s"})
-	time.Sleep(window / 2)
+	// b comes when half of a's window has passed (seen on a's record's
+	// TTL), so that a leaves the window well before b.
+	wait.For(t, "half of a's window", func() bool {
+		ttl, err := e.raw.PTTL(ctx, e.prefix+"{stories}:s:"+a.ID).Result()
+		return err == nil && ttl < window/2
+	})
 	b := mustCreate(t, e.st, fpOf("h-b", "مشترك", "ب"), store.StoryItem{SourceID: "s"})
-	time.Sleep(window/2 + 100*time.Millisecond) // a is out of the window, b is not
+	wait.Within(t, window+5*time.Second, "a to leave the window", func() bool {
+		_, err := e.st.Get(ctx, a.ID)
+		return errors.Is(err, store.ErrStoryNotFound)
+	})
+	// a is out of the window, b is not.
 	c := mustCreate(t, e.st, fpOf("h-c", "مشترك", "ج"), store.StoryItem{SourceID: "s"})
 	members, err := e.raw.ZRange(ctx, e.prefix+"{stories}:k:مشترك", 0, -1).Result()
 	if err != nil {

@@ -52,26 +52,7 @@ var ErrChangesTrimmed = errors.New("subscriber change log trimmed")
 // KEYS[1] ids SET, KEYS[2] version, KEYS[3] changes ZSET, KEYS[4] trimmed.
 // ARGV[1] log cap, then pairs of op ('+' present, '-' gone) and chat id.
 // Returns the new version.
-var subLogScript = redis.NewScript(`
-local v = redis.call('INCR', KEYS[2])
-for i = 2, #ARGV, 2 do
-  if ARGV[i] == '+' then
-    redis.call('SADD', KEYS[1], ARGV[i + 1])
-  else
-    redis.call('SREM', KEYS[1], ARGV[i + 1])
-  end
-  redis.call('ZADD', KEYS[3], v, ARGV[i + 1])
-end
-local cap = tonumber(ARGV[1])
-local n = redis.call('ZCARD', KEYS[3])
-if n > cap then
-  local last = n - cap - 1
-  local cut = redis.call('ZRANGE', KEYS[3], last, last, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, last)
-  redis.call('SET', KEYS[4], cut[2])
-end
-return v
-`)
+var subLogScript = luaScript("sub_log")
 
 // subChange is one entry for subLogScript.
 type subChange struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -397,7 +398,7 @@ func TestWatchSubscribers(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		u := waitFor(t, got, st.name)
+		u := wait.Recv(t, got, st.name)
 		if g := summary(u); !reflect.DeepEqual(g, st.want) {
 			t.Errorf("%s: got %+v, want %+v", st.name, g, st.want)
 		}

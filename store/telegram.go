@@ -84,63 +84,9 @@ const (
 	updateDone    = "done"
 )
 
-// acquireLeaseScript takes the lease if it is free, or extends it if the
-// caller already holds it (so a holder that lost track after a Redis
-// error gets it back without waiting for the expiry).
-//
-// KEYS[1] lease; ARGV[1] holder, ARGV[2] TTL (ms). Returns 1 if the caller
-// holds the lease now, 0 otherwise.
-var acquireLeaseScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return 1
-end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`)
-
-// renewLeaseScript extends the lease only if the caller still holds it: a
-// holder whose lease expired and was taken must not take it back.
-//
-// KEYS[1] lease; ARGV[1] holder, ARGV[2] TTL (ms). Returns 1 or 0.
-var renewLeaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`)
-
-// releaseLeaseScript deletes the lease only if the caller holds it.
-//
-// KEYS[1] lease; ARGV[1] holder. Returns 1 if released, 0 otherwise.
-var releaseLeaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0
-`)
-
-// saveOffsetScript stores the offset if the caller holds the lease
-// (fencing: a poller that lost the lease while handling a batch must not
-// overwrite what the new holder stored) and only forwards, so a late
-// write never makes Telegram re-deliver.
-//
-// KEYS[1] lease, KEYS[2] offset; ARGV[1] holder, ARGV[2] offset. Returns 1
-// if the caller holds the lease (whether or not the value moved), 0 if not.
-var saveOffsetScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
-end
-local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) > cur then
-  redis.call('SET', KEYS[2], ARGV[2])
-end
-return 1
-`)
+// saveOffsetScript stores the offset if the caller holds the poller's
+// lease (see lua/save_offset.lua).
+var saveOffsetScript = luaScript("save_offset")
 
 // beginUpdateScript claims an update for handling and, when given its
 // JSON, keeps it in the in-flight hash in the same step.
@@ -149,38 +95,19 @@ return 1
 // ARGV[2] update id, ARGV[3] JSON ("" to keep none), ARGV[4] the hash's
 // TTL (ms). Returns "new" when claimed, otherwise the marker's value
 // ("pending" or "done").
-var beginUpdateScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], '` + updatePending + `', 'NX', 'PX', ARGV[1]) then
-  if ARGV[3] ~= '' then
-    redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-    redis.call('PEXPIRE', KEYS[2], ARGV[4])
-  end
-  return 'new'
-end
-return redis.call('GET', KEYS[1])
-`)
+var beginUpdateScript = luaScript("begin_update", "PENDING", updatePending)
 
 // finishUpdateScript marks an update done and drops its kept JSON.
 //
 // KEYS[1] update marker, KEYS[2] in-flight hash; ARGV[1] update id,
 // ARGV[2] UpdateKeep (ms).
-var finishUpdateScript = redis.NewScript(`
-redis.call('SET', KEYS[1], '` + updateDone + `', 'PX', ARGV[2])
-redis.call('HDEL', KEYS[2], ARGV[1])
-return 1
-`)
+var finishUpdateScript = luaScript("finish_update", "DONE", updateDone)
 
 // releaseUpdateScript ends a claim without finishing the update, so that
 // the next ClaimAbandonedUpdates takes it at once.
 //
 // KEYS[1] update marker. Returns 1 if a pending claim was ended.
-var releaseUpdateScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == '` + updatePending + `' then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0
-`)
+var releaseUpdateScript = luaScript("release_update", "PENDING", updatePending)
 
 // claimAbandonedScript claims again the kept updates whose claim is gone
 // (expired or released), drops those found done, and returns the claimed
@@ -189,62 +116,7 @@ return 0
 //
 // KEYS[1] in-flight hash; ARGV[1] marker key prefix, ARGV[2] claim TTL
 // (ms), ARGV[3] the most updates to claim.
-var claimAbandonedScript = redis.NewScript(`
-local out = {}
-local n = 0
-local limit = tonumber(ARGV[3])
-for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if n >= limit then break end
-  local marker = ARGV[1] .. id
-  local v = redis.call('GET', marker)
-  if v == '` + updateDone + `' then
-    redis.call('HDEL', KEYS[1], id)
-  elseif not v then
-    redis.call('SET', marker, '` + updatePending + `', 'PX', ARGV[2])
-    table.insert(out, id)
-    table.insert(out, redis.call('HGET', KEYS[1], id))
-    n = n + 1
-  end
-end
-return out
-`)
-
-// AcquireLease tries to become the one instance that polls Telegram's
-// getUpdates, for ttl. It reports whether holder holds the lease now:
-// true if it was free or already held by holder (then extended), false if
-// another holder has it.
-func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (bool, error) {
-	if holder == "" {
-		return false, errors.New("acquire telegram lease: empty holder")
-	}
-	n, err := acquireLeaseScript.Run(ctx, s.rdb, []string{s.keyTelegramLease()}, holder, pxMillis(ttl)).Int()
-	if err != nil {
-		return false, fmt.Errorf("acquire telegram lease: %w", err)
-	}
-	return n == 1, nil
-}
-
-// RenewLease extends holder's lease to ttl from now. It reports false if
-// holder no longer holds it (it expired, and perhaps another instance took
-// it): the caller must stop polling at once.
-func (s *Store) RenewLease(ctx context.Context, holder string, ttl time.Duration) (bool, error) {
-	n, err := renewLeaseScript.Run(ctx, s.rdb, []string{s.keyTelegramLease()}, holder, pxMillis(ttl)).Int()
-	if err != nil {
-		return false, fmt.Errorf("renew telegram lease: %w", err)
-	}
-	return n == 1, nil
-}
-
-// ReleaseLease gives the lease up, if holder holds it, so that another
-// instance takes over without waiting for the expiry. It reports whether
-// it did.
-func (s *Store) ReleaseLease(ctx context.Context, holder string) (bool, error) {
-	n, err := releaseLeaseScript.Run(ctx, s.rdb, []string{s.keyTelegramLease()}, holder).Int()
-	if err != nil {
-		return false, fmt.Errorf("release telegram lease: %w", err)
-	}
-	return n == 1, nil
-}
+var claimAbandonedScript = luaScript("claim_abandoned", "PENDING", updatePending, "DONE", updateDone)
 
 // LeaseHolder returns the current holder of the lease, "" when free.
 func (s *Store) LeaseHolder(ctx context.Context) (string, error) {
@@ -272,11 +144,14 @@ func (s *Store) TelegramOffset(ctx context.Context) (int, error) {
 }
 
 // SaveTelegramOffset stores offset (the last handled update_id + 1) if
-// holder holds the lease; a lower offset than the stored one is ignored.
-// It reports false, storing nothing, when holder does not hold the lease.
-func (s *Store) SaveTelegramOffset(ctx context.Context, holder string, offset int) (bool, error) {
-	keys := []string{s.keyTelegramLease(), s.keyTelegramOffset()}
-	n, err := saveOffsetScript.Run(ctx, s.rdb, keys, holder, offset).Int()
+// f is the fence of the current holder of the poller's lease
+// (TelegramLease): its holder and the token of its take. A lower offset
+// than the stored one is ignored. It reports false, storing nothing, when
+// f is not the current holder's.
+func (s *Store) SaveTelegramOffset(ctx context.Context, f Fence, offset int) (bool, error) {
+	lease := s.keyTelegramLease()
+	keys := []string{lease, keyLeaseFence(lease), s.keyTelegramOffset()}
+	n, err := saveOffsetScript.Run(ctx, s.rdb, keys, f.Holder, f.Token, offset).Int()
 	if err != nil {
 		return false, fmt.Errorf("save telegram offset: %w", err)
 	}

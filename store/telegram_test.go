@@ -7,84 +7,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
 
+// TestTelegramLeaseHolder checks that LeaseHolder reports who holds the
+// poller's lease (TestLeaseHolders checks the lease itself).
 func TestTelegramLeaseHolder(t *testing.T) {
 	ctx := context.Background()
 	ss := storetest.OpenInstances(t, 2)
-	a, b := ss[0], ss[1]
-	const ttl = 10 * time.Second
-
-	// Each step is one call, in order; each sees what the previous left.
+	a, b := ss[0].TelegramLease("a", 10*time.Second), ss[1].TelegramLease("b", 10*time.Second)
 	steps := []struct {
 		name string
-		call func() (bool, error)
-		want bool
+		do   func() error
+		want string
 	}{
-		{"a acquires a free lease", func() (bool, error) { return a.AcquireLease(ctx, "a", ttl) }, true},
-		{"b cannot acquire a's lease", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, false},
-		{"a acquires again (extends)", func() (bool, error) { return a.AcquireLease(ctx, "a", ttl) }, true},
-		{"b cannot renew a's lease", func() (bool, error) { return b.RenewLease(ctx, "b", ttl) }, false},
-		{"a renews", func() (bool, error) { return a.RenewLease(ctx, "a", ttl) }, true},
-		{"b cannot release a's lease", func() (bool, error) { return b.ReleaseLease(ctx, "b") }, false},
-		{"b still cannot acquire", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, false},
-		{"a releases", func() (bool, error) { return a.ReleaseLease(ctx, "a") }, true},
-		{"a cannot renew a released lease", func() (bool, error) { return a.RenewLease(ctx, "a", ttl) }, false},
-		{"b acquires the freed lease", func() (bool, error) { return b.AcquireLease(ctx, "b", ttl) }, true},
-		{"a cannot release b's lease", func() (bool, error) { return a.ReleaseLease(ctx, "a") }, false},
+		{"free", func() error { return nil }, ""},
+		{"a takes", func() error { _, _, err := a.Take(ctx); return err }, "a"},
+		{"b fails to take", func() error { _, _, err := b.Take(ctx); return err }, "a"},
+		{"a releases", func() error { _, err := a.Release(ctx); return err }, ""},
+		{"b takes", func() error { _, _, err := b.Take(ctx); return err }, "b"},
 	}
 	for _, st := range steps {
-		got, err := st.call()
-		if err != nil {
+		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		if got != st.want {
-			t.Fatalf("%s: got %v, want %v", st.name, got, st.want)
+		if got, err := ss[0].LeaseHolder(ctx); err != nil || got != st.want {
+			t.Errorf("%s: LeaseHolder = %q, %v; want %q", st.name, got, err, st.want)
 		}
-	}
-	holder, err := a.LeaseHolder(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if holder != "b" {
-		t.Errorf("LeaseHolder = %q, want %q", holder, "b")
-	}
-}
-
-func TestTelegramLeaseExpiry(t *testing.T) {
-	ctx := context.Background()
-	ss := storetest.OpenInstances(t, 2)
-	a, b := ss[0], ss[1]
-	const ttl = 150 * time.Millisecond
-
-	if ok, err := a.AcquireLease(ctx, "a", ttl); err != nil || !ok {
-		t.Fatalf("a acquire: got %v, %v; want true", ok, err)
-	}
-	// Renewing keeps it past the first TTL.
-	time.Sleep(ttl / 2)
-	if ok, err := a.RenewLease(ctx, "a", ttl); err != nil || !ok {
-		t.Fatalf("a renew: got %v, %v; want true", ok, err)
-	}
-	time.Sleep(ttl * 2 / 3)
-	if ok, err := b.AcquireLease(ctx, "b", ttl); err != nil || ok {
-		t.Fatalf("b acquire within the renewed TTL: got %v, %v; want false", ok, err)
-	}
-	// Unrenewed, it expires, and a dead holder cannot take it back.
-	time.Sleep(ttl * 2)
-	if ok, err := a.RenewLease(ctx, "a", ttl); err != nil || ok {
-		t.Fatalf("a renew after expiry: got %v, %v; want false", ok, err)
-	}
-	if ok, err := b.AcquireLease(ctx, "b", ttl); err != nil || !ok {
-		t.Fatalf("b acquire after expiry: got %v, %v; want true", ok, err)
-	}
-}
-
-func TestTelegramLeaseEmptyHolder(t *testing.T) {
-	s := storetest.Open(t)
-	if _, err := s.AcquireLease(context.Background(), "", time.Second); err == nil {
-		t.Fatal("AcquireLease with an empty holder succeeded, want an error")
 	}
 }
 
@@ -100,25 +51,28 @@ func TestTelegramOffset(t *testing.T) {
 	if got != 0 {
 		t.Fatalf("offset before any save = %d, want 0", got)
 	}
-	if ok, err := a.AcquireLease(ctx, "a", 10*time.Second); err != nil || !ok {
-		t.Fatalf("acquire: got %v, %v", ok, err)
+	la, lb := a.TelegramLease("a", 10*time.Second), b.TelegramLease("b", 10*time.Second)
+	if token, _, err := la.Take(ctx); err != nil || token == 0 {
+		t.Fatalf("a takes: got %d, %v", token, err)
 	}
+	fa := la.Fence()
 
 	saves := []struct {
 		name      string
 		s         *store.Store
-		holder    string
+		fence     store.Fence
 		offset    int
 		wantOK    bool
 		wantAfter int
 	}{
-		{"holder saves", a, "a", 17, true, 17},
-		{"holder moves forward", a, "a", 20, true, 20},
-		{"a lower offset is ignored", a, "a", 12, true, 20},
-		{"a non-holder is fenced off", b, "b", 99, false, 20},
+		{"holder saves", a, fa, 17, true, 17},
+		{"holder moves forward", a, fa, 20, true, 20},
+		{"a lower offset is ignored", a, fa, 12, true, 20},
+		{"a non-holder is fenced off", b, store.Fence{Holder: "b", Token: fa.Token}, 99, false, 20},
+		{"the holder with a stale token is fenced off", a, store.Fence{Holder: "a", Token: fa.Token - 1}, 99, false, 20},
 	}
 	for _, sv := range saves {
-		ok, err := sv.s.SaveTelegramOffset(ctx, sv.holder, sv.offset)
+		ok, err := sv.s.SaveTelegramOffset(ctx, sv.fence, sv.offset)
 		if err != nil {
 			t.Fatalf("%s: %v", sv.name, err)
 		}
@@ -135,21 +89,34 @@ func TestTelegramOffset(t *testing.T) {
 		}
 	}
 
-	// After a hand-over the new holder saves and the old one cannot.
-	if _, err := a.ReleaseLease(ctx, "a"); err != nil {
+	// After a hand-over the new holder saves and the old one cannot,
+	// not even after taking the lease back: its old token is stale.
+	if _, err := la.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := b.AcquireLease(ctx, "b", 10*time.Second); err != nil || !ok {
-		t.Fatalf("b acquire: got %v, %v", ok, err)
+	if token, _, err := lb.Take(ctx); err != nil || token <= fa.Token {
+		t.Fatalf("b takes: got token %d, %v; want above %d", token, err, fa.Token)
 	}
-	if ok, _ := a.SaveTelegramOffset(ctx, "a", 30); ok {
+	if ok, _ := a.SaveTelegramOffset(ctx, fa, 30); ok {
 		t.Error("old holder saved after hand-over")
 	}
-	if ok, _ := b.SaveTelegramOffset(ctx, "b", 25); !ok {
+	if ok, _ := b.SaveTelegramOffset(ctx, lb.Fence(), 25); !ok {
 		t.Error("new holder could not save")
 	}
 	if got, _ := a.TelegramOffset(ctx); got != 25 {
 		t.Errorf("offset after hand-over = %d, want 25", got)
+	}
+	if _, err := lb.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if token, _, err := la.Take(ctx); err != nil || token == 0 {
+		t.Fatalf("a takes back: got %d, %v", token, err)
+	}
+	if ok, _ := a.SaveTelegramOffset(ctx, fa, 40); ok {
+		t.Error("a saved with the token of its former take")
+	}
+	if ok, _ := a.SaveTelegramOffset(ctx, la.Fence(), 40); !ok {
+		t.Error("a could not save with the token of its new take")
 	}
 }
 
@@ -178,14 +145,19 @@ func TestTelegramUpdateClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	begin(b, 1, store.UpdateDone)
-	// Done outlives the claim's TTL.
-	time.Sleep(claim * 2)
-	begin(b, 1, store.UpdateDone)
 
 	// A claim whose handler died expires: the update can be handled again.
 	begin(a, 2, store.UpdateNew)
-	time.Sleep(claim * 2)
-	begin(b, 2, store.UpdateNew)
+	wait.Within(t, claim+5*time.Second, "update 2's claim to expire", func() bool {
+		got, err := b.BeginUpdate(ctx, 2, nil, claim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got == store.UpdateNew
+	})
+	// Done outlives the claim's TTL, which has passed since update 1
+	// finished.
+	begin(b, 1, store.UpdateDone)
 
 	// Other ids are independent.
 	begin(b, 3, store.UpdateNew)
@@ -244,8 +216,15 @@ func TestTelegramAbandonedUpdates(t *testing.T) {
 	if got, err := b.BeginUpdate(ctx, 4, nil, claim); err != nil || got != store.UpdateDone {
 		t.Errorf("BeginUpdate(4) after finish and release = %v, %v; want done", got, err)
 	}
-	time.Sleep(claim * 2)
-	// Taken once, in id order, then claimed by the taker.
+	// Wait for both claims to expire (their markers to go), then:
+	// taken once, in id order, then claimed by the taker.
+	for _, id := range []int{3, 5} {
+		marker := a.KeyPrefix() + "{tg}:upd:" + strconv.Itoa(id)
+		wait.Within(t, claim+5*time.Second, "the claim of update "+strconv.Itoa(id)+" to expire", func() bool {
+			n, err := a.Redis().Exists(ctx, marker).Result()
+			return err == nil && n == 0
+		})
+	}
 	if got, want := claimAbandoned(b, 10), []int{3, 5}; !slices.Equal(got, want) {
 		t.Fatalf("abandoned after expiry = %v, want %v", got, want)
 	}
