@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -454,6 +456,17 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 	t.Logf("takeover after %v (lease TTL %v)", takeover, opts[holder].LeaseTTL)
 }
 
+// acquireCounter counts a poller's tries to acquire the lease.
+type acquireCounter struct {
+	*store.Store
+	tries atomic.Int64
+}
+
+func (a *acquireCounter) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (bool, error) {
+	a.tries.Add(1)
+	return a.Store.AcquireLease(ctx, holder, ttl)
+}
+
 func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 	ss := updateStores(t, 2)
 	fake := telegramtest.New(t, telegramtest.Options{})
@@ -461,7 +474,8 @@ func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 	rec := &updateRecorder{}
 	opts := fastPollerOptions("p")
 	opts.PollTimeout = 5 * time.Second // a long poll that must be cut short
-	p := NewPoller(api, ss[0], rec.handler("p"), opts)
+	leases := &acquireCounter{Store: ss[0]}
+	p := NewPoller(api, leases, rec.handler("p"), opts)
 	startPoller(t, p)
 	waitLeaseHolder(t, ss[0])
 	fake.SendText(updChat, updUser, "/start")
@@ -477,11 +491,16 @@ func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
 		t.Fatalf("intruder acquire: %v, %v", ok, err)
 	}
 	// Within a renewal period the poller notices and its pending long
-	// poll is abandoned.
-	time.Sleep(opts.LeaseTTL)
+	// poll is abandoned (the fake records it as 499).
+	wait.Within(t, 2*opts.LeaseTTL, "the pending long poll abandoned", func() bool {
+		return slices.ContainsFunc(fake.Calls("getUpdates"), func(c telegramtest.Call) bool { return c.Status == 499 })
+	})
 	before := len(fake.Calls("getUpdates"))
 	fake.SendText(updChat, updUser, "/help")
-	time.Sleep(opts.LeaseTTL)
+	// The poller tries for the lease again, and again fails: it does not
+	// poll meanwhile.
+	tries := leases.tries.Load()
+	wait.For(t, "three more tries for the lease", func() bool { return leases.tries.Load() >= tries+3 })
 	if after := len(fake.Calls("getUpdates")); after != before {
 		t.Errorf("getUpdates calls went from %d to %d while another instance held the lease", before, after)
 	}
