@@ -133,59 +133,27 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	}
 	m.SetQueue(queueGauge(st))
 
-	// Alerts: counted, and printed in console mode.
-	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log}
-	if tg == nil {
-		// Console mode: the alert a subscriber without rules gets.
-		alerted.Next = pipeline.NewConsole(stdout).Print
-	}
-	pipe := pipeline.New(pipeline.Options{
-		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
-		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
-		OnAlert: alerted.OnAlert, Log: log,
-	})
-	// Polls: one instance at a time per source, logged, counted, piped.
-	health := feeds.NewPollLog(log)
-	leased := feeds.NewLeasedPoller(poller, st, instance, log)
-	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
-		m.Poll(r)
-		health.Observe(r)
-		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log})
-	states := feeds.NewStateSaver(st, sched, statesEvery, log)
-	states.Restore(ctx)
-	sources := pipeline.NewSourceSync(pipeline.SourceSyncOptions{
-		Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
-	})
+	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log)
+	eng.states.Restore(ctx)
 	// The scheduler's first Set is its initial load, spread over the
 	// interval; updates are taken only after it (sources.Loaded), so that
 	// a source added in chat right after start-up is polled at once.
-	if err := serveWebhook(tg, endpoint, sources.Loaded(), log); err != nil {
+	if err := serveWebhook(tg, endpoint, eng.sources.Loaded(), log); err != nil {
 		return err
 	}
 
 	var w workers
 	defer w.stop()
-	pipeCtx := w.pipeCtx(ctx)
-	w.pipe.Go(func() { pipe.Run(pipeCtx, 5*time.Second) })
-	watchCtx := w.watchCtx(ctx)
-	w.watchers.Go(func() { sources.Run(watchCtx) })
-	w.watchers.Go(func() {
-		st.WatchSubscribers(watchCtx, watch, func(u store.SubscriberUpdate) {
-			pipe.ApplySubscribers(u)
-			m.SetSubscribers(pipe.SubscriberCounts())
-		})
-	})
-	w.watchers.Go(func() { states.Run(watchCtx) })
+	watchCtx := eng.start(ctx, &w, st, m, watch)
 	// The endpoint answers until the very end, so /healthz stays up while
 	// the work in hand is finished.
 	httpCtx := w.httpCtx(ctx)
 	w.http.Go(func() { endpoint.serve(httpCtx, log) })
-	startTelegramWork(ctx, watchCtx, tg, sources.Loaded(), &w, log)
+	startTelegramWork(ctx, watchCtx, tg, eng.sources.Loaded(), &w, log)
 
 	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
 		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode), slog.String("instance", instance))
-	err = sched.Run(ctx)
+	err = eng.sched.Run(ctx)
 
 	// Shutdown: polls have stopped; the pipeline finishes the work in
 	// hand and the sender finishes or hands back its sends, then the poll
@@ -195,13 +163,71 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	// One second: the sender may have used most of the 10 s a stop gets.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	states.Save(saveCtx)
-	leased.Release(saveCtx)
+	eng.states.Save(saveCtx)
+	eng.leased.Release(saveCtx)
 	w.stopHTTP()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// engine is what polls the sources and turns their items into alerts.
+type engine struct {
+	pipe    *pipeline.Pipeline
+	leased  *feeds.LeasedPoller
+	sched   *feeds.Scheduler
+	states  *feeds.StateSaver
+	sources *pipeline.SourceSync
+}
+
+// newEngine builds the pipeline (its alerts counted and, in console mode,
+// printed to stdout) and the scheduler that polls the sources through the
+// lease, logs, counts and hands each poll to the pipeline, kept in step
+// with the registry every watch.
+func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePoller, names *pipeline.SourceNames, m *metrics.Metrics,
+	instance string, console bool, stdout io.Writer, watch time.Duration, log *slog.Logger) *engine {
+	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log}
+	if console {
+		// Console mode: the alert a subscriber without rules gets.
+		alerted.Next = pipeline.NewConsole(stdout).Print
+	}
+	pipe := pipeline.New(pipeline.Options{
+		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
+		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
+		OnAlert: alerted.OnAlert, Log: log,
+	})
+	health := feeds.NewPollLog(log)
+	leased := feeds.NewLeasedPoller(poller, st, instance, log)
+	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
+		m.Poll(r)
+		health.Observe(r)
+		pipe.Consume(ctx, r)
+	}, feeds.SchedulerOptions{Logger: log})
+	return &engine{
+		pipe: pipe, leased: leased, sched: sched,
+		states: feeds.NewStateSaver(st, sched, statesEvery, log),
+		sources: pipeline.NewSourceSync(pipeline.SourceSyncOptions{
+			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
+		}),
+	}
+}
+
+// start starts the pipeline and the watchers (the source and subscriber
+// registries, the state saver) in w, and returns the watchers' context.
+func (e *engine) start(ctx context.Context, w *workers, st *store.Store, m *metrics.Metrics, watch time.Duration) context.Context {
+	pipeCtx := w.pipeCtx(ctx)
+	w.pipe.Go(func() { e.pipe.Run(pipeCtx, 5*time.Second) })
+	watchCtx := w.watchCtx(ctx)
+	w.watchers.Go(func() { e.sources.Run(watchCtx) })
+	w.watchers.Go(func() {
+		st.WatchSubscribers(watchCtx, watch, func(u store.SubscriberUpdate) {
+			e.pipe.ApplySubscribers(u)
+			m.SetSubscribers(e.pipe.SubscriberCounts())
+		})
+	})
+	w.watchers.Go(func() { e.states.Run(watchCtx) })
+	return watchCtx
 }
 
 // workers are the goroutines of a run, in the three groups that stop one
