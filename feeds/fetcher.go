@@ -109,20 +109,9 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	// The stall watchdog cancels the request with ErrBodyStalled.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	req, err := f.newRequest(ctx, u, src, v)
 	if err != nil {
-		return nil, fail(fmt.Errorf("build request: %w", err))
-	}
-	req.Header.Set("User-Agent", f.userAgent)
-	req.Header.Set("Accept", acceptFor(src.EffectiveKind()))
-	// Accept-Encoding is left to the Transport: it then asks for gzip and
-	// decompresses transparently, and the cap below applies to the
-	// decompressed bytes, so a gzip bomb is cut off like any large body.
-	if v.ETag != "" {
-		req.Header.Set("If-None-Match", v.ETag)
-	}
-	if v.LastModified != "" {
-		req.Header.Set("If-Modified-Since", v.LastModified)
+		return nil, fail(err)
 	}
 
 	resp, err := f.client.Do(req)
@@ -142,6 +131,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	}
 
 	if resp.StatusCode == http.StatusNotModified {
+		// The validators kept are those sent, unless the 304 has new ones.
 		out.NotModified = true
 		if out.Validators.ETag == "" {
 			out.Validators.ETag = v.ETag
@@ -152,18 +142,53 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 		return out, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		fe := &FetchError{
-			Class:  ClassHTTPStatus,
-			Status: resp.StatusCode,
-			URL:    shown,
-			Err:    fmt.Errorf("unexpected status %s", resp.Status),
-		}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			fe.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), f.now())
-		}
-		return nil, fe
+		return nil, f.statusError(resp, shown)
 	}
+	if err := f.readBody(ctx, cancel, resp, src, out, shown); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
+// newRequest builds the GET of u, conditional when v holds validators.
+func (f *Fetcher) newRequest(ctx context.Context, u *url.URL, src Source, v Validators) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("User-Agent", f.userAgent)
+	req.Header.Set("Accept", acceptFor(src.EffectiveKind()))
+	// Accept-Encoding is left to the Transport: it then asks for gzip and
+	// decompresses transparently, and the cap in readBody applies to the
+	// decompressed bytes, so a gzip bomb is cut off like any large body.
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+	return req, nil
+}
+
+// statusError is the error of a status other than 2xx and 304, with the
+// Retry-After of a 429 or 503.
+func (f *Fetcher) statusError(resp *http.Response, shown string) *FetchError {
+	fe := &FetchError{
+		Class:  ClassHTTPStatus,
+		Status: resp.StatusCode,
+		URL:    shown,
+		Err:    fmt.Errorf("unexpected status %s", resp.Status),
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		fe.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), f.now())
+	}
+	return fe
+}
+
+// readBody reads the body into out, capped at src.EffectiveMaxBytes() and
+// watched for stalls (cancel stops the request with ErrBodyStalled), and
+// decodes it to UTF-8.
+func (f *Fetcher) readBody(ctx context.Context, cancel context.CancelCauseFunc, resp *http.Response, src Source, out *Response, shown string) *FetchError {
 	limit := src.EffectiveMaxBytes()
 	watch := newStallReader(resp.Body, f.stall, func() { cancel(ErrBodyStalled) })
 	raw, err := readCapped(watch, resp.ContentLength, limit)
@@ -171,18 +196,16 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrBodyStalled) {
 			err = fmt.Errorf("read body: %w: less than %d bytes in %v", ErrBodyStalled, stallBytes, f.stall)
-			return nil, &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown, Err: err}
+			return &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown, Err: err}
 		}
-		fe := fail(err)
-		fe.Status = resp.StatusCode
-		return nil, fe
+		return &FetchError{Class: ClassOf(err), Status: resp.StatusCode, URL: shown, Err: err}
 	}
 	body, cs, err := DecodeBody(raw, out.ContentType, src.Charset)
 	if err != nil {
-		return nil, &FetchError{Class: ClassParse, Status: resp.StatusCode, URL: shown, Err: err}
+		return &FetchError{Class: ClassParse, Status: resp.StatusCode, URL: shown, Err: err}
 	}
 	out.Body, out.Charset = body, cs
-	return out, nil
+	return nil
 }
 
 // stallReader calls stalled when less than stallBytes have been read in

@@ -83,81 +83,108 @@ func cutFeed(body []byte, limit int) ([]byte, int) {
 	if bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) <= limit {
 		return body, 0
 	}
-	type span struct{ start, end int64 }
-	keep := newNewest[span](limit)
+	sc := &itemScan{keep: newNewest[feedSpan](limit), itemDepth: -1, firstStart: -1}
+	if !sc.run(body) || sc.itemDepth >= 0 || sc.keep.seen() <= limit {
+		return body, 0 // unreadable, an item left open, or few enough
+	}
+	spans, omitted := sc.keep.kept()
+	return joinSpans(body, spans, sc.firstStart, sc.lastEnd), omitted
+}
+
+// feedSpan is where an item starts and ends in a document.
+type feedSpan struct{ start, end int64 }
+
+// itemScan follows a feed document's tokens, noting where each item
+// starts and ends and its date (published, else updated).
+type itemScan struct {
+	keep       *newest[feedSpan]
+	depth      int
+	itemDepth  int // depth of the open item, -1 outside one
+	cur        feedSpan
+	field      string // the date element being read, "" for none
+	text       []byte
+	published  time.Time
+	updated    time.Time
+	firstStart int64 // -1 before the first item
+	lastEnd    int64
+}
+
+// run reads body once with encoding/xml, leniently, and reports whether
+// it could read it through.
+func (sc *itemScan) run(body []byte) bool {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = false
 	d.AutoClose = xml.HTMLAutoClose
 	d.Entity = xml.HTMLEntity
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil } // already UTF-8
-
-	var (
-		depth      int
-		itemDepth  = -1 // depth of the open item, -1 outside one
-		cur        span
-		field      string // the date element being read, "" for none
-		text       []byte
-		published  time.Time
-		updated    time.Time
-		firstStart = int64(-1)
-		lastEnd    int64
-	)
 	for {
 		start := d.InputOffset()
 		tok, err := d.RawToken()
 		if err == io.EOF {
-			break
+			return true
 		}
 		if err != nil {
-			return body, 0
+			return false
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			depth++
-			switch {
-			case itemDepth < 0 && (t.Name.Local == "item" || t.Name.Local == "entry"):
-				itemDepth, cur = depth, span{start: start}
-				if firstStart < 0 {
-					firstStart = start
-				}
-				published, updated = time.Time{}, time.Time{}
-			case itemDepth >= 0 && depth == itemDepth+1:
-				switch t.Name.Local {
-				case "pubDate", "published", "date", "issued", "updated", "modified":
-					field, text = t.Name.Local, text[:0]
-				}
-			}
+			sc.startElement(t, start)
 		case xml.CharData:
-			if field != "" {
-				text = append(text, t...)
+			if sc.field != "" {
+				sc.text = append(sc.text, t...)
 			}
 		case xml.EndElement:
-			if field != "" && depth == itemDepth+1 {
-				if tm, ok := parseLooseDate(string(text)); ok {
-					if field == "updated" || field == "modified" {
-						updated = tm
-					} else if published.IsZero() {
-						published = tm
-					}
-				}
-				field = ""
-			}
-			if depth == itemDepth {
-				cur.end = d.InputOffset()
-				date := published
-				if date.IsZero() {
-					date = updated
-				}
-				keep.add(cur, date)
-				itemDepth, lastEnd = -1, cur.end
-			}
-			depth--
+			sc.endElement(d.InputOffset())
 		}
 	}
-	if itemDepth >= 0 || keep.seen() <= limit {
-		return body, 0 // an item left open, or few enough
+}
+
+// startElement opens an item, or one of its date elements.
+func (sc *itemScan) startElement(t xml.StartElement, start int64) {
+	sc.depth++
+	switch {
+	case sc.itemDepth < 0 && (t.Name.Local == "item" || t.Name.Local == "entry"):
+		sc.itemDepth, sc.cur = sc.depth, feedSpan{start: start}
+		if sc.firstStart < 0 {
+			sc.firstStart = start
+		}
+		sc.published, sc.updated = time.Time{}, time.Time{}
+	case sc.itemDepth >= 0 && sc.depth == sc.itemDepth+1:
+		switch t.Name.Local {
+		case "pubDate", "published", "date", "issued", "updated", "modified":
+			sc.field, sc.text = t.Name.Local, sc.text[:0]
+		}
 	}
-	spans, omitted := keep.kept()
+}
+
+// endElement closes a date element (noting the date) or an item (keeping
+// it if it is among the newest); end is the offset after the element.
+func (sc *itemScan) endElement(end int64) {
+	if sc.field != "" && sc.depth == sc.itemDepth+1 {
+		if tm, ok := parseLooseDate(string(sc.text)); ok {
+			if sc.field == "updated" || sc.field == "modified" {
+				sc.updated = tm
+			} else if sc.published.IsZero() {
+				sc.published = tm
+			}
+		}
+		sc.field = ""
+	}
+	if sc.depth == sc.itemDepth {
+		sc.cur.end = end
+		date := sc.published
+		if date.IsZero() {
+			date = sc.updated
+		}
+		sc.keep.add(sc.cur, date)
+		sc.itemDepth, sc.lastEnd = -1, sc.cur.end
+	}
+	sc.depth--
+}
+
+// joinSpans copies body without its items but those of spans: what comes
+// before the first item, the spans (one a line), what follows the last.
+func joinSpans(body []byte, spans []feedSpan, firstStart, lastEnd int64) []byte {
 	size := firstStart + int64(len(body)) - lastEnd
 	for _, sp := range spans {
 		size += sp.end - sp.start + 1
@@ -169,7 +196,7 @@ func cutFeed(body []byte, limit int) ([]byte, int) {
 		out = append(out, '\n')
 	}
 	out = append(out, body[lastEnd:]...)
-	return out, omitted
+	return out
 }
 
 // safeGofeed runs gofeed on body. gofeed is third-party code fed with

@@ -301,23 +301,7 @@ func (s *Scheduler) Set(sources []Source) {
 		e, ok := s.entries[src.ID]
 		switch {
 		case !ok:
-			e = &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
-			next := first(src)
-			if st, ok := s.restored[src.ID]; ok {
-				// State kept from an earlier run: validators for a
-				// conditional GET, counts, and the due time if it is
-				// still ahead and sensible for the interval.
-				delete(s.restored, src.ID)
-				e.SourceState = st
-				if st.NextDue.After(now) && st.NextDue.Sub(now) <= max(intervalOf(src), MaxRetryAfter) {
-					next = st.NextDue
-				}
-			}
-			e.ID, e.Paused = src.ID, src.Paused
-			s.entries[src.ID] = e
-			if !src.Paused {
-				s.schedule(e, next)
-			}
+			s.add(src, first(src), now)
 		case e.removed:
 			// Removed while in flight and back before the poll ended:
 			// treat it as new.
@@ -332,25 +316,59 @@ func (s *Scheduler) Set(sources []Source) {
 				s.schedule(e, first(src))
 			}
 		default:
-			wasPaused := e.src.Paused
-			oldInterval := intervalOf(e.src)
-			e.src = src
-			e.Paused = src.Paused
-			switch {
-			case src.Paused:
-				s.unschedule(e)
-			case wasPaused && e.state == stPaused:
-				s.schedule(e, first(src))
-			case e.state == stIdle && e.Failures == 0 && intervalOf(src) != oldInterval:
-				// Rebase the pending poll on the new interval, so a
-				// shorter one takes effect now rather than after the
-				// old, longer wait.
-				next := e.next.Add(intervalOf(src) - oldInterval)
-				e.next = later(next, now)
-				heap.Fix(&s.due, e.index)
-			}
+			s.update(e, src, first, now)
 		}
 	}
+	s.dropAbsent(seen)
+	s.nudge()
+}
+
+// add makes an entry for a source new to the scheduler, due at next
+// unless state restored from an earlier run says otherwise. s.mu is held.
+func (s *Scheduler) add(src Source, next, now time.Time) {
+	e := &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
+	if st, ok := s.restored[src.ID]; ok {
+		// State kept from an earlier run: validators for a
+		// conditional GET, counts, and the due time if it is
+		// still ahead and sensible for the interval.
+		delete(s.restored, src.ID)
+		e.SourceState = st
+		if st.NextDue.After(now) && st.NextDue.Sub(now) <= max(intervalOf(src), MaxRetryAfter) {
+			next = st.NextDue
+		}
+	}
+	e.ID, e.Paused = src.ID, src.Paused
+	s.entries[src.ID] = e
+	if !src.Paused {
+		s.schedule(e, next)
+	}
+}
+
+// update applies a change other than of URL or kind to a known source:
+// paused, resumed (due at first(src)), or a new interval. s.mu is held.
+func (s *Scheduler) update(e *entry, src Source, first func(Source) time.Time, now time.Time) {
+	wasPaused := e.src.Paused
+	oldInterval := intervalOf(e.src)
+	e.src = src
+	e.Paused = src.Paused
+	switch {
+	case src.Paused:
+		s.unschedule(e)
+	case wasPaused && e.state == stPaused:
+		s.schedule(e, first(src))
+	case e.state == stIdle && e.Failures == 0 && intervalOf(src) != oldInterval:
+		// Rebase the pending poll on the new interval, so a
+		// shorter one takes effect now rather than after the
+		// old, longer wait.
+		next := e.next.Add(intervalOf(src) - oldInterval)
+		e.next = later(next, now)
+		heap.Fix(&s.due, e.index)
+	}
+}
+
+// dropAbsent stops polling the sources not in seen; one in flight is
+// dropped by its worker when done. s.mu is held.
+func (s *Scheduler) dropAbsent(seen map[string]bool) {
 	for id, e := range s.entries {
 		if seen[id] {
 			continue
@@ -362,7 +380,6 @@ func (s *Scheduler) Set(sources []Source) {
 		}
 		delete(s.entries, id)
 	}
-	s.nudge()
 }
 
 // reset makes e a fresh source: no validators, no failures, no counters.

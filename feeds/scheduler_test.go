@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/aajil/aajil/internal/wait"
 )
 
 // call is one Poll seen by the fake poller.
@@ -143,18 +145,6 @@ func start(t *testing.T, s *Scheduler) (stop func()) {
 	return stop
 }
 
-// waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func src(id, host string, interval time.Duration) Source {
 	return Source{ID: id, URL: "http://" + host + "/" + id, Interval: interval}
 }
@@ -173,7 +163,7 @@ func TestSchedulerPollsEachSourceAtItsInterval(t *testing.T) {
 	s.Set(sources)
 	began := time.Now()
 	stop := start(t, s)
-	waitFor(t, "8 polls of every fast source", func() bool {
+	wait.For(t, "8 polls of every fast source", func() bool {
 		for _, sc := range sources[:6] {
 			if fp.Count(sc.ID) < 8 {
 				return false
@@ -235,7 +225,7 @@ func TestSchedulerFirstPollsSpreadOverInterval(t *testing.T) {
 	before := time.Now()
 	s.Set(sources)
 	start(t, s)
-	waitFor(t, "every first poll", func() bool {
+	wait.For(t, "every first poll", func() bool {
 		for _, sc := range sources {
 			if fp.Count(sc.ID) == 0 {
 				return false
@@ -269,7 +259,7 @@ func TestSchedulerPerHostLimit(t *testing.T) {
 	}
 	s.Set(sources)
 	start(t, s)
-	waitFor(t, "5 polls of every source", func() bool {
+	wait.For(t, "5 polls of every source", func() bool {
 		for _, sc := range sources {
 			if fp.Count(sc.ID) < 5 {
 				return false
@@ -301,7 +291,7 @@ func TestSchedulerConcurrencyBound(t *testing.T) {
 	}
 	s.Set(sources)
 	start(t, s)
-	waitFor(t, "3 polls of every source", func() bool {
+	wait.For(t, "3 polls of every source", func() bool {
 		for _, sc := range sources {
 			if fp.Count(sc.ID) < 3 {
 				return false
@@ -333,8 +323,8 @@ func TestSchedulerSlowSourceDoesNotDelayOthers(t *testing.T) {
 	})
 	start(t, s)
 	defer close(release)
-	waitFor(t, "the stuck poll to start", func() bool { return fp.Count("stuck") == 1 })
-	waitFor(t, "10 polls of each other source", func() bool {
+	wait.For(t, "the stuck poll to start", func() bool { return fp.Count("stuck") == 1 })
+	wait.For(t, "10 polls of each other source", func() bool {
 		return fp.Count("a") >= 10 && fp.Count("b") >= 10
 	})
 	if got := fp.Count("stuck"); got != 1 {
@@ -354,7 +344,7 @@ func TestSchedulerNoConcurrentPollsOfOneSource(t *testing.T) {
 	s := NewScheduler(fp, nil, SchedulerOptions{})
 	s.Set([]Source{src("long", "h.test", 5*time.Millisecond)})
 	start(t, s)
-	waitFor(t, "4 polls", func() bool { return fp.Count("long") >= 4 })
+	wait.For(t, "4 polls", func() bool { return fp.Count("long") >= 4 })
 	fp.mu.Lock()
 	defer fp.mu.Unlock()
 	if len(fp.overlaps) > 0 {
@@ -384,12 +374,12 @@ func TestSchedulerBackoffAndRecovery(t *testing.T) {
 	s.Set([]Source{src("flaky", "h.test", interval)})
 	start(t, s)
 
-	waitFor(t, "failing polls", func() bool { return fp.Count("flaky") >= failing })
+	wait.For(t, "failing polls", func() bool { return fp.Count("flaky") >= failing })
 	st, _ := s.State("flaky")
 	if st.Failures < failing-1 || st.LastError == "" || st.LastErrorAt.IsZero() {
 		t.Errorf("State while failing = %+v, want ≥ %d failures and the last error", st, failing-1)
 	}
-	waitFor(t, "recovered polls", func() bool { return fp.Count("flaky") >= failing+3 })
+	wait.For(t, "recovered polls", func() bool { return fp.Count("flaky") >= failing+3 })
 
 	calls := fp.Calls("flaky")
 	var prevGap time.Duration
@@ -438,7 +428,7 @@ func TestSchedulerRetryAfter(t *testing.T) {
 	s := NewScheduler(fp, nil, SchedulerOptions{})
 	s.Set([]Source{src("limited", "h.test", 10*time.Millisecond)})
 	start(t, s)
-	waitFor(t, "a second poll", func() bool { return fp.Count("limited") >= 2 })
+	wait.For(t, "a second poll", func() bool { return fp.Count("limited") >= 2 })
 	calls := fp.Calls("limited")
 	if gap := calls[1].start.Sub(calls[0].end); gap < retry {
 		t.Errorf("gap after Retry-After %v = %v, want ≥ %v", retry, gap, retry)
@@ -461,7 +451,7 @@ func TestSchedulerValidators(t *testing.T) {
 	s := NewScheduler(fp, nil, SchedulerOptions{MaxBackoff: 10 * time.Millisecond})
 	s.Set([]Source{src("v", "h.test", 5*time.Millisecond)})
 	start(t, s)
-	waitFor(t, "6 polls", func() bool { return fp.Count("v") >= 6 })
+	wait.For(t, "6 polls", func() bool { return fp.Count("v") >= 6 })
 
 	lm := "Thu, 13 Aug 2026 04:23:37 GMT"
 	want := []Validators{
@@ -492,14 +482,14 @@ func TestSchedulerSetLive(t *testing.T) {
 	a, b, c := src("a", "h.test", iv), src("b", "h.test", iv), src("c", "h.test", iv)
 	s.Set([]Source{a, b})
 	start(t, s)
-	waitFor(t, "a and b polled", func() bool { return fp.Count("a") >= 2 && fp.Count("b") >= 2 })
+	wait.For(t, "a and b polled", func() bool { return fp.Count("a") >= 2 && fp.Count("b") >= 2 })
 
 	// Pause a, remove b, add c.
 	pa := a
 	pa.Paused = true
 	s.Set([]Source{pa, c})
 	changed := time.Now()
-	waitFor(t, "c polled 5 times", func() bool { return fp.Count("c") >= 5 })
+	wait.For(t, "c polled 5 times", func() bool { return fp.Count("c") >= 5 })
 	for _, id := range []string{"a", "b"} {
 		for _, cl := range fp.Calls(id) {
 			// A poll in flight during Set may end after it; none starts.
@@ -524,14 +514,14 @@ func TestSchedulerSetLive(t *testing.T) {
 	nc.Interval = 20 * time.Millisecond
 	s.Set([]Source{a, nc})
 	resumed := fp.Count("a")
-	waitFor(t, "a polled again", func() bool { return fp.Count("a") > resumed })
+	wait.For(t, "a polled again", func() bool { return fp.Count("a") > resumed })
 	if st, _ := s.State("c"); st.Polls < 5 {
 		t.Errorf("State(c).Polls after an interval change = %d, want ≥ 5 (kept)", st.Polls)
 	}
 	nc.URL = "http://other.test/c"
 	before := fp.Count("c")
 	s.Set([]Source{a, nc})
-	waitFor(t, "c polled at its new URL", func() bool { return fp.Count("c") > before+1 })
+	wait.For(t, "c polled at its new URL", func() bool { return fp.Count("c") > before+1 })
 	st, _ := s.State("c")
 	if st.Polls > int64(fp.Count("c")-before) {
 		t.Errorf("State(c).Polls = %d after a URL change, want ≤ %d (counted afresh)", st.Polls, fp.Count("c")-before)
@@ -568,14 +558,15 @@ func TestSchedulerSetBeforeAndDuringRunIsSafe(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				s.Set(mk(10+(i*7+g)%40, i%2 == 0))
-				time.Sleep(time.Millisecond)
+				time.Sleep(time.Millisecond) // paces the churn so that polls run between Sets; not a wait
+
 			}
 		})
 	}
 	wg.Wait()
 	final := mk(25, false)
 	s.Set(final)
-	waitFor(t, "every source of the final set polled", func() bool {
+	wait.For(t, "every source of the final set polled", func() bool {
 		for _, sc := range final {
 			if st, ok := s.State(sc.ID); !ok || st.Polls == 0 {
 				return false
@@ -604,7 +595,7 @@ func TestSchedulerPanickingPollerIsAnError(t *testing.T) {
 	s := NewScheduler(fp, rs.consume, SchedulerOptions{})
 	s.Set([]Source{src("bad", "h.test", 10*time.Millisecond), src("good", "h.test", 10*time.Millisecond)})
 	start(t, s)
-	waitFor(t, "both polled twice", func() bool { return fp.Count("bad") >= 2 && fp.Count("good") >= 2 })
+	wait.For(t, "both polled twice", func() bool { return fp.Count("bad") >= 2 && fp.Count("good") >= 2 })
 	got := rs.of("bad")
 	if len(got) == 0 || got[0].Err == nil {
 		t.Fatalf("results of the panicking source = %+v, want an error", got)
@@ -626,7 +617,7 @@ func TestSchedulerRunStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	waitFor(t, "every poll in flight", func() bool {
+	wait.For(t, "every poll in flight", func() bool {
 		fp.mu.Lock()
 		defer fp.mu.Unlock()
 		return fp.active == len(sources)
@@ -657,8 +648,9 @@ func TestSchedulerRunStopsCleanly(t *testing.T) {
 			t.Errorf("State(%s).Failures = %d after shutdown, want 0", sc.ID, st.Failures)
 		}
 	}
-	waitFor(t, "goroutines back to the baseline", func() bool { return runtime.NumGoroutine() <= baseline })
-	time.Sleep(20 * time.Millisecond)
+	// With the scheduler's goroutines gone, nothing is left to poll: the
+	// count is final.
+	wait.For(t, "goroutines back to the baseline", func() bool { return runtime.NumGoroutine() <= baseline })
 	fp.mu.Lock()
 	if len(fp.calls) != total {
 		t.Errorf("sources polled after Run returned: %d, want %d", len(fp.calls), total)
@@ -670,7 +662,7 @@ func TestSchedulerRunStopsCleanly(t *testing.T) {
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	done2 := make(chan error, 1)
 	go func() { done2 <- s.Run(ctx2) }()
-	waitFor(t, "polls after a restart", func() bool { return fp.Count("s0") > before })
+	wait.For(t, "polls after a restart", func() bool { return fp.Count("s0") > before })
 	cancel2()
 	if err := <-done2; err != nil {
 		t.Errorf("second Run() = %v, want nil", err)
@@ -701,7 +693,7 @@ func TestSchedulerHTTP(t *testing.T) {
 			inFlight--
 			mu.Unlock()
 		}()
-		time.Sleep(2 * time.Millisecond) // let requests overlap
+		time.Sleep(2 * time.Millisecond) // paces the fake server so that requests overlap; not a wait
 		etag := `"` + r.URL.Path + `-1"`
 		w.Header().Set("ETag", etag)
 		if r.Header.Get("If-None-Match") == etag {
@@ -758,7 +750,7 @@ func TestSchedulerHTTP(t *testing.T) {
 	}
 	s.Set(sources)
 	start(t, s)
-	waitFor(t, "3 polls of every source", func() bool {
+	wait.For(t, "3 polls of every source", func() bool {
 		for _, sc := range sources {
 			if len(rs.of(sc.ID)) < 3 {
 				return false
@@ -848,7 +840,7 @@ func TestSchedulerRestore(t *testing.T) {
 	})
 	s.Set([]Source{src("r", "h.test", time.Second), src("far", "h2.test", time.Second)})
 	start(t, s)
-	waitFor(t, "the restored source's poll", func() bool { return fp.Count("r") >= 1 })
+	wait.For(t, "the restored source's poll", func() bool { return fp.Count("r") >= 1 })
 	if got := fp.Calls("r")[0].v; got.ETag != `"kept"` {
 		t.Errorf("first poll sent %+v, want the restored ETag", got)
 	}
@@ -876,7 +868,7 @@ func TestSchedulerSkippedPolls(t *testing.T) {
 	s.Set([]Source{src("shared", "h.test", 10*time.Second)})
 	start(t, s)
 
-	waitFor(t, "skipped polls", func() bool { return fp.Count("shared") >= skipped })
+	wait.For(t, "skipped polls", func() bool { return fp.Count("shared") >= skipped })
 	st, _ := s.State("shared")
 	if !st.Skipped || st.Polls != 0 || st.Errors != 0 || st.Failures != 0 {
 		t.Errorf("State while skipped = %+v, want Skipped and nothing counted", st)
@@ -884,7 +876,7 @@ func TestSchedulerSkippedPolls(t *testing.T) {
 	if got := rs.of("shared"); len(got) != 0 {
 		t.Errorf("consumer got %d results of skipped polls, want 0", len(got))
 	}
-	waitFor(t, "the poll after the lease lapsed", func() bool { return len(rs.of("shared")) == 1 })
+	wait.For(t, "the poll after the lease lapsed", func() bool { return len(rs.of("shared")) == 1 })
 	calls := fp.Calls("shared")
 	for k := 1; k <= skipped; k++ {
 		// A skipped source is tried again when the holder's lease may

@@ -1,7 +1,9 @@
 // Package feeds reads news sources: it knows the source definitions,
 // fetches them as a good citizen of the web, parses RSS/Atom/RDF/JSON Feed
 // documents, HTML tickers and JSON ticker APIs into clean items, and
-// schedules the polls of many sources. It knows nothing of Telegram.
+// schedules the polls of many sources: one instance at a time per source
+// (LeasedPoller), their failures logged once (PollLog), their state kept
+// across restarts (StateSaver). It knows nothing of Telegram.
 package feeds
 
 import (

@@ -94,84 +94,11 @@ type Metrics struct {
 // New builds a Metrics with its own registry, on which it also registers
 // the Go runtime and process collectors.
 func New() *Metrics {
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "polls_total",
-			Help: "Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.",
-		}, []string{"source", "outcome"}),
-		fetchErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "fetch_errors_total",
-			Help: "Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).",
-		}, []string{"class"}),
-		items: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "items_total",
-			Help: "Items found in the polled documents (new or not), by source.",
-		}, []string{"source"}),
-		urgentItems: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "urgent_items_total",
-			Help: "Items marked urgent in the polled documents (new or not), by source.",
-		}, []string{"source"}),
-		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "poll_duration_seconds",
-			Help:    "Time to fetch and parse a source, by source.",
-			Buckets: pollBuckets,
-		}, []string{"source"}),
-		alerts: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "alerts_total",
-			Help: "New stories alerted (one per story, before fan-out to subscribers).",
-		}),
-		storiesMerged: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "stories_merged_total",
-			Help: "Items found to tell a story already alerted by another source.",
-		}),
-		queued: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "deliveries_queued_total",
-			Help: "Deliveries (one story to one chat) added to the outbox.",
-		}),
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "deliveries_total",
-			Help: "Delivery attempts, by outcome: sent, blocked, migrated, dead, dropped, retry.",
-		}, []string{"outcome"}),
-		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "telegram_429_total",
-			Help: "Telegram 429 (Too Many Requests) answers, by scope: global (every chat waits) or chat.",
-		}, []string{"scope"}),
-		alertLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "alert_latency_seconds",
-			Help:    "Time from an item first being seen to Telegram confirming its delivery.",
-			Buckets: alertBuckets,
-		}),
-		publishLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "publish_latency_seconds",
-			Help:    "Time from the source's publication time to Telegram confirming delivery (items with a publication time only).",
-			Buckets: publishBuckets,
-		}),
-		edits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "edits_total",
-			Help: "\"Also reported by\" edits of sent messages, by outcome.",
-		}, []string{"outcome"}),
-		telegramErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "telegram_errors_total",
-			Help: "Errors answered by the Telegram Bot API, by error code (0: no answer, e.g. a timeout).",
-		}, []string{"code"}),
-		scrapeErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "scrape_errors_total",
-			Help: "Scrapes in which the outbox gauges could not be read (Redis unreachable or slow).",
-		}),
-		sources: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "sources",
-			Help: "Sources configured (paused ones included).",
-		}),
-		partitions: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "outbox_partitions_held",
-			Help: "Outbox partitions this instance consumes (its share of the sending).",
-		}),
-		subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "subscribers",
-			Help: "Subscribers, by state: active, paused, inactive (blocked the bot or chat gone).",
-		}, []string{"state"}),
-	}
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.initPolls()
+	m.initPipeline()
+	m.initDelivery()
+	m.initGauges()
 	m.queueCollector = newQueueCollector(m.scrapeErrors)
 
 	m.reg.MustRegister(
@@ -192,6 +119,97 @@ func New() *Metrics {
 	m.rateLimited.WithLabelValues("global")
 	m.rateLimited.WithLabelValues("chat")
 	return m
+}
+
+// initPolls builds the metrics of the polls, by source.
+func (m *Metrics) initPolls() {
+	m.polls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "polls_total",
+		Help: "Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.",
+	}, []string{"source", "outcome"})
+	m.fetchErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "fetch_errors_total",
+		Help: "Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).",
+	}, []string{"class"})
+	m.items = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "items_total",
+		Help: "Items found in the polled documents (new or not), by source.",
+	}, []string{"source"})
+	m.urgentItems = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "urgent_items_total",
+		Help: "Items marked urgent in the polled documents (new or not), by source.",
+	}, []string{"source"})
+	m.pollDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "poll_duration_seconds",
+		Help:    "Time to fetch and parse a source, by source.",
+		Buckets: pollBuckets,
+	}, []string{"source"})
+}
+
+// initPipeline builds the metrics of the stories found and queued.
+func (m *Metrics) initPipeline() {
+	m.alerts = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "alerts_total",
+		Help: "New stories alerted (one per story, before fan-out to subscribers).",
+	})
+	m.storiesMerged = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "stories_merged_total",
+		Help: "Items found to tell a story already alerted by another source.",
+	})
+	m.queued = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "deliveries_queued_total",
+		Help: "Deliveries (one story to one chat) added to the outbox.",
+	})
+}
+
+// initDelivery builds the metrics of the sends to Telegram.
+func (m *Metrics) initDelivery() {
+	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "deliveries_total",
+		Help: "Delivery attempts, by outcome: sent, blocked, migrated, dead, dropped, retry.",
+	}, []string{"outcome"})
+	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "telegram_429_total",
+		Help: "Telegram 429 (Too Many Requests) answers, by scope: global (every chat waits) or chat.",
+	}, []string{"scope"})
+	m.alertLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "alert_latency_seconds",
+		Help:    "Time from an item first being seen to Telegram confirming its delivery.",
+		Buckets: alertBuckets,
+	})
+	m.publishLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "publish_latency_seconds",
+		Help:    "Time from the source's publication time to Telegram confirming delivery (items with a publication time only).",
+		Buckets: publishBuckets,
+	})
+	m.edits = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "edits_total",
+		Help: "\"Also reported by\" edits of sent messages, by outcome.",
+	}, []string{"outcome"})
+	m.telegramErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "telegram_errors_total",
+		Help: "Errors answered by the Telegram Bot API, by error code (0: no answer, e.g. a timeout).",
+	}, []string{"code"})
+}
+
+// initGauges builds the gauges and the scrape error count.
+func (m *Metrics) initGauges() {
+	m.scrapeErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "scrape_errors_total",
+		Help: "Scrapes in which the outbox gauges could not be read (Redis unreachable or slow).",
+	})
+	m.sources = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "sources",
+		Help: "Sources configured (paused ones included).",
+	})
+	m.partitions = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "outbox_partitions_held",
+		Help: "Outbox partitions this instance consumes (its share of the sending).",
+	})
+	m.subscribers = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "subscribers",
+		Help: "Subscribers, by state: active, paused, inactive (blocked the bot or chat gone).",
+	}, []string{"state"})
 }
 
 // Registry returns the registry the metrics are registered on, for adding

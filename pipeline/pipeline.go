@@ -9,6 +9,10 @@
 // goes on: new items wait in memory (bounded per source, the newest kept)
 // and are processed, once, when Redis is back; the log says so once, not
 // once per item.
+//
+// Around it: SourceSync keeps the scheduler, the source names and the
+// metrics in step with the source registry, AlertCounter counts each
+// alert, and Console prints it in console mode.
 package pipeline
 
 import (

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -69,17 +71,22 @@ func (h *harness) poll(src feeds.Source, items ...feeds.Item) {
 
 func (h *harness) waitIdle() {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	wait.Within(h.t, 20*time.Second, "the pipeline to finish its work", func() bool {
 		h.p.mu.Lock()
-		idle := len(h.p.queued) == 0
-		h.p.mu.Unlock()
-		if idle {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatal("pipeline did not finish its work in 20s")
+		defer h.p.mu.Unlock()
+		return len(h.p.queued) == 0
+	})
+}
+
+// countingSeen counts the tries to mark items seen.
+type countingSeen struct {
+	SeenStore
+	tries atomic.Int64
+}
+
+func (c *countingSeen) MarkSeen(ctx context.Context, sourceID string, itemIDs []string) ([]string, bool, error) {
+	c.tries.Add(1)
+	return c.SeenStore.MarkSeen(ctx, sourceID, itemIDs)
 }
 
 func (h *harness) titles() []string {
@@ -251,7 +258,8 @@ func TestRedisOutageHoldsItemsAndLosesNothing(t *testing.T) {
 		t.Skip("needs a redis-server process to kill (CI has one)")
 	}
 	st := storetest.OpenURL(t, srv.URL())
-	h := newHarness(t, st)
+	seen := &countingSeen{SeenStore: st}
+	h := newHarnessWith(t, st, func(o *Options) { o.Seen = seen })
 	subscribe(t, st, h.p, store.Subscriber{ChatID: 9, Active: true})
 	h.poll(sana, item("old", "خبر قديم", true))
 
@@ -260,12 +268,13 @@ func TestRedisOutageHoldsItemsAndLosesNothing(t *testing.T) {
 	}
 	titles := realTitles(t, 5)
 	var items []feeds.Item
+	before := seen.tries.Load()
 	for i, title := range titles {
 		items = append(items, item(fmt.Sprint("o", i), title, true))
 		// Polling goes on during the outage: every poll lists the items.
 		h.p.Submit(feeds.PollResult{Source: sana, Items: items})
-		time.Sleep(50 * time.Millisecond)
 	}
+	wait.For(t, "a try while redis is down", func() bool { return seen.tries.Load() > before })
 	if got := h.titles(); len(got) != 0 {
 		t.Fatalf("alerted %q while redis was down", got)
 	}

@@ -225,8 +225,8 @@ func (l *Lease) renewUntilLost(ctx context.Context) error {
 // for ttl, so that one instance at a time polls a source. When another
 // holder has it, it returns false and the time left on that holder's
 // lease.
-//
-// Deprecated: use SourceLease, its Take and Keep.
+// It is SourceLease(id, holder, ttl).Take for a poller that takes the
+// lease at each poll (feeds.LeasedPoller): the take extends it.
 func (s *Store) LeaseSource(ctx context.Context, id, holder string, ttl time.Duration) (ok bool, left time.Duration, err error) {
 	token, left, err := s.SourceLease(id, holder, ttl).Take(ctx)
 	return token > 0, left, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -29,39 +30,46 @@ func countingFeed(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
-func eventually(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestRunPicksUpSourceChangesLive: an admin's change to the sources in
 // Redis reaches the running scheduler within seconds, without a restart.
+//
+// Time passes here in the sources' 1 s intervals, over real sockets (the
+// feeds' httptest servers, Redis): testing/synctest cannot advance a
+// bubble's clock while its goroutines wait on network I/O, so the test
+// runs on the wall clock, with the registry checked every 20 ms instead
+// of every second, and waits on events. A third source, polled every
+// second throughout, is the clock of the windows in which a paused or
+// removed source must not be polled.
 func TestRunPicksUpSourceChangesLive(t *testing.T) {
 	a, polledA := countingFeed(t)
 	b, polledB := countingFeed(t)
+	c, ticks := countingFeed(t)
 	redisURL := os.Getenv("AAJIL_TEST_REDIS_URL")
 
 	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
-	cfg := "sources:\n  - id: live-a\n    url: " + a.URL + "/feed\n    interval: 1s\n"
+	cfg := "sources:\n  - id: live-a\n    url: " + a.URL + "/feed\n    interval: 1s\n" +
+		"  - id: live-clock\n    url: " + c.URL + "/feed\n    interval: 1s\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": addr}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	vars := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": addr}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr syncBuffer
+	e := env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, watchEvery: 20 * time.Millisecond,
+		getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	go func() { done <- runCmd(ctx, e, nil) }()
+	// polls waits until the clock source has been polled n more times:
+	// n-1 intervals at least.
+	polls := func(n int64, what string) {
+		t.Helper()
+		from := ticks.Load()
+		wait.For(t, what, func() bool { return ticks.Load() >= from+n })
+	}
 
-	eventually(t, "the file's source is polled", 10*time.Second, func() bool { return polledA.Load() > 0 })
+	wait.Within(t, 10*time.Second, "the file's source is polled", func() bool { return polledA.Load() > 0 })
 
 	st, err := store.Open(ctx, redisURL, store.Options{})
 	if err != nil {
@@ -73,33 +81,35 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 	if err := st.PutSource(ctx, srcB, admin); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a source added in Redis is polled", 5*time.Second, func() bool { return polledB.Load() > 0 })
+	wait.Within(t, 5*time.Second, "a source added in Redis is polled", func() bool { return polledB.Load() > 0 })
 
-	if err := st.SetPaused(ctx, "live-b", true, admin); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2500 * time.Millisecond) // the change is seen within ~1 s; a poll in flight may end
-	paused := polledB.Load()
-	time.Sleep(2500 * time.Millisecond)
-	if got := polledB.Load(); got != paused {
-		t.Errorf("paused source polled %d more times", got-paused)
-	}
+	// One source paused, the other removed, at once: both must stop
+	// being polled.
 	polledSample := `aajil_polls_total{outcome="ok",source="live-a"}`
 	if metricValue(t, addr, polledSample) == 0 {
 		t.Errorf("/metrics has no %s before the source is removed", polledSample)
 	}
+	if err := st.SetPaused(ctx, "live-b", true, admin); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.DeleteSource(ctx, "live-a", admin); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2500 * time.Millisecond)
-	// A removed source's series go with it.
-	if v := metricValue(t, addr, polledSample); v != 0 {
-		t.Errorf("/metrics still has %s = %v after the source was removed", polledSample, v)
+	// A removed source's series go with it, once the scheduler has the
+	// new set (which has the pause too: it was written first).
+	wait.For(t, "the removed source's series gone", func() bool { return metricValue(t, addr, polledSample) == 0 })
+	// A poll in flight may end.
+	polls(2, "a second after the changes")
+	paused, removed := polledB.Load(), polledA.Load()
+	polls(3, "two intervals without the paused and the removed source")
+	if got := polledB.Load(); got != paused {
+		t.Errorf("paused source polled %d more times", got-paused)
 	}
-	removed := polledA.Load()
-	time.Sleep(2500 * time.Millisecond)
 	if got := polledA.Load(); got != removed {
 		t.Errorf("removed source polled %d more times", got-removed)
+	}
+	if v := metricValue(t, addr, polledSample); v != 0 {
+		t.Errorf("/metrics still has %s = %v after the source was removed", polledSample, v)
 	}
 
 	cancel()
@@ -136,9 +146,10 @@ func TestRunURLChangedInFileIsABaseline(t *testing.T) {
 		var stdout, stderr syncBuffer
 		done := make(chan int)
 		go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
-		ok := waitFor(t, "the baseline poll of "+url, 20*time.Second, func() bool {
-			return strings.Contains(stderr.String(), wantLog)
-		})
+		ok := wait.Until(20*time.Second, func() bool { return strings.Contains(stderr.String(), wantLog) })
+		if !ok {
+			t.Errorf("timed out after 20s waiting for the baseline poll of %s", url)
+		}
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("run exited %d, want 0", code)

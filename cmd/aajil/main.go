@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -47,6 +48,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
+	// watchEvery is how often run checks the registries in Redis for
+	// changes; zero is watchEvery.
+	watchEvery time.Duration
 }
 
 // flags returns the flag set of a command whose usage text is usage: it

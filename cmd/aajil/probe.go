@@ -47,12 +47,65 @@ type probeItem struct {
 }
 
 func probeCmd(ctx context.Context, e env, args []string) int {
-	var src feeds.Source
+	a, code, ok := parseProbeArgs(e, args)
+	if !ok {
+		return code
+	}
+	cfg, err := configs.Load(e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
+		return 1
+	}
+	det, err := cfg.Detector()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
+		return 1
+	}
+	if code, ok := a.prepareSource(e, cfg.AllowPrivateSources); !ok {
+		return code
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
 	var (
-		kind, markers, base string
-		asJSON              bool
-		timeout             time.Duration
+		res     feeds.PollResult
+		charset = ""
 	)
+	if a.isFile() {
+		res, charset = probeFile(a.target, a.base, a.src, det)
+	} else {
+		client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
+		p := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+		res = p.Poll(ctx, a.src, feeds.Validators{})
+	}
+	if res.Err != nil {
+		fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", a.target, res.Err)
+		return 1
+	}
+	if a.asJSON {
+		return printProbeJSON(e.stdout, e.stderr, res.Items)
+	}
+	printProbeTable(e.stdout, a.target, a.src, res, charset)
+	return 0
+}
+
+// probeArgs are probe's flags and its one URL or FILE.
+type probeArgs struct {
+	src          feeds.Source
+	target, base string
+	asJSON       bool
+	timeout      time.Duration
+}
+
+// isFile tells a FILE from a URL.
+func (a *probeArgs) isFile() bool { return !strings.Contains(a.target, "://") }
+
+// parseProbeArgs reads probe's flags; when they are wrong it says so on
+// stderr and returns false with the exit code.
+func parseProbeArgs(e env, args []string) (probeArgs, int, bool) {
+	var a probeArgs
+	src := &a.src
+	var kind, markers string
 	fs := e.flags("probe", probeUsage)
 	fs.StringVar(&kind, "kind", "", "source kind: rss (default), html or json")
 	fs.StringVar(&src.Item, "item", "", "html: CSS selector of one item; json: path of the items array")
@@ -65,89 +118,61 @@ func probeCmd(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&src.Charset, "charset", "", "force a charset, e.g. windows-1256")
 	fs.Int64Var(&src.MaxBytes, "max-bytes", 0, "response size cap in bytes (default 5 MiB)")
 	fs.StringVar(&markers, "markers", "", "extra urgency markers, comma-separated")
-	fs.StringVar(&base, "base", "", "base URL for relative links when reading a FILE")
-	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
-	fs.BoolVar(&asJSON, "json", false, "print one JSON object per item")
+	fs.StringVar(&a.base, "base", "", "base URL for relative links when reading a FILE")
+	fs.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up after this long")
+	fs.BoolVar(&a.asJSON, "json", false, "print one JSON object per item")
 
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage(err)
+		return a, exitUsage(err), false
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(e.stderr, "aajil probe: give exactly one URL or FILE (see aajil probe -h)")
-		return 2
+		return a, 2, false
 	}
-	target := positional[0]
+	a.target = positional[0]
 	src.Kind = feeds.Kind(kind)
 	if markers != "" {
 		src.Markers = strings.Split(markers, ",")
 	}
 	if src.Kind == "" && (src.Item != "" || src.Text != "" || src.Link != "" || src.Marker != "") {
 		fmt.Fprintln(e.stderr, "aajil probe: selector flags need --kind html or --kind json")
-		return 2
+		return a, 2, false
 	}
+	return a, 0, true
+}
 
-	cfg, err := configs.Load(e.getenv)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
-		return 1
-	}
-	det, err := cfg.Detector()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "aajil probe: %v\n", err)
-		return 1
-	}
-
-	isFile := !strings.Contains(target, "://")
-	if !isFile {
+// prepareSource completes and validates the source to probe; when it is
+// refused it says so on stderr and returns false with the exit code.
+func (a *probeArgs) prepareSource(e env, allowPrivate bool) (int, bool) {
+	src := &a.src
+	if !a.isFile() {
 		// Refused before any DNS or connection: a scheme other than http
 		// and https, or a private address however it is written
 		// (2130706433, 0x7f.1, [::]), with the same words as 127.0.0.1.
-		if err := feeds.CheckURLPolicy(target, cfg.AllowPrivateSources); err != nil {
-			fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", target, err)
-			return 1
+		if err := feeds.CheckURLPolicy(a.target, allowPrivate); err != nil {
+			fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", a.target, err)
+			return 1, false
 		}
 	}
-	src.URL = target
-	if isFile {
+	src.URL = a.target
+	if a.isFile() {
 		// A file has no URL of its own; the source is validated as if it
 		// came from the --base URL (or a placeholder).
-		src.URL = base
+		src.URL = a.base
 		if src.URL == "" {
 			src.URL = "http://file.invalid/"
 		}
 	}
 	src.Normalize()
-	if isFile {
+	if a.isFile() {
 		src.ID = "file"
 	}
 	if err := src.Validate(); err != nil {
 		fmt.Fprintf(e.stderr, "aajil probe: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
-		return 2
+		return 2, false
 	}
-
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var (
-		res     feeds.PollResult
-		charset = ""
-	)
-	if isFile {
-		res, charset = probeFile(target, base, src, det)
-	} else {
-		client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
-		p := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
-		res = p.Poll(ctx, src, feeds.Validators{})
-	}
-	if res.Err != nil {
-		fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", target, res.Err)
-		return 1
-	}
-	if asJSON {
-		return printProbeJSON(e.stdout, e.stderr, res.Items)
-	}
-	printProbeTable(e.stdout, target, src, res, charset)
-	return 0
+	return 0, true
 }
 
 // probeFile reads a local document as the source would have served it.

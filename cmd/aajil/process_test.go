@@ -256,17 +256,3 @@ func processEnv(t *testing.T, redisURL, feedURL, token, endpoint string, extra .
 	}
 	return env
 }
-
-// waitFor polls cond every 50 ms until it holds or within has passed.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) bool {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Errorf("%s: not within %v", what, within)
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
-}

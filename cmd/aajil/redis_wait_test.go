@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store/storetest"
 )
 
@@ -50,15 +51,15 @@ func TestRunWaitsForRedis(t *testing.T) {
 
 	// The first ping fails, and then several more (go-redis logs each
 	// failed dial), before Redis comes up.
-	waitFor(t, "three failed dials logged after the waiting line", time.Minute, func() bool {
+	wait.Within(t, time.Minute, "three failed dials logged after the waiting line", func() bool {
 		_, after, ok := strings.Cut(p.stderr.String(), "redis not reachable yet")
 		return ok && countLines(after, `"msg":"go-redis"`) >= 3
 	})
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "aajil running", time.Minute, func() bool { return strings.Contains(p.stderr.String(), `"msg":"aajil running"`) })
-	waitFor(t, "the feed polled", time.Minute, func() bool { return feed.pollCount() > 0 })
+	wait.Within(t, time.Minute, "aajil running", func() bool { return strings.Contains(p.stderr.String(), `"msg":"aajil running"`) })
+	wait.Within(t, time.Minute, "the feed polled", func() bool { return feed.pollCount() > 0 })
 	if code, _ := p.stop(15 * time.Second); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}

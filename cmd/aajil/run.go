@@ -80,7 +80,7 @@ func runCmd(ctx context.Context, e env, args []string) int {
 	// go-redis logs through one logger for the whole process: set here,
 	// once, as run is the only command that keeps a Redis client.
 	store.SetLogger(log)
-	if err := run(ctx, cfg, log, e.stdout); err != nil {
+	if err := run(ctx, cfg, log, e.stdout, e.watchEvery); err != nil {
 		log.Error("aajil stopped", slog.Any("error", err))
 		return 1
 	}
@@ -88,19 +88,221 @@ func runCmd(ctx context.Context, e env, args []string) int {
 	return 0
 }
 
-// run wires the pieces and runs until ctx is done.
-func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.Writer) error {
+// watchEvery is how often the source and subscriber registries in Redis
+// are checked for changes.
+const watchEvery = time.Second
+
+// run wires the pieces and runs until ctx is done, checking the registries
+// every watch (watchEvery when zero).
+func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.Writer, watch time.Duration) error {
+	if watch == 0 {
+		watch = watchEvery
+	}
 	det, err := cfg.Detector()
 	if err != nil {
 		return err
 	}
+	st, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
+	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
+	instance := instanceName()
+	m := metrics.New()
+	stories := st.Stories(store.StoryOptions{})
+	names := pipeline.NewSourceNames(cfg.Sources)
+
+	// A refused token is found before anything else is touched.
+	mode := "console"
+	var tg *telegram
+	if cfg.TelegramToken != "" {
+		mode = "telegram"
+		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, m, instance, log); err != nil {
+			return err
+		}
+	}
+	if err := seed(ctx, st, cfg, log); err != nil {
+		return err
+	}
+	endpoint, err := listenHTTP(cfg.HTTPAddr, m, readiness(st))
+	if err != nil {
+		return err
+	}
+	m.SetQueue(queueGauge(st))
+
+	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log)
+	eng.states.Restore(ctx)
+	// The scheduler's first Set is its initial load, spread over the
+	// interval; updates are taken only after it (sources.Loaded), so that
+	// a source added in chat right after start-up is polled at once.
+	if err := serveWebhook(tg, endpoint, eng.sources.Loaded(), log); err != nil {
+		return err
+	}
+
+	var w workers
+	defer w.stop()
+	watchCtx := eng.start(ctx, &w, st, m, watch)
+	// The endpoint answers until the very end, so /healthz stays up while
+	// the work in hand is finished.
+	httpCtx := w.httpCtx(ctx)
+	w.http.Go(func() { endpoint.serve(httpCtx, log) })
+	startTelegramWork(ctx, watchCtx, tg, eng.sources.Loaded(), &w, log)
+
+	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
+		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode), slog.String("instance", instance))
+	err = eng.sched.Run(ctx)
+
+	// Shutdown: polls have stopped; the pipeline finishes the work in
+	// hand and the sender finishes or hands back its sends, then the poll
+	// state is saved once more and the source leases are released.
+	w.stopWatchers()
+	w.stopPipe()
+	// One second: the sender may have used most of the 10 s a stop gets.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	eng.states.Save(saveCtx)
+	eng.leased.Release(saveCtx)
+	w.stopHTTP()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// engine is what polls the sources and turns their items into alerts.
+type engine struct {
+	pipe    *pipeline.Pipeline
+	leased  *feeds.LeasedPoller
+	sched   *feeds.Scheduler
+	states  *feeds.StateSaver
+	sources *pipeline.SourceSync
+}
+
+// newEngine builds the pipeline (its alerts counted and, in console mode,
+// printed to stdout) and the scheduler that polls the sources through the
+// lease, logs, counts and hands each poll to the pipeline, kept in step
+// with the registry every watch.
+func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePoller, names *pipeline.SourceNames, m *metrics.Metrics,
+	instance string, console bool, stdout io.Writer, watch time.Duration, log *slog.Logger) *engine {
+	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log}
+	if console {
+		// Console mode: the alert a subscriber without rules gets.
+		alerted.Next = pipeline.NewConsole(stdout).Print
+	}
+	pipe := pipeline.New(pipeline.Options{
+		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
+		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
+		OnAlert: alerted.OnAlert, Log: log,
+	})
+	health := feeds.NewPollLog(log)
+	leased := feeds.NewLeasedPoller(poller, st, instance, log)
+	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
+		m.Poll(r)
+		health.Observe(r)
+		pipe.Consume(ctx, r)
+	}, feeds.SchedulerOptions{Logger: log})
+	return &engine{
+		pipe: pipe, leased: leased, sched: sched,
+		states: feeds.NewStateSaver(st, sched, statesEvery, log),
+		sources: pipeline.NewSourceSync(pipeline.SourceSyncOptions{
+			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
+		}),
+	}
+}
+
+// start starts the pipeline and the watchers (the source and subscriber
+// registries, the state saver) in w, and returns the watchers' context.
+func (e *engine) start(ctx context.Context, w *workers, st *store.Store, m *metrics.Metrics, watch time.Duration) context.Context {
+	pipeCtx := w.pipeCtx(ctx)
+	w.pipe.Go(func() { e.pipe.Run(pipeCtx, 5*time.Second) })
+	watchCtx := w.watchCtx(ctx)
+	w.watchers.Go(func() { e.sources.Run(watchCtx) })
+	w.watchers.Go(func() {
+		st.WatchSubscribers(watchCtx, watch, func(u store.SubscriberUpdate) {
+			e.pipe.ApplySubscribers(u)
+			m.SetSubscribers(e.pipe.SubscriberCounts())
+		})
+	})
+	w.watchers.Go(func() { e.states.Run(watchCtx) })
+	return watchCtx
+}
+
+// workers are the goroutines of a run, in the three groups that stop one
+// after the other: the watchers (registries, state saver, Telegram
+// updates), then the pipeline and the sender, then the HTTP endpoint.
+type workers struct {
+	watchers, pipe, http                sync.WaitGroup
+	cancelWatch, cancelPipe, cancelHTTP context.CancelFunc
+}
+
+// watchCtx is the watchers' context: done with ctx.
+func (w *workers) watchCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithCancel(ctx)
+	w.cancelWatch = cancel
+	return c
+}
+
+// pipeCtx is the pipeline's context: not done with ctx, so that it
+// finishes the work in hand after the polls have stopped.
+func (w *workers) pipeCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w.cancelPipe = cancel
+	return c
+}
+
+// httpCtx is the HTTP endpoint's context: not done with ctx.
+func (w *workers) httpCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w.cancelHTTP = cancel
+	return c
+}
+
+// stopWatchers cancels the watchers and waits for them.
+func (w *workers) stopWatchers() {
+	if w.cancelWatch != nil {
+		w.cancelWatch()
+	}
+	w.watchers.Wait()
+}
+
+// stopPipe cancels the pipeline and waits for it and the sender.
+func (w *workers) stopPipe() {
+	if w.cancelPipe != nil {
+		w.cancelPipe()
+	}
+	w.pipe.Wait()
+}
+
+// stopHTTP cancels the HTTP endpoint and waits for it.
+func (w *workers) stopHTTP() {
+	if w.cancelHTTP != nil {
+		w.cancelHTTP()
+	}
+	w.http.Wait()
+}
+
+// stop stops every group, in order; a group already stopped stays so.
+func (w *workers) stop() {
+	w.stopWatchers()
+	w.stopPipe()
+	w.stopHTTP()
+}
+
+// openStore opens the store at AAJIL_REDIS_URL, waiting for Redis up to
+// AAJIL_REDIS_WAIT, or on an embedded in-memory Redis when it is not set.
+// The function returned closes both.
+func openStore(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*store.Store, func(), error) {
 	redisURL := cfg.RedisURL
+	closeEmb := func() {}
 	if redisURL == "" {
 		emb, err := store.StartEmbedded(log)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer emb.Close()
+		closeEmb = func() { emb.Close() }
 		redisURL = emb.URL()
 	}
 	waited := false
@@ -115,203 +317,85 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		log.Warn("redis not reachable yet; waiting for it", slog.Duration("up_to", cfg.RedisWait), slog.Any("error", err))
 	}})
 	if err != nil {
-		return err
+		closeEmb()
+		return nil, nil, err
 	}
 	if waited {
 		log.Info("redis reachable")
 	}
-	defer st.Close()
+	return st, func() { st.Close(); closeEmb() }, nil
+}
 
-	client := feeds.NewClient(feeds.ClientOptions{AllowPrivate: cfg.AllowPrivateSources, UserAgent: userAgent()})
-	poller := feeds.NewPoller(feeds.NewFetcher(client, userAgent()), det)
-	instance := instanceName()
-	m := metrics.New()
-	stories := st.Stories(store.StoryOptions{})
-	names := newSourceNames(cfg.Sources)
-
-	// A refused token is found before anything else is touched.
-	mode := "console"
-	var tg *telegram
-	if cfg.TelegramToken != "" {
-		mode = "telegram"
-		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, m, instance, log); err != nil {
-			return err
-		}
-	}
-	if err := seed(ctx, st, cfg, log); err != nil {
-		return err
-	}
-	ready := func(ctx context.Context) error {
+// readiness is /readyz: Redis answers. With a token, getMe succeeded at
+// start, or run would have stopped.
+func readiness(st *store.Store) metrics.ReadyFunc {
+	return func(ctx context.Context) error {
 		if err := st.Ping(ctx); err != nil {
 			return fmt.Errorf("redis: %w", err)
 		}
-		// With a token, getMe succeeded at start, or run would have
-		// stopped.
 		return nil
 	}
-	endpoint, err := listenHTTP(cfg.HTTPAddr, m, ready)
-	if err != nil {
-		return err
-	}
-	// The scheduler's first Set is its initial load, spread over the
-	// interval; updates are taken only after it (loaded), so that a source
-	// added in chat right after start-up is polled at once.
-	loaded := make(chan struct{})
-	if tg != nil && tg.webhook != nil {
-		if endpoint == nil {
-			return errors.New("webhook mode needs AAJIL_HTTP_ADDR to serve the webhook on; it is off")
-		}
-		webhook := tg.webhook
-		endpoint.mux.Handle("POST "+tg.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// As with long polling, updates wait for the initial load.
-			select {
-			case <-loaded:
-				webhook.ServeHTTP(w, r)
-			case <-r.Context().Done():
-				http.Error(w, "starting", http.StatusServiceUnavailable)
-			}
-		}))
-		log.Info("telegram webhook served", slog.String("path", tg.path))
-	}
-	m.SetQueue(func(ctx context.Context) (depth, pending, dead int64, err error) {
+}
+
+// queueGauge reads the outbox depth, its pending entries and the dead
+// letters, for /metrics.
+func queueGauge(st *store.Store) func(ctx context.Context) (depth, pending, dead int64, err error) {
+	return func(ctx context.Context) (depth, pending, dead int64, err error) {
 		if depth, pending, err = st.OutboxDepth(ctx); err != nil {
 			return 0, 0, 0, err
 		}
 		dead, err = st.DeadLetterCount(ctx)
 		return depth, pending, dead, err
-	})
-
-	print := newConsole(stdout).print
-	onAlert := func(a pipeline.Alert) {
-		m.Alert()
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		if err := countAlert(cctx, st, a.Source.ID); err != nil {
-			log.Debug("alert not counted", slog.Any("error", err))
-		}
-		if tg == nil {
-			// Console mode: the alert a subscriber without rules gets.
-			print(a)
-		}
 	}
-	pipe := pipeline.New(pipeline.Options{
-		Seen: st, Stories: stories, Outbox: countingOutbox{st: st, m: m},
-		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
-		OnAlert: onAlert, Log: log,
-	})
-	health := newPollLog(log)
-	leased := newLeasedPoller(poller, st, instance, log)
-	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
-		m.Poll(r)
-		health.observe(r)
-		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log})
-	if states, err := st.LoadStates(ctx); err != nil {
-		log.Warn("poll state not restored; sources start afresh", slog.Any("error", err))
-	} else {
-		restored := make([]feeds.SourceState, 0, len(states))
-		for _, s := range states {
-			restored = append(restored, s)
+}
+
+// serveWebhook serves the Telegram webhook on the HTTP endpoint, in
+// webhook mode. As with long polling, updates wait for loaded.
+func serveWebhook(tg *telegram, endpoint *httpEndpoint, loaded <-chan struct{}, log *slog.Logger) error {
+	if tg == nil || tg.webhook == nil {
+		return nil
+	}
+	if endpoint == nil {
+		return errors.New("webhook mode needs AAJIL_HTTP_ADDR to serve the webhook on; it is off")
+	}
+	webhook := tg.webhook
+	endpoint.mux.Handle("POST "+tg.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-loaded:
+			webhook.ServeHTTP(w, r)
+		case <-r.Context().Done():
+			http.Error(w, "starting", http.StatusServiceUnavailable)
 		}
-		sched.Restore(restored)
-	}
-
-	var wg sync.WaitGroup
-	pipeCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopPipe()
-	wg.Go(func() { pipe.Run(pipeCtx, 5*time.Second) })
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	var watchers sync.WaitGroup
-	watchers.Go(func() {
-		known := make(map[string]bool)
-		rebase := newRebaser(st, log)
-		var first sync.Once
-		st.WatchSources(watchCtx, time.Second, func(srcs []feeds.Source) {
-			rebase.changed(watchCtx, srcs)
-			sched.Set(srcs)
-			first.Do(func() { close(loaded) })
-			names.set(srcs)
-			m.SetSources(len(srcs))
-			// A deleted source's series go with it.
-			now := make(map[string]bool, len(srcs))
-			for _, s := range srcs {
-				now[s.ID] = true
-			}
-			for id := range known {
-				if !now[id] {
-					m.RemoveSource(id)
-				}
-			}
-			known = now
-		})
-	})
-	watchers.Go(func() {
-		st.WatchSubscribers(watchCtx, time.Second, func(u store.SubscriberUpdate) {
-			pipe.ApplySubscribers(u)
-			m.SetSubscribers(pipe.SubscriberCounts())
-		})
-	})
-	watchers.Go(func() { saveStates(watchCtx, st, sched, log) })
-	// The endpoint answers until the very end, so /healthz stays up while
-	// the work in hand is finished.
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHTTP()
-	var httpDone sync.WaitGroup
-	httpDone.Go(func() { endpoint.serve(httpCtx, log) })
-	if tg != nil {
-		if tg.poller != nil {
-			watchers.Go(func() {
-				select {
-				case <-loaded:
-				case <-watchCtx.Done():
-					return
-				}
-				if err := tg.poller.Run(watchCtx); err != nil {
-					log.Error("telegram updates stopped", slog.Any("error", err))
-				}
-			})
-		}
-		// The sender drains on its own when ctx is done (within 10 s),
-		// at the same time as the pipeline.
-		wg.Go(func() {
-			if err := tg.sender.Run(ctx); err != nil {
-				log.Error("sender stopped", slog.Any("error", err))
-			}
-		})
-	}
-
-	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
-		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode), slog.String("instance", instance))
-	err = sched.Run(ctx)
-
-	// Shutdown: polls have stopped; the pipeline finishes the work in
-	// hand and the sender finishes or hands back its sends, then the poll
-	// state is saved once more and the source leases are released.
-	stopWatch()
-	watchers.Wait()
-	stopPipe()
-	wg.Wait()
-	// One second: the sender may have used most of the 10 s a stop gets.
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	saveAll(saveCtx, st, sched, log)
-	leased.release(saveCtx)
-	stopHTTP()
-	httpDone.Wait()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
+	}))
+	log.Info("telegram webhook served", slog.String("path", tg.path))
 	return nil
 }
 
-// countAlert counts a new urgent story, overall and for its source, for
-// /stats and /feeds.
-func countAlert(ctx context.Context, st *store.Store, source string) error {
-	if err := st.Count(ctx, "alerts", 1); err != nil {
-		return err
+// startTelegramWork starts the Telegram side: long polling for updates
+// (a watcher, once loaded is closed) and the sender.
+func startTelegramWork(ctx, watchCtx context.Context, tg *telegram, loaded <-chan struct{}, w *workers, log *slog.Logger) {
+	if tg == nil {
+		return
 	}
-	return st.Count(ctx, "alerts:src:"+source, 1)
+	if tg.poller != nil {
+		w.watchers.Go(func() {
+			select {
+			case <-loaded:
+			case <-watchCtx.Done():
+				return
+			}
+			if err := tg.poller.Run(watchCtx); err != nil {
+				log.Error("telegram updates stopped", slog.Any("error", err))
+			}
+		})
+	}
+	// The sender drains on its own when ctx is done (within 10 s),
+	// at the same time as the pipeline.
+	w.pipe.Go(func() {
+		if err := tg.sender.Run(ctx); err != nil {
+			log.Error("sender stopped", slog.Any("error", err))
+		}
+	})
 }
 
 // telegram is the Telegram side of a run: commands and the sender.
@@ -328,7 +412,7 @@ type telegram struct {
 // sets the command menus (a failure is logged) and sets up the sender and
 // how updates arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long
 // polling.
-func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *sourceNames, prober bot.Prober,
+func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *pipeline.SourceNames, prober bot.Prober,
 	m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
 	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
@@ -353,7 +437,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 		Location:    loc,
 		LinkPreview: cfg.Delivery.LinkPreview,
 		EditMaxAge:  cfg.Delivery.EditMaxAge,
-		SourceName:  names.name,
+		SourceName:  names.Name,
 		Stories:     stories,
 		Metrics:     m,
 		Logger:      log,
@@ -411,25 +495,6 @@ func seed(ctx context.Context, st *store.Store, cfg *configs.Config, log *slog.L
 	return nil
 }
 
-func saveStates(ctx context.Context, st *store.Store, sched *feeds.Scheduler, log *slog.Logger) {
-	t := time.NewTicker(statesEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			saveAll(ctx, st, sched, log)
-		}
-	}
-}
-
-func saveAll(ctx context.Context, st *store.Store, sched *feeds.Scheduler, log *slog.Logger) {
-	if err := st.SaveStates(ctx, sched.States()); err != nil {
-		log.Debug("poll state not saved", slog.Any("error", err))
-	}
-}
-
 func newLogger(w io.Writer, cfg *configs.Config) *slog.Logger {
 	var level slog.Level
 	switch strings.ToLower(cfg.LogLevel) {
@@ -445,65 +510,4 @@ func newLogger(w io.Writer, cfg *configs.Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// pollLog logs a source's failures when they start or change class and
-// when the source recovers, not at every failed poll.
-type pollLog struct {
-	log  *slog.Logger
-	mu   sync.Mutex
-	fail map[string]feeds.ErrorClass
-}
-
-func newPollLog(log *slog.Logger) *pollLog {
-	return &pollLog{log: log, fail: make(map[string]feeds.ErrorClass)}
-}
-
-func (p *pollLog) observe(r feeds.PollResult) {
-	id := r.Source.ID
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if r.Err == nil {
-		if _, failing := p.fail[id]; failing {
-			delete(p.fail, id)
-			p.log.Info("source recovered", slog.String("source", id))
-		}
-		p.log.Debug("polled", slog.String("source", id), slog.Int("items", len(r.Items)),
-			slog.Bool("not_modified", r.NotModified), slog.Duration("took", r.Duration))
-		return
-	}
-	class := feeds.ClassOf(r.Err)
-	if prev, failing := p.fail[id]; failing && prev == class {
-		return
-	}
-	p.fail[id] = class
-	p.log.Warn("poll failed", slog.String("source", id), slog.String("class", string(class)),
-		slog.Any("error", r.Err), slog.Duration("retry_after", r.RetryAfter))
-}
-
-// console prints alerts to standard output, one block each.
-type console struct {
-	mu  sync.Mutex
-	out io.Writer
-}
-
-func newConsole(out io.Writer) *console { return &console{out: out} }
-
-func (c *console) print(a pipeline.Alert) {
-	name := a.Source.Name
-	if name == "" {
-		name = a.Source.ID
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s🔴 %s", lrm, isolate(name))
-	if !a.Item.Published.IsZero() {
-		fmt.Fprintf(&b, " · %s UTC", a.Item.Published.UTC().Format("2006-01-02 15:04"))
-	}
-	fmt.Fprintf(&b, "\n%s   %s\n", lrm, isolate(a.Item.Title))
-	if a.Item.Link != "" {
-		fmt.Fprintf(&b, "%s   %s\n", lrm, a.Item.Link)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	io.WriteString(c.out, b.String())
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aajil/aajil/alerts/story"
 	"github.com/aajil/aajil/alerts/story/storycorpus"
+	"github.com/aajil/aajil/internal/wait"
 )
 
 // storyCorpusPairs returns the test part of the story corpus: real pairs
@@ -138,14 +139,14 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
 
 	// The first polls are the baseline.
-	eventually(t, "baseline polls", 15*time.Second, func() bool { return feedA.polled() > 0 && feedB.polled() > 0 })
+	wait.Within(t, 15*time.Second, "baseline polls", func() bool { return feedA.polled() > 0 && feedB.polled() > 0 })
 	var as, bs []string
 	for _, p := range pairs {
 		as = append(as, p[0])
 		bs = append(bs, p[1])
 	}
 	feedA.set(as...)
-	eventually(t, "every A alerted", 20*time.Second, func() bool {
+	wait.Within(t, 20*time.Second, "every A alerted", func() bool {
 		out := stdout.String()
 		for i := range as {
 			if !strings.Contains(out, itemLink("/a", i)) {
@@ -158,9 +159,9 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 	// once the second is printed, every B has been decided.
 	const sentinel1, sentinel2 = "Sentinel qzxv one ends the first poll", "Sentinel wkjh two ends the second poll"
 	feedB.set(append(bs, sentinel1)...)
-	eventually(t, "first sentinel alerted", 20*time.Second, func() bool { return strings.Contains(stdout.String(), sentinel1) })
+	wait.Within(t, 20*time.Second, "first sentinel alerted", func() bool { return strings.Contains(stdout.String(), sentinel1) })
 	feedB.set(append(bs, sentinel1, sentinel2)...)
-	eventually(t, "second sentinel alerted", 20*time.Second, func() bool { return strings.Contains(stdout.String(), sentinel2) })
+	wait.Within(t, 20*time.Second, "second sentinel alerted", func() bool { return strings.Contains(stdout.String(), sentinel2) })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("run exited %d; stderr %s", code, stderr.String())

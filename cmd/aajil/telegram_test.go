@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/internal/wait"
 )
 
 // TestRunServesCommandsInTelegram: with a token, `aajil run` checks it,
@@ -97,7 +98,7 @@ func TestRunWebhookMode(t *testing.T) {
 
 	secret := webhookSecret(fake.Token())
 	var set map[string]string
-	eventually(t, "setWebhook", 10*time.Second, func() bool {
+	wait.Within(t, 10*time.Second, "setWebhook", func() bool {
 		calls := fake.Calls("setWebhook")
 		if len(calls) > 0 {
 			set = calls[0].Params
@@ -115,7 +116,7 @@ func TestRunWebhookMode(t *testing.T) {
 		"chat": {"id": 555, "type": "private"}, "from": {"id": 555, "is_bot": false, "first_name": "Omar", "language_code": "en"}}}`
 	post := func(secret string) int {
 		var code int
-		eventually(t, "the webhook server", 10*time.Second, func() bool {
+		wait.Within(t, 10*time.Second, "the webhook server", func() bool {
 			req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, strings.NewReader(update))
 			if err != nil {
 				t.Fatal(err)
@@ -201,7 +202,7 @@ func writeConfig(t *testing.T, doc string) string {
 // edited to name it; no second message is sent.
 func TestRunEndToEnd(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.TelegramLimits()})
-	redisURL, _ := redisDB(t, 3)
+	redisURL, st := redisDB(t, 3)
 	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"})
 	other := newSwitchFeed(t, feedItem{"r-old", "Markets open higher in Tokyo"})
 	const adminID, userID = 900, 4242
@@ -216,34 +217,39 @@ func TestRunEndToEnd(t *testing.T) {
 
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	wait := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
+	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	wait(userID, 1)
+	received(userID, 1)
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/add اللاذقية")
-	if got := wait(userID, 2)[1].Text; !strings.Contains(got, "اللاذقية") {
+	if got := received(userID, 2)[1].Text; !strings.Contains(got, "اللاذقية") {
 		t.Errorf("/add reply = %q, want the rule echoed", got)
 	}
 	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/addfeed "+feed.srv.URL+"/feed id=e2e-wire name=Wire interval=1s")
 	// The probe's preview, then the source added.
-	added := wait(adminID, 2)
+	added := received(adminID, 2)
 	if !strings.Contains(added[len(added)-1].Text, "e2e-wire") {
 		t.Fatalf("/addfeed reply = %q, want the source added", added[len(added)-1].Text)
 	}
 	// The new source's first poll is its baseline.
 	start := feed.pollCount()
-	if !waitFor(t, "the new source polled", 20*time.Second, func() bool { return feed.pollCount() >= start+2 }) {
-		return
-	}
+	wait.Within(t, 20*time.Second, "the new source polled", func() bool { return feed.pollCount() >= start+2 })
 	feed.set(feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"},
 		feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
 		feedItem{"new-2", "عاجل | وزير الخارجية يصل إلى عمّان"})
-	alert := wait(userID, 3)[2]
+	alert := received(userID, 3)[2]
 	for _, want := range []string{"عاجل", "Wire", "انفجار في مرفأ اللاذقية", "اللاذقية"} {
 		if !strings.Contains(alert.Text, want) {
 			t.Errorf("alert %q does not contain %q", alert.Text, want)
 		}
 	}
-	time.Sleep(3 * time.Second)
+	// Both urgent items were processed (each counted once its deliveries
+	// were queued) and the outbox is empty: nothing more is on its way.
+	ctx := context.Background()
+	wait.For(t, "both urgent items counted and the outbox drained", func() bool {
+		alerts, _, err := st.Counts(ctx, "alerts")
+		depth, pending, derr := st.OutboxDepth(ctx)
+		return err == nil && derr == nil && alerts >= 2 && depth == 0 && pending == 0
+	})
 	if got := fake.Sent(userID); len(got) != 3 {
 		t.Errorf("subscriber got %d messages, want 3 (welcome, /add, one alert: the other item matches no rule)", len(got))
 	}
@@ -251,7 +257,7 @@ func TestRunEndToEnd(t *testing.T) {
 	// name it (about 5 s later), and nothing new is sent.
 	other.set(feedItem{"r-old", "Markets open higher in Tokyo"},
 		feedItem{"r-1", "انفجار في مرفأ اللاذقية وأنباء عن إصابات"})
-	waitFor(t, "the alert edited", 30*time.Second, func() bool {
+	wait.Within(t, 30*time.Second, "the alert edited", func() bool {
 		msgs := fake.Sent(userID)
 		return len(msgs) == 3 && msgs[2].Edits > 0
 	})
@@ -286,18 +292,18 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 		"AAJIL_ADMINS": "900",
 	}
 	stop := startRun(t, env)
-	wait := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
+	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	wait(userID, 1)
+	received(userID, 1)
 
 	// Request 1 is the probe; the urgent item is published right after it.
 	feed.then(1, feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
 		feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
 	sent := time.Now()
 	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/addfeed "+feed.srv.URL+"/feed id=added-live name=Wire")
-	alert := wait(userID, 2)[1]
+	alert := received(userID, 2)[1]
 	if !strings.Contains(alert.Text, "انفجار في مرفأ اللاذقية") {
 		t.Errorf("alert = %q, want the item published after the probe", alert.Text)
 	}

@@ -59,9 +59,49 @@ func run(ctx context.Context, bin, fixture string, duration, interval time.Durat
 	fmt.Printf("documents: rss %d items %.1f MiB, json %d items %.1f MiB\n",
 		nr, float64(len(rss))/(1<<20), nj, float64(len(js))/(1<<20))
 
+	base, stop, err := serveDocs(rss, js, chunked)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	dir, err := os.MkdirTemp("", "bigfeeds")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cfgPath, err := writeConfig(dir, base, interval, limit)
+	if err != nil {
+		return err
+	}
+
+	cmd := exec.Command(bin, "run")
+	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES=true",
+		"AAJIL_HTTP_ADDR=off", "AAJIL_TELEGRAM_TOKEN=")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	mem, err := sampleMemory(ctx, cmd.Process.Pid, duration, exited)
+	if err != nil {
+		fmt.Print(logs.String())
+		return err
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	<-exited
+	report(mem, logs.String())
+	return nil
+}
+
+// serveDocs serves the RSS document at /rss.xml and the JSON one at
+// /ticker.json on a loopback port, and returns its base URL and the
+// function that stops it. chunked leaves out Content-Length.
+func serveDocs(rss, js []byte, chunked bool) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return "", nil, fmt.Errorf("listen: %w", err)
 	}
 	serve := func(doc []byte, contentType string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {
@@ -77,14 +117,12 @@ func run(ctx context.Context, bin, fixture string, duration, interval time.Durat
 	mux.Handle("/ticker.json", serve(js, "application/json"))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
 
-	dir, err := os.MkdirTemp("", "bigfeeds")
-	if err != nil {
-		return fmt.Errorf("temp dir: %w", err)
-	}
-	defer os.RemoveAll(dir)
+// writeConfig writes, in dir, the configuration of the two big sources
+// served at base, and returns its path.
+func writeConfig(dir, base string, interval time.Duration, limit int64) (string, error) {
 	cfg := fmt.Sprintf(`sources:
   - id: big-rss
     url: %[1]s/rss.xml
@@ -99,22 +137,20 @@ func run(ctx context.Context, bin, fixture string, duration, interval time.Durat
 `, base, interval, limit)
 	cfgPath := filepath.Join(dir, "aajil.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return fmt.Errorf("write config: %w", err)
+		return "", fmt.Errorf("write config: %w", err)
 	}
+	return cfgPath, nil
+}
 
-	cmd := exec.Command(bin, "run")
-	cmd.Env = append(os.Environ(), "AAJIL_CONFIG="+cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES=true",
-		"AAJIL_HTTP_ADDR=off", "AAJIL_TELEGRAM_TOKEN=")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", bin, err)
-	}
-	pid := cmd.Process.Pid
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+// memory is what sampleMemory saw of the process (kB).
+type memory struct {
+	peakRSS, hwm, after int64
+}
 
-	var peakRSS, hwm int64
+// sampleMemory samples the memory of process pid every 100 ms for
+// duration (or until ctx is done); the process exiting first is an error.
+func sampleMemory(ctx context.Context, pid int, duration time.Duration, exited <-chan error) (memory, error) {
+	var m memory
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	end := time.After(duration)
@@ -126,34 +162,35 @@ loop:
 		case <-end:
 			break loop
 		case err := <-exited:
-			fmt.Print(logs.String())
-			return fmt.Errorf("aajil exited early: %v", err)
+			return m, fmt.Errorf("aajil exited early: %v", err)
 		case <-tick.C:
 			rss, h, err := procMem(pid)
 			if err != nil {
 				continue
 			}
-			peakRSS, hwm = max(peakRSS, rss), max(hwm, h)
+			m.peakRSS, m.hwm = max(m.peakRSS, rss), max(m.hwm, h)
 		}
 	}
 	after, h, err := procMem(pid)
 	if err == nil {
-		hwm = max(hwm, h)
+		m.hwm = max(m.hwm, h)
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	<-exited
+	m.after = after
+	return m, nil
+}
 
-	polls := strings.Count(logs.String(), "first poll of a source") // baselines
+// report prints the memory seen and what the log says.
+func report(m memory, logs string) {
+	polls := strings.Count(logs, "first poll of a source") // baselines
 	fmt.Printf("aajil: VmHWM (peak RSS) %.0f MB, highest VmRSS sampled %.0f MB, VmRSS at the end %.0f MB\n",
-		mb(hwm), mb(peakRSS), mb(after))
-	fmt.Printf("log lines: %d (baselines %d); items left out: %q\n", strings.Count(logs.String(), "\n"), polls, leftOut(logs.String()))
-	if errs := errorLines(logs.String()); len(errs) > 0 {
+		mb(m.hwm), mb(m.peakRSS), mb(m.after))
+	fmt.Printf("log lines: %d (baselines %d); items left out: %q\n", strings.Count(logs, "\n"), polls, leftOut(logs))
+	if errs := errorLines(logs); len(errs) > 0 {
 		fmt.Println("errors in the log:")
 		for _, l := range errs {
 			fmt.Println("  " + l)
 		}
 	}
-	return nil
 }
 
 func mb(kb int64) float64 { return float64(kb) * 1024 / 1e6 }

@@ -420,14 +420,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sources := make([]feeds.Source, c.sources)
-	for i := range sources {
-		sources[i] = feeds.Source{
-			ID:       fmt.Sprintf("src-%05d", i),
-			URL:      fmt.Sprintf("%s/feed/%d", bases[i%len(bases)], i),
-			Interval: c.interval,
-		}
-	}
+	sources := loadSources(c, bases)
 	t := &tally{lags: make([]time.Duration, 0, int(float64(c.sources)*(c.duration.Seconds()/c.interval.Seconds()+1))), errSamples: map[string]int{}}
 	s := feeds.NewScheduler(poller, t.consume, feeds.SchedulerOptions{
 		Concurrency: c.concurrency,
@@ -469,17 +462,44 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	serverCPU := stopServer()
 	serverStopped = true
 
+	t.report(out, measures{wall: wall, shutdown: shutdown, cpu: cpu, serverCPU: serverCPU, load0: load0, peakHeap: peakHeap.Load()})
+	return nil
+}
+
+// loadSources returns c.sources sources spread over the server's hosts.
+func loadSources(c config, bases []string) []feeds.Source {
+	sources := make([]feeds.Source, c.sources)
+	for i := range sources {
+		sources[i] = feeds.Source{
+			ID:       fmt.Sprintf("src-%05d", i),
+			URL:      fmt.Sprintf("%s/feed/%d", bases[i%len(bases)], i),
+			Interval: c.interval,
+		}
+	}
+	return sources
+}
+
+// measures are what a run measured besides the tally.
+type measures struct {
+	wall, shutdown, cpu, serverCPU time.Duration
+	load0                          string
+	peakHeap                       uint64
+}
+
+// report prints the run's cost and the tally of its polls.
+func (t *tally) report(out io.Writer, m measures) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ncpu := runtime.NumCPU()
+	wall, cpu, serverCPU := m.wall, m.cpu, m.serverCPU
 	fmt.Fprintf(out, "wall %v (of which shutdown %v), cpu %v (user+sys); load average before %s, after %s\n",
-		wall.Round(time.Millisecond), shutdown.Round(time.Millisecond), cpu.Round(time.Millisecond), load0, loadAverage())
+		wall.Round(time.Millisecond), m.shutdown.Round(time.Millisecond), cpu.Round(time.Millisecond), m.load0, loadAverage())
 	fmt.Fprintf(out, "cpu share: %.2f%% of the machine (%d cores), %.2f%% of one core\n",
 		100*cpu.Seconds()/wall.Seconds()/float64(ncpu), ncpu, 100*cpu.Seconds()/wall.Seconds())
 	fmt.Fprintf(out, "feed server (child process, not counted above): cpu %v, %.2f%% of the machine\n",
 		serverCPU.Round(time.Millisecond), 100*serverCPU.Seconds()/wall.Seconds()/float64(ncpu))
 	fmt.Fprintf(out, "peak rss: %.1f MB; peak go heap (live objects): %.1f MB\n",
-		float64(maxRSS())/1e6, float64(peakHeap.Load())/1e6)
+		float64(maxRSS())/1e6, float64(m.peakHeap)/1e6)
 	fmt.Fprintf(out, "polls: %d (%.1f/s), 304: %d, errors: %d, items parsed: %d, mean poll time %v\n",
 		t.polls, float64(t.polls)/wall.Seconds(), t.notModified, t.errs, t.items, meanDuration(t.pollTime, t.polls))
 	for msg, n := range t.errSamples {
@@ -488,7 +508,6 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	slices.Sort(t.lags)
 	fmt.Fprintf(out, "lag (start − due): p50 %v, p90 %v, p99 %v, max %v\n",
 		pct(t.lags, 50), pct(t.lags, 90), pct(t.lags, 99), pct(t.lags, 100))
-	return nil
 }
 
 // loadAverage returns the 1-minute load average, to tell a busy machine

@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aajil/aajil/store"
+)
+
+// countTimeout bounds the counting of one alert.
+const countTimeout = 2 * time.Second
+
+// CountQueued returns an Outbox that enqueues through o and reports the
+// number of deliveries queued to queued.
+func CountQueued(o Outbox, queued func(n int)) Outbox {
+	return countingOutbox{o: o, queued: queued}
+}
+
+type countingOutbox struct {
+	o      Outbox
+	queued func(n int)
+}
+
+func (c countingOutbox) Enqueue(ctx context.Context, deliveries []store.Delivery) (int, error) {
+	n, err := c.o.Enqueue(ctx, deliveries)
+	c.queued(n)
+	return n, err
+}
+
+// Counter adds to the counters shown by /stats and /feeds.
+type Counter interface {
+	Add(ctx context.Context, c store.Counter, n int64) error
+}
+
+// AlertCounter counts every new urgent story: in the process's metrics
+// (Metric), and overall and per source in the store, then hands it on
+// (Next). It is a Pipeline's OnAlert.
+type AlertCounter struct {
+	// Store keeps the counters (store.CounterAlerts and the source's
+	// store.SourceAlerts).
+	Store Counter
+	// Metric, when set, is called once per alert.
+	Metric func()
+	// Next, when set, is called with each alert after it was counted.
+	Next func(Alert)
+	// Log reports a count that failed, at debug level.
+	Log *slog.Logger
+}
+
+// OnAlert counts a and hands it on.
+func (c *AlertCounter) OnAlert(a Alert) {
+	if c.Metric != nil {
+		c.Metric()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
+	defer cancel()
+	if err := c.count(ctx, a.Source.ID); err != nil {
+		c.Log.Debug("alert not counted", slog.Any("error", err))
+	}
+	if c.Next != nil {
+		c.Next(a)
+	}
+}
+
+// count counts a new urgent story, overall and for its source.
+func (c *AlertCounter) count(ctx context.Context, source string) error {
+	if err := c.Store.Add(ctx, store.CounterAlerts, 1); err != nil {
+		return err
+	}
+	return c.Store.Add(ctx, store.SourceAlerts(source), 1)
+}
