@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // TestTwoInstancesShareTheWork: two `aajil run` processes on one Redis.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // TestRunServesCommandsInTelegram: with a token, `aajil run` checks it,
