@@ -712,7 +712,7 @@ func (b *Bot) cmdDead(ctx context.Context, c *cmdContext) error {
 	for _, e := range entries {
 		d := e.Delivery
 		lines = append(lines, T(c.lang, MsgDeadLine, e.At.UTC(), d.ChatID, orDash(d.SourceID), e.Attempts,
-			orDash(e.Reason), orDash(truncateRunes(d.Title, deadTitleRunes))))
+			orDash(e.Reason), orDash(tgtext.TruncateRunes(d.Title, deadTitleRunes))))
 	}
 	return b.replyLines(ctx, c, T(c.lang, MsgDeadHeader, len(entries), total), lines)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // A channel cannot send the bot commands in any usable way (posts there
@@ -83,7 +84,7 @@ func (b *Bot) cmdChannel(ctx context.Context, c *cmdContext) error {
 		}
 		return b.reply(ctx, c, T(c.lang, MsgChannelCurrent, m.Name))
 	}
-	if channelOff[alerts.Normalize(CleanText(arg))] {
+	if channelOff[alerts.Normalize(tgtext.StripControls(arg))] {
 		if _, err := b.st.ClearManagedChat(ctx, c.chat.ID); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Bounds of a /pause duration.
@@ -117,7 +118,7 @@ var smaller = map[float64]float64{week: day, day: hour, hour: minute, minute: se
 //
 // Errors are *DurationError.
 func ParseDuration(s string) (time.Duration, error) {
-	in := CleanText(s)
+	in := tgtext.StripControls(s)
 	toks := durationTokens(in)
 	if len(toks) == 0 {
 		return 0, &DurationError{Code: ErrDurationEmpty, Input: s}

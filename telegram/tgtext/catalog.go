@@ -194,7 +194,7 @@ func (c *Catalog) FormatArg(lang Lang, a any, escape bool) string {
 	s := c.argString(lang, a)
 	// Explicit bidi controls go even where no isolate is added: a stray
 	// RLO in user text would reverse the rest of the message.
-	s = truncateRunes(StripBidiControls(StripControls(s)), MaxArgRunes)
+	s = TruncateRunes(StripBidiControls(StripControls(s)), MaxArgRunes)
 	if escape {
 		s = html.EscapeString(s)
 	}

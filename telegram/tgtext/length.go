@@ -136,9 +136,9 @@ func extends(r rune) bool {
 
 func isRegional(r rune) bool { return r >= 0x1F1E6 && r <= 0x1F1FF }
 
-// truncateRunes cuts s to at most n runes, ending with an ellipsis when
+// TruncateRunes cuts s to at most n runes, ending with an ellipsis when
 // cut. Unlike CutRunes it looks for no word boundary.
-func truncateRunes(s string, n int) string {
+func TruncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
