@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 const (
@@ -332,7 +334,7 @@ func TestRenderAlertBounds(t *testing.T) {
 				AlsoReportedBy: names,
 			}, RenderOptions{})
 			checkRendered(t, out)
-			if h := headlineOf(t, out); renderUTF16Len(h) < MaxMessageLength/2 {
+			if h := headlineOf(t, out); renderUTF16Len(h) < tgtext.MaxMessageLength/2 {
 				t.Errorf("%s: headline kept only %d units; the bounded parts should leave it most of the room", lang, renderUTF16Len(h))
 			}
 		}
@@ -386,7 +388,7 @@ func TestRenderAlertLongHeadline(t *testing.T) {
 				out := RenderAlert(m, RenderOptions{})
 				checkRendered(t, out)
 				slack := cmp.Or(tt.slack, 40)
-				if n := TextLength(out); n < MaxMessageLength-slack {
+				if n := tgtext.TextLength(out); n < tgtext.MaxMessageLength-slack {
 					t.Errorf("%s: TextLength = %d; the headline was cut more than needed", lang, n)
 				}
 				h := headlineOf(t, out)
@@ -404,43 +406,6 @@ func TestRenderAlertLongHeadline(t *testing.T) {
 				if tt.whole != "" && strings.ReplaceAll(kept, tt.whole, "") != "" {
 					t.Errorf("%s: kept text ends inside a %q: %q", lang, tt.whole, kept[max(0, len(kept)-20):])
 				}
-			}
-		})
-	}
-}
-
-func TestTextLength(t *testing.T) {
-	tests := map[string]struct {
-		in   string
-		want int
-	}{
-		"plain":                      {in: "abc", want: 3},
-		"tags removed":               {in: "<b>a</b> <i>b</i>", want: 3},
-		"attribute with >":           {in: `<a href="https://x/?a>b">t</a>`, want: 1},
-		"named entities":             {in: "&lt;&gt;&amp;&quot;", want: 4},
-		"without semicolon":          {in: "&amp", want: 1},
-		"unknown named entity":       {in: "&nbsp;", want: 6},
-		"apostrophe entity":          {in: "&apos;", want: 6},
-		"decimal":                    {in: "&#39;", want: 1},
-		"decimal astral":             {in: "&#128293;", want: 2},
-		"hex astral":                 {in: "&#x1F525;", want: 2},
-		"zero":                       {in: "&#0;", want: 4},
-		"out of range":               {in: "&#1114111;", want: 10},
-		"too many digits":            {in: "&#000000065;", want: 12},
-		"bare ampersand":             {in: "a & b", want: 5},
-		"emoji surrogate pair":       {in: "🔥", want: 2},
-		"arabic":                     {in: "عاجل", want: 4},
-		"isolates count":             {in: isoFSI + "AP" + isoPDI, want: 4},
-		"newlines count":             {in: "a\n\nb", want: 4},
-		"ampersand then tag":         {in: "&<b>amp;</b>", want: 5},
-		"unterminated tag":           {in: "a<b", want: 1},
-		"entity followed by letters": {in: "&ampx", want: 5},
-		"hex without digits":         {in: "&#x;", want: 4},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := TextLength(tt.in); got != tt.want {
-				t.Errorf("TextLength(%q) = %d; want %d", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -546,11 +511,11 @@ func checkRendered(t testing.TB, out string) {
 	if err != nil {
 		t.Fatalf("invalid Telegram HTML: %v\n%q", err, out)
 	}
-	if got := TextLength(out); got != units {
+	if got := tgtext.TextLength(out); got != units {
 		t.Errorf("TextLength = %d; an HTML parser counts %d", got, units)
 	}
-	if units > MaxMessageLength {
-		t.Errorf("text is %d UTF-16 units; want at most %d", units, MaxMessageLength)
+	if units > tgtext.MaxMessageLength {
+		t.Errorf("text is %d UTF-16 units; want at most %d", units, tgtext.MaxMessageLength)
 	}
 	if strings.ContainsFunc(out, func(r rune) bool {
 		return unicode.IsControl(r) && r != '\n' || r >= '\u202A' && r <= '\u202E'
@@ -658,7 +623,7 @@ func TestCheckTelegramHTML(t *testing.T) {
 		})
 	}
 	good := `🔴 <b>x</b> &lt;&amp;&quot;&#128293; <a href="https://x/?a=&quot;b&quot;&amp;c">y</a>`
-	if units, err := checkTelegramHTML(good); err != nil || units != TextLength(good) {
-		t.Errorf("checkTelegramHTML(%q) = %d, %v; want %d, nil", good, units, err, TextLength(good))
+	if units, err := checkTelegramHTML(good); err != nil || units != tgtext.TextLength(good) {
+		t.Errorf("checkTelegramHTML(%q) = %d, %v; want %d, nil", good, units, err, tgtext.TextLength(good))
 	}
 }

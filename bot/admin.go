@@ -17,6 +17,8 @@ import (
 
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Prober fetches and parses a source once, for /probe and /addfeed.
@@ -220,12 +222,12 @@ func (b *Bot) cmdFeeds(ctx context.Context, c *cmdContext) error {
 	}
 	// The header's length hardly varies with the page numbers; leave room
 	// for it generously.
-	budget := maxReplyUnits - utf16Len(T(c.lang, MsgFeedsHeader, len(recs), 1000, 1000)) - 10
+	budget := maxReplyUnits - tgtext.UTF16Len(T(c.lang, MsgFeedsHeader, len(recs), 1000, 1000)) - 10
 	var pages [][]string
 	var page []string
 	units := 0
 	for _, l := range lines {
-		n := utf16Len(l) + 2
+		n := tgtext.UTF16Len(l) + 2
 		if len(page) > 0 && units+n > budget {
 			pages = append(pages, page)
 			page, units = nil, 0
@@ -698,7 +700,7 @@ func (b *Bot) cmdDead(ctx context.Context, c *cmdContext) error {
 	for _, e := range entries {
 		d := e.Delivery
 		lines = append(lines, T(c.lang, MsgDeadLine, e.At.UTC(), d.ChatID, orDash(d.SourceID), e.Attempts,
-			orDash(e.Reason), orDash(truncateRunes(d.Title, deadTitleRunes))))
+			orDash(e.Reason), orDash(tgtext.TruncateRunes(d.Title, deadTitleRunes))))
 	}
 	return b.replyLines(ctx, c, T(c.lang, MsgDeadHeader, len(entries), total), lines)
 }
@@ -837,8 +839,8 @@ func (b *Bot) cmdExport(ctx context.Context, c *cmdContext) error {
 	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: exportFileName, Bytes: data})
 	doc.Caption = T(c.lang, MsgExportCaption, len(srcs))
 	doc.ParseMode = tgbotapi.ModeHTML
-	if _, err := WithContext(ctx, b.api).Send(doc); err != nil {
-		return fmt.Errorf("send export to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
+	if _, err := telegram.WithContext(ctx, b.api).Send(doc); err != nil {
+		return fmt.Errorf("send export to %d: %w", c.chat.ID, telegram.RedactToken(err, b.api.Token))
 	}
 	return nil
 }

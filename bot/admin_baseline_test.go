@@ -10,9 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // itemsServer serves, at each path, an RSS feed of the items set for it

@@ -16,10 +16,11 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/alerts"
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Admin users; each test's Bot lists both in Options.Admins.
@@ -395,7 +396,7 @@ func TestFeedsIsPaged(t *testing.T) {
 			}
 			seen := 0
 			for i, m := range got {
-				if n := utf16Len(m.Text); n > 4096 {
+				if n := tgtext.UTF16Len(m.Text); n > 4096 {
 					t.Errorf("page %d is %d UTF-16 units, over Telegram's 4,096", i+1, n)
 				}
 				if header := T(lang, MsgFeedsHeader, len(ids), i+1, len(got)); !strings.HasPrefix(m.Text, header) {

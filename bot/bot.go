@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
-	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // DefaultUpdateTimeout bounds the handling of one update: Telegram calls
@@ -491,12 +491,12 @@ func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi
 		}
 		paced = false
 		actx, cancel := context.WithTimeout(ctx, b.opts.ReplyTimeout)
-		sent, err := WithContext(actx, b.api).Send(m)
+		sent, err := telegram.WithContext(actx, b.api).Send(m)
 		cancel()
 		if err == nil {
 			return sent, nil
 		}
-		err = fmt.Errorf("send to %d: %w", c.chat.ID, RedactToken(err, b.api.Token))
+		err = fmt.Errorf("send to %d: %w", c.chat.ID, telegram.RedactToken(err, b.api.Token))
 		if attempt >= replyAttempts || ctx.Err() != nil {
 			return sent, &replyError{err}
 		}
@@ -549,11 +549,11 @@ func (e *replyError) Unwrap() error { return e.err }
 // 5xx answer, or no answer at all (a timeout, a lost connection). A 4xx
 // answer (the chat is gone, the text is refused) will not change.
 func transient(err error) bool {
-	var tgErr *tgbotapi.Error
-	if errors.As(err, &tgErr) {
-		return tgErr.Code >= 500
+	switch telegram.Classify(err).Kind {
+	case telegram.ServerError, telegram.Network, telegram.Canceled:
+		return true
 	}
-	return true
+	return false
 }
 
 // maxReplyRetryWait is the longest 429 wait a command reply sits out
@@ -562,53 +562,20 @@ const maxReplyRetryWait = 5 * time.Second
 
 // retryAfter reports a 429 answer and the wait it asks for.
 func retryAfter(err error) (time.Duration, bool) {
-	var tgErr *tgbotapi.Error
-	if !errors.As(err, &tgErr) || tgErr.Code != 429 {
+	v := telegram.Classify(err)
+	if v.Kind != telegram.TooManyRequests {
 		return 0, false
 	}
-	return time.Duration(max(tgErr.RetryAfter, 1)) * time.Second, true
+	return max(v.RetryAfter, time.Second), true
 }
 
 // replyLines sends a header and lines, in as many messages as needed to
 // keep each under Telegram's length limit. Lines are never split.
 func (b *Bot) replyLines(ctx context.Context, c *cmdContext, header string, lines []string) error {
-	var chunk strings.Builder
-	units := 0
-	chunk.WriteString(header)
-	units += utf16Len(header)
-	for _, l := range lines {
-		n := utf16Len(l) + 1
-		if units+n > maxReplyUnits && chunk.Len() > 0 {
-			if err := b.reply(ctx, c, chunk.String()); err != nil {
-				return err
-			}
-			chunk.Reset()
-			units = 0
+	for _, msg := range tgtext.SplitLines(header, lines, maxReplyUnits) {
+		if err := b.reply(ctx, c, msg); err != nil {
+			return err
 		}
-		if chunk.Len() > 0 {
-			chunk.WriteByte('\n')
-		}
-		chunk.WriteString(l)
-		units += n
 	}
-	if chunk.Len() == 0 {
-		return nil
-	}
-	return b.reply(ctx, c, chunk.String())
-}
-
-// utf16Len is the length Telegram counts: UTF-16 code units.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-// isTelegramError reports whether err is an error answer of the Bot API
-// whose description contains what.
-func isTelegramError(err error, what string) bool {
-	var tgErr *tgbotapi.Error
-	return errors.As(err, &tgErr) && strings.Contains(tgErr.Message, what)
+	return nil
 }

@@ -14,10 +14,12 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/telegramtest"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Test users and chats. The group's admin and member are set up in
@@ -49,7 +51,7 @@ type harness struct {
 func newHarness(t *testing.T, opts Options) *harness {
 	t.Helper()
 	fake := telegramtest.New(t, telegramtest.Options{})
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := telegram.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatalf("NewAPI: %v", err)
 	}
@@ -344,7 +346,7 @@ func TestReplyLinesSplitsLongReplies(t *testing.T) {
 	}
 	lines := 0
 	for _, m := range got {
-		if n := utf16Len(m.Text); n > telegramtest.MaxMessageLength {
+		if n := tgtext.UTF16Len(m.Text); n > telegramtest.MaxMessageLength {
 			t.Errorf("message of %d UTF-16 units, over the limit", n)
 		}
 		for _, r := range m.Text {
@@ -387,7 +389,7 @@ func TestAnyTextIsAnswered(t *testing.T) {
 					t.Fatalf("no reply (messages before: %d)", before)
 				}
 				for _, m := range got {
-					if n := utf16Len(m.Text); n > telegramtest.MaxMessageLength {
+					if n := tgtext.UTF16Len(m.Text); n > telegramtest.MaxMessageLength {
 						t.Errorf("reply of %d UTF-16 units", n)
 					}
 				}

@@ -1,9 +1,11 @@
 package bot
 
+import "github.com/aajil/aajil/telegram/tgtext"
+
 // ltr isolates a Latin piece (a command, a URL, an example) inside Arabic
 // text so that it reads left to right in place: without it the slash of
 // "/add" and the punctuation around it are pulled to the wrong side.
-func ltr(s string) string { return lri + s + pdi }
+func ltr(s string) string { return tgtext.LRI + s + tgtext.PDI }
 
 // catalogAR holds the Arabic replies, in plain Modern Standard Arabic.
 // Templates are Telegram HTML with {n} placeholders (see T); arguments are

@@ -12,6 +12,8 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // A channel cannot send the bot commands in any usable way (posts there
@@ -82,7 +84,7 @@ func (b *Bot) cmdChannel(ctx context.Context, c *cmdContext) error {
 		}
 		return b.reply(ctx, c, T(c.lang, MsgChannelCurrent, m.Name))
 	}
-	if channelOff[alerts.Normalize(CleanText(arg))] {
+	if channelOff[alerts.Normalize(tgtext.StripControls(arg))] {
 		if _, err := b.st.ClearManagedChat(ctx, c.chat.ID); err != nil {
 			return err
 		}
@@ -127,12 +129,12 @@ type channelInfo struct {
 // its admins. On a refusal it answers c (notAdmin when the sender is not
 // an admin) and returns ok false.
 func (b *Bot) checkChannel(ctx context.Context, c *cmdContext, name string, notAdmin MsgID) (ch channelInfo, ok bool, err error) {
-	got, err := WithContext(ctx, b.api).GetChat(tgbotapi.ChatInfoConfig{ChatConfig: tgbotapi.ChatConfig{SuperGroupUsername: name}})
+	got, err := telegram.WithContext(ctx, b.api).GetChat(tgbotapi.ChatInfoConfig{ChatConfig: tgbotapi.ChatConfig{SuperGroupUsername: name}})
 	if isRefusal(err) {
 		return ch, false, b.reply(ctx, c, T(c.lang, MsgChannelNotFound, name))
 	}
 	if err != nil {
-		return ch, false, fmt.Errorf("get chat %s: %w", name, RedactToken(err, b.api.Token))
+		return ch, false, fmt.Errorf("get chat %s: %w", name, telegram.RedactToken(err, b.api.Token))
 	}
 	if got.Type != "channel" {
 		return ch, false, b.reply(ctx, c, T(c.lang, MsgChannelNotFound, name))
@@ -165,8 +167,11 @@ func (b *Bot) checkChannel(ctx context.Context, c *cmdContext, name string, notA
 // isRefusal reports whether err is Telegram refusing a request about a
 // chat: not found, or the bot not allowed there (400 or 403).
 func isRefusal(err error) bool {
-	var tgErr *tgbotapi.Error
-	return errors.As(err, &tgErr) && (tgErr.Code == 400 || tgErr.Code == 403)
+	switch telegram.Classify(err).Kind {
+	case telegram.ChatGone, telegram.BadRequest, telegram.Migrated, telegram.NotModified:
+		return true
+	}
+	return false
 }
 
 // enterManaged points c at the channel its private chat manages, if any:
@@ -273,12 +278,12 @@ func (b *Bot) channelLabel(ctx context.Context, chatID, id int64) (string, error
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
-	ch, err := WithContext(ctx, b.api).GetChat(tgbotapi.ChatInfoConfig{ChatConfig: tgbotapi.ChatConfig{ChatID: id}})
+	ch, err := telegram.WithContext(ctx, b.api).GetChat(tgbotapi.ChatInfoConfig{ChatConfig: tgbotapi.ChatConfig{ChatID: id}})
 	switch {
 	case isRefusal(err):
 		return strconv.FormatInt(id, 10), nil
 	case err != nil:
-		return "", fmt.Errorf("get chat %d: %w", id, RedactToken(err, b.api.Token))
+		return "", fmt.Errorf("get chat %d: %w", id, telegram.RedactToken(err, b.api.Token))
 	case ch.UserName != "":
 		return "@" + ch.UserName, nil
 	case ch.Title != "":

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // Channels of the channel tests: chanSY is subscribed by arUser, its

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // MaxCommandLen is the longest command name Telegram accepts.
@@ -21,7 +23,7 @@ type Command struct {
 	Mention string
 	// Args is everything after the command and the whitespace that
 	// follows it, as written: /add takes it whole as a rule. It is
-	// cleaned (see CleanText) and has no leading or trailing
+	// cleaned (see tgtext.StripControls) and has no leading or trailing
 	// whitespace or bidi marks.
 	Args string
 }
@@ -44,7 +46,7 @@ func (c Command) KeyValues() (positional []string, kv map[string]string, err err
 // case-insensitively. The name ends at whitespace, at "@", or at the end of
 // the text; anything else glued to it (/start!, /usr/bin) is not a command.
 func ParseCommand(text, botUsername string) (cmd Command, ok bool) {
-	s := CleanText(text)
+	s := tgtext.StripControls(text)
 	s = strings.TrimLeftFunc(s, isIgnorable)
 	rest, found := strings.CutPrefix(s, "/")
 	if !found {
@@ -99,27 +101,6 @@ func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 // isIgnorable reports what may surround a command or its arguments without
 // meaning anything: whitespace (NBSP included) and format characters.
 func isIgnorable(r rune) bool { return unicode.IsSpace(r) || isFormat(r) }
-
-// CleanText makes text from a message safe to handle: invalid UTF-8
-// becomes U+FFFD and NUL and other C0/C1 control characters except tab,
-// newline and carriage return are removed. Everything else, bidi marks
-// included, is left as written.
-func CleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.IndexFunc(s, isBadControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isBadControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isBadControl(r rune) bool {
-	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
-}
 
 // ArgsErrorCode says what is wrong with key=value arguments.
 type ArgsErrorCode string
@@ -190,7 +171,7 @@ func quoteClass(r rune) byte {
 // Errors are *ArgsError: an unclosed quote, text glued after a closing
 // quote, or a key given twice.
 func ParseKeyValues(args string) (positional []string, kv map[string]string, err error) {
-	s := CleanText(args)
+	s := tgtext.StripControls(args)
 	kv = map[string]string{}
 	pos := 0 // rune offset of i
 	for i := 0; i < len(s); {

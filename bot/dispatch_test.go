@@ -12,7 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // startPoller runs a Poller over the harness's fake, store and bot.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Bounds of a /pause duration.
@@ -117,84 +118,109 @@ var smaller = map[float64]float64{week: day, day: hour, hour: minute, minute: se
 //
 // Errors are *DurationError.
 func ParseDuration(s string) (time.Duration, error) {
-	in := CleanText(s)
-	toks := durationTokens(in)
+	toks := durationTokens(tgtext.StripControls(s))
 	if len(toks) == 0 {
 		return 0, &DurationError{Code: ErrDurationEmpty, Input: s}
 	}
-	syntax := func(tok string) error {
-		return &DurationError{Code: ErrDurationSyntax, Input: s, Token: tok}
-	}
-	var (
-		total       float64 // seconds
-		lastUnit    float64 // the unit of the previous part, or 0
-		pending     float64 // a number waiting for its unit
-		hasPending  bool
-		pendingFrac bool // pending is a fraction word
-	)
+	var sum durationSum
 	for _, t := range toks {
-		if t.number {
-			if hasPending {
-				return 0, syntax(t.text)
-			}
-			v, ok := parseNumber(t.text)
-			if !ok {
-				return 0, syntax(t.text)
-			}
-			pending, hasPending, pendingFrac = v, true, false
-			continue
+		if !sum.add(t) {
+			return 0, &DurationError{Code: ErrDurationSyntax, Input: s, Token: t.text}
 		}
-		w := alerts.Normalize(t.text)
-		if w == "و" || w == "and" {
-			continue
+	}
+	total, ok := sum.finish()
+	if !ok {
+		return 0, &DurationError{Code: ErrDurationSyntax, Input: s, Token: toks[len(toks)-1].text}
+	}
+	return pauseWithin(s, total)
+}
+
+// durationSum adds up the parts of a duration, token by token.
+type durationSum struct {
+	total       float64 // seconds
+	lastUnit    float64 // the unit of the previous part, or 0
+	pending     float64 // a number waiting for its unit
+	hasPending  bool
+	pendingFrac bool // pending is a fraction word
+}
+
+// add takes the next token: a number, a fraction word, a unit or a
+// separator. It reports false for a token that does not fit there.
+func (d *durationSum) add(t durationToken) bool {
+	if t.number {
+		if d.hasPending {
+			return false
 		}
-		// «و» is written joined to the next word: «ونصف», «وساعه».
-		if rest, ok := strings.CutPrefix(w, "و"); ok && !isDurationWord(w) && isDurationWord(rest) {
-			w = rest
-		}
-		if f, ok := fractions[w]; ok {
-			if hasPending {
-				return 0, syntax(t.text)
-			}
-			pending, hasPending, pendingFrac = f, true, true
-			continue
-		}
-		u, ok := units[w]
+		v, ok := parseNumber(t.text)
 		if !ok {
-			return 0, syntax(t.text)
+			return false
 		}
-		v := pending
-		if !hasPending {
-			if u.implicit == 0 {
-				return 0, syntax(t.text)
-			}
-			v = u.implicit
-		}
-		total += v * u.seconds
-		lastUnit = u.seconds
-		hasPending = false
+		d.pending, d.hasPending, d.pendingFrac = v, true, false
+		return true
 	}
-	if hasPending {
-		switch {
-		case lastUnit == 0 && pendingFrac:
-			return 0, syntax(toks[len(toks)-1].text)
-		case lastUnit == 0:
-			total += pending * minute
-		case pendingFrac:
-			total += pending * lastUnit
-		case smaller[lastUnit] == 0:
-			return 0, syntax(toks[len(toks)-1].text)
-		default:
-			total += pending * smaller[lastUnit]
-		}
+	w := alerts.Normalize(t.text)
+	if w == "و" || w == "and" {
+		return true
 	}
+	// «و» is written joined to the next word: «ونصف», «وساعه».
+	if rest, ok := strings.CutPrefix(w, "و"); ok && !isDurationWord(w) && isDurationWord(rest) {
+		w = rest
+	}
+	if f, ok := fractions[w]; ok {
+		if d.hasPending {
+			return false
+		}
+		d.pending, d.hasPending, d.pendingFrac = f, true, true
+		return true
+	}
+	u, ok := units[w]
+	if !ok {
+		return false
+	}
+	v := d.pending
+	if !d.hasPending {
+		if u.implicit == 0 {
+			return false
+		}
+		v = u.implicit
+	}
+	d.total += v * u.seconds
+	d.lastUnit = u.seconds
+	d.hasPending = false
+	return true
+}
+
+// finish returns the total in seconds once a number left without a unit
+// is counted: minutes when it stands alone, a fraction of the last unit,
+// or the unit below the last one (1h 30 is 90 minutes). It reports false
+// when no unit fits.
+func (d *durationSum) finish() (float64, bool) {
+	if !d.hasPending {
+		return d.total, true
+	}
+	switch {
+	case d.lastUnit == 0 && d.pendingFrac:
+		return 0, false
+	case d.lastUnit == 0:
+		return d.total + d.pending*minute, true
+	case d.pendingFrac:
+		return d.total + d.pending*d.lastUnit, true
+	case smaller[d.lastUnit] == 0:
+		return 0, false
+	}
+	return d.total + d.pending*smaller[d.lastUnit], true
+}
+
+// pauseWithin rounds total seconds, read from input, to the second and
+// checks it against [MinPause, MaxPause].
+func pauseWithin(input string, total float64) (time.Duration, error) {
 	// Compare as floats first: a number with 400 digits must not wrap.
 	if total > MaxPause.Seconds() {
-		return 0, &DurationError{Code: ErrDurationTooLong, Input: s}
+		return 0, &DurationError{Code: ErrDurationTooLong, Input: input}
 	}
 	d := time.Duration(math.Round(total)) * time.Second
 	if d < MinPause {
-		return 0, &DurationError{Code: ErrDurationTooShort, Input: s}
+		return 0, &DurationError{Code: ErrDurationTooShort, Input: input}
 	}
 	return d, nil
 }

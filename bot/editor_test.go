@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // testStories is a StoryGetter whose stories the test sets.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/telegram"
 )
 
 // DefaultAdminCacheTTL is how long an answer of getChatMember is trusted.
@@ -86,11 +88,11 @@ func (c *adminCache) sweep(now time.Time) {
 // telegramMember is the memberFunc that calls getChatMember.
 func telegramMember(api *tgbotapi.BotAPI) memberFunc {
 	return func(ctx context.Context, chatID, userID int64) (string, error) {
-		m, err := WithContext(ctx, api).GetChatMember(tgbotapi.GetChatMemberConfig{
+		m, err := telegram.WithContext(ctx, api).GetChatMember(tgbotapi.GetChatMemberConfig{
 			ChatConfigWithUser: tgbotapi.ChatConfigWithUser{ChatID: chatID, UserID: userID},
 		})
 		if err != nil {
-			return "", fmt.Errorf("get chat member %d of %d: %w", userID, chatID, RedactToken(err, api.Token))
+			return "", fmt.Errorf("get chat member %d of %d: %w", userID, chatID, telegram.RedactToken(err, api.Token))
 		}
 		return m.Status, nil
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 func TestAdminCache(t *testing.T) {

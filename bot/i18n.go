@@ -2,26 +2,20 @@ package bot
 
 import (
 	"errors"
-	"fmt"
-	"html"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/bidi"
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/alerts/match"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Lang is a reply language.
-type Lang string
+type Lang = tgtext.Lang
 
 // Supported languages.
 const (
-	LangAR Lang = "ar"
-	LangEN Lang = "en"
+	LangAR = tgtext.LangAR
+	LangEN = tgtext.LangEN
 )
 
 // LangFromCode picks the reply language for a Telegram user's
@@ -40,7 +34,7 @@ func LangFromCode(languageCode string) Lang {
 // language's name in either language (arabic, عربي, العربية, english,
 // انجليزي, الإنجليزية).
 func ParseLang(s string) (Lang, bool) {
-	w := alerts.Normalize(CleanText(s))
+	w := alerts.Normalize(tgtext.StripControls(s))
 	switch w {
 	case "ar", "arabic", "عربي", "العربيه", "عربيه":
 		return LangAR, true
@@ -55,218 +49,56 @@ func ParseLang(s string) (Lang, bool) {
 }
 
 // MsgID names a message of the catalogues.
-type MsgID string
+type MsgID = tgtext.MsgID
 
 // HTML is an argument to T that is already Telegram HTML, such as a line
 // rendered by T itself: it is inserted as is, neither escaped nor
 // isolated.
-type HTML string
-
-// Bidi isolates (Unicode 6.3). An isolate keeps an inserted piece of text
-// of either direction from reordering the sentence around it: a Latin word
-// or a number inside Arabic, an Arabic rule inside English.
-const (
-	lri = "\u2066" // left-to-right isolate
-	fsi = "\u2068" // first-strong isolate: direction of the first letter
-	pdi = "\u2069" // pop directional isolate
-)
-
-// Isolate wraps s in a first-strong isolate (FSI … PDI), so that it
-// displays in its own direction without disturbing the text around it.
-// Explicit bidi controls inside s (embeddings, overrides, isolates) are
-// removed first: a stray RLO or PDI in user text would otherwise reorder
-// or escape from the rest of the reply. Marks (LRM, RLM, ALM) are kept.
-func Isolate(s string) string {
-	if s == "" {
-		return ""
-	}
-	return fsi + stripBidiControls(s) + pdi
-}
-
-func isBidiControl(r rune) bool {
-	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
-}
-
-func stripBidiControls(s string) string {
-	if !strings.ContainsFunc(s, isBidiControl) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isBidiControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// hasRTL reports whether s holds a right-to-left letter.
-func hasRTL(s string) bool {
-	for _, r := range s {
-		p, _ := bidi.LookupRune(r)
-		if c := p.Class(); c == bidi.R || c == bidi.AL {
-			return true
-		}
-	}
-	return false
-}
+type HTML = tgtext.HTML
 
 // MaxArgRunes is the most characters of a text argument that a reply
 // echoes; longer text (a 4,000-character "rule") is cut with an ellipsis
 // so that the reply stays within Telegram's 4,096-character limit.
-const MaxArgRunes = 300
+const MaxArgRunes = tgtext.MaxArgRunes
 
-// T renders message id in lang as Telegram HTML. Templates hold {0},
-// {1}… placeholders. Every argument is made safe: strings (and errors and
-// other values) are cleaned, cut to MaxArgRunes and HTML-escaped; HTML
-// values go in as they are; numbers are written in ASCII digits;
-// time.Duration is written in words (FormatDuration) and time.Time as
-// "2006-01-02 15:04 MST". In Arabic every argument except HTML is put in a
-// bidi isolate, and in English every argument holding Arabic letters is.
-//
-// Like fmt, T does not fail: a missing argument renders as
-// "%!{n}(MISSING)", extra ones are appended as "%!(EXTRA …)", and an
-// unknown id renders as "%!(NOMSG id)". Tests check the catalogues so that
-// none of these reaches a user; see NumArgs.
+// catalog holds the bot's replies in Arabic and English: English for any
+// other language, and durations in words (FormatDuration).
+var catalog = tgtext.NewCatalog(LangEN,
+	map[Lang]map[MsgID]string{LangAR: catalogAR, LangEN: catalogEN},
+	tgtext.RightToLeft(LangAR), tgtext.DurationFormat(FormatDuration))
+
+// T renders message id in lang as Telegram HTML (see tgtext.Catalog.T):
+// every argument is cleaned, cut to MaxArgRunes and escaped, HTML values
+// go in as they are, time.Duration is written in words (FormatDuration).
+// In Arabic every argument except HTML is put in a bidi isolate, and in
+// English every argument holding Arabic letters is.
 func T(lang Lang, id MsgID, args ...any) string {
-	return render(lang, id, true, args)
+	return catalog.T(lang, id, args...)
 }
 
 // Plain renders id like T but as plain text, for inline-keyboard button
 // labels and callback answers, which Telegram does not parse as HTML:
 // nothing is escaped. Arguments are still cleaned, cut and isolated.
 func Plain(lang Lang, id MsgID, args ...any) string {
-	return render(lang, id, false, args)
+	return catalog.Plain(lang, id, args...)
 }
 
 // catalogue returns the messages of lang; English for anything else.
 func catalogue(lang Lang) map[MsgID]string {
-	if lang == LangAR {
-		return catalogAR
-	}
-	return catalogEN
+	return catalog.Messages(lang)
 }
 
 // NumArgs returns how many arguments message id takes (the English
 // catalogue is the reference; a test holds the Arabic one to it), or -1
 // for an unknown id.
 func NumArgs(id MsgID) int {
-	tmpl, ok := catalogEN[id]
-	if !ok {
-		return -1
-	}
-	n := 0
-	forEachPlaceholder(tmpl, func(_ string, i int) {
-		n = max(n, i+1)
-	})
-	return n
+	return catalog.NumArgs(id)
 }
 
-// forEachPlaceholder calls fn with the text before each {n} placeholder
-// (or the tail, with n = -1) in order.
-func forEachPlaceholder(tmpl string, fn func(text string, n int)) {
-	for {
-		i := strings.IndexByte(tmpl, '{')
-		if i < 0 {
-			break
-		}
-		j := i + 1
-		for j < len(tmpl) && tmpl[j] >= '0' && tmpl[j] <= '9' {
-			j++
-		}
-		if j == i+1 || j >= len(tmpl) || tmpl[j] != '}' || j-i > 3 {
-			// Not a placeholder: a literal brace.
-			fn(tmpl[:i+1], -1)
-			tmpl = tmpl[i+1:]
-			continue
-		}
-		n, _ := strconv.Atoi(tmpl[i+1 : j])
-		fn(tmpl[:i], n)
-		tmpl = tmpl[j+1:]
-	}
-	fn(tmpl, -1)
-}
-
-func render(lang Lang, id MsgID, escape bool, args []any) string {
-	tmpl, ok := catalogue(lang)[id]
-	if !ok {
-		return "%!(NOMSG " + html.EscapeString(string(id)) + ")"
-	}
-	var b strings.Builder
-	used := 0
-	forEachPlaceholder(tmpl, func(text string, n int) {
-		b.WriteString(text)
-		if n < 0 {
-			return
-		}
-		if n >= len(args) {
-			fmt.Fprintf(&b, "%%!{%d}(MISSING)", n)
-			return
-		}
-		used = max(used, n+1)
-		b.WriteString(formatArg(lang, args[n], escape))
-	})
-	if used < len(args) {
-		b.WriteString("%!(EXTRA")
-		for _, a := range args[used:] {
-			b.WriteByte(' ')
-			b.WriteString(formatArg(LangEN, a, escape))
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
-// formatArg turns one argument into safe text for a message in lang.
+// formatArg turns one argument into safe text for a message in lang, as
+// T (escape true) or Plain inserts it.
 func formatArg(lang Lang, a any, escape bool) string {
-	var s string
-	switch v := a.(type) {
-	case HTML:
-		return string(v)
-	case string:
-		s = v
-	case int:
-		s = strconv.Itoa(v)
-	case int64:
-		s = strconv.FormatInt(v, 10)
-	case uint64:
-		s = strconv.FormatUint(v, 10)
-	case time.Duration:
-		s = FormatDuration(lang, v)
-	case time.Time:
-		s = v.Format("2006-01-02 15:04 MST")
-	case error:
-		s = v.Error()
-	case fmt.Stringer:
-		s = v.String()
-	default:
-		s = fmt.Sprint(v)
-	}
-	// Explicit bidi controls go even where no isolate is added: a stray
-	// RLO in user text would reverse the rest of the reply.
-	s = truncateRunes(stripBidiControls(CleanText(s)), MaxArgRunes)
-	if escape {
-		s = html.EscapeString(s)
-	}
-	if lang == LangAR || hasRTL(s) {
-		s = Isolate(s)
-	}
-	return s
-}
-
-// truncateRunes cuts s to at most n runes, ending with an ellipsis when
-// cut.
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, count := 0, 0
-	for i = range s {
-		if count == n-1 {
-			break
-		}
-		count++
-	}
-	return s[:i] + "…"
+	return catalog.FormatArg(lang, a, escape)
 }
 
 // RuleErrorMessage translates an error from match.ParseRule or

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aajil/aajil/alerts/match"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 var (
@@ -66,7 +67,7 @@ func checkTelegramHTML(s string) error {
 // placeholders returns the {n} placeholders of a template.
 func placeholders(tmpl string) []int {
 	var ns []int
-	forEachPlaceholder(tmpl, func(_ string, n int) {
+	tgtext.ForEachPlaceholder(tmpl, func(_ string, n int) {
 		if n >= 0 {
 			ns = append(ns, n)
 		}
@@ -170,7 +171,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	admin := []string{"/feeds", "/feed ", "/addfeed", "/setfeed", "/delfeed", "/pausefeed", "/resumefeed", "/probe", "/stats", "/export", "/audit"}
 	for _, lang := range []Lang{LangEN, LangAR} {
 		for id, cmds := range map[MsgID][]string{MsgHelp: subscriber, MsgAdminHelp: admin} {
-			text := stripBidiControls(T(lang, id))
+			text := tgtext.StripBidiControls(T(lang, id))
 			for _, c := range cmds {
 				if !strings.Contains(text, c) {
 					t.Errorf("%s %s does not mention %s", lang, id, c)
@@ -230,23 +231,6 @@ func TestTTruncatesLongArguments(t *testing.T) {
 	}
 	if !strings.Contains(got, "…") {
 		t.Errorf("no ellipsis in %q", got)
-	}
-}
-
-func TestIsolate(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"empty", "", ""},
-		{"latin", "BBC", "\u2068BBC\u2069"},
-		{"stray pdi removed", "a\u2069b", "\u2068ab\u2069"},
-		{"override removed", "\u202eabc", "\u2068abc\u2069"},
-		{"marks kept", "\u200fحمص", "\u2068\u200fحمص\u2069"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Isolate(tt.in); got != tt.want {
-				t.Errorf("Isolate(%q) = %q; want %q", tt.in, got, tt.want)
-			}
-		})
 	}
 }
 

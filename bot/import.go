@@ -22,6 +22,7 @@ import (
 	"github.com/aajil/aajil/configs"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
 )
 
 // MaxImportBytes bounds a sources file sent to the bot.
@@ -285,9 +286,9 @@ func sameSource(a, b feeds.Source) bool {
 
 // download fetches a file sent to the bot, at most MaxImportBytes+1.
 func (b *Bot) download(ctx context.Context, fileID string) ([]byte, error) {
-	f, err := WithContext(ctx, b.api).GetFile(tgbotapi.FileConfig{FileID: fileID})
+	f, err := telegram.WithContext(ctx, b.api).GetFile(tgbotapi.FileConfig{FileID: fileID})
 	if err != nil {
-		return nil, fmt.Errorf("telegram getFile: %w", RedactToken(err, b.api.Token))
+		return nil, fmt.Errorf("telegram getFile: %w", telegram.RedactToken(err, b.api.Token))
 	}
 	endpoint := b.opts.FileEndpoint
 	if endpoint == "" {
@@ -295,11 +296,11 @@ func (b *Bot) download(ctx context.Context, fileID string) ([]byte, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf(endpoint, b.api.Token, f.FilePath), nil)
 	if err != nil {
-		return nil, fmt.Errorf("telegram file: %w", RedactToken(err, b.api.Token))
+		return nil, fmt.Errorf("telegram file: %w", telegram.RedactToken(err, b.api.Token))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("telegram file: %w", RedactToken(err, b.api.Token))
+		return nil, fmt.Errorf("telegram file: %w", telegram.RedactToken(err, b.api.Token))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -307,7 +308,7 @@ func (b *Bot) download(ctx context.Context, fileID string) ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxImportBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("telegram file: %w", RedactToken(err, b.api.Token))
+		return nil, fmt.Errorf("telegram file: %w", telegram.RedactToken(err, b.api.Token))
 	}
 	return data, nil
 }

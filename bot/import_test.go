@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // sendFile delivers a document from a user and returns the bot's replies.

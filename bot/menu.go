@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/aajil/aajil/telegram"
+
 // menuCommands are the commands shown in Telegram's command menu, in
 // order, with the message that describes each.
 var menuCommands = []struct {
@@ -23,16 +25,16 @@ var menuCommands = []struct {
 }
 
 // Menu returns the command menu in lang, for SetCommands.
-func Menu(lang Lang) []MenuCommand {
-	out := make([]MenuCommand, len(menuCommands))
+func Menu(lang Lang) []telegram.MenuCommand {
+	out := make([]telegram.MenuCommand, len(menuCommands))
 	for i, c := range menuCommands {
-		out[i] = MenuCommand{Name: c.name, Description: Plain(lang, c.desc)}
+		out[i] = telegram.MenuCommand{Name: c.name, Description: Plain(lang, c.desc)}
 	}
 	return out
 }
 
 // Menus returns the command menus for SetCommands: Arabic for Arabic
 // clients, English for the rest.
-func Menus() map[string][]MenuCommand {
-	return map[string][]MenuCommand{"": Menu(LangEN), "en": Menu(LangEN), "ar": Menu(LangAR)}
+func Menus() map[string][]telegram.MenuCommand {
+	return map[string][]telegram.MenuCommand{"": Menu(LangEN), "en": Menu(LangEN), "ar": Menu(LangAR)}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // BenchmarkFanout sends one urgent story to 10,000 private chats: under

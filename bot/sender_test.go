@@ -15,9 +15,11 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/alerts"
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/telegramtest"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // fastLimits keep tests that are not about rate limits quick.
@@ -95,7 +97,7 @@ type senderHarness struct {
 func newSenderHarness(t testing.TB, fopts telegramtest.Options) *senderHarness {
 	t.Helper()
 	fake := telegramtest.New(t, fopts)
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := telegram.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatalf("NewAPI: %v", err)
 	}
@@ -545,7 +547,7 @@ func TestSenderHostileHeadline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (calls: %+v)", err, h.fake.Calls("sendMessage"))
 	}
-	if n := alerts.TextLength(sent[0].Text); n > telegramtest.MaxMessageLength {
+	if n := tgtext.TextLength(sent[0].Text); n > telegramtest.MaxMessageLength {
 		t.Errorf("text length %d, want ≤ %d", n, telegramtest.MaxMessageLength)
 	}
 }
@@ -671,7 +673,7 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 		t.Skip("needs a redis-server process to kill; storetest fell back to the embedded server (CI insists on redis-server)")
 	}
 	fake := telegramtest.New(t, telegramtest.Options{})
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := telegram.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/alerts/match"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
 )
 
 // Subscription modes, as stored in store.Subscriber.Mode.
@@ -746,9 +747,9 @@ func (b *Bot) edit(ctx context.Context, m *tgbotapi.Message, text string, kb *tg
 	e.ParseMode = tgbotapi.ModeHTML
 	e.DisableWebPagePreview = true
 	e.ReplyMarkup = kb
-	_, err := WithContext(ctx, b.api).Request(e)
-	if err != nil && !isTelegramError(err, "message is not modified") {
-		return fmt.Errorf("edit message %d in %d: %w", m.MessageID, m.Chat.ID, RedactToken(err, b.api.Token))
+	_, err := telegram.WithContext(ctx, b.api).Request(e)
+	if err != nil && telegram.Classify(err).Kind != telegram.NotModified {
+		return fmt.Errorf("edit message %d in %d: %w", m.MessageID, m.Chat.ID, telegram.RedactToken(err, b.api.Token))
 	}
 	return nil
 }
@@ -756,8 +757,8 @@ func (b *Bot) edit(ctx context.Context, m *tgbotapi.Message, text string, kb *tg
 // answer answers a button press, with a short notice when text is not
 // empty. Telegram shows a spinner on the button until it is answered.
 func (b *Bot) answer(ctx context.Context, q *tgbotapi.CallbackQuery, text string) error {
-	if _, err := WithContext(ctx, b.api).Request(tgbotapi.NewCallback(q.ID, text)); err != nil {
-		return fmt.Errorf("answer callback: %w", RedactToken(err, b.api.Token))
+	if _, err := telegram.WithContext(ctx, b.api).Request(tgbotapi.NewCallback(q.ID, text)); err != nil {
+		return fmt.Errorf("answer callback: %w", telegram.RedactToken(err, b.api.Token))
 	}
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/alerts/match"
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 var (

@@ -12,7 +12,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
-	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram"
 )
 
 // UpdateHandler handles one update from Telegram: a command, a button
@@ -296,7 +296,7 @@ func (p *Poller) poll(ctx context.Context, fl *inFlight) error {
 		}
 		cfg.Offset = offset
 		finished := fl.changed()
-		updates, err := WithContext(ctx, p.api).GetUpdates(cfg)
+		updates, err := telegram.WithContext(ctx, p.api).GetUpdates(cfg)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -515,25 +515,22 @@ func (f *inFlight) low() int {
 // a fatal error for a refused token. It logs the first of a run of
 // failures of one kind, not every retry.
 func (p *Poller) classify(err error, failures int, conflicted, failing *bool) (time.Duration, error) {
-	var tgErr *tgbotapi.Error
-	if errors.As(err, &tgErr) {
-		switch {
-		case tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound:
-			return 0, fmt.Errorf("telegram getUpdates: %w (%d %s)", ErrTokenRefused, tgErr.Code, tgErr.Message)
-		case tgErr.Code == http.StatusConflict:
-			if !*conflicted {
-				p.log.Warn("telegram updates: 409 conflict: another process polls with this token, or a webhook is set; backing off",
-					slog.String("error", tgErr.Message))
-				*conflicted = true
-			}
-			return jitter(p.opts.ConflictBackoff), nil
-		case tgErr.Code == http.StatusTooManyRequests && tgErr.RetryAfter > 0:
-			p.log.Warn("telegram updates: 429 too many requests", slog.Int("retry_after", tgErr.RetryAfter))
-			return time.Duration(tgErr.RetryAfter) * time.Second, nil
+	switch v := telegram.Classify(err); {
+	case v.Kind == telegram.Unauthorized:
+		return 0, fmt.Errorf("telegram getUpdates: %w (%d %s)", telegram.ErrTokenRefused, v.Code, v.Description)
+	case v.Kind == telegram.Conflict:
+		if !*conflicted {
+			p.log.Warn("telegram updates: 409 conflict: another process polls with this token, or a webhook is set; backing off",
+				slog.String("error", v.Description))
+			*conflicted = true
 		}
+		return jitter(p.opts.ConflictBackoff), nil
+	case v.Kind == telegram.TooManyRequests && v.Code == http.StatusTooManyRequests && v.RetryAfter > 0:
+		p.log.Warn("telegram updates: 429 too many requests", slog.Int("retry_after", int(v.RetryAfter/time.Second)))
+		return v.RetryAfter, nil
 	}
 	if !*failing {
-		p.log.Warn("telegram updates: getUpdates failed; retrying with backoff", slog.Any("error", RedactToken(err, p.api.Token)))
+		p.log.Warn("telegram updates: getUpdates failed; retrying with backoff", slog.Any("error", telegram.RedactToken(err, p.api.Token)))
 		*failing = true
 	}
 	return p.backoff(failures), nil
@@ -727,9 +724,6 @@ const MaxWebhookBody = 1 << 20
 // webhookHandleTimeout bounds one HandleUpdate call from a webhook.
 const webhookHandleTimeout = 30 * time.Second
 
-// validSecret is Telegram's syntax for a webhook secret token.
-var validSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
 // WebhookHandler serves Telegram's webhook calls: a POST of one update as
 // JSON, with the secret token in SecretHeader. A request without the
 // right secret (or any request, when secret is empty) gets 401 and nothing
@@ -802,33 +796,4 @@ func WebhookHandler(secret string, h UpdateHandler, dedup func(ctx context.Conte
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-}
-
-// SetWebhook asks Telegram to deliver updates to url (https) with secret
-// in SecretHeader, for the update types of DefaultAllowedUpdates. secret
-// must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -. Pending updates
-// are kept.
-func SetWebhook(ctx context.Context, api *tgbotapi.BotAPI, url, secret string) error {
-	if !validSecret.MatchString(secret) {
-		return errors.New("set webhook: the secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
-	}
-	allowed, err := json.Marshal(DefaultAllowedUpdates())
-	if err != nil {
-		return fmt.Errorf("set webhook: %w", err)
-	}
-	// tgbotapi v5's WebhookConfig has no secret_token; the raw call has.
-	params := tgbotapi.Params{"url": url, "secret_token": secret, "allowed_updates": string(allowed)}
-	if _, err := WithContext(ctx, api).MakeRequest("setWebhook", params); err != nil {
-		return fmt.Errorf("set webhook: %w", RedactToken(err, api.Token))
-	}
-	return nil
-}
-
-// DeleteWebhook removes the webhook, so that getUpdates works again;
-// pending updates are kept for the poller.
-func DeleteWebhook(ctx context.Context, api *tgbotapi.BotAPI) error {
-	if _, err := WithContext(ctx, api).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
-		return fmt.Errorf("delete webhook: %w", RedactToken(err, api.Token))
-	}
-	return nil
 }

@@ -17,10 +17,11 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
+	"github.com/aajil/aajil/telegram"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // updateStores returns n Stores sharing one fresh key prefix on the
@@ -32,7 +33,7 @@ func updateStores(t *testing.T, n int) []*store.Store {
 
 func pollerAPI(t *testing.T, fake *telegramtest.Fake) *tgbotapi.BotAPI {
 	t.Helper()
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := telegram.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatalf("NewAPI: %v", err)
 	}
@@ -571,7 +572,7 @@ func TestPollerRefusedToken(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatal("Run did not return on a refused token")
 			}
-			if !errors.Is(err, ErrTokenRefused) {
+			if !errors.Is(err, telegram.ErrTokenRefused) {
 				t.Fatalf("Run = %v, want ErrTokenRefused", err)
 			}
 			for _, tok := range []string{api.Token, fake.Token()} {
@@ -747,49 +748,6 @@ func FuzzWebhookHandler(f *testing.F) {
 			t.Errorf("handled %d times, want at most once", n)
 		}
 	})
-}
-
-func TestSetAndDeleteWebhook(t *testing.T) {
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	ctx := context.Background()
-
-	if err := SetWebhook(ctx, api, "https://aajil.example/telegram", "bad secret!"); err == nil {
-		t.Error("SetWebhook with an invalid secret succeeded, want an error")
-	}
-	if n := len(fake.Calls("setWebhook")); n != 0 {
-		t.Errorf("setWebhook called %d times for an invalid secret, want 0", n)
-	}
-	if err := SetWebhook(ctx, api, "https://aajil.example/telegram", "abc_DEF-123"); err != nil {
-		t.Fatalf("SetWebhook: %v", err)
-	}
-	calls := fake.Calls("setWebhook")
-	if len(calls) != 1 {
-		t.Fatalf("setWebhook called %d times, want 1", len(calls))
-	}
-	want := map[string]string{"url": "https://aajil.example/telegram", "secret_token": "abc_DEF-123"}
-	for k, v := range want {
-		if got := calls[0].Params[k]; got != v {
-			t.Errorf("setWebhook %s = %q, want %q", k, got, v)
-		}
-	}
-	var allowed []string
-	if err := json.Unmarshal([]byte(calls[0].Params["allowed_updates"]), &allowed); err != nil || !slices.Equal(allowed, DefaultAllowedUpdates()) {
-		t.Errorf("setWebhook allowed_updates = %q (%v), want %v", calls[0].Params["allowed_updates"], err, DefaultAllowedUpdates())
-	}
-
-	if err := DeleteWebhook(ctx, api); err != nil {
-		t.Fatalf("DeleteWebhook: %v", err)
-	}
-	if n := len(fake.Calls("deleteWebhook")); n != 1 {
-		t.Errorf("deleteWebhook called %d times, want 1", n)
-	}
-
-	fake.FailNext("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook", 0)
-	err := SetWebhook(ctx, api, "http://aajil.example/telegram", "abc")
-	if err == nil || !strings.Contains(err.Error(), "HTTPS url must be provided") {
-		t.Errorf("SetWebhook with a refused url = %v, want Telegram's reason", err)
-	}
 }
 
 func strPtr[T any](v T) *T { return &v }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/internal/wait"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // senderWorkers is the default number of sends in flight at once: the most

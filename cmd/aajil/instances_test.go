@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/internal/wait"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // TestTwoInstancesShareTheWork: two `aajil run` processes on one Redis.

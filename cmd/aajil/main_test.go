@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 const ajArabic = "../../testdata/ar_aljazeera_net_scraped_2026-02-15_with_3ajil.rss"
@@ -118,7 +120,7 @@ func TestProbeFileTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit code %d, stderr %q", code, errOut)
 	}
-	for _, want := range []string{"1 urgent", "PUBLISHED (UTC)", "urgent: " + fsi + "عاجل" + pdi, fsi + "يسرائيل هيوم عن مصادر:"} {
+	for _, want := range []string{"1 urgent", "PUBLISHED (UTC)", "urgent: " + tgtext.FSI + "عاجل" + tgtext.PDI, tgtext.FSI + "يسرائيل هيوم عن مصادر:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/alerts/match"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // labelsTSV holds real Arabic and English headlines (third column).
@@ -55,7 +56,7 @@ func TestMatchUsageAndErrors(t *testing.T) {
 		{"only a flag", []string{"--json"}, 2, "at least one RULE"},
 		{"unknown flag", []string{"--frobnicate", "Gaza"}, 2, "flag provided but not defined"},
 		{"rule that looks like a flag", []string{"-مباراة"}, 2, "flag provided but not defined"},
-		{"unbalanced quote", []string{"Gaza", `"ريف حمص`}, 2, `rule ` + fsi + `"\"ريف حمص"` + pdi + `: rule has an unbalanced quote at character 1`},
+		{"unbalanced quote", []string{"Gaza", `"ريف حمص`}, 2, `rule ` + tgtext.FSI + `"\"ريف حمص"` + tgtext.PDI + `: rule has an unbalanced quote at character 1`},
 		{"empty rule", []string{"Gaza", " "}, 2, `rule " ": rule is empty`},
 		{"only vetoes", []string{"--", "-Gaza"}, 2, "only excluded terms"},
 		{"punctuation term", []string{"حمص !!!"}, 2, `term "!!!" at character 5 has no letters or digits`},
@@ -88,7 +89,7 @@ func TestMatchText(t *testing.T) {
 			name:  "arabic headline and rules isolated",
 			input: "قصف بريف حمص الشمالي\nنشرة الطقس\n",
 			rules: []string{`"ريف حمص"`, "حمص -قصف", "Homs"},
-			want:  lrm + fsi + "قصف بريف حمص الشمالي" + pdi + "\n" + lrm + "    ↳ " + fsi + `"ريف حمص"` + pdi + "\n",
+			want:  lrm + tgtext.FSI + "قصف بريف حمص الشمالي" + tgtext.PDI + "\n" + lrm + "    ↳ " + tgtext.FSI + `"ريف حمص"` + tgtext.PDI + "\n",
 		},
 		{
 			name:  "english headline, rules in the order given",

@@ -22,6 +22,7 @@ import (
 	"github.com/aajil/aajil/metrics"
 	"github.com/aajil/aajil/pipeline"
 	"github.com/aajil/aajil/store"
+	tgapi "github.com/aajil/aajil/telegram"
 )
 
 const runUsage = `Usage: aajil run
@@ -414,13 +415,13 @@ type telegram struct {
 // polling.
 func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *pipeline.SourceNames, prober bot.Prober,
 	m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
-	api, err := bot.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
+	api, err := tgapi.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	log.Info("telegram bot ready", slog.String("username", api.Self.UserName))
-	if err := bot.SetCommands(ctx, api, bot.Menus()); err != nil {
-		log.Warn("telegram command menu not set", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
+	if err := tgapi.SetCommands(ctx, api, bot.Menus()); err != nil {
+		log.Warn("telegram command menu not set", slog.Any("error", tgapi.RedactToken(err, cfg.TelegramToken)))
 	}
 	loc, err := cfg.Delivery.Location()
 	if err != nil {
@@ -428,7 +429,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	}
 	// Alerts and command replies go through one client with a shorter
 	// timeout than long polling's.
-	sendAPI := bot.WithClient(api, &http.Client{Timeout: 15 * time.Second})
+	sendAPI := tgapi.WithClient(api, &http.Client{Timeout: 15 * time.Second})
 	sender := bot.NewSender(sendAPI, st, bot.SenderOptions{
 		Instance:    instance,
 		Workers:     cfg.Delivery.Workers,
@@ -447,8 +448,8 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)
-		if err := bot.SetWebhook(ctx, api, cfg.WebhookURL, secret); err != nil {
-			return nil, fmt.Errorf("set telegram webhook: %w", bot.RedactToken(err, cfg.TelegramToken))
+		if err := tgapi.SetWebhook(ctx, api, cfg.WebhookURL, secret, bot.DefaultAllowedUpdates()); err != nil {
+			return nil, fmt.Errorf("set telegram webhook: %w", tgapi.RedactToken(err, cfg.TelegramToken))
 		}
 		u, _ := url.Parse(cfg.WebhookURL)
 		tg.path = u.Path
@@ -458,8 +459,8 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 		tg.webhook = bot.WebhookHandler(secret, b, st.MarkUpdate)
 		return tg, nil
 	}
-	if err := bot.DeleteWebhook(ctx, api); err != nil {
-		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", bot.RedactToken(err, cfg.TelegramToken)))
+	if err := tgapi.DeleteWebhook(ctx, api); err != nil {
+		log.Warn("telegram webhook not removed; getUpdates may be refused", slog.Any("error", tgapi.RedactToken(err, cfg.TelegramToken)))
 	}
 	tg.poller = bot.NewPoller(api, st, b, bot.PollerOptions{Logger: log})
 	return tg, nil

@@ -4,28 +4,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
-// Bidi controls that keep a table readable in a terminal that applies the
-// Unicode bidi algorithm: every row starts left-to-right (LRM), and a
-// right-to-left cell is isolated (FSI … PDI) so that it cannot pull the
+// Bidi controls keep a table readable in a terminal that applies the
+// Unicode bidi algorithm: every row starts left-to-right (tgtext.LRM), and
+// a right-to-left cell is isolated (FSI … PDI) so that it cannot pull the
 // neighbouring columns across. Terminals without bidi support show these
 // as nothing.
-const (
-	lrm = "\u200e"
-	fsi = "\u2068"
-	pdi = "\u2069"
-)
+const lrm = tgtext.LRM
 
-// isolate wraps s in FSI…PDI when it holds right-to-left letters.
+// isolate wraps s in an isolate when it holds right-to-left letters.
 func isolate(s string) string {
-	for _, r := range s {
-		if unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko) {
-			return fsi + s + pdi
-		}
+	if tgtext.HasRTL(s) {
+		return tgtext.Isolate(s)
 	}
 	return s
 }

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
 	"github.com/aajil/aajil/internal/wait"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // TestRunServesCommandsInTelegram: with a token, `aajil run` checks it,

@@ -30,7 +30,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 func main() {

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 func TestNewAPI(t *testing.T) {

@@ -32,8 +32,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // DefaultToken is the token the fake accepts when Options.Token is empty.
@@ -41,9 +42,9 @@ const DefaultToken = "123456789:AAFakeTokenForTestsOnly_abcdefghijklm"
 
 // Telegram's documented size limits.
 const (
-	MaxMessageLength      = 4096 // UTF-16 units of text after entity parsing
-	MaxCaptionLength      = 1024 // UTF-16 units of a caption after entity parsing
-	MaxCallbackDataLength = 64   // bytes of an inline button's callback_data
+	MaxMessageLength      = tgtext.MaxMessageLength // UTF-16 units of text after entity parsing
+	MaxCaptionLength      = tgtext.MaxCaptionLength // UTF-16 units of a caption after entity parsing
+	MaxCallbackDataLength = 64                      // bytes of an inline button's callback_data
 	maxLongPoll           = 50 * time.Second
 	defaultHang           = 30 * time.Second
 )
@@ -452,7 +453,7 @@ func (f *Fake) SendText(chat Chat, from User, text string) int {
 		if i := strings.IndexAny(cmd, " \n\t"); i >= 0 {
 			cmd = cmd[:i]
 		}
-		m.Entities = []entity{{Type: "bot_command", Offset: 0, Length: utf16Len(cmd)}}
+		m.Entities = []entity{{Type: "bot_command", Offset: 0, Length: tgtext.UTF16Len(cmd)}}
 	}
 	f.push(update{Message: m})
 	return m.MessageID
@@ -1005,7 +1006,7 @@ func (f *Fake) validate(req request) *Failure {
 			return badRequest("message text is empty")
 		}
 	}
-	if utf16Len(plain) > limit {
+	if tgtext.UTF16Len(plain) > limit {
 		if req.method == "sendDocument" {
 			return badRequest("message caption is too long")
 		}
@@ -1518,13 +1519,4 @@ func skipSpace(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// utf16Len is the length Telegram measures: UTF-16 code units.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -42,9 +42,8 @@ func NewAPI(ctx context.Context, token, endpoint string, httpClient *http.Client
 	// start does not hang on an unreachable API.
 	api, err := tgbotapi.NewBotAPIWithClient(token, endpoint, contextClient{ctx: ctx, client: httpClient})
 	if err != nil {
-		var tgErr *tgbotapi.Error
-		if errors.As(err, &tgErr) && (tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound) {
-			return nil, fmt.Errorf("%w (%d %s)", ErrTokenRefused, tgErr.Code, tgErr.Message)
+		if v := Classify(err); v.Kind == Unauthorized {
+			return nil, fmt.Errorf("%w (%d %s)", ErrTokenRefused, v.Code, v.Description)
 		}
 		return nil, fmt.Errorf("telegram getMe: %w", RedactToken(err, token))
 	}

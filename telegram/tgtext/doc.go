@@ -1,0 +1,8 @@
+// Package tgtext is the text of Telegram messages: escaping for
+// parse_mode HTML, bidi isolates for mixed Arabic and Latin text, lengths
+// in the UTF-16 code units Telegram counts, cutting text to a limit
+// without breaking a character, and the message catalogues that replies
+// and alerts are written from.
+//
+// It depends only on the standard library and golang.org/x/text.
+package tgtext
