@@ -15,13 +15,15 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/bot/telegramtest"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
 
 // fastLimits keep tests that are not about rate limits quick.
-var fastLimits = SenderOptions{
+var fastLimits = Options{
 	Global:  store.Limit{Interval: time.Millisecond, Burst: 1},
 	Private: store.Limit{Interval: time.Millisecond, Burst: 1},
 	Group:   store.Limit{Interval: time.Millisecond, Burst: 1},
@@ -95,7 +97,7 @@ type senderHarness struct {
 func newSenderHarness(t testing.TB, fopts telegramtest.Options) *senderHarness {
 	t.Helper()
 	fake := telegramtest.New(t, fopts)
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := bot.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatalf("NewAPI: %v", err)
 	}
@@ -103,7 +105,7 @@ func newSenderHarness(t testing.TB, fopts telegramtest.Options) *senderHarness {
 }
 
 // sender returns a Sender on the harness with opts completed for tests.
-func (h *senderHarness) sender(opts SenderOptions) *Sender {
+func (h *senderHarness) sender(opts Options) *Sender {
 	if opts.Instance == "" {
 		opts.Instance = "test-" + strconv.Itoa(int(time.Now().UnixNano()%1e6))
 	}
@@ -116,7 +118,7 @@ func (h *senderHarness) sender(opts SenderOptions) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return NewSender(h.api, h.st, opts)
+	return New(NewBotAPI(h.api), h.st, opts)
 }
 
 // start runs s until the returned stop is called (or the test ends);
@@ -178,18 +180,6 @@ func (h *senderHarness) depth() (int64, int64) {
 	return d, p
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // testDelivery is an alert for chat about story.
 func testDelivery(chat int64, story string, urgent bool) store.Delivery {
 	now := time.Now()
@@ -230,7 +220,7 @@ func TestSenderDeliversAndAcknowledges(t *testing.T) {
 	opts := fastLimits
 	opts.Metrics = m
 	stop := h.start(h.sender(opts))
-	waitFor(t, 10*time.Second, "6 acknowledged", func() bool { return m.get("sent") == 6 })
+	wait.For(t, "6 acknowledged", func() bool { return m.get("sent") == 6 })
 	stop()
 
 	for _, d := range all {
@@ -312,12 +302,12 @@ func TestSenderOrderUnderFailures(t *testing.T) {
 		}
 	}
 	m := newTestMetrics()
-	opts := SenderOptions{Metrics: m}
+	opts := Options{Metrics: m}
 	// The fake allows one message a second in a private chat, with no
 	// burst; Reserve's slots are kept to with some jitter, hence 1.1 s.
 	opts.Private = store.Limit{Interval: 1100 * time.Millisecond, Burst: 1}
 	stop := h.start(h.sender(opts))
-	waitFor(t, 40*time.Second, "all acknowledged", func() bool {
+	wait.Within(t, 40*time.Second, "all acknowledged", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == len(chats)*perChat
 	})
 	stop()
@@ -418,7 +408,7 @@ func TestSenderChatRefuses(t *testing.T) {
 			opts := fastLimits
 			opts.Metrics = m
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
+			wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 			stop()
 			sub, err := h.st.Subscriber(context.Background(), tc.chat)
 			if err != nil || sub.Active {
@@ -456,7 +446,7 @@ func TestSenderFollowsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
+	wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 	stop()
 	if sent[0].Text != wantText(a, "ar") || sent[1].Text != wantText(b, "ar") {
 		t.Errorf("sent to %d: %q, %q; want a then b", to, sent[0].Text, sent[1].Text)
@@ -504,7 +494,7 @@ func TestSenderDeadLetters(t *testing.T) {
 			opts.Metrics = m
 			opts.DeadAfter = tc.deadAfter
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "a dead letter", func() bool { return m.get("dead") == 1 })
+			wait.For(t, "a dead letter", func() bool { return m.get("dead") == 1 })
 			stop()
 			if n, err := h.st.DeadLetterCount(context.Background()); err != nil || n != 1 {
 				t.Errorf("DeadLetterCount = %d, %v; want 1", n, err)
@@ -574,10 +564,10 @@ func TestSendersShareAndTakeOver(t *testing.T) {
 	ob.Instance, ob.Metrics = "b", mb
 	stopA := h.start(h.sender(oa))
 	h.start(h.sender(ob))
-	waitFor(t, 20*time.Second, "both senders sending", func() bool { return ma.get("sent") > 20 && mb.get("sent") > 20 })
+	wait.For(t, "both senders sending", func() bool { return ma.get("sent") > 20 && mb.get("sent") > 20 })
 	stopA()
-	waitFor(t, 30*time.Second, "all delivered", func() bool { return h.fake.SentCount() >= len(all) })
-	waitFor(t, 5*time.Second, "outbox empty", func() bool { d, p := h.depth(); return d == 0 && p == 0 })
+	wait.For(t, "all delivered", func() bool { return h.fake.SentCount() >= len(all) })
+	wait.For(t, "outbox empty", func() bool { d, p := h.depth(); return d == 0 && p == 0 })
 	for _, c := range ids {
 		seen := map[string]bool{}
 		for _, s := range h.fake.Sent(c) {
@@ -607,7 +597,7 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 		h.enqueue(testDelivery(c, "a", true), testDelivery(c, "b", false))
 	}
 	stop := h.start(h.sender(fastLimits))
-	waitFor(t, 10*time.Second, "sends in flight", func() bool { return len(h.fake.Calls("sendMessage")) >= len(ids) })
+	wait.For(t, "sends in flight", func() bool { return len(h.fake.Calls("sendMessage")) >= len(ids) })
 	if took := stop(); took > 10*time.Second {
 		t.Errorf("Run returned %v after cancel, want ≤ 10 s", took)
 	}
@@ -623,7 +613,7 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 	opts := fastLimits
 	opts.Metrics = m
 	next.start(next.sender(opts))
-	waitFor(t, 15*time.Second, "handed-back entries sent", func() bool {
+	wait.For(t, "handed-back entries sent", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == 2*len(ids)
 	})
 }
@@ -640,9 +630,9 @@ func TestSenderWaitDuringFanout(t *testing.T) {
 	}
 	h.subscribe("ar", ids...)
 	h.enqueue(all...)
-	s := h.sender(SenderOptions{}) // default limits: 29 msg/s
+	s := h.sender(Options{}) // default limits: 29 msg/s
 	h.start(s)
-	waitFor(t, 20*time.Second, "the fan-out under way", func() bool { return h.fake.SentCount() >= 30 })
+	wait.For(t, "the fan-out under way", func() bool { return h.fake.SentCount() >= 30 })
 	wait, err := s.book(t.Context(), 42, replyMaxAhead)
 	if err != nil {
 		t.Fatal(err)
@@ -671,7 +661,7 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 		t.Skip("needs a redis-server process to kill; storetest fell back to the embedded server (CI insists on redis-server)")
 	}
 	fake := telegramtest.New(t, telegramtest.Options{})
-	api, err := NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
+	api, err := bot.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +680,7 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	opts.Metrics = m
 	stop := h.start(h.sender(opts))
 
-	waitFor(t, 20*time.Second, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
+	wait.For(t, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -700,16 +690,16 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "every chat alerted after the outage", func() bool { return len(fake.SentChats()) == chats })
-	waitFor(t, 20*time.Second, "the outbox drained", func() bool {
+	wait.Within(t, 60*time.Second, "every chat alerted after the outage", func() bool { return len(fake.SentChats()) == chats })
+	wait.For(t, "the outbox drained", func() bool {
 		d, p, err := h.st.OutboxDepth(context.Background())
 		return err == nil && d == 0 && p == 0
 	})
 	stop()
 	total := fake.SentCount()
 	t.Logf("killed Redis after %d sends; %d more went out while it was down; %d messages for %d chats", atKill, during, total, chats)
-	if during > DefaultSenderWorkers {
-		t.Errorf("%d sends while Redis was down, want at most the %d in flight (nothing can be booked or acknowledged)", during, DefaultSenderWorkers)
+	if during > DefaultWorkers {
+		t.Errorf("%d sends while Redis was down, want at most the %d in flight (nothing can be booked or acknowledged)", during, DefaultWorkers)
 	}
 	if total != chats {
 		t.Errorf("%d messages for %d chats, want each chat alerted once", total, chats)
@@ -768,7 +758,7 @@ func TestSenderPaidBroadcast(t *testing.T) {
 			}
 			opts.Metrics = m
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "2 acknowledged", func() bool { return m.get("sent") == 2 })
+			wait.For(t, "2 acknowledged", func() bool { return m.get("sent") == 2 })
 			stop()
 			calls := h.fake.Calls("sendMessage")
 			if len(calls) != 2 {
