@@ -45,7 +45,9 @@ func (s *Sender) leaseLoop(ctx, hard context.Context, workersDone <-chan struct{
 	}
 }
 
-// leaseRound is one round of leaseLoop.
+// leaseRound is one round of leaseLoop: counts are flushed, the leases
+// held renewed, and, unless shutting down, this instance's share of the
+// partitions rebalanced.
 func (s *Sender) leaseRound(ctx, hard context.Context) {
 	rctx, cancel := context.WithTimeout(hard, s.opts.LeaseTTL/3+time.Second)
 	defer cancel()
@@ -56,7 +58,26 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 	if err != nil {
 		s.redisError("heartbeat", err)
 	}
-	// Renew what is held; a failed renewal is a lost partition.
+	s.renewHeld(rctx)
+	s.releaseGivenBack(rctx)
+	defer func() { s.opts.Metrics.PartitionsHeld(s.partitionsHeld()) }()
+	if shutting || err != nil || len(live) == 0 {
+		return
+	}
+	total := s.leases.OutboxPartitions()
+	n := len(live)
+	fair := (total + n - 1) / n
+	have := s.giveBackExcess(fair, n)
+	// What is given back with nothing in flight is free for the others
+	// now, not a round later.
+	s.releaseGivenBack(rctx)
+	me := max(slices.Index(live, s.opts.Instance), 0)
+	s.acquireFree(ctx, rctx, me, fair, have)
+}
+
+// renewHeld renews the leases held; a failed renewal is a lost
+// partition.
+func (s *Sender) renewHeld(ctx context.Context) {
 	s.mu.Lock()
 	held := make([]*partition, 0, len(s.parts))
 	for _, p := range s.parts {
@@ -64,7 +85,7 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 	}
 	s.mu.Unlock()
 	for _, p := range held {
-		ok, err := s.leases.AcquirePartition(rctx, p.id, s.opts.Instance, s.opts.LeaseTTL)
+		ok, err := s.leases.AcquirePartition(ctx, p.id, s.opts.Instance, s.opts.LeaseTTL)
 		if err != nil {
 			s.redisError("renew partition lease", err)
 		}
@@ -78,18 +99,13 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 			s.mu.Unlock()
 		}
 	}
-	s.releaseGivenBack(rctx)
-	defer func() { s.opts.Metrics.PartitionsHeld(s.partitionsHeld()) }()
-	if shutting || err != nil || len(live) == 0 {
-		return
-	}
+}
 
-	total := s.leases.OutboxPartitions()
-	n := len(live)
-	fair := (total + n - 1) / n
-	me := max(slices.Index(live, s.opts.Instance), 0)
-
+// giveBackExcess marks the partitions over this instance's fair share
+// (of n instances) for release, and returns how many it keeps.
+func (s *Sender) giveBackExcess(fair, n int) int {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	var active []*partition
 	for _, p := range s.parts {
 		if !p.releasing {
@@ -106,14 +122,15 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 		p.releasing = true
 		s.log.Info("sender: giving partition back", slog.Int("partition", p.id), slog.Int("instances", n))
 	}
-	have := len(active)
-	s.mu.Unlock()
-	// What is given back with nothing in flight is free for the others
-	// now, not a round later.
-	s.releaseGivenBack(rctx)
+	return len(active)
+}
 
-	// Take free ones, starting at this instance's slice of the
-	// partitions so that instances starting together rarely collide.
+// acquireFree takes free partitions until this instance has its fair
+// share, starting at its slice of the partitions (me is its index among
+// the live instances) so that instances starting together rarely
+// collide, and starts their readers under ctx. rctx bounds the round.
+func (s *Sender) acquireFree(ctx, rctx context.Context, me, fair, have int) {
+	total := s.leases.OutboxPartitions()
 	for i := 0; i < total && have < fair; i++ {
 		id := (me*fair + i) % total
 		s.mu.Lock()
