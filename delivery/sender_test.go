@@ -123,7 +123,11 @@ func (h *senderHarness) sender(opts Options) *Sender {
 
 // start runs s until the returned stop is called (or the test ends);
 // stop returns how long Run took to return after the cancel.
-func (h *senderHarness) start(s *Sender) (stop func() time.Duration) {
+func (h *senderHarness) start(s *Sender) (stop func() time.Duration) { return runSender(h.t, s) }
+
+// runSender runs s until the returned stop is called (or the test ends);
+// stop returns how long Run took to return after the cancel.
+func runSender(t testing.TB, s *Sender) (stop func() time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -137,15 +141,15 @@ func (h *senderHarness) start(s *Sender) (stop func() time.Duration) {
 			case err := <-done:
 				took = time.Since(began)
 				if err != nil {
-					h.t.Errorf("Run: %v", err)
+					t.Errorf("Run: %v", err)
 				}
 			case <-time.After(20 * time.Second):
-				h.t.Errorf("Run did not return 20 s after cancel")
+				t.Errorf("Run did not return 20 s after cancel")
 			}
 		})
 		return took
 	}
-	h.t.Cleanup(func() { stop() })
+	t.Cleanup(func() { stop() })
 	return stop
 }
 
