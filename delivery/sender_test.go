@@ -689,6 +689,8 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	atKill := fake.SentCount()
+	// The outage lasts 2 s: its length is what is tested, not a wait
+	// for something to happen.
 	time.Sleep(2 * time.Second)
 	during := fake.SentCount() - atKill
 	if err := srv.Restart(); err != nil {
