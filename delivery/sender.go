@@ -216,17 +216,12 @@ func (o Options) withDefaults() Options {
 
 type noMetrics struct{}
 
-func (noMetrics) Delivered(string) {}
-
-func (noMetrics) RateLimited(bool) {}
-
+func (noMetrics) Delivered(string)                        {}
+func (noMetrics) RateLimited(bool)                        {}
 func (noMetrics) Latency(time.Time, time.Time, time.Time) {}
-
-func (noMetrics) Edited(string) {}
-
-func (noMetrics) TelegramError(int) {}
-
-func (noMetrics) PartitionsHeld(int) {}
+func (noMetrics) Edited(string)                           {}
+func (noMetrics) TelegramError(int)                       {}
+func (noMetrics) PartitionsHeld(int)                      {}
 
 // Sender delivers the outbox to Telegram.
 //
