@@ -72,13 +72,13 @@ type Options struct {
 	// any fetch, with the policy's words.
 	AllowPrivateSources bool
 	// Limiter, when set, paces the bot's messages (replies and edits)
-	// together with the alerts (a *Sender), so that both keep within
+	// together with the alerts (the delivery Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
 	Limiter Limiter
 }
 
 // Limiter books a message to a chat under shared send limits and waits
-// for its turn; *Sender is one.
+// for its turn; the alerts' sender (package delivery) is one.
 type Limiter interface {
 	Wait(ctx context.Context, chatID int64) error
 	// Hold keeps every message to chatID back for d: Telegram answered

@@ -12,6 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
@@ -77,12 +78,12 @@ func TestPollerKeepsChatOrderAndOffset(t *testing.T) {
 	fake.SendText(other, otherUser, "/help")  // 4
 	startPoller(t, NewPoller(api, st, rec.handler("p"), fastPollerOptions("p")))
 
-	waitFor(t, 5*time.Second, "the other chat's updates", func() bool { return len(rec.all()) == 3 })
+	wait.For(t, "the other chat's updates", func() bool { return len(rec.all()) == 3 })
 	if got, want := slices.Sorted(slices.Values(rec.ids())), []int{1, 3, 4}; !slices.Equal(got, want) {
 		t.Errorf("handled while update 1 hangs: %v, want %v", got, want)
 	}
 	waitOffset(t, st, 5)
-	waitFor(t, 5*time.Second, "Telegram told of all four updates while update 1 hangs", func() bool { return fake.Pending() == 0 })
+	wait.For(t, "Telegram told of all four updates while update 1 hangs", func() bool { return fake.Pending() == 0 })
 	close(release)
 	rec.waitHandled(t, 4, 5*time.Second)
 	got := rec.ids()
@@ -118,7 +119,7 @@ func TestPollerCountsFloodOnArrival(t *testing.T) {
 	h.startPoller()
 	// The poller asks for more once the first batch is handed out,
 	// while the first reply still waits for its turn.
-	waitFor(t, 5*time.Second, "a second getUpdates", func() bool { return len(h.fake.Calls("getUpdates")) >= 2 })
+	wait.For(t, "a second getUpdates", func() bool { return len(h.fake.Calls("getUpdates")) >= 2 })
 	// Counted now, every command would find a full burst again.
 	h.clock.Advance(time.Hour)
 	close(lim.open)
@@ -178,7 +179,7 @@ func TestWebhookKeepsChatOrder(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { post(webhookBody(1, "/start")) })
-	waitFor(t, 5*time.Second, "update 1 in hand", func() bool { return len(rec.all()) == 1 })
+	wait.For(t, "update 1 in hand", func() bool { return len(rec.all()) == 1 })
 	<-arrived
 	wg.Go(func() { post(webhookBody(2, "/help")) })
 	if id := <-arrived; id != 2 {

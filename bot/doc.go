@@ -1,5 +1,5 @@
 // Package bot is Aajil's Telegram face: the subscriber and admin commands,
-// their replies in Arabic and English, and the sender of alerts.
+// their replies in Arabic and English. Alerts are sent by package delivery.
 //
 // It talks to the Bot API through go-telegram-bot-api. NewAPI connects and
 // checks the token (getMe) at start; SetCommands publishes the command menu

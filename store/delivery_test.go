@@ -587,7 +587,11 @@ func TestReadPartitionBlocks(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Errorf("blocking read of an empty partition = %v, %v; want nothing", stories(got), err)
 	}
-	done := make(chan []store.OutboxEntry)
+	if storetest.Embedded() {
+		t.Skip("needs a redis-server to see the read blocked (the embedded server does not count blocked clients)")
+	}
+	before := blockedClients(t, o)
+	done := make(chan []store.OutboxEntry, 1)
 	go func() {
 		es, err := o.ReadPartition(ctx, 0, "c", 10, 10*time.Second)
 		if err != nil {
@@ -595,18 +599,37 @@ func TestReadPartitionBlocks(t *testing.T) {
 		}
 		done <- es
 	}()
-	// Let the read block first (on a real Redis, where it shows): the
-	// entry must wake it. Either order delivers the entry.
-	if !storetest.Embedded() {
-		wait.For(t, "the read to block", func() bool {
-			info, err := o.Redis().Info(ctx, "clients").Result()
-			return err == nil && !strings.Contains(info, "blocked_clients:0")
-		})
+	wait.For(t, "the read blocked in Redis", func() bool { return blockedClients(t, o) > before })
+	select {
+	case es := <-done:
+		t.Fatalf("the read returned %v before an entry was added, want it blocked", stories(es))
+	default:
 	}
 	o.enqueue(t, "st", false, 11)
-	if es := wait.Recv(t, done, "blocked read"); !slices.Equal(stories(es), []string{"11/st/n"}) {
+	if es := wait.Recv(t, done, "the blocked read"); !slices.Equal(stories(es), []string{"11/st/n"}) {
 		t.Errorf("blocked read woke with %v, want [11/st/n]", stories(es))
 	}
+}
+
+// blockedClients is the number of Redis clients blocked in a command
+// (INFO clients).
+func blockedClients(t *testing.T, o outbox) int {
+	t.Helper()
+	info, err := o.Redis().Info(t.Context(), "clients").Result()
+	if err != nil {
+		t.Fatalf("INFO clients: %v", err)
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "blocked_clients:"); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("INFO clients: blocked_clients %q: %v", v, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("INFO clients has no blocked_clients: %q", info)
+	return 0
 }
 
 func TestOutboxDepth(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/configs"
+	"github.com/aajil/aajil/delivery"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/metrics"
 	"github.com/aajil/aajil/pipeline"
@@ -401,7 +402,7 @@ func startTelegramWork(ctx, watchCtx context.Context, tg *telegram, loaded <-cha
 
 // telegram is the Telegram side of a run: commands and the sender.
 type telegram struct {
-	sender *bot.Sender
+	sender *delivery.Sender
 	// Updates arrive by long polling (poller) or by a webhook served at
 	// path on AAJIL_HTTP_ADDR.
 	poller  *bot.Poller
@@ -430,7 +431,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	// Alerts and command replies go through one client with a shorter
 	// timeout than long polling's.
 	sendAPI := tgapi.WithClient(api, &http.Client{Timeout: 15 * time.Second})
-	sender := bot.NewSender(sendAPI, st, bot.SenderOptions{
+	sender := delivery.New(delivery.NewBotAPI(sendAPI), st, delivery.Options{
 		Instance:    instance,
 		Workers:     cfg.Delivery.Workers,
 		Global:      store.Limit{Interval: time.Duration(float64(time.Second) / cfg.Delivery.Rate), Burst: 1},

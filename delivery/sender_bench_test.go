@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
@@ -16,7 +17,7 @@ import (
 // to measure the sender's own cost. The first takes about six minutes
 // (10,000 messages at 29 msg/s), so run it on demand only:
 //
-//	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./bot/
+//	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./delivery/
 func BenchmarkFanout(b *testing.B) {
 	for _, tc := range []struct {
 		name   string
@@ -50,7 +51,7 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 	h.subscribe("ar", ids...)
 	h.enqueue(all...)
 	m := newTestMetrics()
-	s := h.sender(SenderOptions{Global: global, Metrics: m, Instance: "bench"})
+	s := h.sender(Options{Global: global, Metrics: m, Instance: "bench"})
 	var before, after syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &before); err != nil {
 		b.Fatal(err)
@@ -58,7 +59,7 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 	start := time.Now()
 	b.StartTimer()
 	stop := h.start(s)
-	waitFor(b, 30*time.Minute, "the fan-out delivered", func() bool { return m.get("sent") >= chats })
+	wait.Within(b, 30*time.Minute, "the fan-out delivered", func() bool { return m.get("sent") >= chats })
 	b.StopTimer()
 	took := time.Since(start)
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &after); err != nil {

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/bot"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
@@ -21,7 +23,7 @@ import (
 // receiving the reply is reported as p50, p99 and max. It takes about a
 // minute, so run it on demand only:
 //
-//	go test -run '^$' -bench BenchmarkRepliesUnderFloodAndFanout -benchtime 1x -timeout 30m ./bot/
+//	go test -run '^$' -bench BenchmarkRepliesUnderFloodAndFanout -benchtime 1x -timeout 30m ./delivery/
 func BenchmarkRepliesUnderFloodAndFanout(b *testing.B) {
 	for _, flood := range []int{100, 30} {
 		b.Run(fmt.Sprintf("flood-%d", flood), func(b *testing.B) {
@@ -52,16 +54,16 @@ func repliesUnderLoad(b *testing.B, flood int) {
 	h.enqueue(all...)
 	m := newTestMetrics()
 	quiet := slog.New(slog.DiscardHandler)
-	s := h.sender(SenderOptions{Metrics: m, Instance: "bench", Logger: quiet})
-	bt := New(h.api, h.st, Options{Limiter: s, Logger: quiet})
+	s := h.sender(Options{Metrics: m, Instance: "bench", Logger: quiet})
+	bt := bot.New(h.api, h.st, bot.Options{Limiter: s, Logger: quiet})
 	stopSender := h.start(s)
 	defer stopSender()
-	waitFor(b, time.Minute, "the fan-out under way", func() bool { return m.get("sent") >= 100 })
+	wait.Within(b, time.Minute, "the fan-out under way", func() bool { return m.get("sent") >= 100 })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- NewPoller(h.api, h.st, bt, PollerOptions{Holder: "bench", PollTimeout: time.Second, Logger: quiet}).Run(ctx)
+		done <- bot.NewPoller(h.api, h.st, bt, bot.PollerOptions{Holder: "bench", PollTimeout: time.Second, Logger: quiet}).Run(ctx)
 	}()
 	defer func() {
 		cancel()
@@ -83,7 +85,7 @@ func repliesUnderLoad(b *testing.B, flood int) {
 		<-tick.C
 	}
 	lat := make([]time.Duration, users)
-	waitFor(b, 20*time.Minute, "every user answered", func() bool {
+	wait.Within(b, 20*time.Minute, "every user answered", func() bool {
 		for i := range users {
 			got := h.fake.Sent(int64(500 + i))
 			if len(got) == 0 {

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
@@ -48,7 +49,8 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 	opts.Stories = stories
 	opts.EditInterval = 200 * time.Millisecond
 	opts.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	h.start(h.sender(opts))
+	s := h.sender(opts)
+	h.start(s)
 
 	// A message sent two hours ago is too old to edit.
 	offset.Store(int64(-2 * time.Hour))
@@ -57,11 +59,11 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 	if _, err := h.fake.WaitSent(t.Context(), old, 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 1 })
+	wait.For(t, "acknowledged", func() bool { return m.get("sent") == 1 })
 	offset.Store(0)
 	da, db := testDelivery(a, "st", true), testDelivery(b, "st", true)
 	h.enqueue(da, db)
-	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 3 })
+	wait.For(t, "acknowledged", func() bool { return m.get("sent") == 3 })
 
 	// BBC and Reuters carry the story; BBC twice, the first source once more.
 	stories.set(store.StoryRecord{ID: "st", FirstSource: "sana", Sources: []store.SourceRef{
@@ -70,7 +72,7 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 	if err := h.st.ScheduleEdit(context.Background(), "st", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "edits made", func() bool { return m.getEdited("edited") == 2 && m.getEdited("too_old") == 1 })
+	wait.For(t, "edits made", func() bool { return m.getEdited("edited") == 2 && m.getEdited("too_old") == 1 })
 
 	for _, tc := range []struct {
 		d    store.Delivery
@@ -88,8 +90,12 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 		t.Errorf("old message: %+v; want it unedited", sent)
 	}
 
-	// Sent after the later sources joined, an alert names them.
-	time.Sleep(opts.EditInterval)
+	// Sent after the later sources joined, an alert names them, once
+	// the names cached when the first alerts went out have expired.
+	wait.For(t, "the story's cached names expired", func() bool {
+		_, ok := s.names.get("st\x00sana")
+		return !ok
+	})
 	const late = 10_004
 	h.subscribe("ar", late)
 	dl := testDelivery(late, "st", true)
@@ -124,7 +130,7 @@ func TestEditorShowsUpdatedFigures(t *testing.T) {
 	if _, err := h.fake.WaitSent(t.Context(), chat, 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "acknowledged", func() bool { return m.get("sent") == 1 })
+	wait.For(t, "acknowledged", func() bool { return m.get("sent") == 1 })
 
 	updated := d
 	updated.Title = "ارتفاع حصيلة ضحايا الانفجار في ريف دمشق إلى 12 قتيلا"
@@ -132,7 +138,7 @@ func TestEditorShowsUpdatedFigures(t *testing.T) {
 	if err := h.st.ScheduleEdit(context.Background(), "toll", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "edit made", func() bool { return m.getEdited("edited") == 1 })
+	wait.For(t, "edit made", func() bool { return m.getEdited("edited") == 1 })
 	sent := h.fake.Sent(chat)
 	if len(sent) != 1 || sent[0].Edits != 1 {
 		t.Fatalf("%+v; want one message edited once", sent)

@@ -1,13 +1,10 @@
-package bot
+package delivery
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
@@ -41,7 +38,7 @@ func (s *Sender) runEditor(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		stories, err := s.st.DueEdits(ctx, s.now(), editBatch)
+		stories, err := s.edits.DueEdits(ctx, s.now(), editBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.redisError("take due edits", err)
@@ -65,7 +62,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 		}
 		return
 	}
-	sm, err := s.st.StoryMessages(ctx, storyID)
+	sm, err := s.edits.StoryMessages(ctx, storyID)
 	if err != nil {
 		s.redisError("read story messages", err)
 		return
@@ -116,28 +113,24 @@ func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage,
 	if !sleepCtx(ctx, wait) {
 		return "failed"
 	}
-	cfg := tgbotapi.NewEditMessageText(m.ChatID, m.MessageID, text)
-	cfg.ParseMode = tgbotapi.ModeHTML
-	cfg.DisableWebPagePreview = !s.opts.LinkPreview
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	_, err = WithContext(sctx, s.api).Send(cfg)
+	err = s.tg.EditMessage(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, LinkPreview: s.opts.LinkPreview})
 	cancel()
 	if err == nil {
 		return "edited"
 	}
-	if isTelegramError(err, "message is not modified") {
+	f := classify(err)
+	if f.verdict == verdictNotModified {
 		return "unchanged"
 	}
-	var tgErr *tgbotapi.Error
-	if errors.As(err, &tgErr) && (tgErr.Code == http.StatusTooManyRequests || tgErr.RetryAfter > 0) {
+	if f.verdict == verdictRateLimited {
 		// Alerts to this chat must wait too.
-		d := time.Duration(max(tgErr.RetryAfter, 1)) * time.Second
 		s.opts.Metrics.RateLimited(false)
-		if perr := s.st.Penalize(ctx, m.ChatID, d); perr != nil {
+		if perr := s.rates.Penalize(ctx, m.ChatID, f.retryAfter); perr != nil {
 			s.redisError("penalize", perr)
 		}
 	}
 	s.log.Warn("sender: edit failed", slog.Int64("chat", m.ChatID), slog.Int("message_id", m.MessageID),
-		slog.String("story", storyID), slog.Any("error", RedactToken(err, s.api.Token)))
+		slog.String("story", storyID), slog.Any("error", err))
 	return "failed"
 }

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 	"github.com/aajil/aajil/telegram"
@@ -23,7 +24,7 @@ import (
 )
 
 // fastLimits keep tests that are not about rate limits quick.
-var fastLimits = SenderOptions{
+var fastLimits = Options{
 	Global:  store.Limit{Interval: time.Millisecond, Burst: 1},
 	Private: store.Limit{Interval: time.Millisecond, Burst: 1},
 	Group:   store.Limit{Interval: time.Millisecond, Burst: 1},
@@ -105,7 +106,7 @@ func newSenderHarness(t testing.TB, fopts telegramtest.Options) *senderHarness {
 }
 
 // sender returns a Sender on the harness with opts completed for tests.
-func (h *senderHarness) sender(opts SenderOptions) *Sender {
+func (h *senderHarness) sender(opts Options) *Sender {
 	if opts.Instance == "" {
 		opts.Instance = "test-" + strconv.Itoa(int(time.Now().UnixNano()%1e6))
 	}
@@ -118,12 +119,16 @@ func (h *senderHarness) sender(opts SenderOptions) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return NewSender(h.api, h.st, opts)
+	return New(NewBotAPI(h.api), h.st, opts)
 }
 
 // start runs s until the returned stop is called (or the test ends);
 // stop returns how long Run took to return after the cancel.
-func (h *senderHarness) start(s *Sender) (stop func() time.Duration) {
+func (h *senderHarness) start(s *Sender) (stop func() time.Duration) { return runSender(h.t, s) }
+
+// runSender runs s until the returned stop is called (or the test ends);
+// stop returns how long Run took to return after the cancel.
+func runSender(t testing.TB, s *Sender) (stop func() time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -137,15 +142,15 @@ func (h *senderHarness) start(s *Sender) (stop func() time.Duration) {
 			case err := <-done:
 				took = time.Since(began)
 				if err != nil {
-					h.t.Errorf("Run: %v", err)
+					t.Errorf("Run: %v", err)
 				}
 			case <-time.After(20 * time.Second):
-				h.t.Errorf("Run did not return 20 s after cancel")
+				t.Errorf("Run did not return 20 s after cancel")
 			}
 		})
 		return took
 	}
-	h.t.Cleanup(func() { stop() })
+	t.Cleanup(func() { stop() })
 	return stop
 }
 
@@ -178,18 +183,6 @@ func (h *senderHarness) depth() (int64, int64) {
 		h.t.Fatalf("OutboxDepth: %v", err)
 	}
 	return d, p
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // testDelivery is an alert for chat about story.
@@ -232,7 +225,7 @@ func TestSenderDeliversAndAcknowledges(t *testing.T) {
 	opts := fastLimits
 	opts.Metrics = m
 	stop := h.start(h.sender(opts))
-	waitFor(t, 10*time.Second, "6 acknowledged", func() bool { return m.get("sent") == 6 })
+	wait.For(t, "6 acknowledged", func() bool { return m.get("sent") == 6 })
 	stop()
 
 	for _, d := range all {
@@ -314,12 +307,12 @@ func TestSenderOrderUnderFailures(t *testing.T) {
 		}
 	}
 	m := newTestMetrics()
-	opts := SenderOptions{Metrics: m}
+	opts := Options{Metrics: m}
 	// The fake allows one message a second in a private chat, with no
 	// burst; Reserve's slots are kept to with some jitter, hence 1.1 s.
 	opts.Private = store.Limit{Interval: 1100 * time.Millisecond, Burst: 1}
 	stop := h.start(h.sender(opts))
-	waitFor(t, 40*time.Second, "all acknowledged", func() bool {
+	wait.Within(t, 40*time.Second, "all acknowledged", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == len(chats)*perChat
 	})
 	stop()
@@ -420,7 +413,7 @@ func TestSenderChatRefuses(t *testing.T) {
 			opts := fastLimits
 			opts.Metrics = m
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
+			wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 			stop()
 			sub, err := h.st.Subscriber(context.Background(), tc.chat)
 			if err != nil || sub.Active {
@@ -458,7 +451,7 @@ func TestSenderFollowsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
+	wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 	stop()
 	if sent[0].Text != wantText(a, "ar") || sent[1].Text != wantText(b, "ar") {
 		t.Errorf("sent to %d: %q, %q; want a then b", to, sent[0].Text, sent[1].Text)
@@ -506,7 +499,7 @@ func TestSenderDeadLetters(t *testing.T) {
 			opts.Metrics = m
 			opts.DeadAfter = tc.deadAfter
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "a dead letter", func() bool { return m.get("dead") == 1 })
+			wait.For(t, "a dead letter", func() bool { return m.get("dead") == 1 })
 			stop()
 			if n, err := h.st.DeadLetterCount(context.Background()); err != nil || n != 1 {
 				t.Errorf("DeadLetterCount = %d, %v; want 1", n, err)
@@ -576,10 +569,10 @@ func TestSendersShareAndTakeOver(t *testing.T) {
 	ob.Instance, ob.Metrics = "b", mb
 	stopA := h.start(h.sender(oa))
 	h.start(h.sender(ob))
-	waitFor(t, 20*time.Second, "both senders sending", func() bool { return ma.get("sent") > 20 && mb.get("sent") > 20 })
+	wait.For(t, "both senders sending", func() bool { return ma.get("sent") > 20 && mb.get("sent") > 20 })
 	stopA()
-	waitFor(t, 30*time.Second, "all delivered", func() bool { return h.fake.SentCount() >= len(all) })
-	waitFor(t, 5*time.Second, "outbox empty", func() bool { d, p := h.depth(); return d == 0 && p == 0 })
+	wait.For(t, "all delivered", func() bool { return h.fake.SentCount() >= len(all) })
+	wait.For(t, "outbox empty", func() bool { d, p := h.depth(); return d == 0 && p == 0 })
 	for _, c := range ids {
 		seen := map[string]bool{}
 		for _, s := range h.fake.Sent(c) {
@@ -609,7 +602,7 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 		h.enqueue(testDelivery(c, "a", true), testDelivery(c, "b", false))
 	}
 	stop := h.start(h.sender(fastLimits))
-	waitFor(t, 10*time.Second, "sends in flight", func() bool { return len(h.fake.Calls("sendMessage")) >= len(ids) })
+	wait.For(t, "sends in flight", func() bool { return len(h.fake.Calls("sendMessage")) >= len(ids) })
 	if took := stop(); took > 10*time.Second {
 		t.Errorf("Run returned %v after cancel, want ≤ 10 s", took)
 	}
@@ -625,7 +618,7 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 	opts := fastLimits
 	opts.Metrics = m
 	next.start(next.sender(opts))
-	waitFor(t, 15*time.Second, "handed-back entries sent", func() bool {
+	wait.For(t, "handed-back entries sent", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == 2*len(ids)
 	})
 }
@@ -642,9 +635,9 @@ func TestSenderWaitDuringFanout(t *testing.T) {
 	}
 	h.subscribe("ar", ids...)
 	h.enqueue(all...)
-	s := h.sender(SenderOptions{}) // default limits: 29 msg/s
+	s := h.sender(Options{}) // default limits: 29 msg/s
 	h.start(s)
-	waitFor(t, 20*time.Second, "the fan-out under way", func() bool { return h.fake.SentCount() >= 30 })
+	wait.For(t, "the fan-out under way", func() bool { return h.fake.SentCount() >= 30 })
 	wait, err := s.book(t.Context(), 42, replyMaxAhead)
 	if err != nil {
 		t.Fatal(err)
@@ -692,26 +685,28 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	opts.Metrics = m
 	stop := h.start(h.sender(opts))
 
-	waitFor(t, 20*time.Second, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
+	wait.For(t, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	atKill := fake.SentCount()
+	// The outage lasts 2 s: its length is what is tested, not a wait
+	// for something to happen.
 	time.Sleep(2 * time.Second)
 	during := fake.SentCount() - atKill
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "every chat alerted after the outage", func() bool { return len(fake.SentChats()) == chats })
-	waitFor(t, 20*time.Second, "the outbox drained", func() bool {
+	wait.Within(t, 60*time.Second, "every chat alerted after the outage", func() bool { return len(fake.SentChats()) == chats })
+	wait.For(t, "the outbox drained", func() bool {
 		d, p, err := h.st.OutboxDepth(context.Background())
 		return err == nil && d == 0 && p == 0
 	})
 	stop()
 	total := fake.SentCount()
 	t.Logf("killed Redis after %d sends; %d more went out while it was down; %d messages for %d chats", atKill, during, total, chats)
-	if during > DefaultSenderWorkers {
-		t.Errorf("%d sends while Redis was down, want at most the %d in flight (nothing can be booked or acknowledged)", during, DefaultSenderWorkers)
+	if during > DefaultWorkers {
+		t.Errorf("%d sends while Redis was down, want at most the %d in flight (nothing can be booked or acknowledged)", during, DefaultWorkers)
 	}
 	if total != chats {
 		t.Errorf("%d messages for %d chats, want each chat alerted once", total, chats)
@@ -770,7 +765,7 @@ func TestSenderPaidBroadcast(t *testing.T) {
 			}
 			opts.Metrics = m
 			stop := h.start(h.sender(opts))
-			waitFor(t, 10*time.Second, "2 acknowledged", func() bool { return m.get("sent") == 2 })
+			wait.For(t, "2 acknowledged", func() bool { return m.get("sent") == 2 })
 			stop()
 			calls := h.fake.Calls("sendMessage")
 			if len(calls) != 2 {

@@ -1,0 +1,74 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/aajil/aajil/telegram"
+)
+
+// Message is an alert's text as sent or edited: HTML, with or without
+// Telegram's link preview.
+type Message struct {
+	ChatID      int64
+	Text        string
+	LinkPreview bool
+	// PaidBroadcast asks for allow_paid_broadcast: the global limit is
+	// above FreeBroadcastRate.
+	PaidBroadcast bool
+}
+
+// Telegram is the Bot API as the Sender uses it. Its errors are those of
+// go-telegram-bot-api (a *tgbotapi.Error for an answer of the Bot API),
+// without the bot token.
+type Telegram interface {
+	// SendMessage sends m and returns its message id.
+	SendMessage(ctx context.Context, m Message) (int, error)
+	// EditMessage replaces the text of message messageID in m.ChatID.
+	EditMessage(ctx context.Context, messageID int, m Message) error
+}
+
+// BotAPI is the Telegram of a *tgbotapi.BotAPI.
+type BotAPI struct {
+	api *tgbotapi.BotAPI
+}
+
+// NewBotAPI returns the Telegram that calls api.
+func NewBotAPI(api *tgbotapi.BotAPI) *BotAPI { return &BotAPI{api: api} }
+
+// SendMessage sends m with sendMessage. It builds the parameters
+// tgbotapi.MessageConfig would (HTML, the link preview setting) and adds
+// allow_paid_broadcast when asked: the library has no field for it, and
+// its Chattable interface has unexported methods, so the request goes
+// through MakeRequest, the library's call for raw parameters.
+func (b *BotAPI) SendMessage(ctx context.Context, m Message) (int, error) {
+	p := tgbotapi.Params{}
+	p.AddNonZero64("chat_id", m.ChatID)
+	p.AddNonEmpty("text", m.Text)
+	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
+	p.AddBool("disable_web_page_preview", !m.LinkPreview)
+	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
+	resp, err := telegram.WithContext(ctx, b.api).MakeRequest("sendMessage", p)
+	if err != nil {
+		return 0, telegram.RedactToken(err, b.api.Token)
+	}
+	var msg tgbotapi.Message
+	if err := json.Unmarshal(resp.Result, &msg); err != nil {
+		return 0, fmt.Errorf("decode sendMessage answer: %w", err)
+	}
+	return msg.MessageID, nil
+}
+
+// EditMessage replaces a message's text with editMessageText.
+func (b *BotAPI) EditMessage(ctx context.Context, messageID int, m Message) error {
+	cfg := tgbotapi.NewEditMessageText(m.ChatID, messageID, m.Text)
+	cfg.ParseMode = tgbotapi.ModeHTML
+	cfg.DisableWebPagePreview = !m.LinkPreview
+	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
+		return telegram.RedactToken(err, b.api.Token)
+	}
+	return nil
+}
