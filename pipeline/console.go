@@ -5,17 +5,14 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"unicode"
+
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 // Bidi controls that keep a console alert readable in a terminal that
 // applies the Unicode bidi algorithm: every line starts left-to-right
 // (LRM), and a right-to-left name or headline is isolated (FSI … PDI).
-const (
-	lrm = "\u200e"
-	fsi = "\u2068"
-	pdi = "\u2069"
-)
+const lrm = tgtext.LRM
 
 // Console prints alerts, one block each, for the console mode (no
 // Telegram token): what a subscriber without rules would get.
@@ -35,25 +32,15 @@ func (c *Console) Print(a Alert) {
 		name = a.Source.ID
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s🔴 %s", lrm, isolate(name))
+	fmt.Fprintf(&b, "%s🔴 %s", lrm, tgtext.IsolateRTL(name))
 	if !a.Item.Published.IsZero() {
 		fmt.Fprintf(&b, " · %s UTC", a.Item.Published.UTC().Format("2006-01-02 15:04"))
 	}
-	fmt.Fprintf(&b, "\n%s   %s\n", lrm, isolate(a.Item.Title))
+	fmt.Fprintf(&b, "\n%s   %s\n", lrm, tgtext.IsolateRTL(a.Item.Title))
 	if a.Item.Link != "" {
 		fmt.Fprintf(&b, "%s   %s\n", lrm, a.Item.Link)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	io.WriteString(c.out, b.String())
-}
-
-// isolate wraps s in FSI…PDI when it holds right-to-left letters.
-func isolate(s string) string {
-	for _, r := range s {
-		if unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko) {
-			return fsi + s + pdi
-		}
-	}
-	return s
 }

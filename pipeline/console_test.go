@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/telegram/tgtext"
 )
 
 func TestConsolePrint(t *testing.T) {
@@ -23,7 +24,7 @@ func TestConsolePrint(t *testing.T) {
 		{
 			name:  "Arabic, no name, no time, no link",
 			alert: Alert{Source: feeds.Source{ID: "sana"}, Item: feeds.Item{Title: "عاجل | خبر"}},
-			want:  lrm + "🔴 sana\n" + lrm + "   " + fsi + "عاجل | خبر" + pdi + "\n",
+			want:  lrm + "🔴 sana\n" + lrm + "   " + tgtext.FSI + "عاجل | خبر" + tgtext.PDI + "\n",
 		},
 	}
 	for _, tc := range tests {

@@ -17,12 +17,7 @@ import (
 const lrm = tgtext.LRM
 
 // isolate wraps s in an isolate when it holds right-to-left letters.
-func isolate(s string) string {
-	if tgtext.HasRTL(s) {
-		return tgtext.Isolate(s)
-	}
-	return s
-}
+func isolate(s string) string { return tgtext.IsolateRTL(s) }
 
 func printProbeTable(w io.Writer, target string, src feeds.Source, res feeds.PollResult, charset string) {
 	urgent := 0

@@ -64,3 +64,13 @@ func HasRTL(s string) bool {
 	}
 	return false
 }
+
+// IsolateRTL is Isolate for a text with right-to-left letters, and s as
+// it is otherwise: for a left-to-right line (a terminal, a table) where
+// only right-to-left pieces need isolating.
+func IsolateRTL(s string) string {
+	if HasRTL(s) {
+		return Isolate(s)
+	}
+	return s
+}
