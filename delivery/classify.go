@@ -1,12 +1,9 @@
 package delivery
 
 import (
-	"errors"
-	"net/http"
-	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/aajil/aajil/telegram"
 )
 
 // verdict is what a failed Bot API call means for the message.
@@ -49,44 +46,28 @@ type failure struct {
 	migrateTo int64
 }
 
-// classify is the Bot API error policy: what a failed call's error means.
+// classify is the delivery's reading of a failed call: telegram.Classify
+// tells what Telegram said, and every kind that is not one of the
+// verdicts above is worth a retry.
 func classify(err error) failure {
-	var tgErr *tgbotapi.Error
-	if !errors.As(err, &tgErr) {
-		return failure{verdict: verdictRetry}
-	}
-	f := failure{verdict: verdictRetry, answered: true, code: tgErr.Code, message: tgErr.Message}
-	switch {
-	case tgErr.Code == http.StatusTooManyRequests || tgErr.RetryAfter > 0:
+	v := telegram.Classify(err)
+	f := failure{verdict: verdictRetry, code: v.Code, message: v.Description}
+	switch v.Kind {
+	case telegram.Network, telegram.Canceled:
+		return f
+	case telegram.TooManyRequests:
 		f.verdict = verdictRateLimited
-		f.retryAfter = time.Duration(max(tgErr.RetryAfter, 1)) * time.Second
-	case tgErr.MigrateToChatID != 0:
+		f.retryAfter = max(v.RetryAfter, time.Second)
+	case telegram.Migrated:
 		f.verdict = verdictMigrated
-		f.migrateTo = tgErr.MigrateToChatID
-	case strings.Contains(tgErr.Message, "message is not modified"):
+		f.migrateTo = v.MigrateTo
+	case telegram.NotModified:
 		f.verdict = verdictNotModified
-	case refusesBot(tgErr):
+	case telegram.ChatGone:
 		f.verdict = verdictChatGone
-	case tgErr.Code == http.StatusBadRequest:
+	case telegram.BadRequest:
 		f.verdict = verdictRejected
 	}
+	f.answered = true
 	return f
-}
-
-// refusesBot reports whether Telegram's answer means the chat will not
-// take the bot's messages.
-func refusesBot(e *tgbotapi.Error) bool {
-	if e.Code == http.StatusForbidden {
-		return true
-	}
-	if e.Code != http.StatusBadRequest {
-		return false
-	}
-	msg := strings.ToLower(e.Message)
-	for _, s := range []string{"chat not found", "group chat was deactivated", "peer_id_invalid", "user not found", "bot was kicked", "chat_write_forbidden", "not enough rights to send"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -2,11 +2,13 @@ package delivery
 
 import (
 	"context"
+
+	"github.com/aajil/aajil/store"
 )
 
 // count adds to a shared counter; counts are flushed to Redis by the
 // lease loop, so a fan-out costs no extra round trip per message.
-func (s *Sender) count(name string, n int64) {
+func (s *Sender) count(name store.Counter, n int64) {
 	s.countsMu.Lock()
 	s.counts[name] += n
 	s.countsMu.Unlock()
@@ -17,11 +19,11 @@ func (s *Sender) count(name string, n int64) {
 func (s *Sender) flushCounts(ctx context.Context) {
 	s.countsMu.Lock()
 	counts := s.counts
-	s.counts = map[string]int64{}
+	s.counts = map[store.Counter]int64{}
 	s.countsMu.Unlock()
 	for name, n := range counts {
-		if err := s.counter.Count(ctx, name, n); err != nil {
-			s.redisError("count "+name, err)
+		if err := s.counter.Add(ctx, name, n); err != nil {
+			s.redisError("count "+string(name), err)
 			s.count(name, n)
 		}
 	}

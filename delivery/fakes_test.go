@@ -47,7 +47,7 @@ type fakeStore struct {
 	subs      map[int64]store.Subscriber
 	due       []string
 	messages  map[string]*store.StoryMessages
-	counts    map[string]int64
+	counts    map[store.Counter]int64
 }
 
 // fakeEntry is an outbox entry and its state in the consumer group.
@@ -84,7 +84,7 @@ func newFakeStore(parts int) *fakeStore {
 		penalties: map[int64]time.Time{},
 		subs:      map[int64]store.Subscriber{},
 		messages:  map[string]*store.StoryMessages{},
-		counts:    map[string]int64{},
+		counts:    map[store.Counter]int64{},
 	}
 }
 
@@ -143,7 +143,7 @@ func (f *fakeStore) penalizedCalls() []penalty {
 	return slices.Clone(f.penalized)
 }
 
-func (f *fakeStore) count(name string) int64 {
+func (f *fakeStore) count(name store.Counter) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.counts[name]
@@ -382,7 +382,7 @@ func (f *fakeStore) StoryMessages(_ context.Context, storyID string) (store.Stor
 	return store.StoryMessages{Base: sm.Base, Messages: slices.Clone(sm.Messages)}, nil
 }
 
-func (f *fakeStore) Count(_ context.Context, name string, n int64) error {
+func (f *fakeStore) Add(_ context.Context, name store.Counter, n int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.counts[name] += n

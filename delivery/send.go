@@ -89,7 +89,7 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 	cancel()
 	now := s.now()
 	if err == nil {
-		s.count("deliveries", 1)
+		s.count(store.CounterDeliveries, 1)
 		s.opts.Metrics.Latency(e.MatchedAt, e.Published, now)
 		s.log.Debug("sender: sent", slog.Int64("chat", target), slog.String("story", e.StoryID),
 			slog.Duration("since_matched", now.Sub(e.MatchedAt)))
@@ -111,7 +111,7 @@ func (s *Sender) failed(ctx context.Context, it *item, target int64, err error) 
 		// Timeouts and connection errors: ambiguous, retried.
 		return s.retry(ctx, it, err)
 	}
-	s.count("telegram_errors", 1)
+	s.count(store.CounterTelegramErrors, 1)
 	switch f.verdict {
 	case verdictRateLimited:
 		return s.rateLimited(ctx, target, f.retryAfter)
@@ -135,7 +135,7 @@ func (s *Sender) chatGone(ctx context.Context, it *item, target int64, reason st
 		return outRetry, s.now().Add(redisRetry)
 	}
 	s.forgetSubscriber(target)
-	s.count("blocked", 1)
+	s.count(store.CounterBlocked, 1)
 	if err := s.outbox.Drop(ctx, it.e); err != nil {
 		s.redisError("drop delivery", err)
 		return outRetry, s.now().Add(redisRetry)
@@ -236,8 +236,8 @@ func (s *Sender) deadLetter(ctx context.Context, it *item, reason string) (outco
 	}
 	s.log.Warn("sender: delivery dead-lettered", slog.Int64("chat", it.e.ChatID), slog.String("story", it.e.StoryID),
 		slog.String("reason", reason))
-	s.count("dead_letters", 1)
-	s.count("deliveries:failed", 1)
+	s.count(store.CounterDeadLetters, 1)
+	s.count(store.CounterDeliveriesFailed, 1)
 	s.opts.Metrics.Delivered("dead")
 	return outDone, time.Time{}
 }

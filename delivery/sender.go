@@ -276,7 +276,7 @@ type Sender struct {
 	names *ttlCache[string, []string]
 
 	countsMu sync.Mutex
-	counts   map[string]int64
+	counts   map[store.Counter]int64
 
 	redisDown atomic.Bool
 }
@@ -304,7 +304,7 @@ func New(tg Telegram, st Store, opts Options) *Sender {
 		unacked:     map[unackedKey]store.SentRecord{},
 		subs:        newTTLCache[int64, cachedSub](subscriberCacheTTL, maxCachedSubscribers, opts.Now),
 		names:       newTTLCache[string, []string](namesTTL(opts.EditInterval), maxCachedNames, opts.Now),
-		counts:      map[string]int64{},
+		counts:      map[store.Counter]int64{},
 	}
 }
 

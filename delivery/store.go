@@ -75,7 +75,7 @@ type Edits interface {
 
 // Counter adds to the shared counters behind /stats.
 type Counter interface {
-	Count(ctx context.Context, name string, n int64) error
+	Add(ctx context.Context, c store.Counter, n int64) error
 }
 
 // Store is everything the Sender keeps in Redis; *store.Store is one.

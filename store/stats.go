@@ -80,13 +80,6 @@ func (s *Store) Add(ctx context.Context, c Counter, n int64) error {
 	return s.AddAt(ctx, c, n, time.Now())
 }
 
-// Count adds n to the named counter now.
-//
-// Deprecated: use Add with a Counter.
-func (s *Store) Count(ctx context.Context, name string, n int64) error {
-	return s.Add(ctx, Counter(name), n)
-}
-
 // AddAt is Add at a given time (the caller's clock): the minute and hour
 // n is added to.
 func (s *Store) AddAt(ctx context.Context, c Counter, n int64, now time.Time) error {
