@@ -13,6 +13,8 @@ import (
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
 	"github.com/aajil/aajil/telegram/tgtext"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // DefaultUpdateTimeout bounds the handling of one update: Telegram calls
@@ -91,7 +93,7 @@ type Limiter interface {
 // well, then books the chat's next slot; without one, it just sleeps.
 func (b *Bot) hold(ctx context.Context, chatID int64, d time.Duration) error {
 	if b.opts.Limiter == nil {
-		if !sleepCtx(ctx, d) {
+		if !pause.For(ctx, d) {
 			return fmt.Errorf("send to %d: %w", chatID, ctx.Err())
 		}
 		return nil
@@ -517,7 +519,7 @@ func (b *Bot) send(ctx context.Context, c *cmdContext, text string, kb *tgbotapi
 			return sent, &replyError{err}
 		}
 		b.log.Warn("command reply failed; retrying", slog.Int64("chat_id", c.chat.ID), slog.Int("attempt", attempt), slog.Any("error", err))
-		if !sleepCtx(ctx, backoff) {
+		if !pause.For(ctx, backoff) {
 			return sent, &replyError{err}
 		}
 		backoff *= 2

@@ -20,6 +20,8 @@ import (
 
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // UpdateHandler handles one update from Telegram: a command, a button
@@ -235,7 +237,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		default:
 			redisFailing = false
 		}
-		if !sleepCtx(ctx, p.opts.AcquireEvery) {
+		if !pause.For(ctx, p.opts.AcquireEvery) {
 			return nil
 		}
 	}
@@ -306,7 +308,7 @@ func (p *Poller) poll(ctx context.Context, fl *inFlight) error {
 				return fatal
 			}
 			failures++
-			if !sleepCtx(ctx, wait) {
+			if !pause.For(ctx, wait) {
 				return nil
 			}
 			continue
@@ -337,7 +339,7 @@ func (p *Poller) poll(ctx context.Context, fl *inFlight) error {
 			// spinning.
 			retry = p.opts.AcquireEvery
 		}
-		if retry > 0 && !sleepCtx(ctx, retry) {
+		if retry > 0 && !pause.For(ctx, retry) {
 			return nil
 		}
 	}

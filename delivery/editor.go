@@ -8,6 +8,8 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 const (
@@ -110,7 +112,7 @@ func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage,
 		}
 		return "failed"
 	}
-	if !sleepCtx(ctx, wait) {
+	if !pause.For(ctx, wait) {
 		return "failed"
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // Wait books a send to chatID under the shared limits and sleeps until
@@ -18,7 +20,7 @@ func (s *Sender) Wait(ctx context.Context, chatID int64) error {
 	if err != nil {
 		return err
 	}
-	if !sleepCtx(ctx, wait) {
+	if !pause.For(ctx, wait) {
 		return fmt.Errorf("wait to send to %d: %w", chatID, ctx.Err())
 	}
 	return nil
@@ -48,7 +50,7 @@ func (s *Sender) book(ctx context.Context, chatID int64, maxAhead time.Duration)
 		if r.Refused == store.RefusedGlobal {
 			retry = max(r.Wait-maxAhead, time.Millisecond)
 		}
-		if !sleepCtx(ctx, retry) {
+		if !pause.For(ctx, retry) {
 			return 0, fmt.Errorf("wait to send to %d: %w", chatID, ctx.Err())
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // partition is an outbox partition this instance holds the lease of.
@@ -234,7 +236,7 @@ func (s *Sender) readPartition(ctx context.Context, p *partition) {
 		room := readAhead - len(p.known)
 		s.mu.Unlock()
 		if room <= 0 {
-			if !sleepStop(ctx, p.stop, 50*time.Millisecond) {
+			if !pause.Until(ctx, p.stop, 50*time.Millisecond) {
 				return
 			}
 			continue
@@ -264,7 +266,7 @@ func (s *Sender) readPartition(ctx context.Context, p *partition) {
 				return
 			}
 			s.redisError("read outbox", err)
-			if !sleepStop(ctx, p.stop, redisRetry) {
+			if !pause.Until(ctx, p.stop, redisRetry) {
 				return
 			}
 			continue

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // process carries one entry as far as it goes now.
@@ -39,11 +41,11 @@ func (s *Sender) process(ctx context.Context, it *item) (outcome, time.Time) {
 			// end is within reach, and keep this worker from spinning on
 			// other chats meanwhile.
 			retry = max(r.Wait-s.opts.MaxAhead, time.Millisecond)
-			sleepCtx(ctx, min(retry, s.opts.Global.Interval))
+			pause.For(ctx, min(retry, s.opts.Global.Interval))
 		}
 		return outRetry, s.now().Add(retry)
 	}
-	if !sleepCtx(ctx, r.Wait) || s.isLost(it) {
+	if !pause.For(ctx, r.Wait) || s.isLost(it) {
 		return outDone, time.Time{}
 	}
 	return s.send(ctx, it, target)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // Defaults of Options.
@@ -330,7 +332,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			break
 		}
 		s.redisError("create outbox groups", err)
-		if !sleepCtx(ctx, redisRetry) {
+		if !pause.For(ctx, redisRetry) {
 			return nil
 		}
 	}
@@ -397,34 +399,5 @@ func (s *Sender) redisError(op string, err error) {
 func (s *Sender) redisUp() {
 	if s.redisDown.CompareAndSwap(true, false) {
 		s.log.Info("sender: redis available again")
-	}
-}
-
-// sleepCtx sleeps for d; false when ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// sleepStop sleeps for d; false when ctx ended or stop closed first.
-func sleepStop(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-stop:
-		return false
-	case <-t.C:
-		return true
 	}
 }
