@@ -264,7 +264,7 @@ func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
 // Options.WatchErrors. fn runs on the watcher's goroutine.
 func (s *Store) WatchSources(ctx context.Context, every time.Duration, fn func([]feeds.Source)) {
 	last := int64(-1)
-	s.watch(ctx, "sources", every, func(ctx context.Context) error {
+	s.watch(ctx, "sources", s.sourcesChanged, every, func(ctx context.Context) error {
 		v, err := s.SourcesVersion(ctx)
 		if err != nil || v == last {
 			return err
@@ -293,35 +293,6 @@ func (s *Store) WatchSources(ctx context.Context, every time.Duration, fn func([
 		fn(srcs)
 		return nil
 	})
-}
-
-// watch runs check at once and then every interval until ctx is done,
-// reporting the transitions between failing and working to
-// Options.WatchErrors.
-func (s *Store) watch(ctx context.Context, name string, every time.Duration, check func(context.Context) error) {
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	failing := false
-	for {
-		err := check(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if (err != nil) != failing {
-			failing = err != nil
-			if s.opts.WatchErrors != nil {
-				s.opts.WatchErrors(name, err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // sourcesTx runs a read-modify-write of the whole registry: change edits
@@ -381,7 +352,11 @@ func (s *Store) sourcesTx(ctx context.Context, change func(map[string]SourceReco
 		})
 		return err
 	}
-	return s.watchTx(ctx, txf, keys...)
+	if err := s.watchTx(ctx, txf, keys...); err != nil {
+		return err
+	}
+	s.sourcesChanged.notify()
+	return nil
 }
 
 // watchTx runs txf under WATCH keys, again while another client changed

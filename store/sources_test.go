@@ -371,3 +371,32 @@ func TestWatchSources(t *testing.T) {
 	cancel()
 	wait.Recv(t, done, "watcher exit after cancel")
 }
+
+// TestWatchWakesOnOwnChanges: the registries' changes this process makes
+// reach its own watchers at once, not at the next tick (an hour here).
+func TestWatchWakesOnOwnChanges(t *testing.T) {
+	s := storetest.Open(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	srcs := make(chan []feeds.Source, 16)
+	subs := make(chan store.SubscriberUpdate, 16)
+	go s.WatchSources(ctx, time.Hour, func(x []feeds.Source) { srcs <- x })
+	go s.WatchSubscribers(ctx, time.Hour, func(u store.SubscriberUpdate) { subs <- u })
+	if got := wait.Recv(t, srcs, "initial sources"); len(got) != 0 {
+		t.Fatalf("initial sources = %v, want none", got)
+	}
+	wait.Recv(t, subs, "initial subscribers")
+
+	if err := s.PutSource(ctx, src("b", "https://b/1"), store.Origin{By: "tg:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait.Recv(t, srcs, "the added source"); len(got) != 1 || got[0].ID != "b" {
+		t.Errorf("sources after PutSource = %v, want [b]", got)
+	}
+	if err := s.PutSubscriber(ctx, store.Subscriber{ChatID: 7, Type: "private", Lang: "en", Mode: "urgent", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if u := wait.Recv(t, subs, "the new subscriber"); len(u.Subscribers) != 1 || u.Subscribers[0].ChatID != 7 {
+		t.Errorf("update after PutSubscriber = %+v, want subscriber 7", u)
+	}
+}

@@ -27,6 +27,10 @@ type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
 	opts   Options
+
+	// This process's changes of the registries wake its own watchers at
+	// once; other processes' changes are seen at the next tick.
+	sourcesChanged, subscribersChanged *signal
 }
 
 // Defaults of Options.
@@ -155,7 +159,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	}
 	rdb := redis.NewUniversalClient(uo)
 	opts = opts.withDefaults()
-	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts, sourcesChanged: newSignal(), subscribersChanged: newSignal()}
 	if err := s.waitForServer(ctx); err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("redis %s: %w", redactURL(rawURL), err)

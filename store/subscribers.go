@@ -73,7 +73,11 @@ func (s *Store) logSubChanges(ctx context.Context, changes ...subChange) error {
 		args = append(args, op, strconv.FormatInt(c.chatID, 10))
 	}
 	keys := []string{s.keySubscriberIDs(), s.keySubscribersVersion(), s.keySubscriberChanges(), s.keySubscriberTrimmed()}
-	return subLogScript.Run(ctx, s.rdb, keys, args...).Err()
+	if err := subLogScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		return err
+	}
+	s.subscribersChanged.notify()
+	return nil
 }
 
 // PutSubscriber creates or replaces a subscriber. CreatedAt is set when
@@ -406,7 +410,7 @@ type SubscriberUpdate struct {
 // through Options.WatchErrors. fn runs on the watcher's goroutine.
 func (s *Store) WatchSubscribers(ctx context.Context, every time.Duration, fn func(SubscriberUpdate)) {
 	last := int64(-1)
-	s.watch(ctx, "subscribers", every, func(ctx context.Context) error {
+	s.watch(ctx, "subscribers", s.subscribersChanged, every, func(ctx context.Context) error {
 		v, err := s.SubscribersVersion(ctx)
 		if err != nil || v == last {
 			return err

@@ -284,10 +284,11 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 	redisURL, _ := redisDB(t, 8)
 	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
 	const adminID, userID = 900, 4343
+	addr := freeAddr(t)
 	env := map[string]string{
 		"AAJIL_CONFIG":                writeConfig(t, "sources: []\n"),
 		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
-		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": "127.0.0.1:0",
+		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": addr,
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
@@ -297,6 +298,11 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
 	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
 	received(userID, 1)
+	// The subscriber is known to the pipeline (its watcher applied the
+	// change) before the source can alert.
+	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
+		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
+	})
 
 	// Request 1 is the probe; the urgent item is published right after it.
 	feed.then(1, feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
