@@ -180,11 +180,17 @@ func waitOffset(t *testing.T, s *store.Store, want int) {
 	}
 }
 
-// wantFinished checks that every update in ids is marked handled in
-// Redis: none is pending or kept, so neither a redelivery by Telegram nor
-// a take-up by a poller can hand it out again.
-func wantFinished(t *testing.T, s *store.Store, ids []int) {
+// stopFinished stops a poller and checks that every update in ids is
+// marked handled in s. Run returns once the updates in hand are
+// finished, so what was handled by then is all that was; and a finished
+// update is handed out again neither by a redelivery from Telegram nor
+// by a take-up from Redis. Together they make a check that no update is
+// handled twice that needs no waiting.
+func stopFinished(t *testing.T, r *runningPoller, s *store.Store, ids []int) {
 	t.Helper()
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
 	for _, id := range ids {
 		if got, err := s.BeginUpdate(context.Background(), id, nil, time.Millisecond); err != nil || got != store.UpdateDone {
 			t.Errorf("update %d = %v, %v; want %v", id, got, err, store.UpdateDone)
@@ -238,13 +244,7 @@ func TestPollerHandlesInOrderAndResumesAfterRestart(t *testing.T) {
 	second := startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
 	rec.waitHandled(t, 8, 5*time.Second)
 	waitOffset(t, st, 9)
-	// Run returns once the updates in hand are finished: what was handled
-	// by then is all that was, and with every update finished in Redis
-	// none can be handed out again.
-	if err := second.stop(t); err != nil {
-		t.Fatalf("Run after cancel = %v, want nil", err)
-	}
-	wantFinished(t, st, idSpan(1, 8))
+	stopFinished(t, second, st, idSpan(1, 8))
 
 	wantTexts := []string{"/start", "/add دمشق", "/list", "/mode all", `/add "وزارة الخارجية" -رياضة`, "/sources", "/pause 2h", "/status"}
 	got := rec.all()
@@ -305,12 +305,7 @@ func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
 	second := startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
 	rec.waitHandled(t, 3, 5*time.Second)
 	waitOffset(t, st, 4)
-	// What was handled when Run returns is all that was; finished in
-	// Redis, no update can be handed out again.
-	if err := second.stop(t); err != nil {
-		t.Fatalf("Run after cancel = %v, want nil", err)
-	}
-	wantFinished(t, st, idSpan(1, 3))
+	stopFinished(t, second, st, idSpan(1, 3))
 	if got, want := rec.ids(), idSpan(1, 3); !slices.Equal(got, want) {
 		t.Errorf("handled %v, want %v (each once)", got, want)
 	}
@@ -459,12 +454,7 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 	if h, _ := stores[other].LeaseHolder(context.Background()); h != other {
 		t.Errorf("lease holder = %q, want %q", h, other)
 	}
-	// What was handled when Run returns is all that was; finished in
-	// Redis, no update can be handed out again.
-	if err := runs[other].stop(t); err != nil {
-		t.Fatalf("Run after cancel = %v, want nil", err)
-	}
-	wantFinished(t, stores[other], idSpan(1, 10))
+	stopFinished(t, runs[other], stores[other], idSpan(1, 10))
 
 	got := rec.all()
 	if ids, want := rec.ids(), idSpan(1, 10); !slices.Equal(ids, want) {
