@@ -125,6 +125,30 @@ func (b *Bot) loadSource(ctx context.Context, c *cmdContext, id string) (rec sto
 	return rec, true, nil
 }
 
+// feedArg reads the source of "/command ID" and returns its record;
+// found is false when the admin was already answered: with usage when
+// there is not exactly one argument, or that there is no such source.
+func (b *Bot) feedArg(ctx context.Context, c *cmdContext, usage MsgID) (rec store.SourceRecord, found bool, err error) {
+	id := oneArg(c)
+	if id == "" {
+		return rec, false, b.reply(ctx, c, T(c.lang, usage))
+	}
+	return b.loadSource(ctx, c, id)
+}
+
+// writeFeed makes an admin's change to the source before with write, the
+// store call, and audits it (after is nil for a deletion). done is false
+// when the admin was already answered: the source was deleted meanwhile.
+func (b *Bot) writeFeed(ctx context.Context, c *cmdContext, action string, before, after *feeds.Source, write func() error) (done bool, err error) {
+	if err := write(); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, b.reply(ctx, c, T(c.lang, MsgFeedNotFound, before.ID))
+		}
+		return false, err
+	}
+	return true, b.audit(ctx, c, action, before.ID, before, after)
+}
+
 // cmdPauseFeed is /pausefeed ID.
 func (b *Bot) cmdPauseFeed(ctx context.Context, c *cmdContext) error {
 	return b.setPaused(ctx, c, true)
@@ -140,14 +164,11 @@ func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
 	if paused {
 		usage, done, action = MsgUsagePauseFeed, MsgFeedPaused, actionPauseFeed
 	}
-	id := oneArg(c)
-	if id == "" {
-		return b.reply(ctx, c, T(c.lang, usage))
-	}
-	rec, found, err := b.loadSource(ctx, c, id)
+	rec, found, err := b.feedArg(ctx, c, usage)
 	if !found {
 		return err
 	}
+	id := rec.Source.ID
 	if rec.Source.Paused != paused {
 		if !paused {
 			// What the source shows now was published while it was
@@ -157,15 +178,12 @@ func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
 				return err
 			}
 		}
-		if err := b.st.SetPaused(ctx, id, paused, b.origin(c)); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
-			}
-			return err
-		}
 		after := rec.Source
 		after.Paused = paused
-		if err := b.audit(ctx, c, action, id, &rec.Source, &after); err != nil {
+		done, err := b.writeFeed(ctx, c, action, &rec.Source, &after, func() error {
+			return b.st.SetPaused(ctx, id, paused, b.origin(c))
+		})
+		if !done || err != nil {
 			return err
 		}
 	}
@@ -174,21 +192,15 @@ func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
 
 // cmdDelFeed is /delfeed ID.
 func (b *Bot) cmdDelFeed(ctx context.Context, c *cmdContext) error {
-	id := oneArg(c)
-	if id == "" {
-		return b.reply(ctx, c, T(c.lang, MsgUsageDelFeed))
-	}
-	rec, found, err := b.loadSource(ctx, c, id)
+	rec, found, err := b.feedArg(ctx, c, MsgUsageDelFeed)
 	if !found {
 		return err
 	}
-	if err := b.st.DeleteSource(ctx, id, b.origin(c)); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
-		}
-		return err
-	}
-	if err := b.audit(ctx, c, actionDelFeed, id, &rec.Source, nil); err != nil {
+	id := rec.Source.ID
+	done, err := b.writeFeed(ctx, c, actionDelFeed, &rec.Source, nil, func() error {
+		return b.st.DeleteSource(ctx, id, b.origin(c))
+	})
+	if !done || err != nil {
 		return err
 	}
 	return b.reply(ctx, c, T(c.lang, MsgFeedDeleted, id))
@@ -278,11 +290,7 @@ func feedLine(lang Lang, src feeds.Source, st feeds.SourceState, alerts24 int64)
 // cmdFeed is /feed ID: one source in full, with its health and where its
 // definition came from.
 func (b *Bot) cmdFeed(ctx context.Context, c *cmdContext) error {
-	id := oneArg(c)
-	if id == "" {
-		return b.reply(ctx, c, T(c.lang, MsgUsageFeed))
-	}
-	rec, found, err := b.loadSource(ctx, c, id)
+	rec, found, err := b.feedArg(ctx, c, MsgUsageFeed)
 	if !found {
 		return err
 	}

@@ -193,12 +193,15 @@ func (l *errorLog) Handle(_ context.Context, r slog.Record) error {
 func (l *errorLog) WithAttrs([]slog.Attr) slog.Handler { return l }
 func (l *errorLog) WithGroup(string) slog.Handler      { return l }
 
-func (l *errorLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	errs := l.errs
-	l.errs = nil
-	return errs
+func (l *errorLog) take() []string { return drain(&l.mu, &l.errs) }
+
+// drain returns what *s holds and empties it, under mu.
+func drain[T any](mu *sync.Mutex, s *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	out := *s
+	*s = nil
+	return out
 }
 
 func TestHandleUpdateIgnoresWhatIsNotACommand(t *testing.T) {
@@ -424,13 +427,7 @@ func (l *recordingLimiter) Hold(_ context.Context, chatID int64, d time.Duration
 	return nil
 }
 
-func (l *recordingLimiter) take() []int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	c := l.chats
-	l.chats = nil
-	return c
-}
+func (l *recordingLimiter) take() []int64 { return drain(&l.mu, &l.chats) }
 
 // TestRepliesArePaced: every reply and edit waits for the Limiter first,
 // and a refusal sends nothing.

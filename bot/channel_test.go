@@ -266,17 +266,26 @@ func TestChannelSurvivesRestart(t *testing.T) {
 	wantReplies(t, "/channel", h.send(arChat, arUser, "/channel"), T(LangAR, MsgChannelCurrent, "@aajil_sy"))
 }
 
+// speaker is a private chat and its user, who speaks lang.
+type speaker struct {
+	chat telegramtest.Chat
+	from telegramtest.User
+	lang Lang
+}
+
+// bothLanguages returns an Arabic and an English speaker, by language,
+// for tests run in both.
+func bothLanguages() map[string]speaker {
+	return map[string]speaker{
+		"ar": {arChat, arUser, LangAR},
+		"en": {enChat, enUser, LangEN},
+	}
+}
+
 // TestStartChannelOffersToManage: the reply to /start @channel has a
 // button that does /channel @channel.
 func TestStartChannelOffersToManage(t *testing.T) {
-	for name, tc := range map[string]struct {
-		chat telegramtest.Chat
-		from telegramtest.User
-		lang Lang
-	}{
-		"ar": {arChat, arUser, LangAR},
-		"en": {enChat, enUser, LangEN},
-	} {
+	for name, tc := range bothLanguages() {
 		t.Run(name, func(t *testing.T) {
 			h := newChannelHarness(t, Options{})
 			got := h.send(tc.chat, tc.from, "/start https://t.me/aajil_sy")
@@ -416,14 +425,7 @@ func TestChannelButtonOfAnotherChannel(t *testing.T) {
 // TestChannelClearButton: /clear on a managed channel asks, with the
 // header, and its button clears the channel's rules.
 func TestChannelClearButton(t *testing.T) {
-	for name, tc := range map[string]struct {
-		chat telegramtest.Chat
-		from telegramtest.User
-		lang Lang
-	}{
-		"ar": {arChat, arUser, LangAR},
-		"en": {enChat, enUser, LangEN},
-	} {
+	for name, tc := range bothLanguages() {
 		t.Run(name, func(t *testing.T) {
 			h := newChannelHarness(t, Options{})
 			h.send(tc.chat, tc.from, "/start")

@@ -31,6 +31,22 @@ func updateStores(t *testing.T, n int) []*store.Store {
 	return storetest.OpenInstances(t, n)
 }
 
+// pollerRigs returns what Poller tests run on: n instances' Stores on
+// one Redis, a fake Bot API, a client of it, and a recorder of the
+// updates handled.
+func pollerRigs(t *testing.T, n int) ([]*store.Store, *telegramtest.Fake, *tgbotapi.BotAPI, *updateRecorder) {
+	t.Helper()
+	fake := telegramtest.New(t, telegramtest.Options{})
+	return updateStores(t, n), fake, pollerAPI(t, fake), &updateRecorder{}
+}
+
+// pollerRig is pollerRigs for one instance.
+func pollerRig(t *testing.T) (*store.Store, *telegramtest.Fake, *tgbotapi.BotAPI, *updateRecorder) {
+	t.Helper()
+	ss, fake, api, rec := pollerRigs(t, 1)
+	return ss[0], fake, api, rec
+}
+
 func pollerAPI(t *testing.T, fake *telegramtest.Fake) *tgbotapi.BotAPI {
 	t.Helper()
 	api, err := telegram.NewAPI(context.Background(), fake.Token(), fake.Endpoint(), fake.Client())
@@ -164,6 +180,24 @@ func waitOffset(t *testing.T, s *store.Store, want int) {
 	}
 }
 
+// stopFinished stops a poller and checks that every update in ids is
+// marked handled in s. Run returns once the updates in hand are
+// finished, so what was handled by then is all that was; and a finished
+// update is handed out again neither by a redelivery from Telegram nor
+// by a take-up from Redis. Together they make a check that no update is
+// handled twice that needs no waiting.
+func stopFinished(t *testing.T, r *runningPoller, s *store.Store, ids []int) {
+	t.Helper()
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+	for _, id := range ids {
+		if got, err := s.BeginUpdate(context.Background(), id, nil, time.Millisecond); err != nil || got != store.UpdateDone {
+			t.Errorf("update %d = %v, %v; want %v", id, got, err, store.UpdateDone)
+		}
+	}
+}
+
 // waitLeaseHolder waits until an instance holds the poller's lease, and
 // returns its holder.
 func waitLeaseHolder(t *testing.T, s *store.Store) string {
@@ -185,10 +219,7 @@ var (
 )
 
 func TestPollerHandlesInOrderAndResumesAfterRestart(t *testing.T) {
-	st := updateStores(t, 1)[0]
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	st, fake, api, rec := pollerRig(t)
 
 	// Waiting before the first start, and sent while running.
 	fake.SendText(updChat, updUser, "/start")
@@ -210,10 +241,10 @@ func TestPollerHandlesInOrderAndResumesAfterRestart(t *testing.T) {
 	fake.SendText(updChat, updUser, "/sources")
 	fake.SendText(updChat, updUser, "/pause 2h")
 	fake.SendText(updChat, updUser, "/status")
-	startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
+	second := startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
 	rec.waitHandled(t, 8, 5*time.Second)
 	waitOffset(t, st, 9)
-	time.Sleep(300 * time.Millisecond) // room for a wrongful repeat
+	stopFinished(t, second, st, idSpan(1, 8))
 
 	wantTexts := []string{"/start", "/add دمشق", "/list", "/mode all", `/add "وزارة الخارجية" -رياضة`, "/sources", "/pause 2h", "/status"}
 	got := rec.all()
@@ -242,10 +273,7 @@ func TestPollerHandlesInOrderAndResumesAfterRestart(t *testing.T) {
 }
 
 func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
-	st := updateStores(t, 1)[0]
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	st, fake, api, rec := pollerRig(t)
 
 	for _, text := range []string{"/start", "/add حلب", "/list"} {
 		fake.SendText(updChat, updUser, text)
@@ -274,10 +302,10 @@ func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
 	if got := rec.ids(); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("before the crash: handled %v, want [1 2]", got)
 	}
-	startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
+	second := startPoller(t, NewPoller(api, st, rec.handler("p2"), fastPollerOptions("p2")))
 	rec.waitHandled(t, 3, 5*time.Second)
 	waitOffset(t, st, 4)
-	time.Sleep(200 * time.Millisecond)
+	stopFinished(t, second, st, idSpan(1, 3))
 	if got, want := rec.ids(), idSpan(1, 3); !slices.Equal(got, want) {
 		t.Errorf("handled %v, want %v (each once)", got, want)
 	}
@@ -293,10 +321,7 @@ func TestPollerRedeliveryAfterCrashIsHandledOnce(t *testing.T) {
 // order, along with what it fetches.
 func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 	ctx := context.Background()
-	st := updateStores(t, 1)[0]
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	st, fake, api, rec := pollerRig(t)
 
 	fake.SendText(updChat, updUser, "/start")
 	fake.SendText(updChat, updUser, "/add حلب")
@@ -358,10 +383,7 @@ func TestPollerTakesUpUpdatesOfADeadHandler(t *testing.T) {
 }
 
 func TestPollerWaitsForAnotherHandlersClaim(t *testing.T) {
-	st := updateStores(t, 1)[0]
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	st, fake, api, rec := pollerRig(t)
 
 	// An instance that died while handling update 1 left its claim.
 	const claim = 400 * time.Millisecond
@@ -386,10 +408,7 @@ func TestPollerWaitsForAnotherHandlersClaim(t *testing.T) {
 }
 
 func TestPollersOneAtATimeAndTakeover(t *testing.T) {
-	ss := updateStores(t, 2)
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	ss, fake, api, rec := pollerRigs(t, 2)
 	opts := map[string]PollerOptions{"a": fastPollerOptions("a"), "b": fastPollerOptions("b")}
 
 	runs := map[string]*runningPoller{
@@ -430,7 +449,12 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 	}
 	rec.waitHandled(t, 10, 10*opts[holder].LeaseTTL)
 	takeover := time.Since(died)
-	time.Sleep(200 * time.Millisecond)
+	waitOffset(t, stores[other], 11)
+	// The lease is read before the survivor stops and releases it.
+	if h, _ := stores[other].LeaseHolder(context.Background()); h != other {
+		t.Errorf("lease holder = %q, want %q", h, other)
+	}
+	stopFinished(t, runs[other], stores[other], idSpan(1, 10))
 
 	got := rec.all()
 	if ids, want := rec.ids(), idSpan(1, 10); !slices.Equal(ids, want) {
@@ -441,9 +465,6 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 			t.Errorf("update %d handled by %s, want %s after the takeover", h.id, h.by, other)
 		}
 	}
-	if h, _ := stores[other].LeaseHolder(context.Background()); h != other {
-		t.Errorf("lease holder = %q, want %q", h, other)
-	}
 	for _, c := range fake.Calls("getUpdates") {
 		if c.Status == http.StatusConflict {
 			t.Errorf("a getUpdates call at %v got 409: two pollers overlapped", c.At.Format("15:04:05.000"))
@@ -453,10 +474,7 @@ func TestPollersOneAtATimeAndTakeover(t *testing.T) {
 }
 
 func TestPollerStopsWhenLeaseIsLost(t *testing.T) {
-	ss := updateStores(t, 2)
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	ss, fake, api, rec := pollerRigs(t, 2)
 	opts := fastPollerOptions("p")
 	opts.PollTimeout = 5 * time.Second // a long poll that must be cut short
 	logs := &messageLog{}
@@ -517,10 +535,7 @@ func TestPollerRetries(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			st := updateStores(t, 1)[0]
-			fake := telegramtest.New(t, telegramtest.Options{})
-			api := pollerAPI(t, fake)
-			rec := &updateRecorder{}
+			st, fake, api, rec := pollerRig(t)
 			fake.FailNextWith("getUpdates", tc.fail)
 			fake.FailNextWith("getUpdates", tc.fail)
 			fake.SendText(updChat, updUser, "/start")
@@ -588,10 +603,7 @@ func TestPollerRefusedToken(t *testing.T) {
 }
 
 func TestPollerSurvivesHandlerPanic(t *testing.T) {
-	st := updateStores(t, 1)[0]
-	fake := telegramtest.New(t, telegramtest.Options{})
-	api := pollerAPI(t, fake)
-	rec := &updateRecorder{}
+	st, fake, api, rec := pollerRig(t)
 	rec.hook = func(_ string, u tgbotapi.Update) {
 		if u.UpdateID == 1 {
 			panic("handler bug")

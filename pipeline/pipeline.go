@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/alerts/match"
-	storyfp "github.com/aajil/aajil/alerts/story"
+	"github.com/aajil/aajil/alerts/story"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -440,7 +440,7 @@ func (p *Pipeline) failed(err error) error {
 type candidate struct {
 	item    feeds.Item
 	matches []ruleMatch
-	fp      storyfp.Fingerprint
+	fp      story.Fingerprint
 	sfp     store.FP // fp as the story index keeps it
 }
 
@@ -473,7 +473,7 @@ func (p *Pipeline) alertFresh(ctx context.Context, src feeds.Source, w *sourceWo
 		if !it.Urgent && len(matches) == 0 {
 			continue
 		}
-		c := &candidate{item: it, matches: matches, fp: storyfp.NewFingerprint(it.Title)}
+		c := &candidate{item: it, matches: matches, fp: story.NewFingerprint(it.Title)}
 		c.fp.At = storyTime(it, p.opt.Now())
 		data, err := json.Marshal(c.fp)
 		if err != nil {
@@ -557,18 +557,18 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 // updateStory makes a later report with new figures of a story's event
 // (a toll that rose) the story's headline, so that the edit of its sent
 // messages shows them. It reports whether it did.
-func (p *Pipeline) updateStory(ctx context.Context, c *candidate, story store.StoryRecord) (bool, error) {
-	sfp, ok := p.picker.fingerprint(story.Data)
+func (p *Pipeline) updateStory(ctx context.Context, c *candidate, rec store.StoryRecord) (bool, error) {
+	sfp, ok := p.picker.fingerprint(rec.Data)
 	if !ok {
 		return false, nil
 	}
-	if v, _ := storyfp.Compare(c.fp, sfp); v != storyfp.Update || !storyfp.RaisesFigures(c.fp, sfp) || c.item.Title == story.Title {
+	if v, _ := story.Compare(c.fp, sfp); v != story.Update || !story.RaisesFigures(c.fp, sfp) || c.item.Title == rec.Title {
 		return false, nil
 	}
-	if err := p.opt.Stories.SetTitle(ctx, story.ID, c.sfp, c.item.Title); err != nil {
-		return false, fmt.Errorf("update story %s: %w", story.ID, err)
+	if err := p.opt.Stories.SetTitle(ctx, rec.ID, c.sfp, c.item.Title); err != nil {
+		return false, fmt.Errorf("update story %s: %w", rec.ID, err)
 	}
-	p.log.Info("story updated with new figures", slog.String("story", story.ID),
+	p.log.Info("story updated with new figures", slog.String("story", rec.ID),
 		slog.String("item", c.item.ID), slog.String("title", c.item.Title))
 	return true, nil
 }
@@ -588,7 +588,7 @@ func storyTime(it feeds.Item, now time.Time) int64 {
 // are the candidates of many items, and reading one costs more than
 // comparing it.
 type storyPicker struct {
-	parsed *lru.Cache[string, storyfp.Fingerprint] // by the stored data
+	parsed *lru.Cache[string, story.Fingerprint] // by the stored data
 }
 
 // storyPickerSize bounds the fingerprints kept: more than a busy day's
@@ -596,7 +596,7 @@ type storyPicker struct {
 const storyPickerSize = 8192
 
 func newStoryPicker() *storyPicker {
-	c, err := lru.New[string, storyfp.Fingerprint](storyPickerSize)
+	c, err := lru.New[string, story.Fingerprint](storyPickerSize)
 	if err != nil {
 		panic("pipeline: story picker: " + err.Error()) // only for a size ≤ 0
 	}
@@ -604,11 +604,11 @@ func newStoryPicker() *storyPicker {
 }
 
 // fingerprint returns the fingerprint stored as data.
-func (sp *storyPicker) fingerprint(data string) (storyfp.Fingerprint, bool) {
+func (sp *storyPicker) fingerprint(data string) (story.Fingerprint, bool) {
 	if fp, ok := sp.parsed.Get(data); ok {
 		return fp, true
 	}
-	var fp storyfp.Fingerprint
+	var fp story.Fingerprint
 	if json.Unmarshal([]byte(data), &fp) != nil {
 		return fp, false
 	}
@@ -618,7 +618,7 @@ func (sp *storyPicker) fingerprint(data string) (storyfp.Fingerprint, bool) {
 
 // pick returns the Pick that chooses, among candidate stories, the one
 // the item is the same event as (or an update of), by the best score.
-func (sp *storyPicker) pick(fp storyfp.Fingerprint) store.Pick {
+func (sp *storyPicker) pick(fp story.Fingerprint) store.Pick {
 	return func(cands []store.StoryRecord) int {
 		best, bestScore := -1, 0.0
 		for i, c := range cands {
@@ -626,8 +626,8 @@ func (sp *storyPicker) pick(fp storyfp.Fingerprint) store.Pick {
 			if !ok {
 				continue
 			}
-			v, score := storyfp.Compare(fp, cfp)
-			if v != storyfp.Different && score > bestScore {
+			v, score := story.Compare(fp, cfp)
+			if v != story.Different && score > bestScore {
 				best, bestScore = i, score
 			}
 		}

@@ -128,6 +128,19 @@ func subscribe(t *testing.T, st *store.Store, p *Pipeline, subs ...store.Subscri
 	p.ApplySubscribers(store.SubscriberUpdate{Full: true, Subscribers: all})
 }
 
+// newTwoSourceHarness is a harness on a fresh store with one subscriber
+// to everything (chat 1), whose sources sana and aj have had their first
+// poll, the baseline, so that their next items alert.
+func newTwoSourceHarness(t *testing.T) (*store.Store, *harness) {
+	t.Helper()
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
+	h.poll(sana)
+	h.poll(aj)
+	return st, h
+}
+
 var (
 	sana = feeds.Source{ID: "sana", Name: "سانا", URL: "https://sana.sy/feed/"}
 	aj   = feeds.Source{ID: "aljazeera-ar", Name: "الجزيرة", URL: "https://www.aljazeera.net/rss"}
@@ -191,11 +204,7 @@ func TestBaselineThenNewItemsOnce(t *testing.T) {
 }
 
 func TestSameStoryFromTwoSourcesAlertsOnce(t *testing.T) {
-	st := storetest.Open(t)
-	h := newHarness(t, st)
-	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
-	h.poll(sana)
-	h.poll(aj)
+	st, h := newTwoSourceHarness(t)
 	h.poll(sana, item("s1", "مصدر في الاستخبارات لـ سانا: إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
 	h.poll(aj, item("a1", "إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))
 	h.poll(aj, item("a2", "انفجار في حلب", true))
@@ -210,11 +219,7 @@ func TestSameStoryFromTwoSourcesAlertsOnce(t *testing.T) {
 // Headlines with nothing to compare (a bare banner, "Live") are no story:
 // two of them from two sources are two alerts, not one.
 func TestContentFreeHeadlinesAreNotOneStory(t *testing.T) {
-	st := storetest.Open(t)
-	h := newHarness(t, st)
-	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
-	h.poll(sana)
-	h.poll(aj)
+	_, h := newTwoSourceHarness(t)
 	h.poll(sana, item("s1", "عاجل", true))
 	h.poll(aj, item("a1", "Live", true))
 	if got, want := h.titles(), []string{"عاجل", "Live"}; !slices.Equal(got, want) {
@@ -316,11 +321,7 @@ func TestRestartDoesNotRealert(t *testing.T) {
 }
 
 func TestUpdateOfAKnownStoryIsNotANewAlert(t *testing.T) {
-	st := storetest.Open(t)
-	h := newHarness(t, st)
-	subscribe(t, st, h.p, store.Subscriber{ChatID: 1, Active: true})
-	h.poll(sana)
-	h.poll(aj)
+	_, h := newTwoSourceHarness(t)
 	h.poll(sana, item("1", "Earthquake of magnitude 6.1 kills 10 in western Turkey", true))
 	// The death toll rose: the same event with new facts, from another
 	// source. It is recorded on the story (the sent message is edited in

@@ -246,14 +246,7 @@ func (s *Store) Sources(ctx context.Context) ([]SourceRecord, error) {
 // SourcesVersion returns the registry's version, which changes on every
 // change of it (0 before the first).
 func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
-	v, err := s.rdb.Get(ctx, s.keySourcesVersion()).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("get sources version: %w", err)
-	}
-	return v, nil
+	return s.getInt64(ctx, s.keySourcesVersion(), "get sources version")
 }
 
 // WatchSources calls fn with every source (paused ones included, with

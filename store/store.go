@@ -286,6 +286,19 @@ func (s *Store) Close() error { return s.rdb.Close() }
 // Ping checks that Redis answers, for /readyz.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
+// getInt64 reads the integer at key, 0 when there is none; what names
+// the reading in its error.
+func (s *Store) getInt64(ctx context.Context, key, what string) (int64, error) {
+	v, err := s.rdb.Get(ctx, key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
 // Embedded is an in-process Redis-compatible server (miniredis) for running
 // without a Redis: state lives in memory and is lost at exit.
 type Embedded struct {

@@ -47,17 +47,25 @@ func TestOpenRedactsPassword(t *testing.T) {
 	}
 }
 
-func TestEmbedded(t *testing.T) {
+// openEmbedded starts an embedded server and opens a Store on it, both
+// closed when the test ends.
+func openEmbedded(t *testing.T) *store.Store {
+	t.Helper()
 	e, err := store.StartEmbedded(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close)
 	s, err := store.Open(context.Background(), e.URL(), store.Options{})
 	if err != nil {
 		t.Fatalf("Open(embedded): %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestEmbedded(t *testing.T) {
+	s := openEmbedded(t)
 	if err := s.Ping(context.Background()); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
@@ -65,16 +73,7 @@ func TestEmbedded(t *testing.T) {
 
 // The embedded server expires keys with the wall clock, as Redis does.
 func TestEmbeddedExpiresKeys(t *testing.T) {
-	e, err := store.StartEmbedded(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	s, err := store.Open(context.Background(), e.URL(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openEmbedded(t)
 	ctx := context.Background()
 	const ttl = 200 * time.Millisecond
 	if token, _, err := s.TelegramLease("a", ttl).Take(ctx); token == 0 || err != nil {

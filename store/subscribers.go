@@ -345,14 +345,7 @@ func (s *Store) MigrateSubscriber(ctx context.Context, from, to int64) error {
 // SubscribersVersion returns the subscribers' version, which changes on
 // every change of a subscriber (0 before the first).
 func (s *Store) SubscribersVersion(ctx context.Context) (int64, error) {
-	v, err := s.rdb.Get(ctx, s.keySubscribersVersion()).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("get subscribers version: %w", err)
-	}
-	return v, nil
+	return s.getInt64(ctx, s.keySubscribersVersion(), "get subscribers version")
 }
 
 // SubscriberChanges returns the chats changed (created, edited or

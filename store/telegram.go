@@ -133,14 +133,8 @@ func (s *Store) LeaseHolder(ctx context.Context) (string, error) {
 // TelegramOffset returns the stored getUpdates offset, 0 when none was
 // stored (getUpdates then starts with the oldest unconfirmed update).
 func (s *Store) TelegramOffset(ctx context.Context) (int, error) {
-	v, err := s.rdb.Get(ctx, s.keyTelegramOffset()).Int()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read telegram offset: %w", err)
-	}
-	return v, nil
+	v, err := s.getInt64(ctx, s.keyTelegramOffset(), "read telegram offset")
+	return int(v), err
 }
 
 // SaveTelegramOffset stores offset (the last handled update_id + 1) if

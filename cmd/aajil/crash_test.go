@@ -26,16 +26,7 @@ func TestCrashMidFanoutLosesNothing(t *testing.T) {
 		chats = 1000
 		base  = int64(100_000)
 	)
-	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.Limits{
-		// 100 msg/s overall (the rate the processes are configured for,
-		// as for a paid broadcast) and Telegram's per-chat limits.
-		Overall:     telegramtest.Limit{N: 110, Per: time.Second},
-		PrivateChat: telegramtest.Limit{N: 1, Per: time.Second},
-	}})
-	redisURL, st := redisDB(t, 1)
-	fanout(t, st, base, chats)
-	feed := newSwitchFeed(t, feedItem{"old-1", "Markets open higher in Damascus"})
-	env := processEnv(t, redisURL, feed.srv.URL, fake.Token(), fake.Endpoint(), "AAJIL_TELEGRAM_RATE", "100")
+	fake, feed, env := fanoutWorld(t, 1, base, chats)
 
 	a := startAajil(t, "first", env)
 	wait.Within(t, 20*time.Second, "baseline poll", func() bool { return feed.pollCount() >= 2 })

@@ -45,14 +45,9 @@ func TestHealth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ready.Store(tt.ready)
 			code, out, errOut := runCLI(t, tt.env, tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
+			wantExit(t, code, errOut, tt.wantCode, tt.wantErr)
 			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("stdout = %q, want it to contain %q", out, tt.wantOut)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
 			}
 		})
 	}

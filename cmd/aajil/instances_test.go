@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -34,16 +35,9 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 		chats = 300
 		base  = int64(200_000)
 	)
-	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.Limits{
-		Overall:     telegramtest.Limit{N: 110, Per: time.Second},
-		PrivateChat: telegramtest.Limit{N: 1, Per: time.Second},
-	}})
-	redisURL, st := redisDB(t, 2)
-	fanout(t, st, base, chats)
-	feed := newSwitchFeed(t, feedItem{"old-1", "Markets open higher in Damascus"})
+	fake, feed, env := fanoutWorld(t, 2, base, chats)
 	addrA, addrB := freeAddr(t), freeAddr(t)
-	env := processEnv(t, redisURL, feed.srv.URL, fake.Token(), fake.Endpoint(), "AAJIL_TELEGRAM_RATE", "100")
-	envA, envB := clone(env), clone(env)
+	envA, envB := maps.Clone(env), maps.Clone(env)
 	envA["AAJIL_HTTP_ADDR"], envB["AAJIL_HTTP_ADDR"] = addrA, addrB
 
 	a := startAajil(t, "instance A", envA)
@@ -112,14 +106,6 @@ func everyChatGot(fake *telegramtest.Fake, base int64, chats, n int) bool {
 		}
 	}
 	return true
-}
-
-func clone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // freeAddr returns a free loopback address.

@@ -140,24 +140,14 @@ func TestRunURLChangedInFileIsABaseline(t *testing.T) {
 			t.Fatal(err)
 		}
 		env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": "off"}
-		getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var stdout, stderr syncBuffer
-		done := make(chan int)
-		go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
-		ok := wait.Until(20*time.Second, func() bool { return strings.Contains(stderr.String(), wantLog) })
-		if !ok {
+		run := startRun(t, env)
+		if !wait.Until(20*time.Second, func() bool { return strings.Contains(run.stderr.String(), wantLog) }) {
 			t.Errorf("timed out after 20s waiting for the baseline poll of %s", url)
 		}
-		cancel()
-		if code := <-done; code != 0 {
+		if code := run.stop(); code != 0 {
 			t.Errorf("run exited %d, want 0", code)
 		}
-		if !ok {
-			t.Logf("log:\n%s", lastLines(stderr.String(), 30))
-		}
-		return stdout.String()
+		return run.stdout.String()
 	}
 	const baseline = "first poll of a source: its current items are the baseline"
 	runOnce(before.srv.URL+"/feed", baseline)

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/telegram/tgtext"
 )
 
@@ -33,6 +35,18 @@ func runCLIInput(t *testing.T, env map[string]string, stdin string, args ...stri
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	code := cli(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr, getenv)
 	return code, stdout.String(), stderr.String()
+}
+
+// wantExit checks a run of the command line: its exit code, and that
+// its stderr contains wantErr.
+func wantExit(t *testing.T, code int, errOut string, wantCode int, wantErr string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit code = %d, want %d (stderr %q)", code, wantCode, errOut)
+	}
+	if !strings.Contains(errOut, wantErr) {
+		t.Errorf("stderr = %q, want it to contain %q", errOut, wantErr)
+	}
 }
 
 func TestUsageAndVersion(t *testing.T) {
@@ -59,14 +73,9 @@ func TestUsageAndVersion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, nil, tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
+			wantExit(t, code, errOut, tt.wantCode, tt.wantErr)
 			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("stdout = %q, want it to contain %q", out, tt.wantOut)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
 			}
 		})
 	}
@@ -158,42 +167,35 @@ func TestProbeHTTP(t *testing.T) {
 			t.Errorf("exit %d, stdout %q, stderr %q; want items with one urgent", code, out, errOut)
 		}
 	})
-	t.Run("loopback refused by default", func(t *testing.T) {
-		code, _, errOut := runCLI(t, nil, "probe", srv.URL+"/feed")
-		if code != 1 || !strings.Contains(errOut, "AAJIL_ALLOW_PRIVATE_SOURCES") {
-			t.Errorf("exit %d, stderr %q; want a refusal naming AAJIL_ALLOW_PRIVATE_SOURCES", code, errOut)
-		}
-	})
-	t.Run("every form of a private address refused alike", func(t *testing.T) {
-		port := srv.URL[strings.LastIndex(srv.URL, ":"):]
-		for _, host := range []string{"127.0.0.1", "2130706433", "0x7f.1", "127.1", "017700000001", "[::]", "[::ffff:127.0.0.1]"} {
-			target := "http://" + host + port + "/feed"
-			code, out, errOut := runCLI(t, nil, "probe", target)
-			if code != 1 || !strings.Contains(errOut, "private address refused") || out != "" {
-				t.Errorf("probe %s: exit %d, stdout %q, stderr %q; want exit 1 saying \"private address refused\"", target, code, out, errOut)
+	// Every refusal exits 1, names its reason and prints no item.
+	type refusal struct {
+		name    string
+		env     map[string]string
+		args    []string // after probe
+		wantErr string   // in stderr
+	}
+	refused := []refusal{
+		{"loopback refused by default", nil, []string{srv.URL + "/feed"}, "AAJIL_ALLOW_PRIVATE_SOURCES"},
+		{"http error", allow, []string{srv.URL + "/missing"}, "404"},
+		{"selector matching nothing", allow, []string{"--kind", "html", "--item", ".no-such-ticker li", srv.URL + "/feed"}, ".no-such-ticker li"},
+	}
+	// Every form of a private address is refused alike.
+	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
+	for _, host := range []string{"127.0.0.1", "2130706433", "0x7f.1", "127.1", "017700000001", "[::]", "[::ffff:127.0.0.1]"} {
+		refused = append(refused, refusal{"private address " + host, nil, []string{"http://" + host + port + "/feed"}, "private address refused"})
+	}
+	for _, target := range []string{"file:///etc/passwd", "ftp://example.com/feed", "gopher://127.0.0.1:6379/_INFO"} {
+		refused = append(refused, refusal{"scheme of " + target, allow, []string{target}, "only http and https"})
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tc.env, append([]string{"probe"}, tc.args...)...)
+			wantExit(t, code, errOut, 1, tc.wantErr)
+			if out != "" {
+				t.Errorf("stdout = %q, want nothing", out)
 			}
-		}
-	})
-	t.Run("other schemes refused", func(t *testing.T) {
-		for _, target := range []string{"file:///etc/passwd", "ftp://example.com/feed", "gopher://127.0.0.1:6379/_INFO"} {
-			code, _, errOut := runCLI(t, allow, "probe", target)
-			if code != 1 || !strings.Contains(errOut, "only http and https") {
-				t.Errorf("probe %s: exit %d, stderr %q; want exit 1 saying \"only http and https\"", target, code, errOut)
-			}
-		}
-	})
-	t.Run("http error", func(t *testing.T) {
-		code, _, errOut := runCLI(t, allow, "probe", srv.URL+"/missing")
-		if code != 1 || !strings.Contains(errOut, "404") {
-			t.Errorf("exit %d, stderr %q; want exit 1 naming the 404", code, errOut)
-		}
-	})
-	t.Run("selector matching nothing", func(t *testing.T) {
-		code, _, errOut := runCLI(t, allow, "probe", "--kind", "html", "--item", ".no-such-ticker li", srv.URL+"/feed")
-		if code != 1 || !strings.Contains(errOut, ".no-such-ticker li") {
-			t.Errorf("exit %d, stderr %q; want exit 1 naming the selector", code, errOut)
-		}
-	})
+		})
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -226,19 +228,26 @@ func TestRunPrintsNewUrgentItemsOnly(t *testing.T) {
 <item><title>عاجل | خبر قديم لا يطبع</title><link>https://example.org/old</link></item>
 <item><title>Markets open higher</title><link>https://example.org/m</link></item>
 </channel></rss>`
+		// sentinel is later with one more urgent item: once it is printed,
+		// the polls of later before it have been handled.
+		sentinel = `<rss version="2.0"><channel><title>t</title>
+<item><title>عاجل: إغلاق معبر جديدة يابوس الحدودي</title><link>https://example.org/sentinel</link></item>
+<item><title>عــاجــل: انفجار في ميناء طرطوس</title><link>https://example.org/new</link></item>
+<item><title>Weather: a calm weekend</title><link>https://example.org/w</link></item>
+<item><title>عاجل | خبر قديم لا يطبع</title><link>https://example.org/old</link></item>
+<item><title>Markets open higher</title><link>https://example.org/m</link></item>
+</channel></rss>`
 	)
-	var mu sync.Mutex
-	polls := 0
+	var polls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		polls++
-		n := polls
-		mu.Unlock()
-		if n == 1 {
+		switch n := polls.Add(1); {
+		case n == 1:
 			w.Write([]byte(baseline))
-			return
+		case n <= 3: // the same document polled again: nothing new
+			w.Write([]byte(later))
+		default:
+			w.Write([]byte(sentinel))
 		}
-		w.Write([]byte(later))
 	}))
 	defer srv.Close()
 
@@ -248,42 +257,17 @@ func TestRunPrintsNewUrgentItemsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_HTTP_ADDR": "127.0.0.1:0"}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	run := startRun(t, env)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
-
-	deadline := time.After(30 * time.Second)
-	for !strings.Contains(stdout.String(), "انفجار في ميناء طرطوس") {
-		select {
-		case <-deadline:
-			cancel()
-			t.Fatalf("no alert printed in 30s; stdout %q stderr %q", stdout.String(), stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
+	wait.For(t, "the alert printed", func() bool { return strings.Contains(run.stdout.String(), "انفجار في ميناء طرطوس") })
+	// The same document is polled again twice, then the sentinel's: once
+	// the sentinel is printed, those polls were handled, and nothing may
+	// have been printed twice.
+	wait.For(t, "the sentinel printed", func() bool { return strings.Contains(run.stdout.String(), "example.org/sentinel") })
+	if code := run.stop(); code != 0 {
+		t.Errorf("run exited %d, want 0; stderr %q", code, run.stderr.String())
 	}
-	// Let it poll the same document again: nothing may be printed twice.
-	for {
-		mu.Lock()
-		n := polls
-		mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		select {
-		case <-deadline:
-			cancel()
-			t.Fatalf("only %d polls in 30s", n)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("run exited %d, want 0; stderr %q", code, stderr.String())
-	}
-	out := stdout.String()
+	out := run.stdout.String()
 	if strings.Contains(out, "خبر قديم") {
 		t.Errorf("baseline item was printed:\n%s", out)
 	}

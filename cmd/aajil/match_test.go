@@ -65,14 +65,9 @@ func TestMatchUsageAndErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runMatch(t, "Gaza\n", tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
+			wantExit(t, code, errOut, tt.wantCode, tt.wantErr)
 			if out != "" {
 				t.Errorf("stdout = %q, want nothing", out)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
 			}
 		})
 	}

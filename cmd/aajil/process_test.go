@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // The tests in this file run `aajil run` as separate processes (built
@@ -237,6 +238,26 @@ func fanout(t *testing.T, st *store.Store, base int64, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// fanoutWorld sets up a fan-out of processes sending 100 messages a
+// second: a fake Telegram with its per-chat limit and a little more than
+// that overall, chats subscribers without rules (chat ids from base) on
+// Redis database db, and a feed with one old item. It returns the fake,
+// the feed and the processes' environment.
+func fanoutWorld(t *testing.T, db int, base int64, chats int) (*telegramtest.Fake, *switchFeed, map[string]string) {
+	t.Helper()
+	fake := telegramtest.New(t, telegramtest.Options{Limits: telegramtest.Limits{
+		// 100 msg/s overall (the rate the processes are configured for,
+		// as for a paid broadcast) and Telegram's per-chat limits.
+		Overall:     telegramtest.Limit{N: 110, Per: time.Second},
+		PrivateChat: telegramtest.Limit{N: 1, Per: time.Second},
+	}})
+	redisURL, st := redisDB(t, db)
+	fanout(t, st, base, chats)
+	feed := newSwitchFeed(t, feedItem{"old-1", "Markets open higher in Damascus"})
+	env := processEnv(t, redisURL, feed.srv.URL, fake.Token(), fake.Endpoint(), "AAJIL_TELEGRAM_RATE", "100")
+	return fake, feed, env
 }
 
 // processEnv is the environment of an `aajil run` process of these tests.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -131,12 +130,7 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 	}
 	env := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
 		"AAJIL_HTTP_ADDR": freeAddr(t), "AAJIL_REDIS_URL": os.Getenv("AAJIL_TEST_REDIS_URL")}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	run := startRun(t, env)
 
 	// The first polls are the baseline.
 	wait.Within(t, 15*time.Second, "baseline polls", func() bool { return feedA.polled() > 0 && feedB.polled() > 0 })
@@ -147,7 +141,7 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 	}
 	feedA.set(as...)
 	wait.Within(t, 20*time.Second, "every A alerted", func() bool {
-		out := stdout.String()
+		out := run.stdout.String()
 		for i := range as {
 			if !strings.Contains(out, itemLink("/a", i)) {
 				return false
@@ -159,14 +153,13 @@ func TestRunStoryCorpusPairs(t *testing.T) {
 	// once the second is printed, every B has been decided.
 	const sentinel1, sentinel2 = "Sentinel qzxv one ends the first poll", "Sentinel wkjh two ends the second poll"
 	feedB.set(append(bs, sentinel1)...)
-	wait.Within(t, 20*time.Second, "first sentinel alerted", func() bool { return strings.Contains(stdout.String(), sentinel1) })
+	wait.Within(t, 20*time.Second, "first sentinel alerted", func() bool { return strings.Contains(run.stdout.String(), sentinel1) })
 	feedB.set(append(bs, sentinel1, sentinel2)...)
-	wait.Within(t, 20*time.Second, "second sentinel alerted", func() bool { return strings.Contains(stdout.String(), sentinel2) })
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("run exited %d; stderr %s", code, stderr.String())
+	wait.Within(t, 20*time.Second, "second sentinel alerted", func() bool { return strings.Contains(run.stdout.String(), sentinel2) })
+	if code := run.stop(); code != 0 {
+		t.Errorf("run exited %d; stderr %s", code, run.stderr.String())
 	}
-	out := stdout.String()
+	out := run.stdout.String()
 	t.Logf("%d corpus pairs through aajil run, %d of them merged by aajil story", len(pairs), countTrue(merged))
 	for i, p := range pairs {
 		if got := strings.Contains(out, itemLink("/b", i)); got == merged[i] {

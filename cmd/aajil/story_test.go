@@ -65,6 +65,21 @@ func outputLines(t *testing.T, out string) []string {
 	return strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 }
 
+// storyLines runs `aajil story` on input with args, which must succeed
+// and print n lines, and returns the lines.
+func storyLines(t *testing.T, input string, n int, args ...string) []string {
+	t.Helper()
+	code, out, errOut := runStory(t, input, args...)
+	if code != 0 {
+		t.Fatalf("exit code = %d, want 0 (stderr %q)", code, errOut)
+	}
+	lines := outputLines(t, out)
+	if len(lines) != n {
+		t.Fatalf("got %d output lines, want %d:\n%s", len(lines), n, out)
+	}
+	return lines
+}
+
 func TestStoryTwoHeadlines(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -169,14 +184,7 @@ func TestStoryStdinClean(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runStory(t, tt.input)
-			if code != 0 {
-				t.Fatalf("exit code = %d, want 0 (stderr %q)", code, errOut)
-			}
-			lines := outputLines(t, out)
-			if len(lines) != tt.wantLines {
-				t.Fatalf("got %d output lines, want %d:\n%s", len(lines), tt.wantLines, out)
-			}
+			lines := storyLines(t, tt.input, tt.wantLines)
 			for _, l := range lines {
 				if got := parseStoryLine(t, l); got.verdict != "same" || got.a != got.b || strings.HasPrefix(got.a, "\ufeff") {
 					t.Errorf("line %q: want same, with identical headlines and no byte order mark", l)
@@ -270,14 +278,7 @@ func TestStoryJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runStory(t, tt.input, tt.args...)
-			if code != 0 {
-				t.Fatalf("exit code = %d, want 0 (stderr %q)", code, errOut)
-			}
-			lines := outputLines(t, out)
-			if len(lines) != len(tt.wantA) {
-				t.Fatalf("got %d output lines, want %d:\n%s", len(lines), len(tt.wantA), out)
-			}
+			lines := storyLines(t, tt.input, len(tt.wantA), tt.args...)
 			for i, line := range lines {
 				var raw map[string]json.RawMessage
 				if err := json.Unmarshal([]byte(line), &raw); err != nil {
@@ -350,15 +351,8 @@ func TestStoryExplainText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runStory(t, tt.input, tt.args...)
-			if code != 0 {
-				t.Fatalf("exit code = %d, want 0 (stderr %q)", code, errOut)
-			}
-			lines := outputLines(t, out)
 			per := 1 + len(labels)
-			if len(lines) != per*len(tt.wantVerdict) {
-				t.Fatalf("got %d output lines, want %d:\n%s", len(lines), per*len(tt.wantVerdict), out)
-			}
+			lines := storyLines(t, tt.input, per*len(tt.wantVerdict), tt.args...)
 			for i, wv := range tt.wantVerdict {
 				got := parseStoryLine(t, lines[i*per])
 				if wv != "" && got.verdict != wv {
@@ -408,14 +402,9 @@ func TestStoryUsageAndErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runStory(t, storyEn+"\t"+storyEn+"\n", tt.args...)
-			if code != tt.wantCode {
-				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, errOut)
-			}
+			wantExit(t, code, errOut, tt.wantCode, tt.wantErr)
 			if out != "" {
 				t.Errorf("stdout = %q, want nothing", out)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
 			}
 		})
 	}

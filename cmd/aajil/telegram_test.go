@@ -29,20 +29,15 @@ func TestRunServesCommandsInTelegram(t *testing.T) {
 		"AAJIL_REDIS_URL":      os.Getenv("AAJIL_TEST_REDIS_URL"),
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 	}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	run := startRun(t, env)
 
 	user := telegramtest.User{ID: 4242, FirstName: "سلمى", LanguageCode: "ar"}
 	fake.SendText(telegramtest.PrivateChat(user.ID), user, "/start")
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer wcancel()
 	sent, err := fake.WaitSent(wctx, user.ID, 1)
 	if err != nil {
-		t.Fatalf("no reply to /start: %v; stderr:\n%s", err, stderr.String())
+		t.Fatalf("no reply to /start: %v; stderr:\n%s", err, run.stderr.String())
 	}
 	if !strings.Contains(sent[0].Text, "عاجل") {
 		t.Errorf("/start reply %q is not the Arabic welcome", sent[0].Text)
@@ -50,11 +45,10 @@ func TestRunServesCommandsInTelegram(t *testing.T) {
 	if fake.Commands("ar") == "" || fake.Commands("en") == "" {
 		t.Errorf("command menus not set: ar %q, en %q", fake.Commands("ar"), fake.Commands("en"))
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("run exited %d, want 0; stderr:\n%s", code, stderr.String())
+	if code := run.stop(); code != 0 {
+		t.Errorf("run exited %d, want 0; stderr:\n%s", code, run.stderr.String())
 	}
-	if strings.Contains(stderr.String(), fake.Token()) {
+	if strings.Contains(run.stderr.String(), fake.Token()) {
 		t.Error("the log shows the bot token")
 	}
 }
@@ -89,12 +83,7 @@ func TestRunWebhookMode(t *testing.T) {
 		"AAJIL_WEBHOOK_URL": hook, "AAJIL_HTTP_ADDR": addr,
 		"AAJIL_CONFIG": writeConfig(t, "sources: []\n"),
 	}
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	run := startRun(t, env)
 
 	secret := webhookSecret(fake.Token())
 	var set map[string]string
@@ -117,7 +106,7 @@ func TestRunWebhookMode(t *testing.T) {
 	post := func(secret string) int {
 		var code int
 		wait.Within(t, 10*time.Second, "the webhook server", func() bool {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, strings.NewReader(update))
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, hook, strings.NewReader(update))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,36 +130,46 @@ func TestRunWebhookMode(t *testing.T) {
 	if code := post(secret); code != http.StatusOK {
 		t.Errorf("right secret: status %d, want 200", code)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	if _, err := fake.WaitSent(wctx, 555, 1); err != nil {
-		t.Fatalf("no reply to /start through the webhook: %v; stderr:\n%s", err, stderr.String())
+		t.Fatalf("no reply to /start through the webhook: %v; stderr:\n%s", err, run.stderr.String())
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("run exited %d, want 0; stderr:\n%s", code, stderr.String())
+	if code := run.stop(); code != 0 {
+		t.Errorf("run exited %d, want 0; stderr:\n%s", code, run.stderr.String())
 	}
 }
 
-// startRun starts `aajil run` with env as its environment; stop ends it
-// and returns its exit code. The log's tail is shown if the test fails.
-func startRun(t *testing.T, env map[string]string) (stop func() int) {
+// cliRun is `aajil run` running in this process.
+type cliRun struct {
+	stdout, stderr syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// startRun starts `aajil run` with env as its environment, in a
+// goroutine. It is cancelled when the test ends, and the log's tail is
+// shown if the test failed.
+func startRun(t *testing.T, env map[string]string) *cliRun {
 	t.Helper()
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- cli(ctx, []string{"run"}, strings.NewReader(""), &stdout, &stderr, getenv) }()
+	r := &cliRun{cancel: cancel, done: make(chan int, 1)}
+	go func() { r.done <- cli(ctx, []string{"run"}, strings.NewReader(""), &r.stdout, &r.stderr, getenv) }()
 	t.Cleanup(func() {
 		cancel()
 		if t.Failed() {
-			t.Logf("log:\n%s", lastLines(stderr.String(), 40))
+			t.Logf("log:\n%s", lastLines(r.stderr.String(), 40))
 		}
 	})
-	return func() int {
-		cancel()
-		return <-done
-	}
+	return r
+}
+
+// stop cancels the run and returns its exit code once it has returned.
+// It is called at most once.
+func (r *cliRun) stop() int {
+	r.cancel()
+	return <-r.done
 }
 
 // waitSent waits (up to 30 s) until chat has been sent n messages and
@@ -213,7 +212,7 @@ func TestRunEndToEnd(t *testing.T) {
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
-	stop := startRun(t, env)
+	run := startRun(t, env)
 
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
@@ -269,7 +268,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if n := tooMany(fake); n != 0 {
 		t.Errorf("the fake answered 429 %d times, want 0", n)
 	}
-	if code := stop(); code != 0 {
+	if code := run.stop(); code != 0 {
 		t.Errorf("run exited %d, want 0", code)
 	}
 }
@@ -292,7 +291,7 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
-	stop := startRun(t, env)
+	run := startRun(t, env)
 	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
@@ -316,7 +315,7 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 	if times := feed.requestTimes(); len(times) >= 2 {
 		t.Logf("first poll %v after /addfeed was sent (probe %v)", times[1].Sub(sent).Round(time.Millisecond), times[0].Sub(sent).Round(time.Millisecond))
 	}
-	if code := stop(); code != 0 {
+	if code := run.stop(); code != 0 {
 		t.Errorf("run exited %d, want 0", code)
 	}
 	for _, m := range fake.Sent(userID) {
