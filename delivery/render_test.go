@@ -533,10 +533,10 @@ func renderSeeds(tb testing.TB) (titles, links []string) {
 		if i%8 != 0 {
 			continue
 		}
-		if l.urgent {
-			titles = append(titles, l.rest)
+		if l.Urgent {
+			titles = append(titles, l.Rest)
 		} else {
-			titles = append(titles, l.title)
+			titles = append(titles, l.Title)
 		}
 	}
 	f, err := os.Open("../testdata/derived/en_reuters_agency_unique_titles_gonews_2022-08_to_2023-12.tsv")

@@ -22,11 +22,11 @@ const (
 	// Labels is the urgency corpus: one headline a line, labelled urgent
 	// or not (see Label).
 	Labels = "alerts/testdata/urgency_labels.tsv"
-	// AlJazeeraEnglish holds 19,813 unique Al Jazeera English headlines
-	// of 2022-08 to 2023-12 (testdata/SOURCES.md counts 19,812), each
-	// with its link.
+	// AlJazeeraEnglish holds the 19,813 Al Jazeera English headlines of
+	// 2022-08 to 2023-12 (testdata/SOURCES.md counts 19,812 unique
+	// titles), each with its link.
 	AlJazeeraEnglish = "testdata/derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv"
-	// Reuters holds 394 unique Reuters agency headlines of the same
+	// Reuters holds the 394 Reuters agency headlines of the same
 	// period, each with its link.
 	Reuters = "testdata/derived/en_reuters_agency_unique_titles_gonews_2022-08_to_2023-12.tsv"
 )
