@@ -1,94 +1,70 @@
 package alerts
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/aajil/aajil/internal/corpus"
+)
 
 // benchCorpus returns real headlines: "ar" the Arabic-script ones of
-// testdata/urgency_labels.tsv, "en" the 19,812 Al Jazeera English titles,
+// testdata/urgency_labels.tsv, "en" the Al Jazeera English titles,
 // "mixed" both.
 func benchCorpus(tb testing.TB, kind string) []string {
 	tb.Helper()
 	var ar []string
 	for _, l := range readLabels(tb) {
-		if Script(l.title) == "ar" {
-			ar = append(ar, l.title)
+		if Script(l.Title) == "ar" {
+			ar = append(ar, l.Title)
 		}
 	}
-	switch kind {
-	case "ar":
+	if kind == "ar" {
 		return ar
-	case "en":
-		return readFirstFields(tb, englishFile)
 	}
-	return append(ar, readFirstFields(tb, englishFile)...)
+	en, err := corpus.Titles(corpus.AlJazeeraEnglish)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if kind == "en" {
+		return en
+	}
+	return append(ar, en...)
 }
 
-var benchKinds = []string{"ar", "en", "mixed"}
-
-func reportHeadlines(b *testing.B, n int) {
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "headlines/s")
+// benchHeadlines runs fn on one headline an iteration, over the corpus of
+// each kind in turn, and reports headlines per second.
+func benchHeadlines(b *testing.B, fn func(headline string)) {
+	for _, kind := range []string{"ar", "en", "mixed"} {
+		headlines := benchCorpus(b, kind)
+		b.Run(kind, func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				fn(headlines[n%len(headlines)])
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "headlines/s")
+		})
+	}
 }
 
 func BenchmarkNormalize(b *testing.B) {
-	for _, kind := range benchKinds {
-		corpus := benchCorpus(b, kind)
-		b.Run(kind, func(b *testing.B) {
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				_ = Normalize(corpus[n%len(corpus)])
-				n++
-			}
-			reportHeadlines(b, n)
-		})
-	}
+	benchHeadlines(b, func(s string) { _ = Normalize(s) })
 }
 
 func BenchmarkAppendNormalized(b *testing.B) {
-	for _, kind := range benchKinds {
-		corpus := benchCorpus(b, kind)
-		b.Run(kind, func(b *testing.B) {
-			b.ReportAllocs()
-			buf := make([]byte, 0, 1024)
-			n := 0
-			for b.Loop() {
-				buf = AppendNormalized(buf[:0], corpus[n%len(corpus)])
-				n++
-			}
-			reportHeadlines(b, n)
-		})
-	}
+	buf := make([]byte, 0, 1024)
+	benchHeadlines(b, func(s string) { buf = AppendNormalized(buf[:0], s) })
 }
 
 func BenchmarkDetect(b *testing.B) {
 	d := newDefaultDetector(b)
-	for _, kind := range benchKinds {
-		corpus := benchCorpus(b, kind)
-		b.Run(kind, func(b *testing.B) {
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				_ = d.Detect(corpus[n%len(corpus)])
-				n++
-			}
-			reportHeadlines(b, n)
-		})
-	}
+	benchHeadlines(b, func(s string) { _ = d.Detect(s) })
 }
 
 func BenchmarkNormalizeAndDetect(b *testing.B) {
 	d := newDefaultDetector(b)
-	for _, kind := range benchKinds {
-		corpus := benchCorpus(b, kind)
-		b.Run(kind, func(b *testing.B) {
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				s := corpus[n%len(corpus)]
-				_ = Normalize(s)
-				_ = d.Detect(s)
-				n++
-			}
-			reportHeadlines(b, n)
-		})
-	}
+	benchHeadlines(b, func(s string) {
+		_ = Normalize(s)
+		_ = d.Detect(s)
+	})
 }

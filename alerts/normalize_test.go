@@ -113,7 +113,7 @@ func TestScript(t *testing.T) {
 
 func FuzzNormalize(f *testing.F) {
 	for _, l := range readLabels(f) {
-		f.Add(l.title)
+		f.Add(l.Title)
 	}
 	for _, s := range []string{"ﻋﺎﺟﻞ", "و\u0654", "e\u200d\u0301", "a\ufe71\u0301", "´", "ﷺ", "İ", "\xff", "ǅ"} {
 		f.Add(s)

@@ -57,7 +57,8 @@ type Banner struct {
 
 // marker is one normalised marker.
 type marker struct {
-	runes []rune
+	runes    []rune
+	reversed []rune // runes last first, for matching backward
 	// arabic markers at the start are set off by a space alone.
 	arabic bool
 }
@@ -87,7 +88,10 @@ func NewDetector(markers []string) (*Detector, error) {
 			continue
 		}
 		d.set[n] = true
-		d.markers = append(d.markers, marker{runes: []rune(n), arabic: Script(n) == "ar"})
+		runes := []rune(n)
+		reversed := slices.Clone(runes)
+		slices.Reverse(reversed)
+		d.markers = append(d.markers, marker{runes: runes, reversed: reversed, arabic: Script(n) == "ar"})
 	}
 	if len(d.markers) == 0 {
 		return nil, fmt.Errorf("new detector: no markers: %w", ErrInvalidMarker)
@@ -185,7 +189,7 @@ func (d *Detector) prefix(s string) (Banner, bool) {
 		if m.runes[0] != first[0] {
 			continue
 		}
-		end, ok := matchForward(s, i, m.runes)
+		end, ok := matchForward(s, i, m)
 		if !ok || isWordAt(s, end) {
 			continue
 		}
@@ -234,7 +238,7 @@ func (d *Detector) suffix(s string) (Banner, bool) {
 		if m.runes[len(m.runes)-1] != last[len(last)-1] {
 			continue
 		}
-		start, ok := matchBackward(s, j, m.runes)
+		start, ok := matchBackward(s, j, m)
 		if !ok || isWordBefore(s, start) {
 			continue
 		}
@@ -309,104 +313,112 @@ func foldAt(s string, buf []rune) ([]rune, class, int) {
 
 // matchForward matches the normalised marker m against s from byte i and
 // returns the end of the match, diacritics and tatweel after the last
-// letter included. A space in m matches a run of whitespace, '_' or '-'.
-func matchForward(s string, i int, m []rune) (int, bool) {
+// letter included.
+func matchForward(s string, i int, m marker) (int, bool) {
+	w := walker{s: s, pos: i}
+	if !w.match(m.runes) {
+		return 0, false
+	}
+	return skipDiacritics(s, w.pos), true
+}
+
+// matchBackward matches the normalised marker m against s ending at byte j
+// and returns the start of the match.
+func matchBackward(s string, j int, m marker) (int, bool) {
+	w := walker{s: s, pos: j, back: true}
+	if !w.match(m.reversed) {
+		return 0, false
+	}
+	return w.pos, true
+}
+
+// walker steps through s one character at a time from pos, forward or
+// backward, to match a marker against the text there.
+type walker struct {
+	s    string
+	pos  int
+	back bool
+}
+
+// char returns the character next to pos in the walk's direction and its
+// rune; "" at the end of s.
+func (w *walker) char() (string, rune) {
+	if w.back {
+		r, size := utf8.DecodeLastRuneInString(w.s[:w.pos])
+		return w.s[w.pos-size : w.pos], r
+	}
+	r, size := utf8.DecodeRuneInString(w.s[w.pos:])
+	return w.s[w.pos : w.pos+size], r
+}
+
+// step moves past a character of n bytes.
+func (w *walker) step(n int) {
+	if w.back {
+		w.pos -= n
+	} else {
+		w.pos += n
+	}
+}
+
+// skipJoiners moves past a run of whitespace, '_', '-' and dropped
+// characters, and reports whether it held one of the first three.
+func (w *walker) skipJoiners() bool {
+	joiners := 0
+	for {
+		c, r := w.char()
+		if c == "" {
+			break
+		}
+		if isJoiner(r) {
+			joiners++
+		} else if classAt(c, r, len(c)) != clsDrop {
+			break
+		}
+		w.step(len(c))
+	}
+	return joiners > 0
+}
+
+// match matches the normalised marker runes m, in the walk's order,
+// against the text at pos and moves past it. A space in m matches a run
+// of whitespace, '_' or '-'.
+func (w *walker) match(m []rune) bool {
 	var buf [foldBuf]rune
-	var pend []rune
+	var pend []rune // what a character folded to, not matched yet, in the walk's order
 	for k := 0; k < len(m); {
 		if len(pend) > 0 {
 			if pend[0] != m[k] {
-				return 0, false
+				return false
 			}
 			pend = pend[1:]
 			k++
 			continue
 		}
 		if m[k] == ' ' {
-			n := 0
-			for i < len(s) {
-				r, size := utf8.DecodeRuneInString(s[i:])
-				if isJoiner(r) {
-					n++
-				} else if classAt(s[i:], r, size) != clsDrop {
-					break
-				}
-				i += size
-			}
-			if n == 0 {
-				return 0, false
+			if !w.skipJoiners() {
+				return false
 			}
 			k++
 			continue
 		}
-		if i >= len(s) {
-			return 0, false
+		c, _ := w.char()
+		if c == "" {
+			return false
 		}
-		out, c, size := foldAt(s[i:], buf[:0])
-		i += size
-		switch c {
+		out, cls, _ := foldAt(c, buf[:0])
+		w.step(len(c))
+		switch cls {
 		case clsDrop:
 		case clsLetter, clsMark:
+			if w.back {
+				slices.Reverse(out)
+			}
 			pend = out
 		default:
-			return 0, false
+			return false
 		}
 	}
-	if len(pend) > 0 {
-		return 0, false // the marker ends inside a ligature
-	}
-	return skipDiacritics(s, i), true
-}
-
-// matchBackward matches the normalised marker m against s ending at byte j
-// and returns the start of the match.
-func matchBackward(s string, j int, m []rune) (int, bool) {
-	var buf [foldBuf]rune
-	var pend []rune
-	for k := len(m) - 1; k >= 0; {
-		if len(pend) > 0 {
-			if pend[len(pend)-1] != m[k] {
-				return 0, false
-			}
-			pend = pend[:len(pend)-1]
-			k--
-			continue
-		}
-		if m[k] == ' ' {
-			n := 0
-			for j > 0 {
-				r, size := utf8.DecodeLastRuneInString(s[:j])
-				if isJoiner(r) {
-					n++
-				} else if classAt(s[j-size:j], r, size) != clsDrop {
-					break
-				}
-				j -= size
-			}
-			if n == 0 {
-				return 0, false
-			}
-			k--
-			continue
-		}
-		if j <= 0 {
-			return 0, false
-		}
-		_, size := utf8.DecodeLastRuneInString(s[:j])
-		out, c, _ := foldAt(s[j-size:j], buf[:0])
-		j -= size
-		switch c {
-		case clsDrop:
-		case clsLetter, clsMark:
-			pend = out
-		default:
-			return 0, false
-		}
-	}
-	if len(pend) > 0 {
-		return 0, false
-	}
-	return j, true
+	return len(pend) == 0 // else the marker ends inside a ligature
 }
 
 // skipDiacritics returns the position after the Arabic diacritics and

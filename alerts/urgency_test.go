@@ -1,68 +1,29 @@
 package alerts
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/internal/corpus"
 )
 
-const (
-	labelsFile  = "testdata/urgency_labels.tsv"
-	keywordFile = "derived/en_aljazeera_titles_matching_breaking_urgent_flash_live_keywords.tsv"
-	englishFile = "derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv"
-)
+// keywordFile holds the Al Jazeera English titles with an urgency
+// keyword, named as the urgency corpus names its source: under the
+// repository's testdata/.
+const keywordFile = "derived/en_aljazeera_titles_matching_breaking_urgent_flash_live_keywords.tsv"
 
-// labelled is one line of testdata/urgency_labels.tsv.
-type labelled struct {
-	line                        int
-	urgent                      bool
-	source, title, marker, rest string
-}
-
-func readLabels(t testing.TB) []labelled {
-	t.Helper()
-	data, err := os.ReadFile(labelsFile)
+// readLabels returns the urgency corpus, testdata/urgency_labels.tsv.
+func readLabels(tb testing.TB) []corpus.Label {
+	tb.Helper()
+	labels, err := corpus.ReadLabels(corpus.Labels)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	var out []labelled
-	for i, line := range strings.Split(string(data), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 5 || f[0] != "urgent" && f[0] != "not" {
-			t.Fatalf("%s:%d: malformed line %q", labelsFile, i+1, line)
-		}
-		out = append(out, labelled{line: i + 1, urgent: f[0] == "urgent", source: f[1], title: f[2], marker: f[3], rest: f[4]})
-	}
-	return out
-}
-
-// readFirstFields returns the first TAB field of every line of a file
-// under the repository's testdata/.
-func readFirstFields(t testing.TB, name string) []string {
-	t.Helper()
-	f, err := os.Open("../testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if title, _, _ := strings.Cut(sc.Text(), "\t"); title != "" {
-			out = append(out, title)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return labels
 }
 
 func newDefaultDetector(t testing.TB) *Detector {
@@ -80,33 +41,33 @@ func TestDetectLabelled(t *testing.T) {
 	fixtures := map[string]string{}
 	var urgent, not, arabic int
 	for _, l := range labels {
-		doc, ok := fixtures[l.source]
+		doc, ok := fixtures[l.Source]
 		if !ok {
-			b, err := os.ReadFile("../testdata/" + l.source)
+			b, err := os.ReadFile("../testdata/" + l.Source)
 			if err != nil {
-				t.Fatalf("line %d: %v", l.line, err)
+				t.Fatalf("line %d: %v", l.Line, err)
 			}
 			doc = string(b)
-			fixtures[l.source] = doc
+			fixtures[l.Source] = doc
 		}
-		if !strings.Contains(doc, l.title) {
-			t.Errorf("line %d: title %q does not occur in %s", l.line, l.title, l.source)
+		if !strings.Contains(doc, l.Title) {
+			t.Errorf("line %d: title %q does not occur in %s", l.Line, l.Title, l.Source)
 		}
-		if l.urgent {
+		if l.Urgent {
 			urgent++
 		} else {
 			not++
 		}
-		if Script(l.title) == "ar" {
+		if Script(l.Title) == "ar" {
 			arabic++
 		}
-		got := d.Detect(l.title)
-		want := Banner{Found: l.urgent, Marker: l.marker, Rest: l.rest}
-		if !l.urgent {
-			want.Rest = l.title
+		got := d.Detect(l.Title)
+		want := Banner{Found: l.Urgent, Marker: l.Marker, Rest: l.Rest}
+		if !l.Urgent {
+			want.Rest = l.Title
 		}
 		if got != want {
-			t.Errorf("line %d: Detect(%q)\n got %+v\nwant %+v", l.line, l.title, got, want)
+			t.Errorf("line %d: Detect(%q)\n got %+v\nwant %+v", l.Line, l.Title, got, want)
 		}
 	}
 	if urgent < 5 || not < 60 || arabic < 30 {
@@ -116,11 +77,15 @@ func TestDetectLabelled(t *testing.T) {
 	// Every title of the keyword file must be labelled.
 	have := map[string]bool{}
 	for _, l := range labels {
-		if l.source == keywordFile {
-			have[l.title] = true
+		if l.Source == keywordFile {
+			have[l.Title] = true
 		}
 	}
-	for _, title := range readFirstFields(t, keywordFile) {
+	keywordTitles, err := corpus.Titles("testdata/" + keywordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range keywordTitles {
 		if !have[title] {
 			t.Errorf("%s: title %q has no label", keywordFile, title)
 		}
@@ -297,7 +262,7 @@ func TestWith(t *testing.T) {
 
 func FuzzDetect(f *testing.F) {
 	for _, l := range readLabels(f) {
-		f.Add(l.title)
+		f.Add(l.Title)
 	}
 	for _, s := range []string{"عاجل", "#عاجل", "🔴 عاجل | x", "x.. عاجل", "BREAKING: x", "(URGENT)", "ﻋﺎﺟﻞ", "عاجل: عاجل: x"} {
 		f.Add(s)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
 
 	"github.com/aajil/aajil/internal/pause"
@@ -88,7 +87,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			s.opts.Metrics.Edited("too_old")
 			continue
 		}
-		text := alerts.RenderAlert(alerts.AlertMessage{
+		text := RenderAlert(AlertMessage{
 			Lang:           alertLang(m.Lang),
 			Urgent:         base.Urgent,
 			SourceName:     s.opts.SourceName(base.SourceID),
@@ -97,7 +96,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Published:      base.Published,
 			Rule:           m.Rule,
 			AlsoReportedBy: names,
-		}, alerts.RenderOptions{Location: s.opts.Location})
+		}, RenderOptions{Location: s.opts.Location})
 		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
 	}
 }

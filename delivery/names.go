@@ -4,13 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/store"
 )
 
 // render renders the entry's alert, naming the story's later sources.
 func (s *Sender) render(ctx context.Context, e *store.OutboxEntry) string {
-	return alerts.RenderAlert(alerts.AlertMessage{
+	return RenderAlert(AlertMessage{
 		Lang:           e.Lang,
 		Urgent:         e.Urgent,
 		SourceName:     s.opts.SourceName(e.SourceID),
@@ -19,7 +18,7 @@ func (s *Sender) render(ctx context.Context, e *store.OutboxEntry) string {
 		Published:      e.Published,
 		Rule:           e.Rule,
 		AlsoReportedBy: s.laterSources(ctx, e.StoryID, e.SourceID),
-	}, alerts.RenderOptions{Location: s.opts.Location})
+	}, RenderOptions{Location: s.opts.Location})
 }
 
 // laterSources names the later sources of a story (cached for

@@ -14,7 +14,6 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
@@ -204,10 +203,10 @@ func testDelivery(chat int64, story string, urgent bool) store.Delivery {
 
 // wantText is the message the sender should send for d, in lang.
 func wantText(d store.Delivery, lang string, later ...string) string {
-	return alerts.RenderAlert(alerts.AlertMessage{
+	return RenderAlert(AlertMessage{
 		Lang: lang, Urgent: d.Urgent, SourceName: testSourceName(d.SourceID), Title: d.Title,
 		Link: d.Link, Published: d.Published, Rule: d.Rule, AlsoReportedBy: later,
-	}, alerts.RenderOptions{})
+	}, RenderOptions{})
 }
 
 func TestSenderDeliversAndAcknowledges(t *testing.T) {

@@ -1,11 +1,9 @@
 package store_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,28 +11,19 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/aajil/aajil/internal/corpus"
 	"github.com/aajil/aajil/store"
 )
 
-// benchHeadlines are real Al Jazeera English headlines (19,812 unique).
+// benchHeadlines are the 19,813 real Al Jazeera English headlines of
+// corpus.AlJazeeraEnglish.
 func benchHeadlines(b *testing.B) []string {
 	b.Helper()
-	f, err := os.Open("../testdata/derived/en_aljazeera_unique_titles_gonews_2022-08_to_2023-12.tsv")
+	titles, err := corpus.Titles(corpus.AlJazeeraEnglish)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if title, _, _ := strings.Cut(sc.Text(), "\t"); title != "" {
-			out = append(out, title)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out
+	return titles
 }
 
 // benchWords splits a headline into lower-cased words.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/internal/corpus"
 )
 
 // matchSorted is m.Match(h) sorted by subscriber.
@@ -306,7 +307,7 @@ func TestMatcherUpdates(t *testing.T) {
 func TestMatcherRebuild(t *testing.T) {
 	m := NewMatcher()
 	m.deltaLimit = 4
-	headlines := readFirstFields(t, englishFile)[:200]
+	headlines := readTitles(t, corpus.AlJazeeraEnglish)[:200]
 	words := []string{"Gaza", "Ukraine", "Israel", "Russia", "China", "Sudan", "Iran", `"West Bank"`}
 	rng := rand.New(rand.NewPCG(1, 2))
 	current := map[string][]Rule{}
@@ -454,12 +455,12 @@ func TestMatcherConcurrent(t *testing.T) {
 func corpusHeadlines(t testing.TB, every int) []string {
 	t.Helper()
 	out := labelTitles(t)
-	for i, h := range readFirstFields(t, englishFile) {
+	for i, h := range readTitles(t, corpus.AlJazeeraEnglish) {
 		if i%every == 0 {
 			out = append(out, h)
 		}
 	}
-	return append(out, readFirstFields(t, "derived/en_reuters_agency_unique_titles_gonews_2022-08_to_2023-12.tsv")...)
+	return append(out, readTitles(t, corpus.Reuters)...)
 }
 
 // stopwords are left out of generated rules: nobody follows "the".

@@ -1,13 +1,11 @@
-package alerts
+package delivery
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +17,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/aajil/aajil/alerts"
+	"github.com/aajil/aajil/internal/corpus"
 	"github.com/aajil/aajil/telegram/tgtext"
 )
 
@@ -525,33 +525,31 @@ func checkRendered(t testing.TB, out string) {
 }
 
 // renderSeeds returns real headlines and links: Arabic titles of
-// testdata/urgency_labels.tsv (banner removed where there is one) and
-// the first Reuters titles with their links.
+// the urgency corpus (banner removed where there is one) and the first
+// Reuters titles with their links.
 func renderSeeds(tb testing.TB) (titles, links []string) {
 	tb.Helper()
-	for i, l := range readLabels(tb) {
-		if i%8 != 0 {
-			continue
-		}
-		if l.urgent {
-			titles = append(titles, l.rest)
-		} else {
-			titles = append(titles, l.title)
-		}
-	}
-	f, err := os.Open("../testdata/derived/en_reuters_agency_unique_titles_gonews_2022-08_to_2023-12.tsv")
+	labels, err := corpus.ReadLabels(corpus.Labels)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() && len(links) < 20 {
-		title, link, _ := strings.Cut(sc.Text(), "\t")
-		titles = append(titles, title)
-		links = append(links, link)
+	for i, l := range labels {
+		if i%8 != 0 {
+			continue
+		}
+		if l.Urgent {
+			titles = append(titles, l.Rest)
+		} else {
+			titles = append(titles, l.Title)
+		}
 	}
-	if err := sc.Err(); err != nil {
+	reuters, err := corpus.ReadHeadlines(corpus.Reuters)
+	if err != nil {
 		tb.Fatal(err)
+	}
+	for _, h := range reuters[:min(20, len(reuters))] {
+		titles = append(titles, h.Title)
+		links = append(links, h.Link)
 	}
 	return titles, links
 }
@@ -576,9 +574,33 @@ func FuzzRenderAlert(f *testing.F) {
 	})
 }
 
+// renderHeadlines returns real headlines in lang: "ar" the Arabic-script
+// titles of the urgency corpus, "en" the Al Jazeera English titles.
+func renderHeadlines(tb testing.TB, lang string) []string {
+	tb.Helper()
+	if lang == "en" {
+		titles, err := corpus.Titles(corpus.AlJazeeraEnglish)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return titles
+	}
+	labels, err := corpus.ReadLabels(corpus.Labels)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var titles []string
+	for _, l := range labels {
+		if alerts.Script(l.Title) == "ar" {
+			titles = append(titles, l.Title)
+		}
+	}
+	return titles
+}
+
 func BenchmarkRenderAlert(b *testing.B) {
 	for _, lang := range []string{"ar", "en"} {
-		corpus := benchCorpus(b, lang)
+		headlines := renderHeadlines(b, lang)
 		b.Run(lang, func(b *testing.B) {
 			b.ReportAllocs()
 			m := AlertMessage{
@@ -588,7 +610,7 @@ func BenchmarkRenderAlert(b *testing.B) {
 			}
 			n := 0
 			for b.Loop() {
-				m.Title = corpus[n%len(corpus)]
+				m.Title = headlines[n%len(headlines)]
 				_ = RenderAlert(m, RenderOptions{})
 				n++
 			}
