@@ -119,7 +119,7 @@ func (h *senderHarness) sender(opts Options) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return New(NewBotAPI(h.api), h.st, opts)
+	return New(NewBotAPI(h.api), RedisStore{h.st}, opts)
 }
 
 // start runs s until the returned stop is called (or the test ends);
@@ -609,6 +609,17 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 	d, p := h.depth()
 	if d != int64(2*len(ids)) || p == 0 {
 		t.Errorf("OutboxDepth = %d, %d; want %d entries, some pending", d, p, 2*len(ids))
+	}
+	// Every partition lease was given back: another holder takes each
+	// at once (and gives it back).
+	for p := range h.st.OutboxPartitions() {
+		probe := h.st.PartitionLease(p, "probe", time.Minute)
+		if token, left, err := probe.Take(t.Context()); token == 0 || err != nil {
+			t.Errorf("partition %d after shutdown: Take = %d, %v left, %v; want it free", p, token, left, err)
+		}
+		if _, err := probe.Release(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The next sender (here after a Telegram outage ends) delivers them.
