@@ -694,16 +694,18 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	opts.Global = store.Limit{Interval: 10 * time.Millisecond, Burst: 1} // 100/s: the fan-out takes 2 s
 	m := newTestMetrics()
 	opts.Metrics = m
-	stop := h.start(h.sender(opts))
+	s := h.sender(opts)
+	stop := h.start(s)
 
 	wait.For(t, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	atKill := fake.SentCount()
-	// The outage lasts 2 s: its length is what is tested, not a wait
-	// for something to happen.
-	time.Sleep(2 * time.Second)
+	// Redis stays down until the sender has lost every partition lease
+	// and handed back every entry in memory: the sends in flight at the
+	// kill have ended, their acknowledgements refused.
+	wait.For(t, "the sender idle in the outage", s.idle)
 	during := fake.SentCount() - atKill
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
@@ -722,6 +724,13 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	if total != chats {
 		t.Errorf("%d messages for %d chats, want each chat alerted once", total, chats)
 	}
+}
+
+// idle reports whether s holds no partition and no entry in memory.
+func (s *Sender) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.parts) == 0 && len(s.chats) == 0
 }
 
 // TestSenderHold: a Hold (a reply's 429) keeps alerts and replies to the
