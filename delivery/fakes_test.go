@@ -124,13 +124,7 @@ func (f *fakeStore) subscribe(lang string, ids ...int64) {
 func (f *fakeStore) pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := 0
-	for _, fe := range f.entries {
-		if !fe.done {
-			n++
-		}
-	}
-	return n
+	return countFunc(slices.Values(f.entries), func(fe *fakeEntry) bool { return !fe.done })
 }
 
 func (f *fakeStore) deadLetters() []deadLetter {
@@ -514,10 +508,8 @@ func (f *fakeTelegram) EditMessage(ctx context.Context, messageID int, m Message
 
 // texts are the texts sent to chat, in order.
 func (f *fakeTelegram) texts(chat int64) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var ts []string
-	for _, m := range f.sent[chat] {
+	for _, m := range f.messages(chat) {
 		ts = append(ts, m.Text)
 	}
 	return ts

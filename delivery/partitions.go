@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"iter"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,9 +201,14 @@ func (s *Sender) releaseGivenBack() {
 func (s *Sender) partitionsHeld() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return countFunc(maps.Values(s.parts), func(p *partition) bool { return !p.releasing })
+}
+
+// countFunc counts the values of seq for which f is true.
+func countFunc[T any](seq iter.Seq[T], f func(T) bool) int {
 	n := 0
-	for _, p := range s.parts {
-		if !p.releasing {
+	for v := range seq {
+		if f(v) {
 			n++
 		}
 	}

@@ -30,6 +30,13 @@ var fastLimits = Options{
 	Group:   store.Limit{Interval: time.Millisecond, Burst: 1},
 }
 
+// fastOptions are fastLimits reporting to new testMetrics.
+func fastOptions() (Options, *testMetrics) {
+	opts, m := fastLimits, newTestMetrics()
+	opts.Metrics = m
+	return opts, m
+}
+
 // testSourceNames are the display names the tests' sources have.
 var testSourceNames = map[string]string{"sana": "سانا", "bbc": "BBC Arabic", "reuters": "Reuters"}
 
@@ -221,9 +228,7 @@ func TestSenderDeliversAndAcknowledges(t *testing.T) {
 		all = append(all, testDelivery(c, "urgent-1", true), testDelivery(c, "normal-1", false))
 	}
 	h.enqueue(all...)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	stop := h.start(h.sender(opts))
 	wait.For(t, "6 acknowledged", func() bool { return m.get("sent") == 6 })
 	stop()
@@ -272,10 +277,7 @@ func TestSenderUrgentFirst(t *testing.T) {
 	h.enqueue(n1)
 	h.enqueue(n2)
 	h.enqueue(u1)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	h.start(h.sender(opts))
+	h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), chat, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -363,9 +365,7 @@ func TestSender429WaitsRetryAfter(t *testing.T) {
 	h.subscribe("ar", chat)
 	h.enqueue(testDelivery(chat, "a", true), testDelivery(chat, "b", true))
 	h.fake.FailNextWith("sendMessage", telegramtest.TooManyRequests(1))
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	h.start(h.sender(opts))
 	if _, err := h.fake.WaitSent(t.Context(), chat, 2); err != nil {
 		t.Fatal(err)
@@ -409,9 +409,7 @@ func TestSenderChatRefuses(t *testing.T) {
 			h.fake.FailChat(tc.chat, tc.fail)
 			h.enqueue(testDelivery(tc.chat, "a", true), testDelivery(tc.chat, "b", true), testDelivery(tc.chat, "c", false),
 				testDelivery(other, "a", true))
-			m := newTestMetrics()
-			opts := fastLimits
-			opts.Metrics = m
+			opts, m := fastOptions()
 			stop := h.start(h.sender(opts))
 			wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 			stop()
@@ -443,10 +441,7 @@ func TestSenderFollowsMigration(t *testing.T) {
 	h.fake.FailChat(from, telegramtest.Migrated(to))
 	a, b := testDelivery(from, "a", true), testDelivery(from, "b", true)
 	h.enqueue(a, b)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	stop := h.start(h.sender(opts))
+	stop := h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), to, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -494,9 +489,7 @@ func TestSenderDeadLetters(t *testing.T) {
 			} else {
 				h.fake.FailNextWith("sendMessage", tc.fail)
 			}
-			m := newTestMetrics()
-			opts := fastLimits
-			opts.Metrics = m
+			opts, m := fastOptions()
 			opts.DeadAfter = tc.deadAfter
 			stop := h.start(h.sender(opts))
 			wait.For(t, "a dead letter", func() bool { return m.get("dead") == 1 })
@@ -532,10 +525,7 @@ func TestSenderHostileHeadline(t *testing.T) {
 	d.Rule = "<b>&"
 	d.Link = "https://example.com/?a=1&b=<2>"
 	h.enqueue(d)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	h.start(h.sender(opts))
+	h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), chat, 1)
 	if err != nil {
 		t.Fatalf("%v (calls: %+v)", err, h.fake.Calls("sendMessage"))
@@ -625,9 +615,7 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 	// The next sender (here after a Telegram outage ends) delivers them.
 	next := newSenderHarness(t, telegramtest.Options{})
 	next.st = h.st
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	next.start(next.sender(opts))
 	wait.For(t, "handed-back entries sent", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == 2*len(ids)
@@ -692,8 +680,6 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	h.enqueue(ds...)
 	opts := fastLimits
 	opts.Global = store.Limit{Interval: 10 * time.Millisecond, Burst: 1} // 100/s: the fan-out takes 2 s
-	m := newTestMetrics()
-	opts.Metrics = m
 	s := h.sender(opts)
 	stop := h.start(s)
 
@@ -777,13 +763,11 @@ func TestSenderPaidBroadcast(t *testing.T) {
 			for _, c := range chats {
 				h.enqueue(testDelivery(c, "paid-1", true))
 			}
-			m := newTestMetrics()
-			opts := fastLimits
+			opts, m := fastOptions()
 			opts.Global = store.Limit{}
 			if tc.rate > 0 {
 				opts.Global = store.Limit{Interval: time.Duration(float64(time.Second) / tc.rate), Burst: 1}
 			}
-			opts.Metrics = m
 			stop := h.start(h.sender(opts))
 			wait.For(t, "2 acknowledged", func() bool { return m.get("sent") == 2 })
 			stop()
