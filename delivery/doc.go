@@ -10,6 +10,6 @@
 // Hold).
 //
 // It reaches Redis and the Bot API through the small interfaces in
-// store.go and telegram.go: *store.Store is its Store, BotAPI adapts a
-// *tgbotapi.BotAPI.
+// store.go and telegram.go: RedisStore adapts a *store.Store to its
+// Store, BotAPI adapts a *tgbotapi.BotAPI.
 package delivery

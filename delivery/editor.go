@@ -31,24 +31,20 @@ func (s *Sender) runEditor(ctx context.Context) {
 	if s.opts.Stories == nil {
 		return
 	}
-	t := time.NewTicker(editEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	pause.Every(ctx, editEvery, s.editDue)
+}
+
+// editDue makes the edits due now, of up to editBatch stories.
+func (s *Sender) editDue(ctx context.Context) {
+	stories, err := s.edits.DueEdits(ctx, s.now(), editBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.redisError("take due edits", err)
 		}
-		stories, err := s.edits.DueEdits(ctx, s.now(), editBatch)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.redisError("take due edits", err)
-			}
-			continue
-		}
-		for _, id := range stories {
-			s.editStory(ctx, id)
-		}
+		return
+	}
+	for _, id := range stories {
+		s.editStory(ctx, id)
 	}
 }
 

@@ -43,9 +43,7 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 	stories := &testStories{stories: map[string]store.StoryRecord{}}
 	stories.set(store.StoryRecord{ID: "st", FirstSource: "sana"})
 	var offset atomic.Int64 // the sender's clock, relative to the real one
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	opts.Stories = stories
 	opts.EditInterval = 200 * time.Millisecond
 	opts.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
@@ -120,9 +118,7 @@ func TestEditorShowsUpdatedFigures(t *testing.T) {
 	d := testDelivery(chat, "toll", true)
 	stories := &testStories{stories: map[string]store.StoryRecord{}}
 	stories.set(store.StoryRecord{ID: "toll", FirstSource: "sana", Title: d.Title})
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	opts.Stories = stories
 	opts.EditInterval = 200 * time.Millisecond
 	h.start(h.sender(opts))

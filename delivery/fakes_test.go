@@ -15,10 +15,10 @@ import (
 	"github.com/aajil/aajil/store"
 )
 
-// What the Sender is given: *store.Store and the adapter of a
+// What the Sender is given: the adapters of a *store.Store and of a
 // *tgbotapi.BotAPI in production, the fakes below in the unit tests.
 var (
-	_ Store    = (*store.Store)(nil)
+	_ Store    = RedisStore{}
 	_ Store    = (*fakeStore)(nil)
 	_ Telegram = (*BotAPI)(nil)
 	_ Telegram = (*fakeTelegram)(nil)
@@ -41,13 +41,14 @@ type fakeStore struct {
 	dropped []store.OutboxEntry
 	dead    []deadLetter
 
-	holders   map[int]string // partition → lease holder
-	penalties map[int64]time.Time
-	penalized []penalty
-	subs      map[int64]store.Subscriber
-	due       []string
-	messages  map[string]*store.StoryMessages
-	counts    map[store.Counter]int64
+	holders       map[int]string // partition → lease holder
+	leasesChanged chan struct{}  // closed and replaced when holdLease changes a holder
+	penalties     map[int64]time.Time
+	penalized     []penalty
+	subs          map[int64]store.Subscriber
+	due           []string
+	messages      map[string]*store.StoryMessages
+	counts        map[store.Counter]int64
 }
 
 // fakeEntry is an outbox entry and its state in the consumer group.
@@ -77,14 +78,15 @@ type penalty struct {
 
 func newFakeStore(parts int) *fakeStore {
 	return &fakeStore{
-		parts:     parts,
-		changed:   make(chan struct{}),
-		sent:      map[sentKey]store.SentRecord{},
-		holders:   map[int]string{},
-		penalties: map[int64]time.Time{},
-		subs:      map[int64]store.Subscriber{},
-		messages:  map[string]*store.StoryMessages{},
-		counts:    map[store.Counter]int64{},
+		parts:         parts,
+		changed:       make(chan struct{}),
+		sent:          map[sentKey]store.SentRecord{},
+		holders:       map[int]string{},
+		leasesChanged: make(chan struct{}),
+		penalties:     map[int64]time.Time{},
+		subs:          map[int64]store.Subscriber{},
+		messages:      map[string]*store.StoryMessages{},
+		counts:        map[store.Counter]int64{},
 	}
 }
 
@@ -122,13 +124,7 @@ func (f *fakeStore) subscribe(lang string, ids ...int64) {
 func (f *fakeStore) pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := 0
-	for _, fe := range f.entries {
-		if !fe.done {
-			n++
-		}
-	}
-	return n
+	return countFunc(slices.Values(f.entries), func(fe *fakeEntry) bool { return !fe.done })
 }
 
 func (f *fakeStore) deadLetters() []deadLetter {
@@ -168,6 +164,8 @@ func (f *fakeStore) holdLease(p int, holder string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.holders[p] = holder
+	close(f.leasesChanged)
+	f.leasesChanged = make(chan struct{})
 }
 
 // scheduleEdit makes a story's edit due.
@@ -287,23 +285,53 @@ func (f *fakeStore) Heartbeat(_ context.Context, instance string, _ time.Duratio
 
 func (f *fakeStore) Leave(context.Context, string) error { return nil }
 
-func (f *fakeStore) AcquirePartition(_ context.Context, p int, holder string, _ time.Duration) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if h := f.holders[p]; h != "" && h != holder {
-		return false, nil
-	}
-	f.holders[p] = holder
-	return true, nil
+func (f *fakeStore) PartitionLease(p int, holder string, _ time.Duration) Lease {
+	return &fakeLease{f: f, p: p, holder: holder}
 }
 
-func (f *fakeStore) ReleasePartition(_ context.Context, p int, holder string) error {
+// fakeLease is holder's lease on partition p of a fakeStore: it never
+// expires; holdLease takes it from its holder.
+type fakeLease struct {
+	f      *fakeStore
+	p      int
+	holder string
+}
+
+func (l *fakeLease) Take(context.Context) (int64, time.Duration, error) {
+	f := l.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.holders[p] == holder {
-		delete(f.holders, p)
+	if h := f.holders[l.p]; h != "" && h != l.holder {
+		return 0, time.Minute, nil
 	}
-	return nil
+	f.holders[l.p] = l.holder
+	return 1, 0, nil
+}
+
+// Keep holds the lease until ctx ends, then releases it; when holdLease
+// gives the lease to another, it reports it lost at once.
+func (l *fakeLease) Keep(ctx context.Context, onLost func(error)) error {
+	f := l.f
+	for {
+		f.mu.Lock()
+		held, changed := f.holders[l.p] == l.holder, f.leasesChanged
+		f.mu.Unlock()
+		if !held {
+			lost := fmt.Errorf("partition %d: %w", l.p, store.ErrLeaseLost)
+			onLost(lost)
+			return lost
+		}
+		select {
+		case <-ctx.Done():
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.holders[l.p] == l.holder {
+				delete(f.holders, l.p)
+			}
+			return nil
+		case <-changed:
+		}
+	}
 }
 
 // ReserveAt books every send at once, unless a penalty (the chat's or
@@ -480,10 +508,8 @@ func (f *fakeTelegram) EditMessage(ctx context.Context, messageID int, m Message
 
 // texts are the texts sent to chat, in order.
 func (f *fakeTelegram) texts(chat int64) []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var ts []string
-	for _, m := range f.sent[chat] {
+	for _, m := range f.messages(chat) {
 		ts = append(ts, m.Text)
 	}
 	return ts

@@ -3,7 +3,10 @@ package delivery
 import (
 	"cmp"
 	"context"
+	"errors"
+	"iter"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,12 +29,17 @@ type partition struct {
 	inflight  int               // entries a worker holds
 	stop      chan struct{}     // closed when lost
 	done      chan struct{}     // closed when the reader returned
+	// release ends the lease's keeper, which then gives the lease back;
+	// kept is closed when the keeper has returned.
+	release context.CancelFunc
+	kept    chan struct{}
 }
 
-// leaseLoop keeps this instance's fair share of partitions, renewing their
-// leases every LeaseTTL/3. After ctx is done it acquires nothing more but
-// keeps renewing until the workers are done, so that no other instance
-// takes an entry still being sent.
+// leaseLoop keeps this instance's fair share of partitions, every
+// LeaseTTL/3; each partition's lease is renewed by its own keeper. After
+// ctx is done it acquires nothing more, and the keepers renew until the
+// workers are done, so that no other instance takes an entry still being
+// sent.
 func (s *Sender) leaseLoop(ctx, hard context.Context, workersDone <-chan struct{}) {
 	tick := time.NewTicker(max(s.opts.LeaseTTL/3, 10*time.Millisecond))
 	defer tick.Stop()
@@ -47,9 +55,9 @@ func (s *Sender) leaseLoop(ctx, hard context.Context, workersDone <-chan struct{
 	}
 }
 
-// leaseRound is one round of leaseLoop: counts are flushed, the leases
-// held renewed, and, unless shutting down, this instance's share of the
-// partitions rebalanced.
+// leaseRound is one round of leaseLoop: counts are flushed, the
+// partitions given back released, and, unless shutting down, this
+// instance's share of the partitions rebalanced.
 func (s *Sender) leaseRound(ctx, hard context.Context) {
 	rctx, cancel := context.WithTimeout(hard, s.opts.LeaseTTL/3+time.Second)
 	defer cancel()
@@ -60,8 +68,7 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 	if err != nil {
 		s.redisError("heartbeat", err)
 	}
-	s.renewHeld(rctx)
-	s.releaseGivenBack(rctx)
+	s.releaseGivenBack()
 	defer func() { s.opts.Metrics.PartitionsHeld(s.partitionsHeld()) }()
 	if shutting || err != nil || len(live) == 0 {
 		return
@@ -72,35 +79,9 @@ func (s *Sender) leaseRound(ctx, hard context.Context) {
 	have := s.giveBackExcess(fair, n)
 	// What is given back with nothing in flight is free for the others
 	// now, not a round later.
-	s.releaseGivenBack(rctx)
+	s.releaseGivenBack()
 	me := max(slices.Index(live, s.opts.Instance), 0)
-	s.acquireFree(ctx, rctx, me, fair, have)
-}
-
-// renewHeld renews the leases held; a failed renewal is a lost
-// partition.
-func (s *Sender) renewHeld(ctx context.Context) {
-	s.mu.Lock()
-	held := make([]*partition, 0, len(s.parts))
-	for _, p := range s.parts {
-		held = append(held, p)
-	}
-	s.mu.Unlock()
-	for _, p := range held {
-		ok, err := s.leases.AcquirePartition(ctx, p.id, s.opts.Instance, s.opts.LeaseTTL)
-		if err != nil {
-			s.redisError("renew partition lease", err)
-		}
-		if err == nil && !ok {
-			s.log.Warn("sender: partition lease lost", slog.Int("partition", p.id))
-		}
-		if err != nil || !ok {
-			s.mu.Lock()
-			s.abandonLocked(p)
-			delete(s.parts, p.id)
-			s.mu.Unlock()
-		}
-	}
+	s.acquireFree(ctx, hard, rctx, me, fair, have)
 }
 
 // giveBackExcess marks the partitions over this instance's fair share
@@ -130,8 +111,8 @@ func (s *Sender) giveBackExcess(fair, n int) int {
 // acquireFree takes free partitions until this instance has its fair
 // share, starting at its slice of the partitions (me is its index among
 // the live instances) so that instances starting together rarely
-// collide, and starts their readers under ctx. rctx bounds the round.
-func (s *Sender) acquireFree(ctx, rctx context.Context, me, fair, have int) {
+// collide. rctx bounds the round.
+func (s *Sender) acquireFree(ctx, hard, rctx context.Context, me, fair, have int) {
 	total := s.leases.OutboxPartitions()
 	for i := 0; i < total && have < fair; i++ {
 		id := (me*fair + i) % total
@@ -141,42 +122,78 @@ func (s *Sender) acquireFree(ctx, rctx context.Context, me, fair, have int) {
 		if mine {
 			continue
 		}
-		ok, err := s.leases.AcquirePartition(rctx, id, s.opts.Instance, s.opts.LeaseTTL)
+		took, err := s.take(ctx, hard, rctx, id)
 		if err != nil {
 			s.redisError("acquire partition lease", err)
 			return
 		}
-		if !ok {
-			continue
+		if took {
+			have++
 		}
-		have++
-		p := &partition{id: id, known: map[entryKey]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
-		s.mu.Lock()
-		s.parts[id] = p
-		s.mu.Unlock()
-		go func() {
-			defer close(p.done)
-			s.readPartition(ctx, p)
-		}()
 	}
+}
+
+// take takes partition id's lease if it is free. When it got it, a
+// keeper renews the lease under hard, until the partition is given back
+// or lost, and a reader feeds the partition's entries in under ctx.
+func (s *Sender) take(ctx, hard, rctx context.Context, id int) (bool, error) {
+	lease := s.leases.PartitionLease(id, s.opts.Instance, s.opts.LeaseTTL)
+	token, _, err := lease.Take(rctx)
+	if err != nil || token == 0 {
+		return false, err
+	}
+	kctx, release := context.WithCancel(hard)
+	p := &partition{id: id, known: map[entryKey]bool{}, stop: make(chan struct{}), done: make(chan struct{}),
+		release: release, kept: make(chan struct{})}
+	s.mu.Lock()
+	s.parts[id] = p
+	s.mu.Unlock()
+	s.keepers.Go(func() {
+		defer close(p.kept)
+		err := lease.Keep(kctx, func(cause error) { s.lose(p, cause) })
+		if err != nil && !errors.Is(err, store.ErrLeaseLost) {
+			s.log.Warn("sender: partition lease not released; it expires by itself",
+				slog.Int("partition", id), slog.Any("error", err))
+		}
+	})
+	go func() {
+		defer close(p.done)
+		s.readPartition(ctx, p)
+	}()
+	return true, nil
+}
+
+// lose stops partition p at once: its lease was lost, or could not be
+// renewed and may lapse before the next attempt, when another instance
+// may take it.
+func (s *Sender) lose(p *partition, cause error) {
+	s.mu.Lock()
+	s.abandonLocked(p)
+	if s.parts[p.id] == p {
+		delete(s.parts, p.id)
+	}
+	s.mu.Unlock()
+	s.log.Warn("sender: partition lease lost", slog.Int("partition", p.id), slog.Any("error", cause))
 }
 
 // releaseGivenBack releases the leases of the partitions given back whose
 // in-flight work is done.
-func (s *Sender) releaseGivenBack(ctx context.Context) {
+func (s *Sender) releaseGivenBack() {
 	s.mu.Lock()
-	var free []int
+	var free []*partition
 	for id, p := range s.parts {
 		if p.releasing && p.inflight == 0 {
-			free = append(free, id)
+			free = append(free, p)
 			delete(s.parts, id)
 		}
 	}
 	s.mu.Unlock()
-	for _, id := range free {
-		if err := s.leases.ReleasePartition(ctx, id, s.opts.Instance); err != nil {
-			s.redisError("release partition", err)
-		}
+	// Their keepers release them, together.
+	for _, p := range free {
+		p.release()
+	}
+	for _, p := range free {
+		<-p.kept
 	}
 }
 
@@ -184,9 +201,14 @@ func (s *Sender) releaseGivenBack(ctx context.Context) {
 func (s *Sender) partitionsHeld() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return countFunc(maps.Values(s.parts), func(p *partition) bool { return !p.releasing })
+}
+
+// countFunc counts the values of seq for which f is true.
+func countFunc[T any](seq iter.Seq[T], f func(T) bool) int {
 	n := 0
-	for _, p := range s.parts {
-		if !p.releasing {
+	for v := range seq {
+		if f(v) {
 			n++
 		}
 	}

@@ -263,6 +263,7 @@ type Sender struct {
 	ready       [2][]*chatQueue // urgent, normal: chats with a ready head
 	timers      timerHeap       // chats waiting until a time
 	parts       map[int]*partition
+	keepers     sync.WaitGroup  // the partitions' lease keepers
 	migrated    map[int64]int64 // old group id → supergroup id
 	globalUntil time.Time       // a global 429 penalty ends
 	flood       []chatAt        // recent per-chat 429s
@@ -363,28 +364,29 @@ func (s *Sender) Run(ctx context.Context) error {
 	return nil
 }
 
-// shutdown wakes the workers, gives every lease back and leaves the
-// instances set. The partition readers have stopped or stop within
-// readBlock; they read nothing more into memory.
+// shutdown gives every lease back and leaves the instances set. The
+// partition readers have stopped or stop within readBlock; they read
+// nothing more into memory.
 func (s *Sender) shutdown(hard context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(hard), time.Second)
 	defer cancel()
 	s.mu.Lock()
-	ids := make([]int, 0, len(s.parts))
+	held := make([]*partition, 0, len(s.parts))
 	for id, p := range s.parts {
 		s.abandonLocked(p)
-		ids = append(ids, id)
+		held = append(held, p)
+		delete(s.parts, id)
 	}
 	s.mu.Unlock()
-	for _, id := range ids {
-		if err := s.leases.ReleasePartition(ctx, id, s.opts.Instance); err != nil {
-			s.log.Warn("sender: release partition", slog.Int("partition", id), slog.Any("error", err))
-		}
+	// The keepers release the leases while this instance leaves.
+	for _, p := range held {
+		p.release()
 	}
 	if err := s.leases.Leave(ctx, s.opts.Instance); err != nil {
 		s.log.Warn("sender: leave", slog.Any("error", err))
 	}
 	s.flushCounts(ctx)
+	s.keepers.Wait()
 }
 
 // redisError logs a Redis error once per outage: the first after a

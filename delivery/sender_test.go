@@ -29,6 +29,13 @@ var fastLimits = Options{
 	Group:   store.Limit{Interval: time.Millisecond, Burst: 1},
 }
 
+// fastOptions are fastLimits reporting to new testMetrics.
+func fastOptions() (Options, *testMetrics) {
+	opts, m := fastLimits, newTestMetrics()
+	opts.Metrics = m
+	return opts, m
+}
+
 // testSourceNames are the display names the tests' sources have.
 var testSourceNames = map[string]string{"sana": "سانا", "bbc": "BBC Arabic", "reuters": "Reuters"}
 
@@ -118,7 +125,7 @@ func (h *senderHarness) sender(opts Options) *Sender {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return New(NewBotAPI(h.api), h.st, opts)
+	return New(NewBotAPI(h.api), RedisStore{h.st}, opts)
 }
 
 // start runs s until the returned stop is called (or the test ends);
@@ -220,9 +227,7 @@ func TestSenderDeliversAndAcknowledges(t *testing.T) {
 		all = append(all, testDelivery(c, "urgent-1", true), testDelivery(c, "normal-1", false))
 	}
 	h.enqueue(all...)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	stop := h.start(h.sender(opts))
 	wait.For(t, "6 acknowledged", func() bool { return m.get("sent") == 6 })
 	stop()
@@ -271,10 +276,7 @@ func TestSenderUrgentFirst(t *testing.T) {
 	h.enqueue(n1)
 	h.enqueue(n2)
 	h.enqueue(u1)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	h.start(h.sender(opts))
+	h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), chat, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -362,9 +364,7 @@ func TestSender429WaitsRetryAfter(t *testing.T) {
 	h.subscribe("ar", chat)
 	h.enqueue(testDelivery(chat, "a", true), testDelivery(chat, "b", true))
 	h.fake.FailNextWith("sendMessage", telegramtest.TooManyRequests(1))
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	h.start(h.sender(opts))
 	if _, err := h.fake.WaitSent(t.Context(), chat, 2); err != nil {
 		t.Fatal(err)
@@ -408,9 +408,7 @@ func TestSenderChatRefuses(t *testing.T) {
 			h.fake.FailChat(tc.chat, tc.fail)
 			h.enqueue(testDelivery(tc.chat, "a", true), testDelivery(tc.chat, "b", true), testDelivery(tc.chat, "c", false),
 				testDelivery(other, "a", true))
-			m := newTestMetrics()
-			opts := fastLimits
-			opts.Metrics = m
+			opts, m := fastOptions()
 			stop := h.start(h.sender(opts))
 			wait.For(t, "outbox empty", func() bool { d, _ := h.depth(); return d == 0 })
 			stop()
@@ -442,10 +440,7 @@ func TestSenderFollowsMigration(t *testing.T) {
 	h.fake.FailChat(from, telegramtest.Migrated(to))
 	a, b := testDelivery(from, "a", true), testDelivery(from, "b", true)
 	h.enqueue(a, b)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	stop := h.start(h.sender(opts))
+	stop := h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), to, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -493,9 +488,7 @@ func TestSenderDeadLetters(t *testing.T) {
 			} else {
 				h.fake.FailNextWith("sendMessage", tc.fail)
 			}
-			m := newTestMetrics()
-			opts := fastLimits
-			opts.Metrics = m
+			opts, m := fastOptions()
 			opts.DeadAfter = tc.deadAfter
 			stop := h.start(h.sender(opts))
 			wait.For(t, "a dead letter", func() bool { return m.get("dead") == 1 })
@@ -531,10 +524,7 @@ func TestSenderHostileHeadline(t *testing.T) {
 	d.Rule = "<b>&"
 	d.Link = "https://example.com/?a=1&b=<2>"
 	h.enqueue(d)
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
-	h.start(h.sender(opts))
+	h.start(h.sender(fastLimits))
 	sent, err := h.fake.WaitSent(t.Context(), chat, 1)
 	if err != nil {
 		t.Fatalf("%v (calls: %+v)", err, h.fake.Calls("sendMessage"))
@@ -609,13 +599,22 @@ func TestSenderShutdownHandsBack(t *testing.T) {
 	if d != int64(2*len(ids)) || p == 0 {
 		t.Errorf("OutboxDepth = %d, %d; want %d entries, some pending", d, p, 2*len(ids))
 	}
+	// Every partition lease was given back: another holder takes each
+	// at once (and gives it back).
+	for p := range h.st.OutboxPartitions() {
+		probe := h.st.PartitionLease(p, "probe", time.Minute)
+		if token, left, err := probe.Take(t.Context()); token == 0 || err != nil {
+			t.Errorf("partition %d after shutdown: Take = %d, %v left, %v; want it free", p, token, left, err)
+		}
+		if _, err := probe.Release(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The next sender (here after a Telegram outage ends) delivers them.
 	next := newSenderHarness(t, telegramtest.Options{})
 	next.st = h.st
-	m := newTestMetrics()
-	opts := fastLimits
-	opts.Metrics = m
+	opts, m := fastOptions()
 	next.start(next.sender(opts))
 	wait.For(t, "handed-back entries sent", func() bool {
 		return m.get("sent")+m.get("duplicate_skipped") == 2*len(ids)
@@ -680,18 +679,18 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	h.enqueue(ds...)
 	opts := fastLimits
 	opts.Global = store.Limit{Interval: 10 * time.Millisecond, Burst: 1} // 100/s: the fan-out takes 2 s
-	m := newTestMetrics()
-	opts.Metrics = m
-	stop := h.start(h.sender(opts))
+	s := h.sender(opts)
+	stop := h.start(s)
 
 	wait.For(t, "a quarter sent", func() bool { return fake.SentCount() >= chats/4 })
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	atKill := fake.SentCount()
-	// The outage lasts 2 s: its length is what is tested, not a wait
-	// for something to happen.
-	time.Sleep(2 * time.Second)
+	// Redis stays down until the sender has lost every partition lease
+	// and handed back every entry in memory: the sends in flight at the
+	// kill have ended, their acknowledgements refused.
+	wait.For(t, "the sender idle in the outage", s.idle)
 	during := fake.SentCount() - atKill
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
@@ -710,6 +709,13 @@ func TestSenderThroughRedisOutage(t *testing.T) {
 	if total != chats {
 		t.Errorf("%d messages for %d chats, want each chat alerted once", total, chats)
 	}
+}
+
+// idle reports whether s holds no partition and no entry in memory.
+func (s *Sender) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.parts) == 0 && len(s.chats) == 0
 }
 
 // TestSenderHold: a Hold (a reply's 429) keeps alerts and replies to the
@@ -756,13 +762,11 @@ func TestSenderPaidBroadcast(t *testing.T) {
 			for _, c := range chats {
 				h.enqueue(testDelivery(c, "paid-1", true))
 			}
-			m := newTestMetrics()
-			opts := fastLimits
+			opts, m := fastOptions()
 			opts.Global = store.Limit{}
 			if tc.rate > 0 {
 				opts.Global = store.Limit{Interval: time.Duration(float64(time.Second) / tc.rate), Burst: 1}
 			}
-			opts.Metrics = m
 			stop := h.start(h.sender(opts))
 			wait.For(t, "2 acknowledged", func() bool { return m.get("sent") == 2 })
 			stop()

@@ -38,11 +38,21 @@ type Leases interface {
 	Heartbeat(ctx context.Context, instance string, ttl time.Duration) ([]string, error)
 	// Leave takes instance off the live instances.
 	Leave(ctx context.Context, instance string) error
-	// AcquirePartition takes or renews partition p's lease for holder;
-	// false when another holds it.
-	AcquirePartition(ctx context.Context, p int, holder string, ttl time.Duration) (bool, error)
-	// ReleasePartition gives partition p's lease back, if holder has it.
-	ReleasePartition(ctx context.Context, p int, holder string) error
+	// PartitionLease is holder's lease on outbox partition p, for ttl.
+	PartitionLease(p int, holder string, ttl time.Duration) Lease
+}
+
+// Lease is one holder's lease on an outbox partition, as the Sender
+// holds it: taken, then kept until the partition is given back or lost.
+// *store.Lease is one.
+type Lease interface {
+	// Take takes the lease if it is free or the holder's: token > 0
+	// when the holder holds it now, 0 when another holder has it.
+	Take(ctx context.Context) (token int64, left time.Duration, err error)
+	// Keep renews a taken lease until ctx ends, then releases it. When
+	// the lease is lost or cannot be renewed, it calls onLost with the
+	// cause (wrapping store.ErrLeaseLost) and returns it.
+	Keep(ctx context.Context, onLost func(error)) error
 }
 
 // Rates are the send limits shared by every instance.
@@ -78,7 +88,8 @@ type Counter interface {
 	Add(ctx context.Context, c store.Counter, n int64) error
 }
 
-// Store is everything the Sender keeps in Redis; *store.Store is one.
+// Store is everything the Sender keeps in Redis; RedisStore adapts a
+// *store.Store to it.
 type Store interface {
 	Outbox
 	Leases
@@ -86,4 +97,14 @@ type Store interface {
 	Subscribers
 	Edits
 	Counter
+}
+
+// RedisStore is the Store of a *store.Store: its own methods, with its
+// partition leases as Lease.
+type RedisStore struct{ *store.Store }
+
+// PartitionLease is the store's lease on outbox partition p for holder,
+// for ttl.
+func (r RedisStore) PartitionLease(p int, holder string, ttl time.Duration) Lease {
+	return r.Store.PartitionLease(p, holder, ttl)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
 // StateStore keeps the sources' poll state across restarts.
@@ -45,16 +47,7 @@ func (s *StateSaver) Restore(ctx context.Context) {
 
 // Run saves the state every interval until ctx is done.
 func (s *StateSaver) Run(ctx context.Context) {
-	t := time.NewTicker(s.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.Save(ctx)
-		}
-	}
+	pause.Every(ctx, s.every, s.Save)
 }
 
 // Save saves the state once; a failure is logged, and the next save

@@ -677,10 +677,10 @@ func TestPartitionLease(t *testing.T) {
 	s := openOpts(t, store.Options{OutboxPartitions: 4})
 	ctx := t.Context()
 	type step struct {
-		op     string // acquire, release
+		op     string // acquire (Take), release
 		p      int
 		holder string
-		want   bool // acquire's result
+		want   bool // whether holder holds the lease after a take, or released it
 	}
 	steps := []step{
 		{"acquire", 2, "a", true},
@@ -689,20 +689,21 @@ func TestPartitionLease(t *testing.T) {
 		{"acquire", 2, "a", true}, // renew
 		{"release", 2, "b", false},
 		{"acquire", 2, "b", false}, // b's release did nothing
-		{"release", 2, "a", false},
+		{"release", 2, "a", true},
 		{"acquire", 2, "b", true},
 		{"acquire", 2, "a", false},
 	}
 	for i, st := range steps {
 		switch st.op {
 		case "acquire":
-			ok, err := s.AcquirePartition(ctx, st.p, st.holder, time.Minute)
-			if err != nil || ok != st.want {
-				t.Errorf("step %d: AcquirePartition(%d, %s) = %t, %v; want %t", i, st.p, st.holder, ok, err, st.want)
+			token, _, err := s.PartitionLease(st.p, st.holder, time.Minute).Take(ctx)
+			if err != nil || (token > 0) != st.want {
+				t.Errorf("step %d: PartitionLease(%d, %s).Take = %d, %v; want held %t", i, st.p, st.holder, token, err, st.want)
 			}
 		case "release":
-			if err := s.ReleasePartition(ctx, st.p, st.holder); err != nil {
-				t.Errorf("step %d: ReleasePartition(%d, %s): %v", i, st.p, st.holder, err)
+			ok, err := s.PartitionLease(st.p, st.holder, time.Minute).Release(ctx)
+			if err != nil || ok != st.want {
+				t.Errorf("step %d: PartitionLease(%d, %s).Release = %t, %v; want %t", i, st.p, st.holder, ok, err, st.want)
 			}
 		}
 	}
@@ -714,22 +715,23 @@ func TestPartitionLease(t *testing.T) {
 	}
 
 	// A lease its holder stops renewing expires.
-	if ok, err := s.AcquirePartition(ctx, 1, "dies", 30*time.Millisecond); !ok || err != nil {
-		t.Fatalf("AcquirePartition = %t, %v", ok, err)
+	if token, _, err := s.PartitionLease(1, "dies", 30*time.Millisecond).Take(ctx); token == 0 || err != nil {
+		t.Fatalf("PartitionLease(1, dies).Take = %d, %v; want a token", token, err)
 	}
+	heir := s.PartitionLease(1, "heir", time.Minute)
 	wait.Within(t, 5*time.Second, "the expired lease taken over", func() bool {
-		ok, err := s.AcquirePartition(ctx, 1, "heir", time.Minute)
+		token, _, err := heir.Take(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ok
+		return token > 0
 	})
 
 	for name, f := range map[string]func() error{
-		"acquire -1":   func() error { _, err := s.AcquirePartition(ctx, -1, "a", time.Second); return err },
-		"acquire 4":    func() error { _, err := s.AcquirePartition(ctx, 4, "a", time.Second); return err },
-		"acquire anon": func() error { _, err := s.AcquirePartition(ctx, 0, "", time.Second); return err },
-		"release 4":    func() error { return s.ReleasePartition(ctx, 4, "a") },
+		"acquire -1":   func() error { _, _, err := s.PartitionLease(-1, "a", time.Second).Take(ctx); return err },
+		"acquire 4":    func() error { _, _, err := s.PartitionLease(4, "a", time.Second).Take(ctx); return err },
+		"acquire anon": func() error { _, _, err := s.PartitionLease(0, "", time.Second).Take(ctx); return err },
+		"release 4":    func() error { _, err := s.PartitionLease(4, "a", time.Second).Release(ctx); return err },
 		"read 4":       func() error { _, err := s.ReadPartition(ctx, 4, "c", 1, 0); return err },
 		"claim 4":      func() error { _, _, err := s.ClaimPartition(ctx, 4, "c", 0, 1); return err },
 		"read anon":    func() error { _, err := s.ReadPartition(ctx, 0, "", 1, 0); return err },

@@ -180,18 +180,19 @@ const releaseTimeout = 2 * time.Second
 // ends, then releases it and returns nil (or the release's error; the
 // lease then expires by itself). When a renewal fails or finds the lease
 // lost, it calls onLost (if not nil) with the cause, which wraps
-// ErrLeaseLost, releases what may still be held, and returns the cause:
-// after a Redis error the lease may expire before the next attempt, and
-// two holders must never overlap, so the holder stops at once.
+// ErrLeaseLost, then releases what may still be held, and returns the
+// cause: after a Redis error the lease may expire before the next
+// attempt, and two holders must never overlap, so the holder stops at
+// once, before the release's round trip.
 func (l *Lease) Keep(ctx context.Context, onLost func(error)) error {
 	lost := l.renewUntilLost(ctx)
+	if lost != nil && onLost != nil {
+		onLost(lost)
+	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	_, rerr := l.Release(rctx)
 	if lost != nil {
-		if onLost != nil {
-			onLost(lost)
-		}
 		return lost
 	}
 	return rerr
@@ -257,28 +258,4 @@ func (s *Store) ReleaseSources(ctx context.Context, holder string, ids []string)
 		return fmt.Errorf("release sources: %w", err)
 	}
 	return nil
-}
-
-// AcquirePartition takes or renews partition p's lease for holder, for
-// ttl: it reports true when holder holds the lease now (it was free, or
-// holder's already, then extended) and false when another holder has it.
-// A holder that is refused (or errs) must stop reading the partition at
-// once: its lease may have expired and been taken.
-//
-// Deprecated: use PartitionLease, its Take and Keep.
-func (s *Store) AcquirePartition(ctx context.Context, p int, holder string, ttl time.Duration) (bool, error) {
-	token, _, err := s.PartitionLease(p, holder, ttl).Take(ctx)
-	return token > 0, err
-}
-
-// ReleasePartition gives partition p's lease up if holder holds it, so
-// that another instance takes the partition over without waiting for the
-// lease to expire. Releasing a lease held by another is a no-op.
-//
-// Deprecated: use PartitionLease and its Release (or Keep, which releases
-// on stop).
-func (s *Store) ReleasePartition(ctx context.Context, p int, holder string) error {
-	// Any positive ttl: a release does not use it.
-	_, err := s.PartitionLease(p, holder, time.Second).Release(ctx)
-	return err
 }

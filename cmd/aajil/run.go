@@ -431,7 +431,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	// Alerts and command replies go through one client with a shorter
 	// timeout than long polling's.
 	sendAPI := tgapi.WithClient(api, &http.Client{Timeout: 15 * time.Second})
-	sender := delivery.New(delivery.NewBotAPI(sendAPI), st, delivery.Options{
+	sender := delivery.New(delivery.NewBotAPI(sendAPI), delivery.RedisStore{Store: st}, delivery.Options{
 		Instance:    instance,
 		Workers:     cfg.Delivery.Workers,
 		Global:      store.Limit{Interval: time.Duration(float64(time.Second) / cfg.Delivery.Rate), Burst: 1},

@@ -1,5 +1,6 @@
 // Package pause waits for a while unless told to stop: the one
-// cancellable sleep of the bot and the delivery engine.
+// cancellable sleep of the bot and the delivery engine (For, Until), and
+// the one loop that does a job at every interval until stopped (Every).
 package pause
 
 import (
@@ -28,5 +29,20 @@ func Until(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// Every calls f every d until ctx ends; the first call is d after the
+// start. A call that outlasts d delays the next one, never doubles it.
+func Every(ctx context.Context, d time.Duration, f func(context.Context)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f(ctx)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package pause
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -29,4 +30,27 @@ func TestUntilStop(t *testing.T) {
 	if got := Until(context.Background(), stop, time.Hour); got {
 		t.Errorf("Until(closed stop, 1h) = true, want false")
 	}
+}
+
+func TestEvery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		calls := 0
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Every(ctx, time.Second, func(context.Context) { calls++ })
+		}()
+		time.Sleep(3500 * time.Millisecond)
+		synctest.Wait()
+		if calls != 3 {
+			t.Errorf("after 3.5 s of Every(1 s): %d calls, want 3", calls)
+		}
+		cancel()
+		<-done
+		time.Sleep(time.Hour)
+		if calls != 3 {
+			t.Errorf("after cancel: %d calls, want still 3", calls)
+		}
+	})
 }
