@@ -25,6 +25,23 @@ func readFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
+// checkDecode runs DecodeBody on raw and checks the charset it names and
+// a phrase of the body; it returns the body.
+func checkDecode(t *testing.T, raw []byte, contentType, override, wantCharset, wantPhrase string) []byte {
+	t.Helper()
+	body, cs, err := DecodeBody(raw, contentType, override)
+	if err != nil {
+		t.Fatalf("DecodeBody: %v", err)
+	}
+	if cs != wantCharset {
+		t.Errorf("charset = %q, want %q", cs, wantCharset)
+	}
+	if !bytes.Contains(body, []byte(wantPhrase)) {
+		t.Errorf("body does not contain %q; starts %q", wantPhrase, firstBytes(body, 300))
+	}
+	return body
+}
+
 func TestDecodeBodyUndeclared(t *testing.T) {
 	tests := map[string]struct {
 		file        string
@@ -53,16 +70,7 @@ func TestDecodeBodyUndeclared(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			body, cs, err := DecodeBody(readFixture(t, tt.file), "", "")
-			if err != nil {
-				t.Fatalf("DecodeBody: %v", err)
-			}
-			if cs != tt.wantCharset {
-				t.Errorf("charset = %q, want %q", cs, tt.wantCharset)
-			}
-			if !bytes.Contains(body, []byte(tt.wantPhrase)) {
-				t.Errorf("body does not contain %q; starts %q", tt.wantPhrase, firstBytes(body, 300))
-			}
+			body := checkDecode(t, readFixture(t, tt.file), "", "", tt.wantCharset, tt.wantPhrase)
 			if !utf8.Valid(body) {
 				t.Error("body is not valid UTF-8")
 			}
@@ -166,16 +174,7 @@ func TestDecodeBodyPrecedence(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			body, cs, err := DecodeBody(tt.raw, tt.contentType, tt.override)
-			if err != nil {
-				t.Fatalf("DecodeBody: %v", err)
-			}
-			if cs != tt.wantCharset {
-				t.Errorf("charset = %q, want %q", cs, tt.wantCharset)
-			}
-			if !bytes.Contains(body, []byte(tt.wantPhrase)) {
-				t.Errorf("body does not contain %q; starts %q", tt.wantPhrase, firstBytes(body, 300))
-			}
+			checkDecode(t, tt.raw, tt.contentType, tt.override, tt.wantCharset, tt.wantPhrase)
 		})
 	}
 }

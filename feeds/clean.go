@@ -3,9 +3,9 @@ package feeds
 import (
 	"html"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/aajil/aajil/internal/textclean"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -205,58 +205,7 @@ func invisible(r rune) bool {
 // white space into one space and trims the ends. It returns s itself when
 // there is nothing to change, which is the common case for feed titles.
 func collapse(s string) string {
-	if isCollapsed(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-		case invisible(r), unicode.IsControl(r):
-			// dropped
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isCollapsed reports whether collapse would return s unchanged. ASCII is
-// checked byte by byte: most headlines are ASCII or contain long runs of it.
-func isCollapsed(s string) bool {
-	prevSpace := true // a leading space is not collapsed
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case c == ' ':
-				if prevSpace {
-					return false
-				}
-				prevSpace = true
-				continue
-			case c < 0x20 || c == 0x7f:
-				return false
-			}
-			prevSpace = false
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		if unicode.IsSpace(r) || invisible(r) || unicode.IsControl(r) {
-			return false
-		}
-		prevSpace = false
-	}
-	return !prevSpace || s == ""
+	return textclean.Line(s, invisible)
 }
 
 // truncateWords shortens s to at most max runes, cutting at a word boundary

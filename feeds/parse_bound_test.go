@@ -56,42 +56,15 @@ func TestNewestRule(t *testing.T) {
 	}
 }
 
-// bigRSS builds an n-item RSS document from a real BBC feed
-// (feedtest.BigRSS).
-func bigRSS(t testing.TB, n int, dated bool, at int, extra string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile("../testdata/en_bbc_world_2026-08-13T0424Z.rss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := feedtest.BigRSS(raw, n, dated, at, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
 func TestParseLimitKeepsTheNewestOfABigFeed(t *testing.T) {
 	det, err := alerts.NewDetector(alerts.DefaultMarkers())
 	if err != nil {
 		t.Fatal(err)
 	}
 	const n = 5000
-	cases := []struct {
-		name  string
-		dated bool // the feed's items
-		new   bool // the new item is dated
-		at    int
-	}{
-		{"top", true, true, 0},
-		{"middle", true, true, n / 2},
-		{"bottom", true, true, n},
-		{"undated feed, top", false, false, 0},
-		{"undated item at the top of a dated feed", true, false, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			body := bigRSS(t, n, c.dated, c.at, feedtest.QuakeItem(c.new))
+	for _, c := range feedtest.Placements(n) {
+		t.Run(c.Name, func(t *testing.T) {
+			body := feedtest.BigBBC(t, n, c.Dated, c.At, feedtest.QuakeItem(c.New))
 			items, omitted, err := ParseLimit(Source{ID: "bbc"}, body, "https://feeds.bbci.co.uk/news/world/rss.xml", det, MaxItems)
 			if err != nil {
 				t.Fatal(err)
@@ -108,7 +81,7 @@ func TestParseLimitKeepsTheNewestOfABigFeed(t *testing.T) {
 			}
 			// The rest are the newest of the feed: big-0 … big-1998.
 			kept := ids(items)
-			if c.dated && (!slices.Contains(kept, "big-1998") || slices.Contains(kept, "big-1999")) {
+			if c.Dated && (!slices.Contains(kept, "big-1998") || slices.Contains(kept, "big-1999")) {
 				t.Errorf("kept %s … %s, want big-0 … big-1998 and the new item", kept[0], kept[len(kept)-1])
 			}
 		})
@@ -243,7 +216,7 @@ func FuzzCutFeed(f *testing.F) {
 }
 
 func BenchmarkParseBigRSS(b *testing.B) {
-	body := bigRSS(b, 20000, true, 0, "")
+	body := feedtest.BigBBC(b, 20000, true, 0, "")
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

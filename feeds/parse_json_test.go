@@ -78,19 +78,7 @@ var jsonCases = map[string]feedCase{
 	},
 }
 
-func TestParseJSONFixtures(t *testing.T) {
-	for name, tc := range jsonCases {
-		t.Run(name, func(t *testing.T) {
-			src, items := parseCase(t, tc)
-			if len(items) != tc.n {
-				t.Fatalf("got %d items, want %d", len(items), tc.n)
-			}
-			checkInvariants(t, src, items)
-			checkItems(t, items, tc.items)
-			checkUrgent(t, items, tc.urgent)
-		})
-	}
-}
+func TestParseJSONFixtures(t *testing.T) { runFeedCases(t, jsonCases) }
 
 func TestParseJSONBareArray(t *testing.T) {
 	body := `[{"title":"عاجل: هبوط طائرة في مطار بيروت","url":"https://example.org/1"},{"title":"second","link":"/2"}]`

@@ -222,11 +222,21 @@ func runFeedCases(t *testing.T, cases map[string]feedCase) {
 
 // Every RSS/Atom document in testdata/ has a case above.
 func TestParseRSSFixturesCoverTestdata(t *testing.T) {
+	checkCovered(t, rssCases, nil, "*.rss", "*.atom", "*.xml")
+}
+
+// checkCovered checks that every file of the project's testdata/ matching
+// one of patterns is the document of one of cases, or one of others.
+func checkCovered(t *testing.T, cases map[string]feedCase, others []string, patterns ...string) {
+	t.Helper()
 	covered := make(map[string]bool)
-	for _, tc := range rssCases {
+	for _, name := range others {
+		covered[name] = true
+	}
+	for _, tc := range cases {
 		covered[tc.file] = true
 	}
-	for _, pat := range []string{"*.rss", "*.atom", "*.xml"} {
+	for _, pat := range patterns {
 		files, err := filepath.Glob(filepath.Join("..", "testdata", pat))
 		if err != nil {
 			t.Fatal(err)

@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmcdole/gofeed"
-
+	"github.com/aajil/aajil/feeds/feedtest"
 	"github.com/aajil/aajil/internal/wait"
 )
 
@@ -712,32 +711,13 @@ func TestSchedulerHTTP(t *testing.T) {
 	defer srv.Close()
 
 	poll := PollFunc(func(ctx context.Context, sc Source, v Validators) PollResult {
-		res := PollResult{Validators: v}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, sc.URL, nil)
-		if err != nil {
-			res.Err = err
+		f, err := feedtest.Get(ctx, srv.Client(), sc.URL, v.ETag)
+		res := PollResult{Validators: v, Err: err, NotModified: f.NotModified}
+		if err != nil || f.NotModified {
 			return res
 		}
-		if v.ETag != "" {
-			req.Header.Set("If-None-Match", v.ETag)
-		}
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode == http.StatusNotModified {
-			res.NotModified = true
-			return res
-		}
-		feed, err := gofeed.NewParser().Parse(resp.Body)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		res.Validators = Validators{ETag: resp.Header.Get("ETag")}
-		for _, it := range feed.Items {
+		res.Validators = Validators{ETag: f.ETag, LastModified: f.LastModified}
+		for _, it := range f.Items {
 			res.Items = append(res.Items, Item{ID: it.GUID, SourceID: sc.ID, Title: it.Title, Link: it.Link})
 		}
 		return res

@@ -3,21 +3,28 @@ package metrics
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/aajil/aajil/feeds"
 )
+
+var updateExposition = flag.Bool("update-exposition", false, "rewrite metrics/testdata/exposition.golden from /metrics")
 
 // get sends a GET to url and returns the status and body.
 func get(t *testing.T, url string) (int, string) {
@@ -131,11 +138,9 @@ func TestMuxMethods(t *testing.T) {
 	}
 }
 
-// TestMetricsEndpoint exercises every method, scrapes /metrics and parses
-// the text exposition: every metric is there, with the Go and process
-// collectors.
-func TestMetricsEndpoint(t *testing.T) {
-	m := New()
+// recordAll calls every recording method of m once or more, so that every
+// metric has a series.
+func recordAll(m *Metrics) {
 	now := time.Now()
 	src := feeds.Source{ID: "sana-ticker"}
 	m.Poll(feeds.PollResult{Source: src, Items: []feeds.Item{{Urgent: true}, {}}, Duration: 50 * time.Millisecond})
@@ -151,8 +156,13 @@ func TestMetricsEndpoint(t *testing.T) {
 	m.TelegramError(400)
 	m.SetSources(3)
 	m.SetSubscribers(10, 1, 2)
+	m.PartitionsHeld(2)
 	m.SetQueue(func(context.Context) (int64, int64, int64, error) { return 7, 2, 1, nil })
+}
 
+// scrape serves m on Mux, reads /metrics in the text format and parses it.
+func scrape(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
+	t.Helper()
 	srv := httptest.NewServer(Mux(m, nil))
 	defer srv.Close()
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
@@ -173,6 +183,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse /metrics: %v", err)
 	}
+	return fams
+}
+
+// TestMetricsEndpoint exercises every method, scrapes /metrics and parses
+// the text exposition: every metric is there, with the Go and process
+// collectors.
+func TestMetricsEndpoint(t *testing.T) {
+	m := New()
+	recordAll(m)
+	fams := scrape(t, m)
 	for _, name := range []string{
 		"aajil_polls_total", "aajil_fetch_errors_total", "aajil_items_total", "aajil_urgent_items_total",
 		"aajil_poll_duration_seconds", "aajil_alerts_total", "aajil_stories_merged_total",
@@ -318,5 +338,51 @@ func TestServeCanceledBeforeStart(t *testing.T) {
 	// way Serve must return, and without an error when it did listen.
 	if err := Serve(ctx, "127.0.0.1:0", Mux(nil, nil)); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Serve with a canceled context = %v, want nil or context.Canceled", err)
+	}
+}
+
+// TestExposition: the name, type, label names, buckets and help of every aajil_
+// metric in /metrics are those of testdata/exposition.golden (the Go and
+// process collectors' change with the toolchain and are left out).
+func TestExposition(t *testing.T) {
+	m := New()
+	recordAll(m)
+	var got []string
+	for name, f := range scrape(t, m) {
+		if !strings.HasPrefix(name, namespace+"_") {
+			continue
+		}
+		var labels []string
+		for _, series := range f.GetMetric() {
+			for _, l := range series.GetLabel() {
+				if !slices.Contains(labels, l.GetName()) {
+					labels = append(labels, l.GetName())
+				}
+			}
+		}
+		slices.Sort(labels)
+		var buckets []string
+		if series := f.GetMetric(); len(series) > 0 {
+			for _, b := range series[0].GetHistogram().GetBucket() {
+				buckets = append(buckets, fmt.Sprint(b.GetUpperBound()))
+			}
+		}
+		got = append(got, fmt.Sprintf("%s %s {%s} [%s] %s", name, f.GetType(),
+			strings.Join(labels, ","), strings.Join(buckets, " "), f.GetHelp()))
+	}
+	slices.Sort(got)
+	path := filepath.Join("testdata", "exposition.golden")
+	if *updateExposition {
+		if err := os.WriteFile(path, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if !slices.Equal(got, want) {
+		t.Errorf("/metrics families:\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
 	}
 }

@@ -123,22 +123,14 @@ func New() *Metrics {
 
 // initPolls builds the metrics of the polls, by source.
 func (m *Metrics) initPolls() {
-	m.polls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "polls_total",
-		Help: "Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.",
-	}, []string{"source", "outcome"})
-	m.fetchErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "fetch_errors_total",
-		Help: "Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).",
-	}, []string{"class"})
-	m.items = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "items_total",
-		Help: "Items found in the polled documents (new or not), by source.",
-	}, []string{"source"})
-	m.urgentItems = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "urgent_items_total",
-		Help: "Items marked urgent in the polled documents (new or not), by source.",
-	}, []string{"source"})
+	m.polls = counterVec("polls_total",
+		"Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.", "source", "outcome")
+	m.fetchErrors = counterVec("fetch_errors_total",
+		"Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).", "class")
+	m.items = counterVec("items_total",
+		"Items found in the polled documents (new or not), by source.", "source")
+	m.urgentItems = counterVec("urgent_items_total",
+		"Items marked urgent in the polled documents (new or not), by source.", "source")
 	m.pollDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "poll_duration_seconds",
 		Help:    "Time to fetch and parse a source, by source.",
@@ -148,68 +140,62 @@ func (m *Metrics) initPolls() {
 
 // initPipeline builds the metrics of the stories found and queued.
 func (m *Metrics) initPipeline() {
-	m.alerts = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "alerts_total",
-		Help: "New stories alerted (one per story, before fan-out to subscribers).",
-	})
-	m.storiesMerged = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "stories_merged_total",
-		Help: "Items found to tell a story already alerted by another source.",
-	})
-	m.queued = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "deliveries_queued_total",
-		Help: "Deliveries (one story to one chat) added to the outbox.",
-	})
+	m.alerts = counter("alerts_total",
+		"New stories alerted (one per story, before fan-out to subscribers).")
+	m.storiesMerged = counter("stories_merged_total",
+		"Items found to tell a story already alerted by another source.")
+	m.queued = counter("deliveries_queued_total",
+		"Deliveries (one story to one chat) added to the outbox.")
 }
 
 // initDelivery builds the metrics of the sends to Telegram.
 func (m *Metrics) initDelivery() {
-	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "deliveries_total",
-		Help: "Delivery attempts, by outcome: sent, blocked, migrated, dead, dropped, retry.",
-	}, []string{"outcome"})
-	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "telegram_429_total",
-		Help: "Telegram 429 (Too Many Requests) answers, by scope: global (every chat waits) or chat.",
-	}, []string{"scope"})
-	m.alertLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: namespace, Name: "alert_latency_seconds",
-		Help:    "Time from an item first being seen to Telegram confirming its delivery.",
-		Buckets: alertBuckets,
-	})
-	m.publishLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: namespace, Name: "publish_latency_seconds",
-		Help:    "Time from the source's publication time to Telegram confirming delivery (items with a publication time only).",
-		Buckets: publishBuckets,
-	})
-	m.edits = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "edits_total",
-		Help: "\"Also reported by\" edits of sent messages, by outcome.",
-	}, []string{"outcome"})
-	m.telegramErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: namespace, Name: "telegram_errors_total",
-		Help: "Errors answered by the Telegram Bot API, by error code (0: no answer, e.g. a timeout).",
-	}, []string{"code"})
+	m.deliveries = counterVec("deliveries_total",
+		"Delivery attempts, by outcome: sent, blocked, migrated, dead, dropped, retry.", "outcome")
+	m.rateLimited = counterVec("telegram_429_total",
+		"Telegram 429 (Too Many Requests) answers, by scope: global (every chat waits) or chat.", "scope")
+	m.alertLatency = histogram("alert_latency_seconds",
+		"Time from an item first being seen to Telegram confirming its delivery.", alertBuckets)
+	m.publishLatency = histogram("publish_latency_seconds",
+		"Time from the source's publication time to Telegram confirming delivery (items with a publication time only).", publishBuckets)
+	m.edits = counterVec("edits_total",
+		"\"Also reported by\" edits of sent messages, by outcome.", "outcome")
+	m.telegramErrors = counterVec("telegram_errors_total",
+		"Errors answered by the Telegram Bot API, by error code (0: no answer, e.g. a timeout).", "code")
 }
 
 // initGauges builds the gauges and the scrape error count.
 func (m *Metrics) initGauges() {
-	m.scrapeErrors = prometheus.NewCounter(prometheus.CounterOpts{
-		Namespace: namespace, Name: "scrape_errors_total",
-		Help: "Scrapes in which the outbox gauges could not be read (Redis unreachable or slow).",
-	})
-	m.sources = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "sources",
-		Help: "Sources configured (paused ones included).",
-	})
-	m.partitions = prometheus.NewGauge(prometheus.GaugeOpts{
-		Namespace: namespace, Name: "outbox_partitions_held",
-		Help: "Outbox partitions this instance consumes (its share of the sending).",
-	})
+	m.scrapeErrors = counter("scrape_errors_total",
+		"Scrapes in which the outbox gauges could not be read (Redis unreachable or slow).")
+	m.sources = gauge("sources", "Sources configured (paused ones included).")
+	m.partitions = gauge("outbox_partitions_held",
+		"Outbox partitions this instance consumes (its share of the sending).")
 	m.subscribers = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "subscribers",
 		Help: "Subscribers, by state: active, paused, inactive (blocked the bot or chat gone).",
 	}, []string{"state"})
+}
+
+// counter builds the counter aajil_<name>.
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help})
+}
+
+// counterVec builds the counter aajil_<name> with a series per value of
+// its labels.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+}
+
+// gauge builds the gauge aajil_<name>.
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help})
+}
+
+// histogram builds the histogram aajil_<name> with buckets (in seconds).
+func histogram(name, help string, buckets []float64) prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: namespace, Name: name, Help: help, Buckets: buckets})
 }
 
 // Registry returns the registry the metrics are registered on, for adding

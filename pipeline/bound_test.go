@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -19,21 +18,6 @@ import (
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
-
-// bigRSS builds an n-item RSS document from a real BBC feed
-// (feedtest.BigRSS).
-func bigRSS(t testing.TB, n int, dated bool, at int, extra string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile("../testdata/en_bbc_world_2026-08-13T0424Z.rss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := feedtest.BigRSS(raw, n, dated, at, extra)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
 
 // logBuffer is a log destination safe for concurrent use.
 type logBuffer struct {
@@ -63,23 +47,11 @@ func TestBigFeedAlertsItsNewestItem(t *testing.T) {
 	}
 	poller := feeds.NewPoller(feeds.NewFetcher(feeds.NewClient(feeds.ClientOptions{AllowPrivate: true}), ""), det)
 	const n = 5000
-	cases := []struct {
-		name  string
-		dated bool // the feed's items
-		new   bool // the new item is dated
-		at    int
-	}{
-		{"top", true, true, 0},
-		{"middle", true, true, n / 2},
-		{"bottom", true, true, n},
-		{"undated feed, top", false, false, 0},
-		{"undated item at the top of a dated feed", true, false, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
+	for _, c := range feedtest.Placements(n) {
+		t.Run(c.Name, func(t *testing.T) {
 			var (
 				mu  sync.Mutex
-				doc = bigRSS(t, n, c.dated, 0, "")
+				doc = feedtest.BigBBC(t, n, c.Dated, 0, "")
 			)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				mu.Lock()
@@ -108,7 +80,7 @@ func TestBigFeedAlertsItsNewestItem(t *testing.T) {
 			}
 			poll() // the baseline
 			mu.Lock()
-			doc = bigRSS(t, n, c.dated, c.at, feedtest.QuakeItem(c.new))
+			doc = feedtest.BigBBC(t, n, c.Dated, c.At, feedtest.QuakeItem(c.New))
 			mu.Unlock()
 			poll()
 			poll() // the same document again

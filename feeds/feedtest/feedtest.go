@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -63,4 +66,46 @@ func QuakeItem(dated bool) string {
 	}
 	return `<item><title><![CDATA[BREAKING: ` + QuakeTitle + `]]></title>` +
 		`<link>https://www.bbc.co.uk/news/articles/quake</link><guid isPermaLink="false">quake</guid>` + date + `</item>`
+}
+
+// BBCFile is the real RSS document, in the project's testdata/, that
+// BigBBC repeats.
+const BBCFile = "en_bbc_world_2026-08-13T0424Z.rss"
+
+// BigBBC is BigRSS of BBCFile, read from ../testdata (the project's
+// testdata/ as seen from a package's folder); it fails tb on an error.
+func BigBBC(tb testing.TB, n int, dated bool, at int, extra string) []byte {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", BBCFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	doc, err := BigRSS(raw, n, dated, at, extra)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return doc
+}
+
+// Placement is where a big feed lists a new item, and which of them are
+// dated.
+type Placement struct {
+	Name  string
+	Dated bool // the feed's items
+	New   bool // the new item (QuakeItem(New))
+	At    int  // the new item's position (≥ n: after the last)
+}
+
+// Placements are the places a new urgent item takes in a feed of n items
+// that it must be kept from, however many the feed holds: the top, the
+// middle and the bottom of a dated feed, the top of an undated one, and
+// undated at the top of a dated one.
+func Placements(n int) []Placement {
+	return []Placement{
+		{"top", true, true, 0},
+		{"middle", true, true, n / 2},
+		{"bottom", true, true, n},
+		{"undated feed, top", false, false, 0},
+		{"undated item at the top of a dated feed", true, false, 0},
+	}
 }

@@ -3,7 +3,8 @@ package tgtext
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/aajil/aajil/internal/textclean"
 )
 
 // StripControls makes text from a message safe to handle: invalid UTF-8
@@ -35,51 +36,7 @@ func isBadControl(r rune) bool {
 // reorder the text around it. Bidi marks (LRM, RLM, ALM), joiners and
 // emoji are kept.
 func CleanLine(s string) string {
-	if isCleanLine(s) {
-		return s
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-		case unicode.IsControl(r) || isDropped(r):
-		default:
-			if space {
-				b.WriteByte(' ')
-				space = false
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isCleanLine reports whether CleanLine would return s unchanged.
-func isCleanLine(s string) bool {
-	prevSpace := true // a leading space is not clean
-	for _, r := range s {
-		switch {
-		case r == ' ':
-			if prevSpace {
-				return false
-			}
-			prevSpace = true
-			continue
-		case r < utf8.RuneSelf:
-			if r < ' ' || r == 0x7F {
-				return false
-			}
-		case r == utf8.RuneError, unicode.IsSpace(r), unicode.IsControl(r), isDropped(r):
-			// U+FFFD may stand for invalid UTF-8: let the slow path decide.
-			return false
-		}
-		prevSpace = false
-	}
-	return !prevSpace || s == ""
+	return textclean.Line(s, isDropped)
 }
 
 // isDropped reports the format characters CleanLine removes: explicit

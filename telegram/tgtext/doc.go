@@ -4,5 +4,6 @@
 // without breaking a character, and the message catalogues that replies
 // and alerts are written from.
 //
-// It depends only on the standard library and golang.org/x/text.
+// It depends only on the standard library, golang.org/x/text and
+// internal/textclean (the white-space collapse CleanLine shares with feeds).
 package tgtext

@@ -145,16 +145,41 @@ func command(ctx context.Context, o options, cfg string, extra ...string) *exec.
 	return cmd
 }
 
+// session is aajil run on a served feed, ready to start.
+type session struct {
+	feed *feed
+	cmd  *exec.Cmd
+	ctx  context.Context
+	stop func() // interrupts aajil and waits for it, then stops the feed; once
+}
+
+// newSession serves a feed and prepares aajil on it with o's settings and
+// the extra variables; its errors go to this process's.
+func newSession(o options, extra ...string) (*session, error) {
+	f, cfg, stopFeed, err := serveFeed()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := command(ctx, o, cfg, extra...)
+	cmd.Stderr = os.Stderr
+	stop := sync.OnceFunc(func() {
+		cancel()
+		if cmd.Process != nil {
+			cmd.Wait()
+		}
+		stopFeed()
+	})
+	return &session{feed: f, cmd: cmd, ctx: ctx, stop: stop}, nil
+}
+
 func runConsole(o options) error {
-	f, cfg, stop, err := serveFeed()
+	ses, err := newSession(o)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := command(ctx, o, cfg)
-	cmd.Stderr = os.Stderr
+	defer ses.stop()
+	f, cmd := ses.feed, ses.cmd
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -201,13 +226,9 @@ func runConsole(o options) error {
 		}
 		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
-	cancel()
-	cmd.Wait()
-	slices.Sort(delays)
-	q := func(p float64) time.Duration { return delays[int(p*float64(len(delays)-1))] }
+	ses.stop()
 	fmt.Printf("items: %d, poll interval 1s\n", len(delays))
-	fmt.Printf("delay item appears → alert printed: p50 %v, p90 %v, p99 %v, max %v\n",
-		q(0.5).Round(time.Millisecond), q(0.9).Round(time.Millisecond), q(0.99).Round(time.Millisecond), delays[len(delays)-1].Round(time.Millisecond))
+	report("delay item appears → alert printed", delays)
 	return nil
 }
 
@@ -234,19 +255,15 @@ func realTitles(n int) ([]string, error) {
 func runTelegram(o options) error {
 	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
 	defer fake.Close()
-	f, cfg, stop, err := serveFeed()
+	ses, err := newSession(o, "AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	defer stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := command(ctx, o, cfg, "AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	defer ses.stop()
+	f, ctx := ses.feed, ses.ctx
+	if err := ses.cmd.Start(); err != nil {
 		return err
 	}
-	defer func() { cancel(); cmd.Wait() }()
 
 	const chat = 7
 	fake.SendText(telegramtest.PrivateChat(chat), telegramtest.User{ID: chat, FirstName: "e2e", LanguageCode: "en"}, "/start")
@@ -281,7 +298,7 @@ func runTelegram(o options) error {
 		seen = append(seen, last.SentAt.Sub(first))
 		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
-	cancel()
+	ses.stop()
 	fmt.Printf("items: %d, poll interval 1s, one subscriber, Telegram's limits\n", o.items)
 	report("item appears → Telegram confirmed", appear)
 	report("item first seen → Telegram confirmed", seen)

@@ -33,7 +33,7 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/feeds"
-	"github.com/mmcdole/gofeed"
+	"github.com/aajil/aajil/feeds/feedtest"
 )
 
 type config struct {
@@ -283,32 +283,13 @@ func newPoller(c config) (feeds.SourcePoller, error) {
 			},
 		}
 		return feeds.PollFunc(func(ctx context.Context, src feeds.Source, v feeds.Validators) feeds.PollResult {
-			res := feeds.PollResult{Validators: v}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
-			if err != nil {
-				res.Err = err
+			f, err := feedtest.Get(ctx, client, src.URL, v.ETag)
+			res := feeds.PollResult{Validators: v, Err: err, NotModified: f.NotModified}
+			if err != nil || f.NotModified {
 				return res
 			}
-			if v.ETag != "" {
-				req.Header.Set("If-None-Match", v.ETag)
-			}
-			resp, err := client.Do(req)
-			if err != nil {
-				res.Err = err
-				return res
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode == http.StatusNotModified {
-				res.NotModified = true
-				return res
-			}
-			feed, err := gofeed.NewParser().Parse(resp.Body)
-			if err != nil {
-				res.Err = err
-				return res
-			}
-			res.Validators = feeds.Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
-			for _, it := range feed.Items {
+			res.Validators = feeds.Validators{ETag: f.ETag, LastModified: f.LastModified}
+			for _, it := range f.Items {
 				res.Items = append(res.Items, feeds.Item{ID: it.GUID, SourceID: src.ID, Title: it.Title, Link: it.Link})
 			}
 			return res
