@@ -598,10 +598,21 @@ func (s *Scheduler) weak(e *entry) bool {
 // ones (unless the host has a single slot). A source that keeps timing
 // out thus never holds all of its host's slots.
 func (s *Scheduler) mayTake(h *hostQueue, e *entry) bool {
-	if h.active >= s.opts.PerHost {
+	limit := s.hostLimit(e)
+	if h.active >= limit {
 		return false
 	}
-	return !s.weak(e) || s.opts.PerHost == 1 || h.weak < s.opts.PerHost-1
+	return !s.weak(e) || limit == 1 || h.weak < limit-1
+}
+
+// hostLimit is how many polls may be in flight to e's host when e's
+// starts: PerHost, but one for a kind telegram source, which t.me
+// answers with 429s when asked for several previews at once.
+func (s *Scheduler) hostLimit(e *entry) int {
+	if e.src.EffectiveKind() == KindTelegram {
+		return 1
+	}
+	return s.opts.PerHost
 }
 
 // take gives e a slot of h and queues it for a worker.
