@@ -49,7 +49,8 @@ type SchedulerOptions struct {
 	// which run on the same workers). Default DefaultConcurrency.
 	Concurrency int
 	// PerHost bounds the polls in flight to one host (host:port of the
-	// URL). Default DefaultPerHost.
+	// URL). Default DefaultPerHost. A kind telegram source's poll starts
+	// only when its host has none in flight.
 	PerHost int
 	// Jitter is the fraction of the interval by which each next poll is
 	// moved at random, either way: 0.1 means interval ± 10 %. Default

@@ -20,8 +20,15 @@ var ErrNoPreview = errors.New("this channel has no public preview")
 // breaks Telegram's rules.
 var ErrChannelName = errors.New("a Telegram channel name is 5 to 32 letters, digits or underscores, starting with a letter")
 
-// telegramHosts are the hosts whose URLs are Telegram channel references.
-var telegramHosts = map[string]bool{"t.me": true, "www.t.me": true, "telegram.me": true, "www.telegram.me": true}
+// isTelegramHost reports whether a URL host is one whose URLs are
+// Telegram channel references.
+func isTelegramHost(host string) bool {
+	switch strings.TrimSuffix(strings.ToLower(host), ".") {
+	case "t.me", "www.t.me", "telegram.me", "www.telegram.me":
+		return true
+	}
+	return false
+}
 
 // IsTelegramRef reports whether ref is written as a reference to a
 // Telegram channel: @NAME, or a URL (with or without a scheme) on t.me or
@@ -33,7 +40,7 @@ func IsTelegramRef(ref string) bool {
 		return true
 	}
 	u, err := url.Parse(withScheme(ref))
-	return err == nil && telegramHosts[strings.ToLower(u.Hostname())]
+	return err == nil && isTelegramHost(u.Hostname())
 }
 
 // TelegramChannelURL returns the preview URL of a Telegram channel,
@@ -59,7 +66,7 @@ func TelegramChannelURL(ref string) (string, error) {
 		return "", err
 	}
 	out := url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/s/" + name}
-	if telegramHosts[strings.ToLower(u.Hostname())] {
+	if isTelegramHost(u.Hostname()) {
 		out.Scheme, out.Host = "https", TelegramHost
 	}
 	return out.String(), nil
