@@ -32,7 +32,7 @@ var catalogAR = map[MsgID]string{
 	MsgAdminHelp: "<b>أوامر المشرفين</b>\n" +
 		ltr("/feeds") + " — كل المصادر وحالتها: " + ltr("/feeds") + "\n" +
 		ltr("/feed") + " <i>المعرّف</i> — تفاصيل مصدر واحد: " + ltr("/feed sana-ticker") + "\n" +
-		ltr("/addfeed") + " <i>الرابط</i> [key=value…] — لفحص مصدر وإضافته: " + ltr("/addfeed https://example.com/news kind=html item=\".news li\"") + "\n" +
+		ltr("/addfeed") + " <i>الرابط</i> [key=value…] — لفحص مصدر وإضافته: " + ltr("/addfeed https://example.com/news kind=html item=\".news li\"") + "، وقناة تيليغرام عامة (" + ltr("kind=telegram") + "): " + ltr("/addfeed @channel_name") + "\n" +
 		ltr("/setfeed") + " <i>المعرّف</i> key=value… — لتعديل مصدر: " + ltr("/setfeed sana-ticker interval=30s") + "\n" +
 		ltr("/delfeed") + " <i>المعرّف</i> — لحذف مصدر: " + ltr("/delfeed sana-ticker") + "\n" +
 		ltr("/pausefeed") + " <i>المعرّف</i> — لإيقاف متابعة مصدر: " + ltr("/pausefeed sana-ticker") + "\n" +

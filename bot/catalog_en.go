@@ -25,7 +25,7 @@ var catalogEN = map[MsgID]string{
 	MsgAdminHelp: "<b>Admin commands</b>\n" +
 		"/feeds — every source with its health: /feeds\n" +
 		"/feed <i>id</i> — one source in full: /feed sana-ticker\n" +
-		"/addfeed <i>url</i> [key=value…] — probe and add a source: /addfeed https://example.com/news kind=html item=\".news li\"\n" +
+		"/addfeed <i>url</i> [key=value…] — probe and add a source: /addfeed https://example.com/news kind=html item=\".news li\"; a public Telegram channel (kind=telegram): /addfeed @channel_name\n" +
 		"/setfeed <i>id</i> key=value… — change a source: /setfeed sana-ticker interval=30s\n" +
 		"/delfeed <i>id</i> — remove a source: /delfeed sana-ticker\n" +
 		"/pausefeed <i>id</i> — stop polling a source: /pausefeed sana-ticker\n" +

@@ -283,7 +283,7 @@ func readCapped(r io.Reader, contentLength, limit int64) ([]byte, error) {
 // acceptFor returns the Accept header for a kind of source.
 func acceptFor(k Kind) string {
 	switch k {
-	case KindHTML:
+	case KindHTML, KindTelegram:
 		return "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
 	case KindJSON:
 		return "application/json, */*;q=0.8"

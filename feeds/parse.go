@@ -67,6 +67,8 @@ func ParseLimit(src Source, body []byte, baseURL string, det *alerts.Detector, l
 		raws, omitted, err = parseHTML(src, body, baseURL, limit)
 	case KindJSON:
 		raws, omitted, err = parseJSON(src, body, baseURL, det, limit)
+	case KindTelegram:
+		raws, omitted, err = parseTelegram(body, baseURL, det, limit)
 	default:
 		err = fmt.Errorf("unknown source kind %q", kind)
 	}
@@ -90,7 +92,7 @@ func ValidateSelectors(src Source) error {
 			return &SelectorError{Field: "item", Err: errors.New("path required for a json source")}
 		}
 		return nil
-	case KindRSS:
+	case KindRSS, KindTelegram:
 		return nil
 	default:
 		return fmt.Errorf("validate source: unknown kind %q", kind)
@@ -112,6 +114,9 @@ type rawItem struct {
 	// marker is set when the document structure marks the item urgent
 	// (an html marker element, a json marker field).
 	marker string
+	// plain says title and summary are text already (entities decoded,
+	// no markup): they are not decoded a second time.
+	plain bool
 }
 
 // finish turns raw items into Items: it cleans the text, finds urgency,
@@ -124,7 +129,7 @@ func finish(src Source, raws []rawItem, det *alerts.Detector) []Item {
 	byID := make(map[string]string, len(raws))
 	for _, r := range raws {
 		it := Item{SourceID: src.ID, Link: r.link, Published: r.published}
-		it.Title = CleanText(r.title)
+		it.Title = cleanField(r.title, r.plain, CleanText)
 		if det != nil {
 			if b := det.Detect(it.Title); b.Found {
 				it.Title = strings.TrimSpace(b.Rest)
@@ -150,7 +155,7 @@ func finish(src Source, raws []rawItem, det *alerts.Detector) []Item {
 		if !it.Urgent && src.AllUrgent {
 			it.Urgent, it.Marker = true, "all_urgent"
 		}
-		it.Summary = truncateWords(cleanMarkup(r.summary), maxSummaryRunes)
+		it.Summary = truncateWords(cleanField(r.summary, r.plain, cleanMarkup), maxSummaryRunes)
 		it.Lang = itemLang(src.Lang, r.lang, it.Title)
 
 		norm := alerts.Normalize(it.Title)
@@ -178,6 +183,15 @@ func finish(src Source, raws []rawItem, det *alerts.Detector) []Item {
 		items = append(items, it)
 	}
 	return items
+}
+
+// cleanField cleans a title or summary with clean, or when plain (text
+// already decoded) only filters its characters and collapses its spaces.
+func cleanField(s string, plain bool, clean func(string) string) string {
+	if plain {
+		return collapse(strings.ToValidUTF8(s, "\uFFFD"))
+	}
+	return clean(s)
 }
 
 // shortHash returns the hex of the first n bytes of the SHA-256 of s.

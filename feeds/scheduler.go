@@ -49,7 +49,8 @@ type SchedulerOptions struct {
 	// which run on the same workers). Default DefaultConcurrency.
 	Concurrency int
 	// PerHost bounds the polls in flight to one host (host:port of the
-	// URL). Default DefaultPerHost.
+	// URL). Default DefaultPerHost. A kind telegram source's poll starts
+	// only when its host has none in flight.
 	PerHost int
 	// Jitter is the fraction of the interval by which each next poll is
 	// moved at random, either way: 0.1 means interval ± 10 %. Default
@@ -598,10 +599,21 @@ func (s *Scheduler) weak(e *entry) bool {
 // ones (unless the host has a single slot). A source that keeps timing
 // out thus never holds all of its host's slots.
 func (s *Scheduler) mayTake(h *hostQueue, e *entry) bool {
-	if h.active >= s.opts.PerHost {
+	limit := s.hostLimit(e)
+	if h.active >= limit {
 		return false
 	}
-	return !s.weak(e) || s.opts.PerHost == 1 || h.weak < s.opts.PerHost-1
+	return !s.weak(e) || limit == 1 || h.weak < limit-1
+}
+
+// hostLimit is how many polls may be in flight to e's host when e's
+// starts: PerHost, but one for a kind telegram source, which t.me
+// answers with 429s when asked for several previews at once.
+func (s *Scheduler) hostLimit(e *entry) int {
+	if e.src.EffectiveKind() == KindTelegram {
+		return 1
+	}
+	return s.opts.PerHost
 }
 
 // take gives e a slot of h and queues it for a worker.

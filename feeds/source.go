@@ -18,13 +18,19 @@ const (
 	KindRSS  Kind = "rss"  // RSS 0.9x/1.0/2.0, Atom, RDF, JSON Feed (gofeed)
 	KindHTML Kind = "html" // a ticker or headline list inside an HTML page
 	KindJSON Kind = "json" // a JSON ticker API
+	// KindTelegram is a public Telegram channel, read from its web
+	// preview https://t.me/s/NAME.
+	KindTelegram Kind = "telegram"
 )
 
 // Defaults and limits of source fields.
 const (
 	DefaultInterval = 60 * time.Second
-	MinInterval     = time.Second
-	DefaultMaxBytes = 5 << 20 // 5 MiB
+	// DefaultTelegramInterval is the interval of a kind telegram source:
+	// outlets post there first, and the preview is one small page.
+	DefaultTelegramInterval = 15 * time.Second
+	MinInterval             = time.Second
+	DefaultMaxBytes         = 5 << 20 // 5 MiB
 )
 
 // Source is one news source as configured (YAML `sources:`, chat /addfeed,
@@ -66,9 +72,13 @@ func (s Source) EffectiveKind() Kind {
 	return s.Kind
 }
 
-// EffectiveInterval returns the poll interval, DefaultInterval when unset.
+// EffectiveInterval returns the poll interval; when unset,
+// DefaultTelegramInterval for kind telegram and DefaultInterval otherwise.
 func (s Source) EffectiveInterval() time.Duration {
 	if s.Interval == 0 {
+		if s.EffectiveKind() == KindTelegram {
+			return DefaultTelegramInterval
+		}
 		return DefaultInterval
 	}
 	return s.Interval

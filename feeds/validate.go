@@ -35,11 +35,23 @@ func fieldErr(field, format string, args ...any) *FieldError {
 }
 
 // Normalize fills the derived defaults of a source in place: an id made
-// from the name or host when none is given, and a lowercased kind.
+// from the name or host when none is given, and a lowercased kind. A
+// Telegram channel (kind telegram, or no kind and a URL such as @NAME or
+// t.me/NAME) gets kind telegram and its preview URL, https://t.me/s/NAME
+// (see TelegramChannelURL), and when nameless the id tg-NAME.
 func (s *Source) Normalize() {
 	s.ID = strings.TrimSpace(s.ID)
 	s.URL = strings.TrimSpace(s.URL)
 	s.Kind = Kind(strings.ToLower(strings.TrimSpace(string(s.Kind))))
+	if s.Kind == KindTelegram || (s.Kind == "" && IsTelegramRef(s.URL)) {
+		s.Kind = KindTelegram
+		if u, err := TelegramChannelURL(s.URL); err == nil {
+			s.URL = u
+		}
+		if s.ID == "" && slug(s.Name) == "" {
+			s.ID = telegramID(s.URL)
+		}
+	}
 	if s.ID == "" {
 		s.ID = MakeID(s.Name, s.URL)
 	}
@@ -61,15 +73,19 @@ func (s *Source) Validate() error {
 		add(fieldErr("id", "id %q must be lowercase letters, digits and single dashes ([a-z0-9-]+)", s.ID))
 	}
 
-	if err := checkURL(s.URL); err != nil {
+	urlCheck := checkURL
+	if s.EffectiveKind() == KindTelegram {
+		urlCheck = checkTelegramURL
+	}
+	if err := urlCheck(s.URL); err != nil {
 		add(fieldErr("url", "url %q: %v", s.URL, err))
 	}
 
-	switch s.EffectiveKind() {
-	case KindRSS:
+	switch kind := s.EffectiveKind(); kind {
+	case KindRSS, KindTelegram:
 		for _, f := range []struct{ name, v string }{{"item", s.Item}, {"text", s.Text}, {"link", s.Link}, {"marker", s.Marker}} {
 			if f.v != "" {
-				add(fieldErr(f.name, "%s is only for kind html or json, not rss", f.name))
+				add(fieldErr(f.name, "%s is only for kind html or json, not %s", f.name, kind))
 			}
 		}
 	case KindHTML, KindJSON:
@@ -84,7 +100,7 @@ func (s *Source) Validate() error {
 			add(fieldErr(field, "%v", err))
 		}
 	default:
-		add(fieldErr("kind", "kind %q is not one of rss, html, json", s.Kind))
+		add(fieldErr("kind", "kind %q is not one of rss, html, json, telegram", s.Kind))
 	}
 
 	if s.Interval != 0 && s.Interval < MinInterval {

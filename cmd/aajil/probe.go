@@ -26,6 +26,7 @@ Examples:
   aajil probe https://feeds.bbci.co.uk/arabic/rss.xml
   aajil probe --kind html --item '.news-ticker li' --marker '.urgent' https://sana.sy/
   aajil probe --kind json --item 'data.items' --text title --marker urgent URL
+  aajil probe @channel_name    (a public Telegram channel: also t.me/NAME)
   aajil probe --json testdata/en_bbc_world_2026-08-13T0424Z.rss
 
 Loopback and private addresses are refused unless AAJIL_ALLOW_PRIVATE_SOURCES=true.
@@ -107,7 +108,7 @@ func parseProbeArgs(e env, args []string) (probeArgs, int, bool) {
 	src := &a.src
 	var kind, markers string
 	fs := e.flags("probe", probeUsage)
-	fs.StringVar(&kind, "kind", "", "source kind: rss (default), html or json")
+	fs.StringVar(&kind, "kind", "", "source kind: rss (default), html, json or telegram (inferred for @NAME and t.me links)")
 	fs.StringVar(&src.Item, "item", "", "html: CSS selector of one item; json: path of the items array")
 	fs.StringVar(&src.Item, "items", "", "alias of --item")
 	fs.StringVar(&src.Text, "text", "", "html: selector of the headline in an item; json: path in an item")
@@ -131,7 +132,16 @@ func parseProbeArgs(e env, args []string) (probeArgs, int, bool) {
 		return a, 2, false
 	}
 	a.target = positional[0]
-	src.Kind = feeds.Kind(kind)
+	src.Kind = feeds.Kind(strings.ToLower(kind))
+	if feeds.IsTelegramRef(a.target) && (src.Kind == "" || src.Kind == feeds.KindTelegram) {
+		// @NAME and t.me/NAME are URLs, not files: the channel's preview.
+		u, err := feeds.TelegramChannelURL(a.target)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "aajil probe: %s: %v\n", a.target, err)
+			return a, 2, false
+		}
+		a.target, src.Kind = u, feeds.KindTelegram
+	}
 	if markers != "" {
 		src.Markers = strings.Split(markers, ",")
 	}

@@ -7,11 +7,13 @@
 // this repository) against it, adds one urgent item at a time, and times
 // each until aajil prints it or Telegram confirms its message. With
 // -telegram it also reports the delay from the moment aajil first fetched
-// the item (first seen) to Telegram's confirmation. Nothing but 127.0.0.1
-// is contacted.
+// the item (first seen) to Telegram's confirmation. With -channel the
+// source is a Telegram channel's web preview (kind telegram, t.me/s/NAME
+// served on 127.0.0.1) polled at its default interval, 15 s, instead of an
+// RSS feed polled every second. Nothing but 127.0.0.1 is contacted.
 //
 //	go build -o /tmp/aajil ./cmd/aajil
-//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100 [-telegram]
+//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100 [-telegram] [-channel]
 package main
 
 import (
@@ -30,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
@@ -40,12 +43,13 @@ func main() {
 	redisURL := flag.String("redis", "", "AAJIL_REDIS_URL for aajil (default: its embedded Redis)")
 	tg := flag.Bool("telegram", false, "deliver to a Telegram chat (a fake Bot API) instead of the console")
 	logLevel := flag.String("log", "warn", "AAJIL_LOG_LEVEL for aajil")
+	channel := flag.Bool("channel", false, "the source is a Telegram channel's preview (kind telegram, its default interval) instead of an RSS feed polled every second")
 	flag.Parse()
 	run := runConsole
 	if *tg {
 		run = runTelegram
 	}
-	o := options{bin: *bin, items: *n, gap: *gap, redisURL: *redisURL, logLevel: *logLevel}
+	o := options{bin: *bin, items: *n, gap: *gap, redisURL: *redisURL, logLevel: *logLevel, channel: *channel}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "e2elatency:", err)
 		os.Exit(1)
@@ -59,14 +63,35 @@ type options struct {
 	gap      time.Duration
 	redisURL string
 	logLevel string
+	channel  bool
 }
 
-// feed is an RSS document that grows one item at a time.
+// interval is the source's poll interval: a second for the feed, the
+// default of a kind telegram source for a channel.
+func (o options) interval() time.Duration {
+	if o.channel {
+		return feeds.DefaultTelegramInterval
+	}
+	return time.Second
+}
+
+// deliveryTimeout is how long one item may take to arrive.
+func (o options) deliveryTimeout() time.Duration {
+	return 2*o.interval() + 8*time.Second
+}
+
+// feed is an RSS document, or a Telegram channel's preview, that grows
+// one item at a time.
 type feed struct {
+	channel bool // serve a preview page (/s/e2e_channel), not RSS
+
 	mu    sync.Mutex
 	items []string // titles, newest first
 	// served is when each title was first served: when aajil first saw it.
 	served map[string]time.Time
+	// posts numbers the titles in the order they were added (a channel's
+	// post ids).
+	posts map[string]int
 }
 
 // firstServed returns when title was first served, if it was.
@@ -80,6 +105,10 @@ func (f *feed) firstServed(title string) (time.Time, bool) {
 func (f *feed) add(title string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.posts == nil {
+		f.posts = make(map[string]int)
+	}
+	f.posts[title] = len(f.posts) + 1
 	f.items = append([]string{title}, f.items...)
 	if len(f.items) > 30 {
 		f.items = f.items[:30]
@@ -89,8 +118,6 @@ func (f *feed) add(title string) {
 func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>e2e</title>`)
 	now := time.Now()
 	if f.served == nil {
 		f.served = make(map[string]time.Time)
@@ -99,6 +126,15 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if _, ok := f.served[t]; !ok {
 			f.served[t] = now
 		}
+	}
+	if f.channel {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(f.preview()))
+		return
+	}
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>e2e</title>`)
+	for _, t := range f.items {
 		id := fmt.Sprintf("%x", t)
 		fmt.Fprintf(&b, "<item><title>%s</title><link>https://example.org/%s</link><guid>%s</guid></item>", html.EscapeString(t), id, id)
 	}
@@ -107,11 +143,28 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-// serveFeed serves a feed with one baseline item on 127.0.0.1 and writes
-// a config naming it; stop undoes both.
-func serveFeed() (f *feed, cfg string, stop func(), err error) {
-	f = &feed{}
-	f.add("Markets open higher in Tokyo") // the baseline
+// preview renders the items as t.me/s/NAME does, oldest first, each post
+// numbered by its place in the history. Call with f.mu held.
+func (f *feed) preview() string {
+	var b strings.Builder
+	b.WriteString(`<html><body><main class="tgme_main"><section class="tgme_channel_history js-message_history">`)
+	for i := len(f.items) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, `<div class="tgme_widget_message js-widget_message" data-post="e2e_channel/%d"><div class="tgme_widget_message_text js-message_text" dir="auto">%s</div></div>`,
+			f.posts[f.items[i]], html.EscapeString(f.items[i]))
+	}
+	b.WriteString(`</section></main></body></html>`)
+	return b.String()
+}
+
+// baselineTitle is the item the source holds when aajil starts.
+const baselineTitle = "Markets open higher in Tokyo"
+
+// serveFeed serves a feed (or with o.channel a channel's preview) with one
+// baseline item on 127.0.0.1 and writes a config naming it; stop undoes
+// both.
+func serveFeed(o options) (f *feed, cfg string, stop func(), err error) {
+	f = &feed{channel: o.channel}
+	f.add(baselineTitle)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", nil, err
@@ -126,6 +179,9 @@ func serveFeed() (f *feed, cfg string, stop func(), err error) {
 	stop = func() { srv.Close(); os.RemoveAll(dir) }
 	cfg = filepath.Join(dir, "aajil.yaml")
 	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
+	if o.channel {
+		doc = fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    kind: telegram\n    url: http://%s/s/e2e_channel\n", ln.Addr())
+	}
 	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
 		stop()
 		return nil, "", nil, err
@@ -156,7 +212,7 @@ type session struct {
 // newSession serves a feed and prepares aajil on it with o's settings and
 // the extra variables; its errors go to this process's.
 func newSession(o options, extra ...string) (*session, error) {
-	f, cfg, stopFeed, err := serveFeed()
+	f, cfg, stopFeed, err := serveFeed(o)
 	if err != nil {
 		return nil, err
 	}
@@ -201,14 +257,16 @@ func runConsole(o options) error {
 		return err
 	}
 	// Let the first poll (spread over the first interval) set the baseline.
-	time.Sleep(2500 * time.Millisecond)
+	if err := waitBaseline(f, o); err != nil {
+		return err
+	}
 	var delays []time.Duration
 	for i := range o.items {
 		// Real, distinct headlines, each a story of its own.
 		title := "BREAKING: " + titles[i]
 		start := time.Now()
 		f.add(title)
-		deadline := time.After(10 * time.Second)
+		deadline := time.After(o.deliveryTimeout())
 	wait:
 		for {
 			select {
@@ -221,15 +279,30 @@ func runConsole(o options) error {
 					break wait
 				}
 			case <-deadline:
-				return fmt.Errorf("item %d not printed within 10s", i)
+				return fmt.Errorf("item %d not printed within %v", i, o.deliveryTimeout())
 			}
 		}
 		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
 	ses.stop()
-	fmt.Printf("items: %d, poll interval 1s\n", len(delays))
+	fmt.Printf("items: %d, poll interval %v\n", len(delays), o.interval())
 	report("delay item appears → alert printed", delays)
 	return nil
+}
+
+// waitBaseline waits for aajil's first poll of the source, its baseline
+// (it comes within the first interval), and a little more for it to be
+// recorded, so that the next item is news.
+func waitBaseline(f *feed, o options) error {
+	deadline := time.Now().Add(o.interval() + 10*time.Second)
+	for time.Now().Before(deadline) {
+		if _, ok := f.firstServed(baselineTitle); ok {
+			time.Sleep(500 * time.Millisecond)
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("the source was not polled within %v", o.interval()+10*time.Second)
 }
 
 // realTitles reads n real headlines from the repository's corpus (run the
@@ -277,17 +350,19 @@ func runTelegram(o options) error {
 	if err != nil {
 		return err
 	}
-	time.Sleep(2500 * time.Millisecond) // the baseline poll
+	if err := waitBaseline(f, o); err != nil {
+		return err
+	}
 	var appear, seen []time.Duration
 	for i := range o.items {
 		title := "BREAKING: " + titles[i]
 		start := time.Now()
 		f.add(title)
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		wctx, wcancel := context.WithTimeout(ctx, o.deliveryTimeout())
 		msgs, err := fake.WaitSent(wctx, chat, i+2)
 		wcancel()
 		if err != nil {
-			return fmt.Errorf("item %d not delivered within 10s: %w", i, err)
+			return fmt.Errorf("item %d not delivered within %v: %w", i, o.deliveryTimeout(), err)
 		}
 		last := msgs[len(msgs)-1]
 		if !strings.Contains(last.Text, html.EscapeString(titles[i])) && !strings.Contains(last.Text, titles[i][:20]) {
@@ -299,7 +374,7 @@ func runTelegram(o options) error {
 		time.Sleep(o.gap - time.Since(start)%o.gap)
 	}
 	ses.stop()
-	fmt.Printf("items: %d, poll interval 1s, one subscriber, Telegram's limits\n", o.items)
+	fmt.Printf("items: %d, poll interval %v, one subscriber, Telegram's limits\n", o.items, o.interval())
 	report("item appears → Telegram confirmed", appear)
 	report("item first seen → Telegram confirmed", seen)
 	return nil
