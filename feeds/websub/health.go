@@ -53,6 +53,8 @@ type Health struct {
 
 	mu    sync.Mutex
 	until map[string]time.Time // source id → healthy until
+	// healthy are the sources healthy at the last refresh.
+	healthy map[string]bool
 }
 
 // NewHealth returns a Health that knows of no subscription until Refresh
@@ -134,14 +136,20 @@ func (h *Health) Refresh(ctx context.Context, sched PollSooner) {
 		}
 	}
 	now := h.opts.Now()
+	healthy := make(map[string]bool, len(until))
+	for id, u := range until {
+		if now.Before(u) {
+			healthy[id] = true
+		}
+	}
 	h.mu.Lock()
 	var lapsed []string
-	for id, u := range h.until {
-		if now.Before(u) && !now.Before(until[id]) {
+	for id := range h.healthy {
+		if !healthy[id] {
 			lapsed = append(lapsed, id)
 		}
 	}
-	h.until = until
+	h.until, h.healthy = until, healthy
 	h.mu.Unlock()
 	for _, id := range lapsed {
 		h.log.Info("websub push no longer healthy; polled at its own interval", slog.String("source", id))

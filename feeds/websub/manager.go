@@ -237,33 +237,44 @@ func (m *Manager) subscribe(ctx context.Context, w store.WebSubSubscription) {
 		m.log.Warn("websub subscription not saved", slog.String("source", w.Source), slog.Any("error", err))
 		return
 	}
-	m.request(ctx, w)
+	m.send(ctx, w)
 }
 
-// request sends sub's subscription request (a first one, a retry or a
-// renewal) and records when, and how it failed if it did.
+// request sends again sub's subscription request (a retry or a
+// renewal), recording when before it is sent: the hub may verify before
+// it answers.
 func (m *Manager) request(ctx context.Context, sub store.WebSubSubscription) {
-	now := m.opts.Now()
+	state := sub.State
+	if state != store.WebSubVerified {
+		state = store.WebSubPending
+	}
+	sub.Requested = m.opts.Now()
+	if _, err := m.opts.Store.SetWebSubState(ctx, sub.ID, state, sub.Reason, sub.Requested); err != nil {
+		m.log.Warn("websub subscription state not saved", slog.String("source", sub.Source), slog.Any("error", err))
+		return
+	}
+	sub.State = state
+	m.send(ctx, sub)
+}
+
+// send sends sub's subscription request; a failure is recorded in its
+// state (failed, or, while a granted lease still runs, only as reason).
+func (m *Manager) send(ctx context.Context, sub store.WebSubSubscription) {
 	err := Subscribe(ctx, m.opts.Client, Request{
 		Hub: sub.Hub, Topic: sub.Topic, Callback: m.callback(sub.ID), Secret: sub.Secret, Lease: m.opts.LeaseAsked,
 	})
-	state, reason := sub.State, ""
-	switch {
-	case err != nil && sub.State == store.WebSubVerified:
-		// The granted lease still runs: pushes may still come.
-		reason = err.Error()
-	case err != nil:
-		state, reason = store.WebSubFailed, err.Error()
-	case sub.State != store.WebSubVerified:
-		state = store.WebSubPending
-	}
-	if err != nil {
-		m.log.Warn("websub subscription request failed", slog.String("source", sub.Source), slog.Any("error", err))
-	} else {
+	if err == nil {
 		m.log.Info("websub subscription requested", slog.String("source", sub.Source),
 			slog.String("hub", sub.Hub), slog.String("topic", sub.Topic))
+		return
 	}
-	if _, err := m.opts.Store.SetWebSubState(ctx, sub.ID, state, reason, now); err != nil {
+	m.log.Warn("websub subscription request failed", slog.String("source", sub.Source), slog.Any("error", err))
+	state := store.WebSubFailed
+	if sub.State == store.WebSubVerified {
+		// The granted lease still runs: pushes may still come.
+		state = store.WebSubVerified
+	}
+	if _, err := m.opts.Store.SetWebSubState(ctx, sub.ID, state, err.Error(), time.Time{}); err != nil {
 		m.log.Warn("websub subscription state not saved", slog.String("source", sub.Source), slog.Any("error", err))
 	}
 }
