@@ -282,7 +282,11 @@ type pollBy struct {
 	ids []string
 }
 
-func (p *pollBy) PollBy(id string, _ time.Time) { p.mu.Lock(); p.ids = append(p.ids, id); p.mu.Unlock() }
+func (p *pollBy) PollBy(id string, _ time.Time) {
+	p.mu.Lock()
+	p.ids = append(p.ids, id)
+	p.mu.Unlock()
+}
 
 func TestRenewalBeforeLeaseEnds(t *testing.T) {
 	h := newHarness(t, websubtest.Options{Lease: time.Hour})
