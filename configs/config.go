@@ -32,6 +32,10 @@ const DefaultPath = "configs/aajil.yaml"
 // DefaultHTTPAddr is the default address of /healthz, /readyz, /metrics.
 const DefaultHTTPAddr = "127.0.0.1:8080"
 
+// DefaultWebSubPoll is the interval of a source whose WebSub pushes are
+// healthy: polling stays as the safety net.
+const DefaultWebSubPoll = 15 * time.Minute
+
 // DefaultRedisWait is how long Redis may take to answer at start-up, and
 // MaxRedisWait the longest wait that may be configured.
 const (
@@ -61,6 +65,15 @@ type Config struct {
 	// WebhookURL, when set, makes Telegram push updates to this public
 	// https URL (served on HTTPAddr, at its path) instead of long polling.
 	WebhookURL string `yaml:"webhook_url,omitempty"`
+	// PublicURL is the public base URL at which this instance is reached
+	// (behind a reverse proxy, AAJIL_PUBLIC_URL). When set, sources that
+	// announce a WebSub hub are subscribed to, and the hubs push to
+	// PublicURL + "/websub/ID", served on HTTPAddr.
+	PublicURL string `yaml:"public_url,omitempty"`
+	// WebSubPoll is the interval at which a source whose pushes are
+	// healthy is still polled, as a safety net (AAJIL_WEBSUB_POLL).
+	// Default DefaultWebSubPoll.
+	WebSubPoll time.Duration `yaml:"websub_poll,omitempty"`
 	// AllowPrivateSources lets sources on loopback and private addresses
 	// be polled (tests, intranets).
 	AllowPrivateSources bool `yaml:"allow_private_sources,omitempty"`
@@ -357,6 +370,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	str("AAJIL_REDIS_URL", &c.RedisURL)
 	str("AAJIL_HTTP_ADDR", &c.HTTPAddr)
 	str("AAJIL_WEBHOOK_URL", &c.WebhookURL)
+	str("AAJIL_PUBLIC_URL", &c.PublicURL)
 	str("AAJIL_LOG_LEVEL", &c.LogLevel)
 	str("AAJIL_LOG_FORMAT", &c.LogFormat)
 	var errs []error
@@ -392,7 +406,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	for _, o := range []struct {
 		key string
 		dst *time.Duration
-	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}, {"AAJIL_REDIS_WAIT", &c.RedisWait}} {
+	}{{"AAJIL_DEAD_AFTER", &c.Delivery.DeadAfter}, {"AAJIL_EDIT_MAX_AGE", &c.Delivery.EditMaxAge}, {"AAJIL_REDIS_WAIT", &c.RedisWait}, {"AAJIL_WEBSUB_POLL", &c.WebSubPoll}} {
 		if v, ok := getenv(o.key); ok && v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -408,6 +422,17 @@ func (c *Config) applyEnv(getenv Getenv) error {
 		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("AAJIL_WEBHOOK_URL %q is not an http(s) URL", c.WebhookURL))
 		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("AAJIL_PUBLIC_URL %q is not an http(s) URL", c.PublicURL))
+		}
+	}
+	if c.WebSubPoll == 0 {
+		c.WebSubPoll = DefaultWebSubPoll
+	}
+	if c.WebSubPoll < 0 {
+		errs = append(errs, fmt.Errorf("websub_poll %v is negative", c.WebSubPoll))
 	}
 	if err := c.check(); err != nil {
 		errs = append(errs, err)

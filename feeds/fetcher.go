@@ -31,6 +31,8 @@ type Response struct {
 	// Validators are to be sent with the next fetch of the source; on a
 	// 304 the ones sent are carried over unless the server sent new ones.
 	Validators Validators
+	// Links are the values of the Link headers (WebSub hub discovery).
+	Links []string
 }
 
 // DefaultStallTimeout is how long a body may go without bringing
@@ -128,6 +130,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 		URL:         resp.Request.URL.String(),
 		Status:      resp.StatusCode,
 		Validators:  Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")},
+		Links:       resp.Header.Values("Link"),
 	}
 
 	if resp.StatusCode == http.StatusNotModified {

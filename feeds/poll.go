@@ -24,6 +24,9 @@ type PollResult struct {
 	NotModified bool
 	// Validators to send with the next poll of this source.
 	Validators Validators
+	// Hub holds the WebSub links the document announced (see
+	// DiscoverHub); empty when NotModified or on error.
+	Hub HubLinks
 	// Err is nil on success (including 304).
 	Err error
 	// RetryAfter is the delay a server asked for (429/503 Retry-After),

@@ -49,12 +49,8 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 		res.NotModified = true
 		return res
 	}
-	det, err := p.sourceDetector(src)
-	if err != nil {
-		res.Err = fmt.Errorf("source %s: markers: %w", src.ID, err)
-		return res
-	}
-	items, omitted, err := ParseLimit(src, resp.Body, resp.URL, det, MaxItems)
+	res.Hub = DiscoverHub(resp.Links, resp.Body, src.EffectiveKind(), resp.URL)
+	items, omitted, err := p.parse(src, resp.Body, resp.URL)
 	size := len(resp.Body)
 	resp = nil
 	if size >= returnAfter {
@@ -69,6 +65,31 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 	}
 	res.Items, res.Omitted = items, omitted
 	return res
+}
+
+// Document parses a document of src that arrived otherwise than by a poll
+// (a WebSub push): raw is decoded to UTF-8 by contentType and the source's
+// charset, then parsed as a poll's would be. The result has no
+// validators; Started and Duration are set.
+func (p *Poller) Document(src Source, raw []byte, contentType, baseURL string) (res PollResult) {
+	res = PollResult{Source: src, Started: p.now()}
+	defer func() { res.Duration = p.now().Sub(res.Started) }()
+	body, _, err := DecodeBody(raw, contentType, src.Charset)
+	if err != nil {
+		res.Err = &ParseError{Kind: src.EffectiveKind(), Err: err}
+		return res
+	}
+	res.Items, res.Omitted, res.Err = p.parse(src, body, baseURL)
+	return res
+}
+
+// parse parses a decoded document of src with the source's detector.
+func (p *Poller) parse(src Source, body []byte, baseURL string) ([]Item, int, error) {
+	det, err := p.sourceDetector(src)
+	if err != nil {
+		return nil, 0, fmt.Errorf("source %s: markers: %w", src.ID, err)
+	}
+	return ParseLimit(src, body, baseURL, det, MaxItems)
 }
 
 // returnAfter is the size of a document after whose poll the memory it

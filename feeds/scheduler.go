@@ -78,6 +78,13 @@ type SchedulerOptions struct {
 	// Logger receives debug records of backoffs and recoveries. Default:
 	// records are discarded.
 	Logger *slog.Logger
+	// IntervalFor, when set, may override a source's interval after a
+	// successful poll: a positive result is the delay to its next poll
+	// instead of its own interval (a source whose updates are pushed is
+	// polled less often). Failures and skipped polls keep the source's
+	// interval. It is called with the scheduler's lock held: it must be
+	// quick and must not call the scheduler.
+	IntervalFor func(Source) time.Duration
 }
 
 // SourceState is a snapshot of what the scheduler knows of one source,
@@ -421,6 +428,22 @@ func (s *Scheduler) unschedule(e *entry) {
 	e.state = stPaused
 }
 
+// PollBy brings the next poll of source id forward to at, if the source
+// is waiting for a later one: when its interval override (IntervalFor)
+// ends, it is polled at its own pace again without waiting out the longer
+// delay. A source unknown, paused, failing or in flight is left alone.
+func (s *Scheduler) PollBy(id string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[id]
+	if !ok || e.state != stIdle || e.Failures > 0 || !e.next.After(at) {
+		return
+	}
+	e.next = at
+	heap.Fix(&s.due, e.index)
+	s.nudge()
+}
+
 // spread returns the random delay of a new source's first poll.
 func (s *Scheduler) spread(src Source) time.Duration {
 	w := s.opts.StartupSpread
@@ -762,6 +785,11 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 	} else {
 		e.Validators = r.Validators
 		e.Items += int64(len(r.Items))
+	}
+	if s.opts.IntervalFor != nil {
+		if iv := s.opts.IntervalFor(j.src); iv > 0 {
+			interval = iv
+		}
 	}
 	jit := s.opts.Jitter * (2*s.rand() - 1)
 	next := j.due.Add(interval + time.Duration(jit*float64(interval)))

@@ -135,7 +135,8 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	}
 	m.SetQueue(queueGauge(st))
 
-	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log)
+	ws := newWebSub(cfg, st, client, poller, m, instance, watch, log)
+	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log, ws.hooks())
 	eng.states.Restore(ctx)
 	// The scheduler's first Set is its initial load, spread over the
 	// interval; updates are taken only after it (sources.Loaded), so that
@@ -143,10 +144,14 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	if err := serveWebhook(tg, endpoint, eng.sources.Loaded(), log); err != nil {
 		return err
 	}
+	if err := ws.serve(endpoint, eng.pipe.Submit); err != nil {
+		return err
+	}
 
 	var w workers
 	defer w.stop()
 	watchCtx := eng.start(ctx, &w, st, m, watch)
+	ws.start(watchCtx, &w, eng.sched)
 	// The endpoint answers until the very end, so /healthz stays up while
 	// the work in hand is finished.
 	httpCtx := w.httpCtx(ctx)
@@ -183,12 +188,19 @@ type engine struct {
 	sources *pipeline.SourceSync
 }
 
+// engineHooks are optional additions to the scheduler: an interval
+// override and an observer of every poll's result.
+type engineHooks struct {
+	intervalFor func(feeds.Source) time.Duration
+	observe     func(context.Context, feeds.PollResult)
+}
+
 // newEngine builds the pipeline (its alerts counted and, in console mode,
 // printed to stdout) and the scheduler that polls the sources through the
 // lease, logs, counts and hands each poll to the pipeline, kept in step
 // with the registry every watch.
 func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePoller, names *pipeline.SourceNames, m *metrics.Metrics,
-	instance string, console bool, stdout io.Writer, watch time.Duration, log *slog.Logger) *engine {
+	instance string, console bool, stdout io.Writer, watch time.Duration, log *slog.Logger, hooks engineHooks) *engine {
 	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log}
 	if console {
 		// Console mode: the alert a subscriber without rules gets.
@@ -204,8 +216,11 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
 		m.Poll(r)
 		health.Observe(r)
+		if hooks.observe != nil {
+			hooks.observe(ctx, r)
+		}
 		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log})
+	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor})
 	return &engine{
 		pipe: pipe, leased: leased, sched: sched,
 		states: feeds.NewStateSaver(st, sched, statesEvery, log),

@@ -89,7 +89,7 @@ func TestRunTelegramChannelSource(t *testing.T) {
 		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
 		"AAJIL_ADMINS": "900",
 	}
-	stop := startRun(t, env)
+	run := startRun(t, env)
 	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
 	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
@@ -116,7 +116,7 @@ func TestRunTelegramChannelSource(t *testing.T) {
 	if got := received(adminID, 1)[0].Text; !strings.Contains(got, "this channel has no public preview") {
 		t.Errorf("/probe of a channel without a preview = %q, want it to say so", got)
 	}
-	if code := stop(); code != 0 {
+	if code := run.stop(); code != 0 {
 		t.Errorf("run exited %d, want 0", code)
 	}
 }
