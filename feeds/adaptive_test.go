@@ -134,3 +134,39 @@ func TestSchedulerAdaptsToNewItems(t *testing.T) {
 		}
 	})
 }
+
+func TestSchedulerCascade(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := PollFunc(func(context.Context, Source, Validators) PollResult { return PollResult{} })
+		s := NewScheduler(p, nil, SchedulerOptions{Jitter: -1, StartupSpread: -1})
+		s.Set([]Source{
+			{ID: "origin", URL: "http://a.example/1"},
+			{ID: "far", URL: "http://a.example/2"},
+			{ID: "fixed", URL: "http://b.example/3", Interval: time.Minute},
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = s.Run(ctx); close(done) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		s.Cascade("origin", time.Now().Add(2*time.Minute))
+		for id, want := range map[string]bool{"origin": false, "far": true, "fixed": false} {
+			st, _ := s.State(id)
+			if got := st.NextDue.Sub(time.Now()) <= CascadeSpread; got != want {
+				t.Errorf("%s pulled forward = %v, want %v (due in %v)", id, got, want, st.NextDue.Sub(time.Now()))
+			}
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if st, _ := s.State("far"); st.IntervalReason != ReasonCascade || st.Interval != DefaultMinPoll {
+			t.Errorf("far: interval %v (%s), want %v (cascade)", st.Interval, st.IntervalReason, DefaultMinPoll)
+		}
+		before, _ := s.State("origin")
+		s.Cascade("far", time.Now().Add(2*time.Minute)) // within CascadeEvery: dropped
+		if after, _ := s.State("origin"); !after.NextDue.Equal(before.NextDue) {
+			t.Errorf("a second cascade within %v moved origin from %v to %v", CascadeEvery, before.NextDue, after.NextDue)
+		}
+		cancel()
+		<-done
+	})
+}

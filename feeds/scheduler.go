@@ -166,6 +166,8 @@ type Scheduler struct {
 	loaded bool
 	// seed hashes item ids for telling new items.
 	seed maphash.Seed
+	// lastCascade is when the last cascade started.
+	lastCascade time.Time
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -191,6 +193,9 @@ type entry struct {
 	learned time.Duration
 	items   itemSet
 	lastObs time.Time
+	// holdUntil is the end of a server's Retry-After: a cascade must not
+	// poll before it.
+	holdUntil time.Time
 
 	SourceState
 }
@@ -783,7 +788,8 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 	// polls again now rather than catching up on missed rounds.
 	next = later(next, end)
 	if r.RetryAfter > 0 {
-		next = later(next, end.Add(min(r.RetryAfter, MaxRetryAfter)))
+		e.holdUntil = end.Add(min(r.RetryAfter, MaxRetryAfter))
+		next = later(next, e.holdUntil)
 	}
 	e.next = next
 }
