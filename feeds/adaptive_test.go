@@ -170,3 +170,34 @@ func TestSchedulerCascade(t *testing.T) {
 		<-done
 	})
 }
+
+func TestValidateIntervalBounds(t *testing.T) {
+	tests := []struct {
+		name       string
+		iv, lo, hi time.Duration
+		want       []string // fields in error
+	}{
+		{"none", 0, 0, 0, nil},
+		{"bounds", time.Minute, 10 * time.Second, 5 * time.Minute, nil},
+		{"pinned", time.Minute, time.Minute, time.Minute, nil},
+		{"min below a second", 0, time.Millisecond, 0, []string{"min_interval"}},
+		{"max below a second", 0, 0, time.Millisecond, []string{"max_interval"}},
+		{"min above max", 0, time.Minute, time.Second, []string{"min_interval"}},
+		{"interval below min", time.Second, time.Minute, 0, []string{"interval"}},
+		{"interval above max", time.Hour, 0, time.Minute, []string{"interval"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Source{ID: "a", URL: "https://example.org/feed", Interval: tt.iv, MinInterval: tt.lo, MaxInterval: tt.hi}
+			var got []string
+			if err := s.Validate(); err != nil {
+				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+					got = append(got, e.(*FieldError).Field)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("fields in error = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
