@@ -283,8 +283,25 @@ func feedLine(lang Lang, src feeds.Source, st feeds.SourceState, alerts24 int64)
 	if !src.Paused && !st.NextDue.IsZero() {
 		next = HTML(formatArg(lang, st.NextDue.UTC(), true))
 	}
-	return T(lang, MsgFeedLine, src.ID, string(src.EffectiveKind()), src.EffectiveInterval(),
+	return T(lang, MsgFeedLine, src.ID, string(src.EffectiveKind()), intervalText(lang, src, st),
 		HTML(state), HTML(lastOK), HTML(lastErr), st.Items, alerts24, next)
+}
+
+// intervalText is the interval the source is polled at now and why: the
+// configured one until its first poll, then the scheduler's (learned
+// from its rate of new items, or fast in a cascade).
+func intervalText(lang Lang, src feeds.Source, st feeds.SourceState) HTML {
+	if st.Interval <= 0 {
+		return HTML(tgtext.Escape(src.EffectiveInterval().String()))
+	}
+	iv := tgtext.Escape(st.Interval.String())
+	switch st.IntervalReason {
+	case feeds.ReasonLearned:
+		return HTML(iv + " (" + T(lang, MsgIntervalLearned, strconv.FormatFloat(st.Rate.PerHour(), 'f', 1, 64)) + ")")
+	case feeds.ReasonCascade:
+		return HTML(iv + " (" + T(lang, MsgIntervalCascade, st.CascadeUntil.UTC()) + ")")
+	}
+	return HTML(iv)
 }
 
 // cmdFeed is /feed ID: one source in full, with its health and where its
@@ -336,6 +353,12 @@ func sourceFields(s feeds.Source) [][2]string {
 	add("url", s.URL)
 	add("kind", string(s.EffectiveKind()))
 	add("interval", s.EffectiveInterval().String())
+	if s.MinInterval > 0 {
+		add("min_interval", s.MinInterval.String())
+	}
+	if s.MaxInterval > 0 {
+		add("max_interval", s.MaxInterval.String())
+	}
 	if s.AllUrgent {
 		add("all_urgent", "true")
 	}
@@ -377,20 +400,20 @@ func applyFields(src *feeds.Source, kv map[string]string) []fieldProblem {
 			src.URL = v
 		case "kind":
 			src.Kind = feeds.Kind(v)
-		case "interval":
-			if v == "" {
-				src.Interval = 0
-				break
-			}
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				d, err = ParseDuration(v)
-			}
-			if err != nil {
+		case "interval", "min_interval", "max_interval":
+			d, ok := fieldDuration(v)
+			if !ok {
 				probs = append(probs, fieldProblem{field: k, reason: fmt.Sprintf("%q is not a duration such as 30s or 2m", v)})
 				break
 			}
-			src.Interval = d
+			switch k {
+			case "interval":
+				src.Interval = d
+			case "min_interval":
+				src.MinInterval = d
+			default:
+				src.MaxInterval = d
+			}
 		case "all_urgent":
 			switch strings.ToLower(v) {
 			case "true", "yes", "on", "1":
@@ -415,6 +438,18 @@ func applyFields(src *feeds.Source, kv map[string]string) []fieldProblem {
 		}
 	}
 	return probs
+}
+
+// fieldDuration reads a duration field's value; empty means unset (0).
+func fieldDuration(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		d, err = ParseDuration(v)
+	}
+	return d, err == nil
 }
 
 // sourceProblems runs feeds.Source.Validate and turns its field errors
@@ -780,21 +815,23 @@ const exportFileName = "aajil-sources.yaml"
 // exportSource is a source as written in the YAML file: the interval as
 // a Go duration ("30s"), as people write it, rather than nanoseconds.
 type exportSource struct {
-	ID        string   `yaml:"id"`
-	Name      string   `yaml:"name,omitempty"`
-	URL       string   `yaml:"url"`
-	Kind      string   `yaml:"kind,omitempty"`
-	Interval  string   `yaml:"interval,omitempty"`
-	AllUrgent bool     `yaml:"all_urgent,omitempty"`
-	Item      string   `yaml:"item,omitempty"`
-	Text      string   `yaml:"text,omitempty"`
-	Link      string   `yaml:"link,omitempty"`
-	Marker    string   `yaml:"marker,omitempty"`
-	Lang      string   `yaml:"lang,omitempty"`
-	Charset   string   `yaml:"charset,omitempty"`
-	MaxBytes  int64    `yaml:"max_bytes,omitempty"`
-	Markers   []string `yaml:"markers,omitempty"`
-	Paused    bool     `yaml:"paused,omitempty"`
+	ID          string   `yaml:"id"`
+	Name        string   `yaml:"name,omitempty"`
+	URL         string   `yaml:"url"`
+	Kind        string   `yaml:"kind,omitempty"`
+	Interval    string   `yaml:"interval,omitempty"`
+	MinInterval string   `yaml:"min_interval,omitempty"`
+	MaxInterval string   `yaml:"max_interval,omitempty"`
+	AllUrgent   bool     `yaml:"all_urgent,omitempty"`
+	Item        string   `yaml:"item,omitempty"`
+	Text        string   `yaml:"text,omitempty"`
+	Link        string   `yaml:"link,omitempty"`
+	Marker      string   `yaml:"marker,omitempty"`
+	Lang        string   `yaml:"lang,omitempty"`
+	Charset     string   `yaml:"charset,omitempty"`
+	MaxBytes    int64    `yaml:"max_bytes,omitempty"`
+	Markers     []string `yaml:"markers,omitempty"`
+	Paused      bool     `yaml:"paused,omitempty"`
 }
 
 // ExportSources renders sources as a YAML document in the format of
@@ -811,6 +848,12 @@ func ExportSources(srcs []feeds.Source) ([]byte, error) {
 		}
 		if s.Interval != 0 {
 			e.Interval = s.Interval.String()
+		}
+		if s.MinInterval != 0 {
+			e.MinInterval = s.MinInterval.String()
+		}
+		if s.MaxInterval != 0 {
+			e.MaxInterval = s.MaxInterval.String()
 		}
 		doc.Sources[i] = e
 	}

@@ -156,6 +156,8 @@ var catalogEN = map[MsgID]string{
 
 	MsgFeedsHeader:      "<b>Sources</b> ({0}) — page {1} of {2}",
 	MsgFeedLine:         "<b>{0}</b> · {1} · every {2} · {3}\nlast success: {4} · last error: {5}\nitems: {6} · alerts in 24 h: {7} · next poll: {8}",
+	MsgIntervalLearned:  "adaptive: {0} new items an hour",
+	MsgIntervalCascade:  "fast after breaking news until {0}",
 	MsgFeedStateOK:      "✅ ok",
 	MsgFeedStatePaused:  "⏸ paused",
 	MsgFeedStateFailing: "⚠️ failing",
@@ -176,7 +178,7 @@ var catalogEN = map[MsgID]string{
 	MsgFeedExists:       "A source with the id {0} already exists. Change it with /setfeed.",
 	MsgFeedRefused:      "❌ Source not added: {0}",
 	MsgFeedBadField:     "Bad value for {0}: {1}",
-	MsgFeedUnknownField: "Unknown field {0}. Fields: id, name, url, kind, interval, all_urgent, item, text, link, marker, lang.",
+	MsgFeedUnknownField: "Unknown field {0}. Fields: id, name, url, kind, interval, min_interval, max_interval, all_urgent, item, text, link, marker, lang.",
 	MsgProbeHeader:      "<b>Probe</b> {0}: {1} items. The first ones:",
 	MsgProbeItem:        "• {0}",
 	MsgProbeItemUrgent:  "🔴 {0} (urgent: {1})",

@@ -290,6 +290,8 @@ const (
 	MsgFeedsHeader      MsgID = "feeds_header"       // {0} sources, {1} page, {2} pages
 	MsgFeedLine         MsgID = "feed_line"          // {0} id, {1} kind, {2} interval, {3} state (HTML), {4} last success, {5} last error (HTML), {6} items seen, {7} alerts in 24 h, {8} next poll
 	MsgFeedStateOK      MsgID = "feed_state_ok"      //
+	MsgIntervalLearned  MsgID = "interval_learned"   // {0} new items an hour, learned
+	MsgIntervalCascade  MsgID = "interval_cascade"   // {0} end of the cascade
 	MsgFeedStatePaused  MsgID = "feed_state_paused"  //
 	MsgFeedStateFailing MsgID = "feed_state_failing" //
 	MsgFeedNever        MsgID = "feed_never"         // no successful poll yet

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -75,6 +76,9 @@ type SchedulerOptions struct {
 	// scheduler's lock held, so it need not be safe for concurrent use.
 	// Default math/rand/v2.Float64.
 	Rand func() float64
+	// FixedIntervals keeps every source at its configured interval:
+	// sources that set no interval and no bounds do not adapt.
+	FixedIntervals bool
 	// Logger receives debug records of backoffs and recoveries. Default:
 	// records are discarded.
 	Logger *slog.Logger
@@ -116,6 +120,13 @@ type SourceState struct {
 	// attempt was a Skipped result): this state is then not the source's
 	// current health, and is not to be saved over the poller's.
 	Skipped bool
+	// Interval is the interval the source is polled at now (before
+	// jitter, backoff and Retry-After) and IntervalReason why; Rate is
+	// the learned rate of new items; CascadeUntil ends a cascade.
+	Interval       time.Duration
+	IntervalReason IntervalReason
+	Rate           Rate
+	CascadeUntil   time.Time
 }
 
 // ErrSchedulerRunning is returned by Run when the scheduler is already
@@ -161,6 +172,10 @@ type Scheduler struct {
 	// loaded is set by the first Set: sources added after it are due at
 	// once, not spread.
 	loaded bool
+	// seed hashes item ids for telling new items.
+	seed maphash.Seed
+	// lastCascade is when the last cascade started.
+	lastCascade time.Time
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -179,6 +194,16 @@ type entry struct {
 	// slow is set when the last poll took SlowPoll or more; weakSlot when
 	// the entry holds a host slot as a slow or failing source.
 	slow, weakSlot bool
+
+	// learned is the adaptive interval outside a cascade; items the
+	// hashed ids of the last poll's items (nil before the first), at
+	// lastObs.
+	learned time.Duration
+	items   itemSet
+	lastObs time.Time
+	// holdUntil is the end of a server's Retry-After: a cascade must not
+	// poll before it.
+	holdUntil time.Time
 
 	SourceState
 }
@@ -253,6 +278,7 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 		wake:    make(chan struct{}, 1),
 		entries: make(map[string]*entry),
 		hosts:   make(map[string]*hostQueue),
+		seed:    maphash.MakeSeed(),
 	}
 }
 
@@ -341,6 +367,7 @@ func (s *Scheduler) add(src Source, next, now time.Time) {
 		// still ahead and sensible for the interval.
 		delete(s.restored, src.ID)
 		e.SourceState = st
+		e.learned = st.Interval
 		if st.NextDue.After(now) && st.NextDue.Sub(now) <= max(intervalOf(src), MaxRetryAfter) {
 			next = st.NextDue
 		}
@@ -357,6 +384,9 @@ func (s *Scheduler) add(src Source, next, now time.Time) {
 func (s *Scheduler) update(e *entry, src Source, first func(Source) time.Time, now time.Time) {
 	wasPaused := e.src.Paused
 	oldInterval := intervalOf(e.src)
+	if src.Interval != e.src.Interval || src.MinInterval != e.src.MinInterval || src.MaxInterval != e.src.MaxInterval {
+		e.learned = 0 // start again from the new configured interval
+	}
 	e.src = src
 	e.Paused = src.Paused
 	switch {
@@ -786,9 +816,13 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 		e.Validators = r.Validators
 		e.Items += int64(len(r.Items))
 	}
+	interval = s.adapt(e, r)
 	if s.opts.IntervalFor != nil {
+		// A source whose pushes arrive is polled only as a safety net;
+		// its rate is still learned, for when the pushes stop.
 		if iv := s.opts.IntervalFor(j.src); iv > 0 {
 			interval = iv
+			e.Interval, e.IntervalReason = iv, ReasonPush
 		}
 	}
 	jit := s.opts.Jitter * (2*s.rand() - 1)
@@ -797,9 +831,29 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 	// polls again now rather than catching up on missed rounds.
 	next = later(next, end)
 	if r.RetryAfter > 0 {
-		next = later(next, end.Add(min(r.RetryAfter, MaxRetryAfter)))
+		e.holdUntil = end.Add(min(r.RetryAfter, MaxRetryAfter))
+		next = later(next, e.holdUntil)
 	}
 	e.next = next
+}
+
+// adapt feeds a successful poll to the interval policy and returns the
+// interval until the next poll. s.mu is held.
+func (s *Scheduler) adapt(e *entry, r *PollResult) time.Duration {
+	ob := observation{now: r.Started, elapsed: r.Started.Sub(e.lastObs), baseline: e.items == nil}
+	if !r.NotModified {
+		var set itemSet
+		set, ob.fresh, ob.urgent = e.items.diff(s.seed, r.Items)
+		if set == nil {
+			set = itemSet{}
+		}
+		e.items = set
+	}
+	e.lastObs = r.Started
+	st := adaptState{policy: policyOf(e.src, s.opts.FixedIntervals), interval: e.learned, rate: e.Rate, cascadeUntil: e.CascadeUntil}
+	st, d, why := nextInterval(st, ob)
+	e.learned, e.Rate, e.Interval, e.IntervalReason = st.interval, st.rate, d, why
+	return d
 }
 
 func later(a, b time.Time) time.Time {

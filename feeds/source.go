@@ -42,6 +42,10 @@ type Source struct {
 	Kind      Kind          `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Interval  time.Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
 	AllUrgent bool          `yaml:"all_urgent,omitempty" json:"all_urgent,omitempty"`
+	// MinInterval and MaxInterval bound the adaptive interval (see
+	// policyOf); min = max pins the source to that interval.
+	MinInterval time.Duration `yaml:"min_interval,omitempty" json:"min_interval,omitempty"`
+	MaxInterval time.Duration `yaml:"max_interval,omitempty" json:"max_interval,omitempty"`
 
 	// Selectors (html: CSS; json: paths). See DESIGN.md "Source fields".
 	Item   string `yaml:"item,omitempty" json:"item,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/encoding/htmlindex"
@@ -105,6 +106,23 @@ func (s *Source) Validate() error {
 
 	if s.Interval != 0 && s.Interval < MinInterval {
 		add(fieldErr("interval", "interval %v is below the %v minimum", s.Interval, MinInterval))
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{{"min_interval", s.MinInterval}, {"max_interval", s.MaxInterval}} {
+		if f.v != 0 && f.v < MinInterval {
+			add(fieldErr(f.name, "%s %v is below the %v minimum", f.name, f.v, MinInterval))
+		}
+	}
+	if s.MinInterval > 0 && s.MaxInterval > 0 && s.MinInterval > s.MaxInterval {
+		add(fieldErr("min_interval", "min_interval %v is above max_interval %v", s.MinInterval, s.MaxInterval))
+	}
+	if s.Interval > 0 && s.MinInterval > s.Interval {
+		add(fieldErr("interval", "interval %v is below min_interval %v", s.Interval, s.MinInterval))
+	}
+	if s.Interval > 0 && s.MaxInterval > 0 && s.Interval > s.MaxInterval {
+		add(fieldErr("interval", "interval %v is above max_interval %v", s.Interval, s.MaxInterval))
 	}
 	if s.MaxBytes < 0 || s.MaxBytes > MaxSourceBytes {
 		add(fieldErr("max_bytes", "max_bytes %d is outside 1..%d", s.MaxBytes, MaxSourceBytes))

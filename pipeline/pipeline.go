@@ -99,6 +99,16 @@ type Options struct {
 	MaxPending int
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
+	// Cascade, when set, is told of every new urgent story, so that the
+	// other sources are polled soon, for CascadeFor (default 2 min).
+	Cascade    Cascader
+	CascadeFor time.Duration
+}
+
+// Cascader polls the sources other than except soon and often until
+// until: *feeds.Scheduler.
+type Cascader interface {
+	Cascade(except string, until time.Time)
 }
 
 // Pipeline is safe for concurrent use: Submit is called from the
@@ -157,6 +167,9 @@ func New(opt Options) *Pipeline {
 	}
 	if opt.EditDelay <= 0 {
 		opt.EditDelay = 5 * time.Second
+	}
+	if opt.CascadeFor <= 0 {
+		opt.CascadeFor = 2 * time.Minute
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -547,6 +560,9 @@ func (p *Pipeline) deliver(ctx context.Context, src feeds.Source, c *candidate, 
 			return fmt.Errorf("enqueue story %s: %w", res.Story.ID, err)
 		}
 		queued += n
+	}
+	if it.Urgent && res.Created && p.opt.Cascade != nil {
+		p.opt.Cascade.Cascade(src.ID, p.opt.Now().Add(p.opt.CascadeFor))
 	}
 	if it.Urgent && p.opt.OnAlert != nil {
 		p.opt.OnAlert(Alert{Source: src, Item: it, StoryID: res.Story.ID, Queued: queued})

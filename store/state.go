@@ -31,6 +31,12 @@ type storedState struct {
 	Errors       int64         `json:"errors,omitempty"`
 	NotModified  int64         `json:"not_modified,omitempty"`
 	Items        int64         `json:"items,omitempty"`
+	// The adaptive interval; absent from records written before it.
+	Interval     time.Duration `json:"interval,omitempty"`
+	Reason       string        `json:"interval_reason,omitempty"`
+	RateItems    float64       `json:"rate_items,omitempty"`
+	RateSpan     time.Duration `json:"rate_span,omitempty"`
+	CascadeUntil time.Time     `json:"cascade_until,omitzero"`
 }
 
 func fromSourceState(st feeds.SourceState) storedState {
@@ -41,6 +47,8 @@ func fromSourceState(st feeds.SourceState) storedState {
 		LastPoll: st.LastPoll, LastSuccess: st.LastSuccess, LastErrorAt: st.LastErrorAt,
 		LastError: st.LastError, ErrorClass: string(st.LastErrorClass), LastLag: st.LastLag,
 		Polls: st.Polls, Errors: st.Errors, NotModified: st.NotModified, Items: st.Items,
+		Interval: st.Interval, Reason: string(st.IntervalReason),
+		RateItems: st.Rate.Items, RateSpan: st.Rate.Span, CascadeUntil: st.CascadeUntil,
 	}
 }
 
@@ -52,6 +60,8 @@ func (s storedState) sourceState() feeds.SourceState {
 		LastPoll: s.LastPoll, LastSuccess: s.LastSuccess, LastErrorAt: s.LastErrorAt,
 		LastError: s.LastError, LastErrorClass: feeds.ErrorClass(s.ErrorClass), LastLag: s.LastLag,
 		Polls: s.Polls, Errors: s.Errors, NotModified: s.NotModified, Items: s.Items,
+		Interval: s.Interval, IntervalReason: feeds.IntervalReason(s.Reason),
+		Rate: feeds.Rate{Items: s.RateItems, Span: s.RateSpan}, CascadeUntil: s.CascadeUntil,
 	}
 }
 

@@ -35,6 +35,11 @@ func TestSaveLoadStates(t *testing.T) {
 			Polls:          10, Errors: 3,
 		},
 		"paused, never polled": {ID: "paused-feed", Paused: true},
+		"adaptive in a cascade": {
+			ID: "reuters-ticker", Interval: 10 * time.Second, IntervalReason: feeds.ReasonCascade,
+			Rate: feeds.Rate{Items: 12.5, Span: 90 * time.Minute}, CascadeUntil: at.Add(2 * time.Minute),
+			LastPoll: at, LastSuccess: at, Polls: 40, Items: 300,
+		},
 	}
 	s := storetest.Open(t)
 	ctx := t.Context()
@@ -100,5 +105,26 @@ func TestSaveStateEmptyID(t *testing.T) {
 	s := storetest.Open(t)
 	if err := s.SaveState(t.Context(), feeds.SourceState{}); err == nil {
 		t.Error("SaveState with an empty id succeeded, want an error")
+	}
+}
+
+// A record written before the adaptive interval existed still loads.
+func TestLoadStatesOldRecord(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if _, err := s.SeedSources(ctx, []feeds.Source{src("old-source", "https://example.org/old")}, time.Now()); err != nil {
+		t.Fatalf("SeedSources: %v", err)
+	}
+	old := `{"id":"old-source","etag":"\"x\"","failures":1,"polls":7,"last_lag":2000000}`
+	if err := s.Redis().Set(ctx, s.StateKey("old-source"), old, 0).Err(); err != nil {
+		t.Fatalf("set: %v", err)
+	}
+	got, err := s.LoadStates(ctx)
+	if err != nil {
+		t.Fatalf("LoadStates: %v", err)
+	}
+	want := feeds.SourceState{ID: "old-source", Validators: feeds.Validators{ETag: `"x"`}, Failures: 1, Polls: 7, LastLag: 2 * time.Millisecond}
+	if !reflect.DeepEqual(got["old-source"], want) {
+		t.Errorf("old record = %+v, want %+v", got["old-source"], want)
 	}
 }

@@ -206,11 +206,9 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		// Console mode: the alert a subscriber without rules gets.
 		alerted.Next = pipeline.NewConsole(stdout).Print
 	}
-	pipe := pipeline.New(pipeline.Options{
-		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
-		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
-		OnAlert: alerted.OnAlert, Log: log,
-	})
+	// The scheduler hands polls to the pipeline, which asks it for
+	// cascades: pipe is set before the scheduler runs.
+	var pipe *pipeline.Pipeline
 	health := feeds.NewPollLog(log)
 	leased := feeds.NewLeasedPoller(poller, st, instance, log)
 	sched := feeds.NewScheduler(leased, func(ctx context.Context, r feeds.PollResult) {
@@ -221,6 +219,11 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		}
 		pipe.Consume(ctx, r)
 	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor})
+	pipe = pipeline.New(pipeline.Options{
+		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
+		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
+		OnAlert: alerted.OnAlert, Cascade: sched, Log: log,
+	})
 	return &engine{
 		pipe: pipe, leased: leased, sched: sched,
 		states: feeds.NewStateSaver(st, sched, statesEvery, log),

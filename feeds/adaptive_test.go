@@ -1,0 +1,203 @@
+package feeds
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+func TestPolicyOf(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   Source
+		fixed bool
+		want  pollPolicy
+	}{
+		{"nothing set adapts", Source{}, false, pollPolicy{base: DefaultInterval, lo: DefaultMinPoll, hi: DefaultMaxPoll, adaptive: true}},
+		{"nothing set, fixed everywhere", Source{}, true, pollPolicy{base: DefaultInterval, lo: DefaultInterval, hi: DefaultInterval}},
+		{"interval only is fixed", Source{Interval: 30 * time.Second}, false, pollPolicy{base: 30 * time.Second, lo: 30 * time.Second, hi: 30 * time.Second}},
+		{"min only", Source{MinInterval: 5 * time.Second}, false, pollPolicy{base: DefaultInterval, lo: 5 * time.Second, hi: DefaultMaxPoll, adaptive: true}},
+		{"max below default min", Source{MaxInterval: 5 * time.Second}, false, pollPolicy{base: 5 * time.Second, lo: 5 * time.Second, hi: 5 * time.Second}},
+		{"pinned", Source{Interval: 20 * time.Second, MinInterval: 20 * time.Second, MaxInterval: 20 * time.Second}, false, pollPolicy{base: 20 * time.Second, lo: 20 * time.Second, hi: 20 * time.Second}},
+		{"bounds with fixed everywhere still adapt", Source{MinInterval: time.Second, MaxInterval: time.Minute}, true, pollPolicy{base: time.Minute, lo: time.Second, hi: time.Minute, adaptive: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := policyOf(tt.src, tt.fixed); got != tt.want {
+				t.Errorf("policyOf = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNextInterval(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	adaptive := pollPolicy{base: time.Minute, lo: 10 * time.Second, hi: 5 * time.Minute, adaptive: true}
+	busy := Rate{Items: 60, Span: time.Hour} // one a minute
+	tests := []struct {
+		name    string
+		st      adaptState
+		ob      observation
+		want    time.Duration // exact, or 0 to check the range
+		lo, hi  time.Duration
+		wantWhy IntervalReason
+		shorter bool // than st.interval
+		longer  bool
+	}{
+		{name: "fixed stays", st: adaptState{policy: pollPolicy{base: time.Minute, lo: time.Minute, hi: time.Minute}},
+			ob: observation{now: now, elapsed: time.Minute, fresh: 5}, want: time.Minute, wantWhy: ReasonFixed},
+		{name: "baseline keeps the base", st: adaptState{policy: adaptive},
+			ob: observation{now: now, baseline: true, fresh: 20}, want: time.Minute, wantWhy: ReasonLearned},
+		{name: "unchanged poll lengthens by at most a step", st: adaptState{policy: adaptive, interval: time.Minute},
+			ob: observation{now: now, elapsed: time.Minute}, lo: 70 * time.Second, hi: 75 * time.Second, wantWhy: ReasonLearned},
+		{name: "new items on a busy source shorten at once", st: adaptState{policy: adaptive, interval: time.Minute, rate: busy},
+			ob: observation{now: now, elapsed: time.Minute, fresh: 1}, lo: 10 * time.Second, hi: 20 * time.Second, wantWhy: ReasonLearned},
+		{name: "urgent items weigh more", st: adaptState{policy: adaptive, interval: time.Minute, rate: Rate{Items: 6, Span: time.Hour}},
+			ob: observation{now: now, elapsed: time.Minute, fresh: 10, urgent: 10}, lo: 10 * time.Second, hi: 30 * time.Second, wantWhy: ReasonLearned},
+		{name: "quiet source reaches the maximum", st: adaptState{policy: adaptive, interval: 5 * time.Minute, rate: Rate{Span: 2 * time.Hour}},
+			ob: observation{now: now, elapsed: 5 * time.Minute}, want: 5 * time.Minute, wantWhy: ReasonLearned},
+		{name: "cascade polls at the minimum", st: adaptState{policy: adaptive, interval: 2 * time.Minute, cascadeUntil: now.Add(time.Minute)},
+			ob: observation{now: now, elapsed: time.Minute}, want: 10 * time.Second, wantWhy: ReasonCascade},
+		{name: "cascade over", st: adaptState{policy: adaptive, interval: 2 * time.Minute, cascadeUntil: now},
+			ob: observation{now: now, baseline: true}, want: 2 * time.Minute, wantWhy: ReasonLearned},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, got, why := nextInterval(tt.st, tt.ob)
+			if why != tt.wantWhy {
+				t.Errorf("reason = %q, want %q", why, tt.wantWhy)
+			}
+			if tt.want != 0 && got != tt.want {
+				t.Errorf("interval = %v, want %v", got, tt.want)
+			}
+			if tt.want == 0 && (got < tt.lo || got > tt.hi) {
+				t.Errorf("interval = %v, want within [%v, %v]", got, tt.lo, tt.hi)
+			}
+		})
+	}
+}
+
+func TestItemSetDiff(t *testing.T) {
+	seed := maphash.MakeSeed()
+	old, fresh, urgent := itemSet(nil).diff(seed, []Item{{ID: "a"}, {ID: "b"}})
+	if fresh != 2 || urgent != 0 {
+		t.Fatalf("first diff: fresh %d urgent %d, want 2 0", fresh, urgent)
+	}
+	_, fresh, urgent = old.diff(seed, []Item{{ID: "c", Urgent: true}, {ID: "a"}, {ID: "d"}})
+	if fresh != 2 || urgent != 1 {
+		t.Errorf("second diff: fresh %d urgent %d, want 2 1", fresh, urgent)
+	}
+}
+
+// TestSchedulerAdaptsToNewItems runs the scheduler in a bubble: a source
+// that has a new item at every poll is polled faster and faster down to
+// its minimum; a quiet one slower up to its maximum.
+func TestSchedulerAdaptsToNewItems(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		n := map[string]int{}
+		p := PollFunc(func(_ context.Context, src Source, _ Validators) PollResult {
+			mu.Lock()
+			defer mu.Unlock()
+			n[src.ID]++
+			if src.ID == "quiet" {
+				return PollResult{Items: []Item{{ID: "same"}}}
+			}
+			return PollResult{Items: []Item{{ID: fmt.Sprint(n[src.ID])}}}
+		})
+		s := NewScheduler(p, nil, SchedulerOptions{Jitter: -1, StartupSpread: -1})
+		s.Set([]Source{
+			{ID: "busy", URL: "http://a.example/busy"},
+			{ID: "quiet", URL: "http://b.example/quiet"},
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = s.Run(ctx); close(done) }()
+		time.Sleep(2 * time.Hour)
+		synctest.Wait()
+		busy, _ := s.State("busy")
+		quiet, _ := s.State("quiet")
+		cancel()
+		<-done
+		if busy.Interval != DefaultMinPoll || busy.IntervalReason != ReasonLearned {
+			t.Errorf("busy: interval %v (%s), want %v (learned)", busy.Interval, busy.IntervalReason, DefaultMinPoll)
+		}
+		if quiet.Interval != DefaultMaxPoll {
+			t.Errorf("quiet: interval %v, want %v", quiet.Interval, DefaultMaxPoll)
+		}
+		if busy.Rate.PerHour() < 100 {
+			t.Errorf("busy: rate %.1f/h, want ≥ 100", busy.Rate.PerHour())
+		}
+	})
+}
+
+func TestSchedulerCascade(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := PollFunc(func(context.Context, Source, Validators) PollResult { return PollResult{} })
+		s := NewScheduler(p, nil, SchedulerOptions{Jitter: -1, StartupSpread: -1})
+		s.Set([]Source{
+			{ID: "origin", URL: "http://a.example/1"},
+			{ID: "far", URL: "http://a.example/2"},
+			{ID: "fixed", URL: "http://b.example/3", Interval: time.Minute},
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = s.Run(ctx); close(done) }()
+		time.Sleep(time.Second)
+		synctest.Wait()
+		s.Cascade("origin", time.Now().Add(2*time.Minute))
+		for id, want := range map[string]bool{"origin": false, "far": true, "fixed": false} {
+			st, _ := s.State(id)
+			if got := st.NextDue.Sub(time.Now()) <= CascadeSpread; got != want {
+				t.Errorf("%s pulled forward = %v, want %v (due in %v)", id, got, want, st.NextDue.Sub(time.Now()))
+			}
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if st, _ := s.State("far"); st.IntervalReason != ReasonCascade || st.Interval != DefaultMinPoll {
+			t.Errorf("far: interval %v (%s), want %v (cascade)", st.Interval, st.IntervalReason, DefaultMinPoll)
+		}
+		before, _ := s.State("origin")
+		s.Cascade("far", time.Now().Add(2*time.Minute)) // within CascadeEvery: dropped
+		if after, _ := s.State("origin"); !after.NextDue.Equal(before.NextDue) {
+			t.Errorf("a second cascade within %v moved origin from %v to %v", CascadeEvery, before.NextDue, after.NextDue)
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestValidateIntervalBounds(t *testing.T) {
+	tests := []struct {
+		name       string
+		iv, lo, hi time.Duration
+		want       []string // fields in error
+	}{
+		{"none", 0, 0, 0, nil},
+		{"bounds", time.Minute, 10 * time.Second, 5 * time.Minute, nil},
+		{"pinned", time.Minute, time.Minute, time.Minute, nil},
+		{"min below a second", 0, time.Millisecond, 0, []string{"min_interval"}},
+		{"max below a second", 0, 0, time.Millisecond, []string{"max_interval"}},
+		{"min above max", 0, time.Minute, time.Second, []string{"min_interval"}},
+		{"interval below min", time.Second, time.Minute, 0, []string{"interval"}},
+		{"interval above max", time.Hour, 0, time.Minute, []string{"interval"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Source{ID: "a", URL: "https://example.org/feed", Interval: tt.iv, MinInterval: tt.lo, MaxInterval: tt.hi}
+			var got []string
+			if err := s.Validate(); err != nil {
+				for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+					got = append(got, e.(*FieldError).Field)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("fields in error = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
