@@ -22,6 +22,9 @@ func TestCrashMidFanoutLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several aajil processes; not in -short")
 	}
+	// Separate processes, a Redis database of its own, a fake of its own:
+	// it runs beside the other multi-process test.
+	t.Parallel()
 	const (
 		chats = 1000
 		base  = int64(100_000)

@@ -31,6 +31,9 @@ func TestTwoInstancesShareTheWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts several aajil processes; not in -short")
 	}
+	// Separate processes, a Redis database of its own, a fake of its own:
+	// it runs beside the other multi-process test.
+	t.Parallel()
 	const (
 		chats = 300
 		base  = int64(200_000)
