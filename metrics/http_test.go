@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/internal/wait"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -298,10 +299,19 @@ func TestServeWaitsForRequests(t *testing.T) {
 	}()
 	<-started
 	cancel()
+	// Shutdown has begun once the listener refuses new connections; the
+	// request in flight must still hold ServeListener then.
+	wait.For(t, "the listener closed", func() bool {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	select {
 	case err := <-errc:
 		t.Fatalf("ServeListener returned %v with a request in flight", err)
-	case <-time.After(50 * time.Millisecond):
+	default:
 	}
 	close(finish)
 	if r := <-resc; r.err != nil || r.body != "done" {
