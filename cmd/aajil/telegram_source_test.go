@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/internal/wait"
-	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
 // tgChannel serves a public Telegram channel's web preview, as t.me does
@@ -77,32 +76,14 @@ func (c *tgChannel) pollCount() int {
 // file; a new urgent post in the channel reaches a subscriber, and an
 // admin's /probe of a channel without a public preview says so.
 func TestRunTelegramChannelSource(t *testing.T) {
-	fake := telegramtest.New(t, telegramtest.Options{})
-	redisURL, _ := redisDB(t, 12)
 	channel := newTGChannel(t, "الأسواق تفتح على ارتفاع في دمشق\nتفاصيل")
-	const adminID, userID = 900, 4545
-	addr := freeAddr(t)
-	env := map[string]string{
-		"AAJIL_CONFIG":                writeConfig(t, "sources:\n  - name: Channel\n    kind: telegram\n    url: "+channel.srv.URL+"/news_channel\n    interval: 1s\n"),
-		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
-		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": addr,
-		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
-		"AAJIL_ADMINS": "900",
-	}
-	run := startRun(t, env)
-	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
-	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
-	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	received(userID, 1)
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	const userID = 4545
+	c := startChatRun(t, 12, "sources:\n  - name: Channel\n    kind: telegram\n    url: "+channel.srv.URL+"/news_channel\n    interval: 1s\n", userID)
 	// The first poll is the baseline: the post already there is not news.
 	wait.Within(t, 20*time.Second, "the channel polled twice", func() bool { return channel.pollCount() >= 2 })
 
 	channel.post("🔴 عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات\nالتفاصيل بعد قليل..")
-	alert := received(userID, 2)[1]
+	alert := c.received(userID, 2)[1]
 	for _, want := range []string{"عاجل", "Channel", "انفجار في مرفأ اللاذقية"} {
 		if !strings.Contains(alert.Text, want) {
 			t.Errorf("alert %q does not contain %q", alert.Text, want)
@@ -112,13 +93,11 @@ func TestRunTelegramChannelSource(t *testing.T) {
 		t.Errorf("the baseline post was alerted: %q", alert.Text)
 	}
 
-	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/probe "+channel.srv.URL+"/private_channel kind=telegram")
-	if got := received(adminID, 1)[0].Text; !strings.Contains(got, "this channel has no public preview") {
+	c.fromAdmin("/probe " + channel.srv.URL + "/private_channel kind=telegram")
+	if got := c.received(c.admin.ID, 1)[0].Text; !strings.Contains(got, "this channel has no public preview") {
 		t.Errorf("/probe of a channel without a preview = %q, want it to say so", got)
 	}
-	if code := run.stop(); code != 0 {
-		t.Errorf("run exited %d, want 0", code)
-	}
+	c.stop()
 }
 
 func TestProbeTelegram(t *testing.T) {

@@ -279,48 +279,83 @@ func TestRunEndToEnd(t *testing.T) {
 // alerts the item: the baseline is what the admin was shown, not what the
 // first poll found.
 func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
-	fake := telegramtest.New(t, telegramtest.Options{})
-	redisURL, _ := redisDB(t, 8)
 	feed := newSwitchFeed(t, feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
-	const adminID, userID = 900, 4343
-	addr := freeAddr(t)
-	env := map[string]string{
-		"AAJIL_CONFIG":                writeConfig(t, "sources: []\n"),
-		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
-		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": addr,
-		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
-		"AAJIL_ADMINS": "900",
-	}
-	run := startRun(t, env)
-	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
-	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
-	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	received(userID, 1)
-	// The subscriber is known to the pipeline (its watcher applied the
-	// change) before the source can alert.
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	const userID = 4343
+	c := startChatRun(t, 8, "sources: []\n", userID)
 
 	// Request 1 is the probe; the urgent item is published right after it.
 	feed.then(1, feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
 		feedItem{"old-1", "الأسواق تفتح على ارتفاع في دمشق"}, feedItem{"old-2", "عاجل | خبر قديم عرضه المعاينة"})
 	sent := time.Now()
-	fake.SendText(telegramtest.PrivateChat(adminID), admin, "/addfeed "+feed.srv.URL+"/feed id=added-live name=Wire")
-	alert := received(userID, 2)[1]
+	c.fromAdmin("/addfeed " + feed.srv.URL + "/feed id=added-live name=Wire")
+	alert := c.received(userID, 2)[1]
 	if !strings.Contains(alert.Text, "انفجار في مرفأ اللاذقية") {
 		t.Errorf("alert = %q, want the item published after the probe", alert.Text)
 	}
 	if times := feed.requestTimes(); len(times) >= 2 {
 		t.Logf("first poll %v after /addfeed was sent (probe %v)", times[1].Sub(sent).Round(time.Millisecond), times[0].Sub(sent).Round(time.Millisecond))
 	}
-	if code := run.stop(); code != 0 {
-		t.Errorf("run exited %d, want 0", code)
-	}
-	for _, m := range fake.Sent(userID) {
+	c.stop()
+	for _, m := range c.fake.Sent(userID) {
 		if strings.Contains(m.Text, "خبر قديم") {
 			t.Errorf("the item the admin was shown was alerted: %q", m.Text)
 		}
+	}
+}
+
+// chatRun is `aajil run` on a fake Bot API with one admin (900) and one
+// Arabic-speaking subscriber who has sent /start and is known to the
+// pipeline (its watcher applied the change), so that a source can alert.
+type chatRun struct {
+	t           *testing.T
+	fake        *telegramtest.Fake
+	run         *cliRun
+	addr        string // the HTTP address: /metrics
+	user, admin telegramtest.User
+}
+
+// startChatRun starts the run on Redis database db with config as its
+// YAML file; userID is the subscriber's.
+func startChatRun(t *testing.T, db int, config string, userID int64) *chatRun {
+	t.Helper()
+	fake := telegramtest.New(t, telegramtest.Options{})
+	redisURL, _ := redisDB(t, db)
+	addr := freeAddr(t)
+	run := startRun(t, map[string]string{
+		"AAJIL_CONFIG":                writeConfig(t, config),
+		"AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_REDIS_URL":             redisURL, "AAJIL_HTTP_ADDR": addr,
+		"AAJIL_TELEGRAM_TOKEN": fake.Token(), "AAJIL_TELEGRAM_API": fake.Endpoint(),
+		"AAJIL_ADMINS": "900",
+	})
+	c := &chatRun{
+		t: t, fake: fake, run: run, addr: addr,
+		user:  telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"},
+		admin: telegramtest.User{ID: 900, FirstName: "Admin", LanguageCode: "en"},
+	}
+	fake.SendText(telegramtest.PrivateChat(userID), c.user, "/start")
+	c.received(userID, 1)
+	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
+		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
+	})
+	return c
+}
+
+// received waits for chat's first n messages and returns them.
+func (c *chatRun) received(chat int64, n int) []telegramtest.SentMessage {
+	c.t.Helper()
+	return waitSent(c.t, c.fake, chat, n)
+}
+
+// fromAdmin sends text to the bot from the admin's private chat.
+func (c *chatRun) fromAdmin(text string) {
+	c.fake.SendText(telegramtest.PrivateChat(c.admin.ID), c.admin, text)
+}
+
+// stop stops the run and checks that it exited 0.
+func (c *chatRun) stop() {
+	c.t.Helper()
+	if code := c.run.stop(); code != 0 {
+		c.t.Errorf("run exited %d, want 0", code)
 	}
 }
