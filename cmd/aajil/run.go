@@ -161,22 +161,26 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	log.Info("aajil running", slog.String("version", version), slog.String("config", cfg.Path),
 		slog.Int("sources", len(cfg.Sources)), slog.String("mode", mode), slog.String("instance", instance))
 	err = eng.sched.Run(ctx)
+	eng.shutdown(ctx, &w)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
 
-	// Shutdown: polls have stopped; the pipeline finishes the work in
-	// hand and the sender finishes or hands back its sends, then the poll
-	// state is saved once more and the source leases are released.
+// shutdown runs once the scheduler's polls have stopped: the pipeline
+// finishes the work in hand and the sender finishes or hands back its
+// sends, then the poll state is saved once more, the source leases are
+// released, and the HTTP endpoint stops last.
+func (e *engine) shutdown(ctx context.Context, w *workers) {
 	w.stopWatchers()
 	w.stopPipe()
 	// One second: the sender may have used most of the 10 s a stop gets.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	eng.states.Save(saveCtx)
-	eng.leased.Release(saveCtx)
+	e.states.Save(saveCtx)
+	e.leased.Release(saveCtx)
 	w.stopHTTP()
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }
 
 // engine is what polls the sources and turns their items into alerts.
