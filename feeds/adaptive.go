@@ -19,8 +19,14 @@ const (
 	// rate of new items: an hour of quiet weighs e^-0.5 of now.
 	rateTau = 2 * time.Hour
 	// intervalShare is the interval as a share of the expected time to
-	// the next new item.
+	// the next new item, for a source that publishes at most one item
+	// every busyGap.
 	intervalShare = 0.25
+	// busyGap: a source busier than one new item every busyGap is
+	// polled at a share of its expected gap that falls with the square
+	// root of its rate (intervalForGap), as most new items, and most of
+	// the wait for them, are on the busy sources (tools/pollsim).
+	busyGap = 30 * time.Minute
 	// growStep is the most an unchanged poll lengthens the interval by.
 	growStep = 1.25
 	// urgentWeight is how many new items an urgent new item counts as.
@@ -128,9 +134,9 @@ type observation struct {
 }
 
 // nextInterval is the adaptive policy: it returns the updated state, the
-// interval until the next poll, and why. The interval is intervalShare of
-// the expected time to the next new item (a prior of one item per
-// base/intervalShare keeps a new source at its base), clamped to the
+// interval until the next poll, and why. The interval is intervalForGap
+// of the expected time to the next new item (a prior of one item per
+// gapForInterval(base) keeps a new source at its base), clamped to the
 // bounds; a rise in the rate shortens it at once, a fall lengthens it by
 // at most growStep a poll. During a cascade the source is polled at its
 // lower bound. Failure backoff and Retry-After are applied after it.
@@ -146,9 +152,9 @@ func nextInterval(st adaptState, ob observation) (adaptState, time.Duration, Int
 	}
 	if !ob.baseline {
 		st.rate = st.rate.observe(float64(ob.fresh)+(urgentWeight-1)*float64(ob.urgent), ob.elapsed)
-		priorSpan := float64(p.base) / intervalShare
+		priorSpan := gapForInterval(float64(p.base))
 		perNs := (st.rate.Items + 1) / (float64(st.rate.Span) + priorSpan)
-		target := time.Duration(intervalShare / perNs)
+		target := time.Duration(intervalForGap(1 / perNs))
 		if target < cur {
 			cur = target
 		} else {
@@ -238,6 +244,27 @@ func (a *Adapter) Cascade(until time.Time) bool {
 	}
 	a.st.cascadeUntil = until
 	return true
+}
+
+// intervalForGap returns the interval for an expected gap between new
+// items (in nanoseconds): intervalShare of it, times √(gap/busyGap) when
+// the gap is shorter than busyGap.
+func intervalForGap(gap float64) float64 {
+	iv := intervalShare * gap
+	if gap < float64(busyGap) {
+		iv *= math.Sqrt(gap / float64(busyGap))
+	}
+	return iv
+}
+
+// gapForInterval is the inverse of intervalForGap: the expected gap
+// whose interval is iv.
+func gapForInterval(iv float64) float64 {
+	gap := iv / intervalShare
+	if gap < float64(busyGap) {
+		gap = math.Cbrt(gap * gap * float64(busyGap))
+	}
+	return gap
 }
 
 // itemSet is the hashed ids of the items of a source's last poll, sorted,

@@ -87,6 +87,27 @@ func TestNextInterval(t *testing.T) {
 	}
 }
 
+func TestIntervalForGap(t *testing.T) {
+	tests := []struct {
+		gap, want time.Duration
+	}{
+		{2 * time.Hour, 30 * time.Minute},                 // a quarter
+		{busyGap, busyGap / 4},                            // both rules meet
+		{busyGap / 4, busyGap / 32},                       // a quarter of √¼
+		{5 * time.Minute, 30619 * time.Millisecond},       // 0.25 × 5 min × √(1/6)
+		{7500 * time.Millisecond, 121 * time.Millisecond}, // 0.25 × 7.5 s × √(1/240)
+	}
+	for _, tt := range tests {
+		got := time.Duration(intervalForGap(float64(tt.gap)))
+		if d := got - tt.want; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("intervalForGap(%v) = %v, want %v", tt.gap, got, tt.want)
+		}
+		if back := time.Duration(gapForInterval(float64(got))); back-tt.gap < -time.Millisecond || back-tt.gap > time.Millisecond {
+			t.Errorf("gapForInterval(%v) = %v, want %v", got, back, tt.gap)
+		}
+	}
+}
+
 func TestAdapter(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	a := NewAdapter(Source{}, false)

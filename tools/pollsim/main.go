@@ -27,6 +27,7 @@ type options struct {
 	window   int
 	stories  int
 	split    string
+	byModel  bool
 }
 
 func main() {
@@ -38,6 +39,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed")
 	flag.IntVar(&o.window, "window", 30, "items a feed shows")
 	flag.IntVar(&o.stories, "stories", 100, "three-source stories per day in the cascade runs (0: none)")
+	flag.BoolVar(&o.byModel, "by-model", false, "also print the figures of each model's sources")
 	flag.StringVar(&o.split, "split", "", "run only this split (tune or report); both when empty")
 	flag.Parse()
 	if err := run(os.Stdout, o); err != nil {
@@ -87,6 +89,16 @@ func run(w io.Writer, o options) error {
 			}
 			row(tw, split, name, adaptive)
 			row(tw, split, fmt.Sprintf("fixed %v (same req/h)", matched.Fixed.Round(100*time.Millisecond)), fixed)
+			if o.byModel {
+				for i, m := range cfg.Models {
+					a, f := adaptive.ByModel[i], fixed.ByModel[i]
+					fmt.Fprintf(tw, "%s\t  %s\t%.0f / %.0f\t%s / %s\t%s / %s\t%s / %s\t\t%d\t\t\t\n", split, m.Name,
+						float64(a.Requests)/adaptive.Hours, float64(f.Requests)/fixed.Hours,
+						secs(Percentile(a.Delays, 50)), secs(Percentile(f.Delays, 50)),
+						secs(Percentile(a.Delays, 90)), secs(Percentile(f.Delays, 90)),
+						secs(Percentile(a.Delays, 99)), secs(Percentile(f.Delays, 99)), len(a.Delays))
+				}
+			}
 			summary = append(summary, fmt.Sprintf("%s, %s: p50 %.2f× fixed, p90 %.2f× fixed, req/h %.2f× fixed",
 				split, name, ratio(adaptive, fixed, 50), ratio(adaptive, fixed, 90), adaptive.PerHour()/fixed.PerHour()))
 		}

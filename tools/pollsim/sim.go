@@ -57,6 +57,15 @@ type Result struct {
 	StoryDelays [][]time.Duration
 	// Cascades started and the polls they brought forward.
 	Cascades, Pulled int
+	// ByModel splits Requests and Delays by the sources' model (the
+	// index in Config.Models).
+	ByModel []ModelResult
+}
+
+// ModelResult is the share of a Result of the sources of one model.
+type ModelResult struct {
+	Requests int
+	Delays   []time.Duration
 }
 
 // PerHour is the requests an hour.
@@ -80,6 +89,7 @@ type simSource struct {
 	polled bool
 	next   time.Time
 	adapt  *feeds.Adapter
+	model  int // its index in Config.Models
 	index  int // in the due heap
 }
 
@@ -103,11 +113,12 @@ func Run(cfg Config) (Result, error) {
 	for i := range srcs {
 		m := cfg.Models[i%len(cfg.Models)]
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
-		srcs[i] = &simSource{pubs: publications(m, i, drain, rng), adapt: feeds.NewAdapter(src, false)}
+		srcs[i] = &simSource{pubs: publications(m, i, drain, rng), adapt: feeds.NewAdapter(src, false), model: i % len(cfg.Models)}
 	}
 	injectStories(cfg, srcs, from, to)
 
-	res := Result{Hours: cfg.Span.Hours(), StoryDelays: make([][]time.Duration, len(cfg.StoryAt))}
+	res := Result{Hours: cfg.Span.Hours(), StoryDelays: make([][]time.Duration, len(cfg.StoryAt)),
+		ByModel: make([]ModelResult, len(cfg.Models))}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1<<32))
 	// The first polls are spread over the first interval, as the
 	// scheduler's initial load spreads them.
@@ -127,8 +138,10 @@ func Run(cfg Config) (Result, error) {
 	for due[0].next.Before(drain) {
 		s := due[0]
 		now := s.next
+		by := &res.ByModel[s.model]
 		if !now.Before(from) && now.Before(to) {
 			res.Requests++
+			by.Requests++
 		}
 		baseline := !s.polled
 		s.polled = true
@@ -154,6 +167,7 @@ func Run(cfg Config) (Result, error) {
 				res.StoryDelays[p.pos] = append(res.StoryDelays[p.pos], delay)
 			case !p.at.Before(from) && p.at.Before(to):
 				res.Delays = append(res.Delays, delay)
+				by.Delays = append(by.Delays, delay)
 			}
 			// A new urgent story: the first item of an injected story,
 			// or any urgent background item (each its own story).
