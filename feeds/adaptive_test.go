@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -24,6 +25,11 @@ func TestPolicyOf(t *testing.T) {
 		{"max below default min", Source{MaxInterval: 5 * time.Second}, false, pollPolicy{base: 5 * time.Second, lo: 5 * time.Second, hi: 5 * time.Second}},
 		{"pinned", Source{Interval: 20 * time.Second, MinInterval: 20 * time.Second, MaxInterval: 20 * time.Second}, false, pollPolicy{base: 20 * time.Second, lo: 20 * time.Second, hi: 20 * time.Second}},
 		{"bounds with fixed everywhere still adapt", Source{MinInterval: time.Second, MaxInterval: time.Minute}, true, pollPolicy{base: time.Minute, lo: time.Second, hi: time.Minute, adaptive: true}},
+		{"telegram stays at or above its default", Source{Kind: KindTelegram}, false, pollPolicy{base: DefaultTelegramInterval, lo: DefaultTelegramInterval, hi: DefaultMaxPoll, adaptive: true}},
+		{"telegram with max only", Source{Kind: KindTelegram, MaxInterval: 2 * time.Minute}, false, pollPolicy{base: DefaultTelegramInterval, lo: DefaultTelegramInterval, hi: 2 * time.Minute, adaptive: true}},
+		{"telegram below its default when min says so", Source{Kind: KindTelegram, MinInterval: 5 * time.Second}, false, pollPolicy{base: DefaultTelegramInterval, lo: 5 * time.Second, hi: DefaultMaxPoll, adaptive: true}},
+		{"telegram max below its default pins", Source{Kind: KindTelegram, MaxInterval: 12 * time.Second}, false, pollPolicy{base: 12 * time.Second, lo: 12 * time.Second, hi: 12 * time.Second}},
+		{"telegram interval only is fixed", Source{Kind: KindTelegram, Interval: 20 * time.Second}, false, pollPolicy{base: 20 * time.Second, lo: 20 * time.Second, hi: 20 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +87,104 @@ func TestNextInterval(t *testing.T) {
 	}
 }
 
+func TestIntervalForGap(t *testing.T) {
+	tests := []struct {
+		gap, want time.Duration
+	}{
+		{2 * time.Hour, 30 * time.Minute},                 // a quarter
+		{busyGap, busyGap / 4},                            // both rules meet
+		{busyGap / 4, busyGap / 32},                       // a quarter of √¼
+		{5 * time.Minute, 30619 * time.Millisecond},       // 0.25 × 5 min × √(1/6)
+		{7500 * time.Millisecond, 121 * time.Millisecond}, // 0.25 × 7.5 s × √(1/240)
+	}
+	for _, tt := range tests {
+		got := time.Duration(intervalForGap(float64(tt.gap)))
+		if d := got - tt.want; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("intervalForGap(%v) = %v, want %v", tt.gap, got, tt.want)
+		}
+		if back := time.Duration(gapForInterval(float64(got))); back-tt.gap < -time.Millisecond || back-tt.gap > time.Millisecond {
+			t.Errorf("gapForInterval(%v) = %v, want %v", got, back, tt.gap)
+		}
+	}
+}
+
+func TestAdapter(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	a := NewAdapter(Source{}, false)
+	if !a.Adaptive() {
+		t.Fatal("a source with no interval fields does not adapt")
+	}
+	d, why := a.Observe(&PollResult{Started: t0, Items: []Item{{ID: "a"}, {ID: "b"}}})
+	if d != DefaultInterval || why != ReasonLearned || a.Rate().Items != 0 {
+		t.Errorf("baseline: %v (%s), rate %+v; want %v (learned), nothing counted", d, why, a.Rate(), DefaultInterval)
+	}
+	d, _ = a.Observe(&PollResult{Started: t0.Add(time.Minute), Items: []Item{{ID: "c", Urgent: true}, {ID: "a"}, {ID: "b"}}})
+	if got, want := a.Rate().Items, urgentWeight; got != want {
+		t.Errorf("rate items after one new urgent item = %v, want %v", got, want)
+	}
+	if d >= DefaultInterval {
+		t.Errorf("interval after a new urgent item = %v, want shorter than %v", d, DefaultInterval)
+	}
+	if d2, _ := a.Observe(&PollResult{Started: t0.Add(2 * time.Minute), NotModified: true}); d2 <= d {
+		t.Errorf("interval after a 304 = %v, want longer than %v", d2, d)
+	}
+	until := t0.Add(3 * time.Minute)
+	if !a.Cascade(until) || !a.CascadeUntil().Equal(until) {
+		t.Fatalf("Cascade on an adaptive source: until %v, want %v", a.CascadeUntil(), until)
+	}
+	if d, why := a.Observe(&PollResult{Started: t0.Add(150 * time.Second), NotModified: true}); d != DefaultMinPoll || why != ReasonCascade {
+		t.Errorf("in a cascade: %v (%s), want %v (cascade)", d, why, DefaultMinPoll)
+	}
+	a.Reconfigure(Source{Interval: 30 * time.Second}, false)
+	if a.Adaptive() || a.Cascade(until) {
+		t.Error("a source reconfigured to a fixed interval still adapts")
+	}
+	if d, why := a.Observe(&PollResult{Started: t0.Add(4 * time.Minute), NotModified: true}); d != 30*time.Second || why != ReasonFixed {
+		t.Errorf("fixed: %v (%s), want 30s (fixed)", d, why)
+	}
+}
+
+func TestCascadeGate(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var g CascadeGate
+	tests := []struct {
+		at, until time.Duration // after t0
+		wantOK    bool
+		wantUntil time.Duration
+	}{
+		{0, 2 * time.Minute, true, 2 * time.Minute},
+		{CascadeEvery - time.Second, time.Hour, false, 0},
+		{CascadeEvery, time.Hour, true, CascadeEvery + CascadeMaxFor},
+	}
+	for _, tt := range tests {
+		until, ok := g.Start(t0.Add(tt.at), t0.Add(tt.until))
+		if ok != tt.wantOK || (ok && !until.Equal(t0.Add(tt.wantUntil))) {
+			t.Errorf("Start at +%v until +%v = %v, %v; want +%v, %v", tt.at, tt.until, until.Sub(t0), ok, tt.wantUntil, tt.wantOK)
+		}
+	}
+}
+
+func TestCascadeDue(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	half := func() float64 { return 0.5 }
+	tests := []struct {
+		next       time.Duration
+		want       time.Duration
+		wantPulled bool
+	}{
+		{CascadeLead, CascadeLead, false},
+		{time.Second, time.Second, false},
+		{CascadeLead + time.Millisecond, CascadeSpread / 2, true},
+		{5 * time.Minute, CascadeSpread / 2, true},
+	}
+	for _, tt := range tests {
+		due, pulled := CascadeDue(now, now.Add(tt.next), half)
+		if got := due.Sub(now); got != tt.want || pulled != tt.wantPulled {
+			t.Errorf("CascadeDue(next +%v) = +%v, %v; want +%v, %v", tt.next, got, pulled, tt.want, tt.wantPulled)
+		}
+	}
+}
+
 func TestItemSetDiff(t *testing.T) {
 	seed := maphash.MakeSeed()
 	old, fresh, urgent := itemSet(nil).diff(seed, []Item{{ID: "a"}, {ID: "b"}})
@@ -113,6 +217,7 @@ func TestSchedulerAdaptsToNewItems(t *testing.T) {
 		s.Set([]Source{
 			{ID: "busy", URL: "http://a.example/busy"},
 			{ID: "quiet", URL: "http://b.example/quiet"},
+			{ID: "channel", URL: "https://t.me/s/example_news", Kind: KindTelegram},
 		})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -121,10 +226,14 @@ func TestSchedulerAdaptsToNewItems(t *testing.T) {
 		synctest.Wait()
 		busy, _ := s.State("busy")
 		quiet, _ := s.State("quiet")
+		channel, _ := s.State("channel")
 		cancel()
 		<-done
 		if busy.Interval != DefaultMinPoll || busy.IntervalReason != ReasonLearned {
 			t.Errorf("busy: interval %v (%s), want %v (learned)", busy.Interval, busy.IntervalReason, DefaultMinPoll)
+		}
+		if channel.Interval != DefaultTelegramInterval {
+			t.Errorf("busy telegram channel: interval %v (%s), want %v", channel.Interval, channel.IntervalReason, DefaultTelegramInterval)
 		}
 		if quiet.Interval != DefaultMaxPoll {
 			t.Errorf("quiet: interval %v, want %v", quiet.Interval, DefaultMaxPoll)
@@ -138,7 +247,9 @@ func TestSchedulerAdaptsToNewItems(t *testing.T) {
 func TestSchedulerCascade(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := PollFunc(func(context.Context, Source, Validators) PollResult { return PollResult{} })
-		s := NewScheduler(p, nil, SchedulerOptions{Jitter: -1, StartupSpread: -1})
+		var started []int
+		s := NewScheduler(p, nil, SchedulerOptions{Jitter: -1, StartupSpread: -1,
+			OnCascade: func(pulled int) { started = append(started, pulled) }})
 		s.Set([]Source{
 			{ID: "origin", URL: "http://a.example/1"},
 			{ID: "far", URL: "http://a.example/2"},
@@ -165,6 +276,9 @@ func TestSchedulerCascade(t *testing.T) {
 		s.Cascade("far", time.Now().Add(2*time.Minute)) // within CascadeEvery: dropped
 		if after, _ := s.State("origin"); !after.NextDue.Equal(before.NextDue) {
 			t.Errorf("a second cascade within %v moved origin from %v to %v", CascadeEvery, before.NextDue, after.NextDue)
+		}
+		if want := []int{1}; !slices.Equal(started, want) {
+			t.Errorf("OnCascade calls (polls brought forward) = %v, want %v", started, want)
 		}
 		cancel()
 		<-done

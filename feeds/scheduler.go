@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -89,6 +88,10 @@ type SchedulerOptions struct {
 	// interval. It is called with the scheduler's lock held: it must be
 	// quick and must not call the scheduler.
 	IntervalFor func(Source) time.Duration
+	// OnCascade, when set, is called after each cascade that starts
+	// (Cascade) with the number of polls it brought forward. It is
+	// called without the scheduler's lock, from Cascade's caller.
+	OnCascade func(pulled int)
 }
 
 // SourceState is a snapshot of what the scheduler knows of one source,
@@ -172,10 +175,8 @@ type Scheduler struct {
 	// loaded is set by the first Set: sources added after it are due at
 	// once, not spread.
 	loaded bool
-	// seed hashes item ids for telling new items.
-	seed maphash.Seed
-	// lastCascade is when the last cascade started.
-	lastCascade time.Time
+	// cascades lets one cascade start every CascadeEvery.
+	cascades CascadeGate
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -195,12 +196,9 @@ type entry struct {
 	// the entry holds a host slot as a slow or failing source.
 	slow, weakSlot bool
 
-	// learned is the adaptive interval outside a cascade; items the
-	// hashed ids of the last poll's items (nil before the first), at
-	// lastObs.
-	learned time.Duration
-	items   itemSet
-	lastObs time.Time
+	// adapt learns the source's interval from its polls; its rate and
+	// cascade are copied to SourceState after every change.
+	adapt *Adapter
 	// holdUntil is the end of a server's Retry-After: a cascade must not
 	// poll before it.
 	holdUntil time.Time
@@ -278,7 +276,6 @@ func NewScheduler(p SourcePoller, c Consumer, opts SchedulerOptions) *Scheduler 
 		wake:    make(chan struct{}, 1),
 		entries: make(map[string]*entry),
 		hosts:   make(map[string]*hostQueue),
-		seed:    maphash.MakeSeed(),
 	}
 }
 
@@ -360,14 +357,14 @@ func (s *Scheduler) Set(sources []Source) {
 // add makes an entry for a source new to the scheduler, due at next
 // unless state restored from an earlier run says otherwise. s.mu is held.
 func (s *Scheduler) add(src Source, next, now time.Time) {
-	e := &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused}
+	e := &entry{src: src, host: hostKey(src.URL), index: -1, state: stPaused, adapt: NewAdapter(src, s.opts.FixedIntervals)}
 	if st, ok := s.restored[src.ID]; ok {
 		// State kept from an earlier run: validators for a
 		// conditional GET, counts, and the due time if it is
 		// still ahead and sensible for the interval.
 		delete(s.restored, src.ID)
 		e.SourceState = st
-		e.learned = st.Interval
+		e.adapt.restore(st.Interval, st.Rate, st.CascadeUntil)
 		if st.NextDue.After(now) && st.NextDue.Sub(now) <= max(intervalOf(src), MaxRetryAfter) {
 			next = st.NextDue
 		}
@@ -385,7 +382,7 @@ func (s *Scheduler) update(e *entry, src Source, first func(Source) time.Time, n
 	wasPaused := e.src.Paused
 	oldInterval := intervalOf(e.src)
 	if src.Interval != e.src.Interval || src.MinInterval != e.src.MinInterval || src.MaxInterval != e.src.MaxInterval {
-		e.learned = 0 // start again from the new configured interval
+		e.adapt.Reconfigure(src, s.opts.FixedIntervals) // start again from the new configured interval
 	}
 	e.src = src
 	e.Paused = src.Paused
@@ -426,6 +423,7 @@ func (s *Scheduler) reset(e *entry, src Source) {
 	e.host = hostKey(src.URL)
 	e.gen++
 	e.SourceState = SourceState{ID: src.ID}
+	e.adapt = NewAdapter(src, s.opts.FixedIntervals)
 	if e.state == stBusy {
 		// The worker will schedule it when done; make that soon.
 		e.next = time.Time{}
@@ -837,22 +835,11 @@ func (s *Scheduler) record(j job, r *PollResult, end time.Time) {
 	e.next = next
 }
 
-// adapt feeds a successful poll to the interval policy and returns the
+// adapt feeds a successful poll to the source's Adapter and returns the
 // interval until the next poll. s.mu is held.
 func (s *Scheduler) adapt(e *entry, r *PollResult) time.Duration {
-	ob := observation{now: r.Started, elapsed: r.Started.Sub(e.lastObs), baseline: e.items == nil}
-	if !r.NotModified {
-		var set itemSet
-		set, ob.fresh, ob.urgent = e.items.diff(s.seed, r.Items)
-		if set == nil {
-			set = itemSet{}
-		}
-		e.items = set
-	}
-	e.lastObs = r.Started
-	st := adaptState{policy: policyOf(e.src, s.opts.FixedIntervals), interval: e.learned, rate: e.Rate, cascadeUntil: e.CascadeUntil}
-	st, d, why := nextInterval(st, ob)
-	e.learned, e.Rate, e.Interval, e.IntervalReason = st.interval, st.rate, d, why
+	d, why := e.adapt.Observe(r)
+	e.Rate, e.Interval, e.IntervalReason = e.adapt.Rate(), d, why
 	return d
 }
 

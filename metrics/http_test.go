@@ -147,6 +147,7 @@ func recordAll(m *Metrics) {
 	m.Poll(feeds.PollResult{Source: src, Items: []feeds.Item{{Urgent: true}, {}}, Duration: 50 * time.Millisecond})
 	m.Poll(feeds.PollResult{Source: src, NotModified: true})
 	m.Poll(feeds.PollResult{Source: src, Err: &feeds.FetchError{Class: feeds.ClassTLS, Err: errors.New("bad certificate")}})
+	m.Cascade(4)
 	m.Alert()
 	m.StoriesMerged(1)
 	m.Queued(5)

@@ -73,6 +73,8 @@ type Metrics struct {
 	items        *prometheus.CounterVec
 	urgentItems  *prometheus.CounterVec
 	pollDuration *prometheus.HistogramVec
+	cascades     prometheus.Counter
+	cascadePolls prometheus.Counter
 
 	alerts        prometheus.Counter
 	storiesMerged prometheus.Counter
@@ -104,7 +106,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollDuration,
+		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollDuration, m.cascades, m.cascadePolls,
 		m.alerts, m.storiesMerged, m.queued,
 		m.deliveries, m.rateLimited, m.alertLatency, m.publishLatency, m.edits,
 		m.telegramErrors, m.scrapeErrors, m.sources, m.partitions, m.subscribers,
@@ -136,6 +138,10 @@ func (m *Metrics) initPolls() {
 		Help:    "Time to fetch and parse a source, by source.",
 		Buckets: pollBuckets,
 	}, []string{"source"})
+	m.cascades = counter("cascades_total",
+		"Cascades started: a new urgent story had the other adaptive sources polled soon and at their minimum interval.")
+	m.cascadePolls = counter("cascade_polls_total",
+		"Polls brought forward by cascades (sources due more than 10 s later, polled within 3 s).")
 }
 
 // initPipeline builds the metrics of the stories found and queued.
@@ -253,6 +259,18 @@ func (m *Metrics) Poll(r feeds.PollResult) {
 	}
 	if r.Duration > 0 {
 		m.pollDuration.WithLabelValues(src).Observe(r.Duration.Seconds())
+	}
+}
+
+// Cascade counts one cascade started that brought pulled polls forward
+// (feeds.SchedulerOptions.OnCascade).
+func (m *Metrics) Cascade(pulled int) {
+	if m == nil {
+		return
+	}
+	m.cascades.Inc()
+	if pulled > 0 {
+		m.cascadePolls.Add(float64(pulled))
 	}
 }
 

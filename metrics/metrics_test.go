@@ -295,6 +295,9 @@ func TestCounters(t *testing.T) {
 	m.SetSources(11)
 	m.SetSubscribers(40, 2, 5)
 	m.PartitionsHeld(4)
+	m.Cascade(3)
+	m.Cascade(0)
+	m.Cascade(5)
 
 	tests := []struct {
 		name   string
@@ -315,6 +318,8 @@ func TestCounters(t *testing.T) {
 		{"aajil_telegram_errors_total", map[string]string{"code": "0"}, 1},
 		{"aajil_telegram_errors_total", map[string]string{"code": "other"}, 2},
 		{"aajil_sources", nil, 11},
+		{"aajil_cascades_total", nil, 3},
+		{"aajil_cascade_polls_total", nil, 8},
 		{"aajil_outbox_partitions_held", nil, 4},
 		{"aajil_subscribers", map[string]string{"state": "active"}, 40},
 		{"aajil_subscribers", map[string]string{"state": "paused"}, 2},

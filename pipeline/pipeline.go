@@ -100,7 +100,8 @@ type Options struct {
 	// Now is the clock; time.Now by default.
 	Now func() time.Time
 	// Cascade, when set, is told of every new urgent story, so that the
-	// other sources are polled soon, for CascadeFor (default 2 min).
+	// other sources are polled soon, for CascadeFor (default
+	// feeds.DefaultCascadeFor, 2 min).
 	Cascade    Cascader
 	CascadeFor time.Duration
 }
@@ -169,7 +170,7 @@ func New(opt Options) *Pipeline {
 		opt.EditDelay = 5 * time.Second
 	}
 	if opt.CascadeFor <= 0 {
-		opt.CascadeFor = 2 * time.Minute
+		opt.CascadeFor = feeds.DefaultCascadeFor
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)

@@ -30,6 +30,44 @@ func countingFeed(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
+// liveRun is `run` started by a test on a file of sources.
+type liveRun struct {
+	addr           string // of /metrics
+	stdout, stderr syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// startLiveRun writes cfg (YAML: the sources) to a config file and runs
+// runCmd on it, with the test Redis, private sources allowed, /metrics
+// on a free address and the registry read every 20 ms.
+func startLiveRun(t *testing.T, cfg string) *liveRun {
+	t.Helper()
+	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := &liveRun{addr: freeAddr(t), done: make(chan int)}
+	vars := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true",
+		"AAJIL_REDIS_URL": os.Getenv("AAJIL_TEST_REDIS_URL"), "AAJIL_HTTP_ADDR": r.addr}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	t.Cleanup(cancel)
+	e := env{stdin: strings.NewReader(""), stdout: &r.stdout, stderr: &r.stderr, watchEvery: 20 * time.Millisecond,
+		getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
+	go func() { r.done <- runCmd(ctx, e, nil) }()
+	return r
+}
+
+// stop stops the run and checks that it exited 0.
+func (r *liveRun) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	if code := <-r.done; code != 0 {
+		t.Errorf("run exited %d, want 0; stderr:\n%s", code, r.stderr.String())
+	}
+}
+
 // TestRunPicksUpSourceChangesLive: an admin's change to the sources in
 // Redis reaches the running scheduler within seconds, without a restart.
 //
@@ -45,22 +83,10 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 	b, polledB := countingFeed(t)
 	c, ticks := countingFeed(t)
 	redisURL := os.Getenv("AAJIL_TEST_REDIS_URL")
-
-	cfgPath := filepath.Join(t.TempDir(), "aajil.yaml")
-	cfg := "sources:\n  - id: live-a\n    url: " + a.URL + "/feed\n    interval: 1s\n" +
-		"  - id: live-clock\n    url: " + c.URL + "/feed\n    interval: 1s\n"
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	vars := map[string]string{"AAJIL_CONFIG": cfgPath, "AAJIL_ALLOW_PRIVATE_SOURCES": "true", "AAJIL_REDIS_URL": redisURL, "AAJIL_HTTP_ADDR": addr}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	e := env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, watchEvery: 20 * time.Millisecond,
-		getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
-	done := make(chan int)
-	go func() { done <- runCmd(ctx, e, nil) }()
+	run := startLiveRun(t, "sources:\n  - id: live-a\n    url: "+a.URL+"/feed\n    interval: 1s\n"+
+		"  - id: live-clock\n    url: "+c.URL+"/feed\n    interval: 1s\n")
+	addr := run.addr
+	ctx := context.Background()
 	// polls waits until the clock source has been polled n more times:
 	// n-1 intervals at least.
 	polls := func(n int64, what string) {
@@ -112,10 +138,7 @@ func TestRunPicksUpSourceChangesLive(t *testing.T) {
 		t.Errorf("/metrics still has %s = %v after the source was removed", polledSample, v)
 	}
 
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("run exited %d, want 0; stderr:\n%s", code, stderr.String())
-	}
+	run.stop(t)
 	// State survives in Redis for the next start.
 	states, err := st.LoadStates(context.Background())
 	if err != nil {

@@ -222,7 +222,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 			hooks.observe(ctx, r)
 		}
 		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor})
+	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade})
 	pipe = pipeline.New(pipeline.Options{
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
