@@ -152,10 +152,19 @@ type cliRun struct {
 // shown if the test failed.
 func startRun(t *testing.T, env map[string]string) *cliRun {
 	t.Helper()
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	return startRunEvery(t, env, 0)
+}
+
+// startRunEvery is startRun with the registries checked every watch
+// (and what is paced by it: the WebSub manager and health every 30
+// watches, the poll state saved every 10) instead of every second.
+func startRunEvery(t *testing.T, vars map[string]string, watch time.Duration) *cliRun {
+	t.Helper()
+	getenv := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &cliRun{cancel: cancel, done: make(chan int, 1)}
-	go func() { r.done <- cli(ctx, []string{"run"}, strings.NewReader(""), &r.stdout, &r.stderr, getenv) }()
+	e := env{stdin: strings.NewReader(""), stdout: &r.stdout, stderr: &r.stderr, getenv: getenv, watchEvery: watch}
+	go func() { r.done <- runCmd(ctx, e, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if t.Failed() {
