@@ -51,6 +51,10 @@ type Hub struct {
 	opts Options
 	srv  *httptest.Server
 	wg   sync.WaitGroup
+	// verifying is held by each verification of intent from its request
+	// to its record, so that Subscribers, asked once the callback has
+	// answered, includes it.
+	verifying sync.RWMutex
 
 	mu       sync.Mutex
 	held     bool // requests accepted, never verified
@@ -160,6 +164,8 @@ func (h *Hub) Revoke(topic, reason string) int {
 
 // verify checks the intent of req at its callback, or denies it.
 func (h *Hub) verify(req Request) {
+	h.verifying.Lock()
+	defer h.verifying.Unlock()
 	q := url.Values{"hub.mode": {req.Mode}, "hub.topic": {req.Topic}}
 	if req.Mode == "subscribe" && h.opts.Deny != "" {
 		q.Set("hub.mode", "denied")
@@ -224,6 +230,8 @@ func (h *Hub) Verified(mode string) int {
 
 // Subscribers returns the verified subscriptions to topic.
 func (h *Hub) Subscribers(topic string) []Subscription {
+	h.verifying.RLock()
+	defer h.verifying.RUnlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []Subscription
