@@ -91,13 +91,8 @@ func TestRunTelegramChannelSource(t *testing.T) {
 	}
 	run := startRun(t, env)
 	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
-	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	received(userID, 1)
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	subscribe(t, fake, addr, userID)
 	// The first poll is the baseline: the post already there is not news.
 	wait.Within(t, 20*time.Second, "the channel polled twice", func() bool { return channel.pollCount() >= 2 })
 

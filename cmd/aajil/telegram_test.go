@@ -302,15 +302,8 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 	}
 	run := startRun(t, env)
 	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
-	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	received(userID, 1)
-	// The subscriber is known to the pipeline (its watcher applied the
-	// change) before the source can alert.
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	subscribe(t, fake, addr, userID)
 
 	// Request 1 is the probe; the urgent item is published right after it.
 	feed.then(1, feedItem{"new-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات"},
@@ -332,4 +325,18 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 			t.Errorf("the item the admin was shown was alerted: %q", m.Text)
 		}
 	}
+}
+
+// subscribe starts the bot in private chat userID and waits until the run
+// serving /metrics on addr counts it as an active subscriber: the
+// pipeline knows it (its watcher applied the change), so the next alert
+// reaches it.
+func subscribe(t *testing.T, fake *telegramtest.Fake, addr string, userID int64) {
+	t.Helper()
+	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
+	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
+	waitSent(t, fake, userID, 1)
+	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
+		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
+	})
 }

@@ -138,13 +138,8 @@ func TestRunWebSubPush(t *testing.T) {
 	env, addr, st := webSubEnv(t, 14, feed, "AAJIL_TELEGRAM_TOKEN", fake.Token(), "AAJIL_TELEGRAM_API", fake.Endpoint(), "AAJIL_ADMINS", "900")
 	run := startRunEvery(t, env, webSubWatch)
 	received := func(chat int64, n int) []telegramtest.SentMessage { t.Helper(); return waitSent(t, fake, chat, n) }
-	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
 	admin := telegramtest.User{ID: adminID, FirstName: "Admin", LanguageCode: "en"}
-	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
-	received(userID, 1)
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	subscribe(t, fake, addr, userID)
 
 	// Discovery at the first poll, then the subscription, verified.
 	wait.Within(t, 20*time.Second, "the subscription verified by the hub", func() bool { return hub.Verified("subscribe") == 1 })

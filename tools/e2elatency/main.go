@@ -369,30 +369,39 @@ func realTitles(n int) ([]string, error) {
 const chat = 7
 
 // startTelegram starts aajil with a token against a fake Bot API (closed
-// by the caller, as is the session), with the extra variables, and
-// subscribes chat with /start.
-func startTelegram(o options, extra ...string) (*telegramtest.Fake, *session, error) {
+// by the caller, as is the session), with the extra variables,
+// subscribes chat with /start and waits for the source's baseline. It
+// returns the headlines of the items to time.
+func startTelegram(o options, extra ...string) (*telegramtest.Fake, *session, []string, error) {
+	titles, err := realTitles(o.items)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
 	ses, err := newSession(o, append([]string{"AAJIL_TELEGRAM_TOKEN=" + fake.Token(), "AAJIL_TELEGRAM_API=" + fake.Endpoint()}, extra...)...)
 	if err != nil {
 		fake.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := ses.cmd.Start(); err != nil {
+	fail := func(err error) (*telegramtest.Fake, *session, []string, error) {
 		ses.stop()
 		fake.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if err := ses.cmd.Start(); err != nil {
+		return fail(err)
 	}
 	fake.SendText(telegramtest.PrivateChat(chat), telegramtest.User{ID: chat, FirstName: "e2e", LanguageCode: "en"}, "/start")
 	wctx, wcancel := context.WithTimeout(ses.ctx, 20*time.Second)
 	_, err = fake.WaitSent(wctx, chat, 1)
 	wcancel()
 	if err != nil {
-		ses.stop()
-		fake.Close()
-		return nil, nil, fmt.Errorf("no reply to /start: %w", err)
+		return fail(fmt.Errorf("no reply to /start: %w", err))
 	}
-	return fake, ses, nil
+	if err := waitBaseline(ses.feed, o); err != nil {
+		return fail(err)
+	}
+	return fake, ses, titles, nil
 }
 
 // alerted waits for item i's alert (message i+2 of chat, after the
@@ -414,20 +423,13 @@ func alerted(ctx context.Context, o options, fake *telegramtest.Fake, i int, tit
 // runTelegram runs aajil with a token against a fake Bot API, subscribes
 // one private chat with /start and times each alert to that chat.
 func runTelegram(o options) error {
-	fake, ses, err := startTelegram(o, "AAJIL_HTTP_ADDR=127.0.0.1:0")
+	fake, ses, titles, err := startTelegram(o, "AAJIL_HTTP_ADDR=127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	defer fake.Close()
 	defer ses.stop()
 	f, ctx := ses.feed, ses.ctx
-	titles, err := realTitles(o.items)
-	if err != nil {
-		return err
-	}
-	if err := waitBaseline(f, o); err != nil {
-		return err
-	}
 	var appear, seen []time.Duration
 	for i := range o.items {
 		title := "BREAKING: " + titles[i]
@@ -468,20 +470,13 @@ func runWebSub(o options) error {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	fake, ses, err := startTelegram(o, "AAJIL_HTTP_ADDR="+addr, "AAJIL_PUBLIC_URL=http://"+addr)
+	fake, ses, titles, err := startTelegram(o, "AAJIL_HTTP_ADDR="+addr, "AAJIL_PUBLIC_URL=http://"+addr)
 	if err != nil {
 		return err
 	}
 	defer fake.Close()
 	defer ses.stop()
 	f, ctx := ses.feed, ses.ctx
-	titles, err := realTitles(o.items)
-	if err != nil {
-		return err
-	}
-	if err := waitBaseline(f, o); err != nil {
-		return err
-	}
 	// The hub is found at the first poll and subscribed to at the
 	// manager's next round, within 30 s.
 	subscribed := time.Now()
