@@ -289,7 +289,8 @@ func feedLine(lang Lang, src feeds.Source, st feeds.SourceState, alerts24 int64)
 
 // intervalText is the interval the source is polled at now and why: the
 // configured one until its first poll, then the scheduler's (learned
-// from its rate of new items, or fast in a cascade).
+// from its rate of new items, fast in a cascade, or slow while WebSub
+// pushes its items).
 func intervalText(lang Lang, src feeds.Source, st feeds.SourceState) HTML {
 	if st.Interval <= 0 {
 		return HTML(tgtext.Escape(src.EffectiveInterval().String()))
@@ -300,6 +301,8 @@ func intervalText(lang Lang, src feeds.Source, st feeds.SourceState) HTML {
 		return HTML(iv + " (" + T(lang, MsgIntervalLearned, strconv.FormatFloat(st.Rate.PerHour(), 'f', 1, 64)) + ")")
 	case feeds.ReasonCascade:
 		return HTML(iv + " (" + T(lang, MsgIntervalCascade, st.CascadeUntil.UTC()) + ")")
+	case feeds.ReasonPush:
+		return HTML(iv + " (" + T(lang, MsgIntervalPush) + ")")
 	}
 	return HTML(iv)
 }

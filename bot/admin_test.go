@@ -607,3 +607,33 @@ func TestSetFeedRefusesPrivateAddress(t *testing.T) {
 		t.Errorf("source = %+v, %v; want its URL unchanged", rec.Source, err)
 	}
 }
+
+// TestIntervalText: /feed and /feeds show the interval in force and why.
+func TestIntervalText(t *testing.T) {
+	src := feeds.Source{ID: "wire", URL: "https://news.example/rss", Interval: time.Minute}
+	until := time.Date(2026, 3, 1, 12, 30, 0, 0, time.UTC)
+	tests := map[string]struct {
+		st   feeds.SourceState
+		lang Lang
+		want string
+	}{
+		"not polled yet": {feeds.SourceState{}, LangEN, "1m0s"},
+		"fixed":          {feeds.SourceState{Interval: time.Minute, IntervalReason: feeds.ReasonFixed}, LangEN, "1m0s"},
+		"learned": {feeds.SourceState{Interval: 2 * time.Minute, IntervalReason: feeds.ReasonLearned,
+			Rate: feeds.Rate{Items: 3, Span: time.Hour}}, LangEN, "2m0s (adaptive: 3.0 new items an hour)"},
+		"cascade": {feeds.SourceState{Interval: 10 * time.Second, IntervalReason: feeds.ReasonCascade, CascadeUntil: until},
+			LangEN, "10s (fast after breaking news until"},
+		"push": {feeds.SourceState{Interval: 15 * time.Minute, IntervalReason: feeds.ReasonPush}, LangEN,
+			"15m0s (push: WebSub delivers its items, polled as a safety net)"},
+		"push in Arabic": {feeds.SourceState{Interval: 15 * time.Minute, IntervalReason: feeds.ReasonPush}, LangAR,
+			"15m0s (دفع: تصل أخباره عبر WebSub، والجلب احتياطي)"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := string(intervalText(tt.lang, src, tt.st))
+			if !strings.HasPrefix(tgtext.StripBidiControls(got), tt.want) {
+				t.Errorf("intervalText = %q, want it to start with %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -166,6 +166,7 @@ var catalogAR = map[MsgID]string{
 	MsgFeedStateOK:      "✅ يعمل",
 	MsgIntervalLearned:  "متكيّف: {0} خبر جديد في الساعة",
 	MsgIntervalCascade:  "متسارع بعد خبر عاجل حتى {0}",
+	MsgIntervalPush:     "دفع: تصل أخباره عبر WebSub، والجلب احتياطي",
 	MsgFeedStatePaused:  "⏸ موقوف",
 	MsgFeedStateFailing: "⚠️ متعثر",
 	MsgFeedNever:        "لم يحدث بعد",

@@ -158,6 +158,7 @@ var catalogEN = map[MsgID]string{
 	MsgFeedLine:         "<b>{0}</b> · {1} · every {2} · {3}\nlast success: {4} · last error: {5}\nitems: {6} · alerts in 24 h: {7} · next poll: {8}",
 	MsgIntervalLearned:  "adaptive: {0} new items an hour",
 	MsgIntervalCascade:  "fast after breaking news until {0}",
+	MsgIntervalPush:     "push: WebSub delivers its items, polled as a safety net",
 	MsgFeedStateOK:      "✅ ok",
 	MsgFeedStatePaused:  "⏸ paused",
 	MsgFeedStateFailing: "⚠️ failing",

@@ -292,6 +292,7 @@ const (
 	MsgFeedStateOK      MsgID = "feed_state_ok"      //
 	MsgIntervalLearned  MsgID = "interval_learned"   // {0} new items an hour, learned
 	MsgIntervalCascade  MsgID = "interval_cascade"   // {0} end of the cascade
+	MsgIntervalPush     MsgID = "interval_push"      // pushed by WebSub: polled only as a safety net
 	MsgFeedStatePaused  MsgID = "feed_state_paused"  //
 	MsgFeedStateFailing MsgID = "feed_state_failing" //
 	MsgFeedNever        MsgID = "feed_never"         // no successful poll yet

@@ -46,8 +46,9 @@ Configuration: $AAJIL_CONFIG (default configs/aajil.yaml; the embedded
 example when that file does not exist) and the AAJIL_* variables.
 `
 
-// statesEvery is how often the sources' poll state is saved to Redis.
-const statesEvery = 10 * time.Second
+// statesEvery is how often the sources' poll state is saved to Redis, in
+// watch periods: 10 s in production.
+const statesEvery = 10
 
 func runCmd(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -230,7 +231,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 	})
 	return &engine{
 		pipe: pipe, leased: leased, sched: sched,
-		states: feeds.NewStateSaver(st, sched, statesEvery, log),
+		states: feeds.NewStateSaver(st, sched, statesEvery*watch, log),
 		sources: pipeline.NewSourceSync(pipeline.SourceSyncOptions{
 			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
 		}),

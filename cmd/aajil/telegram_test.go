@@ -152,10 +152,19 @@ type cliRun struct {
 // shown if the test failed.
 func startRun(t *testing.T, env map[string]string) *cliRun {
 	t.Helper()
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	return startRunEvery(t, env, 0)
+}
+
+// startRunEvery is startRun with the registries checked every watch
+// (and what is paced by it: the WebSub manager and health every 30
+// watches, the poll state saved every 10) instead of every second.
+func startRunEvery(t *testing.T, vars map[string]string, watch time.Duration) *cliRun {
+	t.Helper()
+	getenv := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &cliRun{cancel: cancel, done: make(chan int, 1)}
-	go func() { r.done <- cli(ctx, []string{"run"}, strings.NewReader(""), &r.stdout, &r.stderr, getenv) }()
+	e := env{stdin: strings.NewReader(""), stdout: &r.stdout, stderr: &r.stderr, getenv: getenv, watchEvery: watch}
+	go func() { r.done <- runCmd(ctx, e, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if t.Failed() {
@@ -307,11 +316,11 @@ func TestRunAddFeedAlertsWhatFollowsTheProbe(t *testing.T) {
 // Arabic-speaking subscriber who has sent /start and is known to the
 // pipeline (its watcher applied the change), so that a source can alert.
 type chatRun struct {
-	t           *testing.T
-	fake        *telegramtest.Fake
-	run         *cliRun
-	addr        string // the HTTP address: /metrics
-	user, admin telegramtest.User
+	t     *testing.T
+	fake  *telegramtest.Fake
+	run   *cliRun
+	addr  string // the HTTP address: /metrics
+	admin telegramtest.User
 }
 
 // startChatRun starts the run on Redis database db with config as its
@@ -330,14 +339,9 @@ func startChatRun(t *testing.T, db int, config string, userID int64) *chatRun {
 	})
 	c := &chatRun{
 		t: t, fake: fake, run: run, addr: addr,
-		user:  telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"},
 		admin: telegramtest.User{ID: 900, FirstName: "Admin", LanguageCode: "en"},
 	}
-	fake.SendText(telegramtest.PrivateChat(userID), c.user, "/start")
-	c.received(userID, 1)
-	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
-		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
-	})
+	subscribe(t, fake, addr, userID)
 	return c
 }
 
@@ -358,4 +362,18 @@ func (c *chatRun) stop() {
 	if code := c.run.stop(); code != 0 {
 		c.t.Errorf("run exited %d, want 0", code)
 	}
+}
+
+// subscribe starts the bot in private chat userID and waits until the run
+// serving /metrics on addr counts it as an active subscriber: the
+// pipeline knows it (its watcher applied the change), so the next alert
+// reaches it.
+func subscribe(t *testing.T, fake *telegramtest.Fake, addr string, userID int64) {
+	t.Helper()
+	user := telegramtest.User{ID: userID, FirstName: "سلمى", LanguageCode: "ar"}
+	fake.SendText(telegramtest.PrivateChat(userID), user, "/start")
+	waitSent(t, fake, userID, 1)
+	wait.Within(t, 10*time.Second, "the pipeline knows the subscriber", func() bool {
+		return metricValue(t, addr, `aajil_subscribers{state="active"}`) == 1
+	})
 }

@@ -111,7 +111,11 @@ func (h *Health) Run(ctx context.Context, sched PollSooner) {
 }
 
 // Refresh reads the subscriptions once. The sources that were healthy
-// and are no longer are polled now through sched (nil: not).
+// and are no longer are polled now through sched (nil: not). At the
+// first refresh, those are all the sources with a subscription not
+// healthy: an instance that starts again restores the poll times of the
+// last run, which for a pushed source are up to the slow interval away,
+// and its pushes may have stopped meanwhile.
 func (h *Health) Refresh(ctx context.Context, sched PollSooner) {
 	subs, err := h.opts.Store.WebSubs(ctx)
 	if err != nil {
@@ -119,7 +123,9 @@ func (h *Health) Refresh(ctx context.Context, sched PollSooner) {
 		return
 	}
 	until := make(map[string]time.Time, len(subs))
+	subscribed := make(map[string]bool, len(subs))
 	for _, s := range subs {
+		subscribed[s.Source] = true
 		if s.State != store.WebSubVerified {
 			continue
 		}
@@ -143,8 +149,12 @@ func (h *Health) Refresh(ctx context.Context, sched PollSooner) {
 		}
 	}
 	h.mu.Lock()
+	was := h.healthy
+	if was == nil {
+		was = subscribed
+	}
 	var lapsed []string
-	for id := range h.healthy {
+	for id := range was {
 		if !healthy[id] {
 			lapsed = append(lapsed, id)
 		}

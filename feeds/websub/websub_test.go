@@ -357,3 +357,58 @@ func TestUnsubscribe(t *testing.T) {
 		})
 	}
 }
+
+// TestHealthAtStart: an instance that starts again restored the poll
+// times of its last run; a source whose pushes stopped meanwhile is
+// polled at once, one still pushed is left to its slow interval.
+func TestHealthAtStart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		skew time.Duration // time passed since the verification
+		want []string      // polled sooner
+	}{
+		{"pushes healthy", time.Minute, nil},
+		{"lease lapsed while down", 3 * time.Hour, []string{"bbc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, websubtest.Options{Lease: time.Hour})
+			h.subscribed()
+			now := func() time.Time { return time.Now().Add(tc.skew) }
+			restarted := websub.NewHealth(websub.HealthOptions{Store: h.st, Now: now})
+			var sched pollBy
+			restarted.Refresh(context.Background(), &sched)
+			if !slices.Equal(sched.ids, tc.want) {
+				t.Errorf("polled sooner %v, want %v", sched.ids, tc.want)
+			}
+			// Later refreshes poll only what stops being healthy.
+			sched.ids = nil
+			restarted.Refresh(context.Background(), &sched)
+			if len(sched.ids) != 0 {
+				t.Errorf("second refresh polled sooner %v, want none", sched.ids)
+			}
+		})
+	}
+}
+
+// TestRevokedByHub: a hub may deny a verified subscription at any time;
+// the source stops counting as pushed and is polled at once.
+func TestRevokedByHub(t *testing.T) {
+	h := newHarness(t, websubtest.Options{})
+	h.subscribed()
+	var sched pollBy
+	h.health.Refresh(context.Background(), &sched)
+	if !h.health.Healthy("bbc") {
+		t.Fatal("a verified subscription is not healthy")
+	}
+	if n := h.hub.Revoke(topic, "no longer allowed"); n != 1 {
+		t.Fatalf("the revocation answered by %d callbacks, want 1", n)
+	}
+	subs := h.subs()
+	if len(subs) != 1 || subs[0].State != store.WebSubDenied || subs[0].Reason != "no longer allowed" {
+		t.Errorf("subscriptions %+v, want one denied with the hub's reason", subs)
+	}
+	h.health.Refresh(context.Background(), &sched)
+	if h.health.Healthy("bbc") || !slices.Equal(sched.ids, []string{"bbc"}) {
+		t.Errorf("after the revocation: healthy %v, polled sooner %v; want false, [bbc]", h.health.Healthy("bbc"), sched.ids)
+	}
+}

@@ -10,10 +10,14 @@
 // the item (first seen) to Telegram's confirmation. With -channel the
 // source is a Telegram channel's web preview (kind telegram, t.me/s/NAME
 // served on 127.0.0.1) polled at its default interval, 15 s, instead of an
-// RSS feed polled every second. Nothing but 127.0.0.1 is contacted.
+// RSS feed polled every second. With -websub the feed announces a WebSub
+// hub (a test hub on 127.0.0.1) in its Link headers, aajil subscribes to
+// it through AAJIL_PUBLIC_URL, and each item is published through the hub
+// only, never added to the feed: it is timed from the hub's publication
+// to Telegram's confirmation. Nothing but 127.0.0.1 is contacted.
 //
 //	go build -o /tmp/aajil ./cmd/aajil
-//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100 [-telegram] [-channel]
+//	go run ./tools/e2elatency -aajil /tmp/aajil -items 100 [-telegram] [-channel] [-websub]
 package main
 
 import (
@@ -33,6 +37,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/feeds/websub/websubtest"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
@@ -44,9 +49,13 @@ func main() {
 	tg := flag.Bool("telegram", false, "deliver to a Telegram chat (a fake Bot API) instead of the console")
 	logLevel := flag.String("log", "warn", "AAJIL_LOG_LEVEL for aajil")
 	channel := flag.Bool("channel", false, "the source is a Telegram channel's preview (kind telegram, its default interval) instead of an RSS feed polled every second")
+	push := flag.Bool("websub", false, "push each item through a WebSub hub the feed announces, to a Telegram chat, instead of adding it to the feed")
 	flag.Parse()
 	run := runConsole
-	if *tg {
+	switch {
+	case *push:
+		run = runWebSub
+	case *tg:
 		run = runTelegram
 	}
 	o := options{bin: *bin, items: *n, gap: *gap, redisURL: *redisURL, logLevel: *logLevel, channel: *channel}
@@ -64,6 +73,7 @@ type options struct {
 	redisURL string
 	logLevel string
 	channel  bool
+	hub      string // a WebSub hub the feed announces
 }
 
 // interval is the source's poll interval: a second for the feed, the
@@ -83,15 +93,20 @@ func (o options) deliveryTimeout() time.Duration {
 // feed is an RSS document, or a Telegram channel's preview, that grows
 // one item at a time.
 type feed struct {
-	channel bool // serve a preview page (/s/e2e_channel), not RSS
+	channel bool   // serve a preview page (/s/e2e_channel), not RSS
+	url     string // where aajil polls it
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// hub, when set, is announced in a Link header, with the feed's URL
+	// as its self link.
+	hub   string
 	items []string // titles, newest first
 	// served is when each title was first served: when aajil first saw it.
 	served map[string]time.Time
 	// posts numbers the titles in the order they were added (a channel's
 	// post ids).
 	posts map[string]int
+	polls int
 }
 
 // firstServed returns when title was first served, if it was.
@@ -118,6 +133,7 @@ func (f *feed) add(title string) {
 func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.polls++
 	now := time.Now()
 	if f.served == nil {
 		f.served = make(map[string]time.Time)
@@ -132,15 +148,40 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(f.preview()))
 		return
 	}
+	if f.hub != "" {
+		w.Header().Add("Link", "<"+f.hub+`>; rel="hub"`)
+		w.Header().Add("Link", "<"+f.url+`>; rel="self"`)
+	}
+	w.Header().Set("Content-Type", rssType)
+	w.Write(rss(f.items))
+}
+
+const rssType = "application/rss+xml; charset=utf-8"
+
+// rss is an RSS document of titles, in their order.
+func rss(titles []string) []byte {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>e2e</title>`)
-	for _, t := range f.items {
+	for _, t := range titles {
 		id := fmt.Sprintf("%x", t)
 		fmt.Fprintf(&b, "<item><title>%s</title><link>https://example.org/%s</link><guid>%s</guid></item>", html.EscapeString(t), id, id)
 	}
 	b.WriteString("</channel></rss>")
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	w.Write([]byte(b.String()))
+	return []byte(b.String())
+}
+
+// announce makes the feed announce hub.
+func (f *feed) announce(hub string) {
+	f.mu.Lock()
+	f.hub = hub
+	f.mu.Unlock()
+}
+
+// requests returns how many times the feed was served.
+func (f *feed) requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.polls
 }
 
 // preview renders the items as t.me/s/NAME does, oldest first, each post
@@ -163,12 +204,13 @@ const baselineTitle = "Markets open higher in Tokyo"
 // baseline item on 127.0.0.1 and writes a config naming it; stop undoes
 // both.
 func serveFeed(o options) (f *feed, cfg string, stop func(), err error) {
-	f = &feed{channel: o.channel}
+	f = &feed{channel: o.channel, hub: o.hub}
 	f.add(baselineTitle)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", nil, err
 	}
+	f.url = fmt.Sprintf("http://%s/feed", ln.Addr())
 	srv := &http.Server{Handler: f}
 	go srv.Serve(ln)
 	dir, err := os.MkdirTemp("", "e2e")
@@ -178,7 +220,7 @@ func serveFeed(o options) (f *feed, cfg string, stop func(), err error) {
 	}
 	stop = func() { srv.Close(); os.RemoveAll(dir) }
 	cfg = filepath.Join(dir, "aajil.yaml")
-	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: http://%s/feed\n    interval: 1s\n", ln.Addr())
+	doc := fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    url: %s\n    interval: 1s\n", f.url)
 	if o.channel {
 		doc = fmt.Sprintf("sources:\n  - id: e2e\n    name: e2e\n    kind: telegram\n    url: http://%s/s/e2e_channel\n", ln.Addr())
 	}
@@ -323,50 +365,79 @@ func realTitles(n int) ([]string, error) {
 	return out, nil
 }
 
-// runTelegram runs aajil with a token against a fake Bot API, subscribes
-// one private chat with /start and times each alert to that chat.
-func runTelegram(o options) error {
-	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
-	defer fake.Close()
-	ses, err := newSession(o, "AAJIL_TELEGRAM_TOKEN="+fake.Token(), "AAJIL_TELEGRAM_API="+fake.Endpoint(), "AAJIL_HTTP_ADDR=127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ses.stop()
-	f, ctx := ses.feed, ses.ctx
-	if err := ses.cmd.Start(); err != nil {
-		return err
-	}
+// chat is the one subscriber of the Telegram modes.
+const chat = 7
 
-	const chat = 7
+// startTelegram starts aajil with a token against a fake Bot API (closed
+// by the caller, as is the session), with the extra variables,
+// subscribes chat with /start and waits for the source's baseline. It
+// returns the headlines of the items to time.
+func startTelegram(o options, extra ...string) (*telegramtest.Fake, *session, []string, error) {
+	titles, err := realTitles(o.items)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fake := telegramtest.NewServer(telegramtest.Options{Limits: telegramtest.TelegramLimits()})
+	ses, err := newSession(o, append([]string{"AAJIL_TELEGRAM_TOKEN=" + fake.Token(), "AAJIL_TELEGRAM_API=" + fake.Endpoint()}, extra...)...)
+	if err != nil {
+		fake.Close()
+		return nil, nil, nil, err
+	}
+	fail := func(err error) (*telegramtest.Fake, *session, []string, error) {
+		ses.stop()
+		fake.Close()
+		return nil, nil, nil, err
+	}
+	if err := ses.cmd.Start(); err != nil {
+		return fail(err)
+	}
 	fake.SendText(telegramtest.PrivateChat(chat), telegramtest.User{ID: chat, FirstName: "e2e", LanguageCode: "en"}, "/start")
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	wctx, wcancel := context.WithTimeout(ses.ctx, 20*time.Second)
 	_, err = fake.WaitSent(wctx, chat, 1)
 	wcancel()
 	if err != nil {
-		return fmt.Errorf("no reply to /start: %w", err)
+		return fail(fmt.Errorf("no reply to /start: %w", err))
 	}
-	titles, err := realTitles(o.items)
+	if err := waitBaseline(ses.feed, o); err != nil {
+		return fail(err)
+	}
+	return fake, ses, titles, nil
+}
+
+// alerted waits for item i's alert (message i+2 of chat, after the
+// welcome) and returns it.
+func alerted(ctx context.Context, o options, fake *telegramtest.Fake, i int, title string) (telegramtest.SentMessage, error) {
+	wctx, wcancel := context.WithTimeout(ctx, o.deliveryTimeout())
+	msgs, err := fake.WaitSent(wctx, chat, i+2)
+	wcancel()
+	if err != nil {
+		return telegramtest.SentMessage{}, fmt.Errorf("item %d not delivered within %v: %w", i, o.deliveryTimeout(), err)
+	}
+	last := msgs[len(msgs)-1]
+	if !strings.Contains(last.Text, html.EscapeString(title)) && !strings.Contains(last.Text, title[:20]) {
+		return telegramtest.SentMessage{}, fmt.Errorf("item %d: the last message is not its alert: %q", i, last.Text)
+	}
+	return last, nil
+}
+
+// runTelegram runs aajil with a token against a fake Bot API, subscribes
+// one private chat with /start and times each alert to that chat.
+func runTelegram(o options) error {
+	fake, ses, titles, err := startTelegram(o, "AAJIL_HTTP_ADDR=127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	if err := waitBaseline(f, o); err != nil {
-		return err
-	}
+	defer fake.Close()
+	defer ses.stop()
+	f, ctx := ses.feed, ses.ctx
 	var appear, seen []time.Duration
 	for i := range o.items {
 		title := "BREAKING: " + titles[i]
 		start := time.Now()
 		f.add(title)
-		wctx, wcancel := context.WithTimeout(ctx, o.deliveryTimeout())
-		msgs, err := fake.WaitSent(wctx, chat, i+2)
-		wcancel()
+		last, err := alerted(ctx, o, fake, i, titles[i])
 		if err != nil {
-			return fmt.Errorf("item %d not delivered within %v: %w", i, o.deliveryTimeout(), err)
-		}
-		last := msgs[len(msgs)-1]
-		if !strings.Contains(last.Text, html.EscapeString(titles[i])) && !strings.Contains(last.Text, titles[i][:20]) {
-			return fmt.Errorf("item %d: the last message is not its alert: %q", i, last.Text)
+			return err
 		}
 		first, _ := f.firstServed(title)
 		appear = append(appear, last.SentAt.Sub(start))
@@ -384,4 +455,58 @@ func report(what string, d []time.Duration) {
 	slices.Sort(d)
 	q := func(p float64) time.Duration { return d[int(p*float64(len(d)-1))].Round(time.Millisecond) }
 	fmt.Printf("%s: p50 %v, p90 %v, p99 %v, max %v\n", what, q(0.5), q(0.9), q(0.99), d[len(d)-1].Round(time.Millisecond))
+}
+
+// runWebSub runs aajil with a token and AAJIL_PUBLIC_URL on a feed that
+// announces a WebSub hub, waits for the subscription, then publishes each
+// item through the hub only and times it to Telegram's confirmation.
+func runWebSub(o options) error {
+	hub := websubtest.NewServer(websubtest.Options{})
+	defer hub.Close()
+	o.hub = hub.URL()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	fake, ses, titles, err := startTelegram(o, "AAJIL_HTTP_ADDR="+addr, "AAJIL_PUBLIC_URL=http://"+addr)
+	if err != nil {
+		return err
+	}
+	defer fake.Close()
+	defer ses.stop()
+	f, ctx := ses.feed, ses.ctx
+	// The hub is found at the first poll and subscribed to at the
+	// manager's next round, within 30 s.
+	subscribed := time.Now()
+	for hub.Verified("subscribe") == 0 {
+		if time.Since(subscribed) > 90*time.Second {
+			return fmt.Errorf("the hub verified no subscription within 90 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Printf("subscribed %v after the first poll\n", time.Since(subscribed).Round(100*time.Millisecond))
+	polls := f.requests()
+	var confirmed, answered []time.Duration
+	for i := range o.items {
+		title := "BREAKING: " + titles[i]
+		start := time.Now()
+		if got := hub.Publish(f.url, rssType, rss([]string{title, baselineTitle})); !slices.Equal(got, []int{http.StatusOK}) {
+			return fmt.Errorf("item %d: the callback answered the hub %v, want [200]", i, got)
+		}
+		answered = append(answered, time.Since(start))
+		last, err := alerted(ctx, o, fake, i, titles[i])
+		if err != nil {
+			return err
+		}
+		confirmed = append(confirmed, last.SentAt.Sub(start))
+		time.Sleep(o.gap - time.Since(start)%o.gap)
+	}
+	polls = f.requests() - polls
+	ses.stop()
+	fmt.Printf("items: %d, pushed through a WebSub hub (the feed polled %d times meanwhile, never with them), one subscriber, Telegram's limits\n", o.items, polls)
+	report("hub publishes → callback answered", answered)
+	report("hub publishes → Telegram confirmed", confirmed)
+	return nil
 }

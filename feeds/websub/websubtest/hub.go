@@ -1,10 +1,13 @@
-// Package websubtest is a WebSub hub for tests, on 127.0.0.1, that
-// follows the W3C recommendation: it accepts (un)subscription requests
-// with 202, verifies the intent at the callback (or denies it), and
-// publishes signed content to the verified subscribers.
+// Package websubtest is a WebSub hub for tests and tools, on 127.0.0.1,
+// that follows the W3C recommendation: it accepts (un)subscription
+// requests with 202, verifies the intent at the callback (or denies it),
+// and publishes signed content to the verified subscribers. A test can
+// also make it go quiet (Hold), re-verify a subscription with another
+// lease (Reverify) or revoke it (Revoke), as a real hub may at any time.
 package websubtest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -45,12 +48,16 @@ type Subscription struct {
 
 // Hub is the test hub.
 type Hub struct {
-	t    testing.TB
 	opts Options
 	srv  *httptest.Server
 	wg   sync.WaitGroup
+	// verifying is held by each verification of intent from its request
+	// to its record, so that Subscribers, asked once the callback has
+	// answered, includes it.
+	verifying sync.RWMutex
 
 	mu       sync.Mutex
+	held     bool // requests accepted, never verified
 	requests []Request
 	subs     map[string]Subscription // by callback
 	// verified counts the verifications answered with the challenge, by
@@ -61,16 +68,28 @@ type Hub struct {
 // New starts a hub; it stops at the end of the test, after its
 // verifications in flight.
 func New(t testing.TB, opts Options) *Hub {
+	h := NewServer(opts)
+	t.Cleanup(h.Close)
+	return h
+}
+
+// NewServer starts a hub on 127.0.0.1; the caller must Close it.
+func NewServer(opts Options) *Hub {
 	if opts.Lease <= 0 {
 		opts.Lease = time.Hour
 	}
 	if opts.Method == "" {
 		opts.Method = "sha256"
 	}
-	h := &Hub{t: t, opts: opts, subs: map[string]Subscription{}, verified: map[string]int{}}
+	h := &Hub{opts: opts, subs: map[string]Subscription{}, verified: map[string]int{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(func() { h.srv.Close(); h.wg.Wait() })
 	return h
+}
+
+// Close stops the hub after its verifications in flight.
+func (h *Hub) Close() {
+	h.srv.Close()
+	h.wg.Wait()
 }
 
 // URL is the hub's URL, to announce in a feed.
@@ -90,13 +109,63 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	h.requests = append(h.requests, req)
+	held := h.held
 	h.mu.Unlock()
 	w.WriteHeader(http.StatusAccepted)
-	h.wg.Go(func() { h.verify(req) })
+	if !held {
+		h.wg.Go(func() { h.verify(req) })
+	}
+}
+
+// Hold makes the hub accept the requests that follow (202) without ever
+// verifying them, as a hub that went quiet; Hold(false) ends that.
+func (h *Hub) Hold(on bool) {
+	h.mu.Lock()
+	h.held = on
+	h.mu.Unlock()
+}
+
+// Reverify verifies again every verified subscription to topic, granting
+// lease, as a hub may at any time, and returns how many subscribers
+// echoed the challenge.
+func (h *Hub) Reverify(topic string, lease time.Duration) int {
+	n := 0
+	for _, s := range h.Subscribers(topic) {
+		challenge := random()
+		q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.challenge": {challenge},
+			"hub.lease_seconds": {strconv.Itoa(int(lease / time.Second))}}
+		if status, body := h.get(s.Callback, q); status >= 200 && status <= 299 && body == challenge {
+			n++
+			h.mu.Lock()
+			s.Lease = lease
+			h.subs[s.Callback] = s
+			h.mu.Unlock()
+		}
+	}
+	return n
+}
+
+// Revoke ends every subscription to topic with a denial sent to its
+// callback, as a hub that no longer allows it, and returns how many
+// callbacks answered it with a 2xx.
+func (h *Hub) Revoke(topic, reason string) int {
+	n := 0
+	for _, s := range h.Subscribers(topic) {
+		h.mu.Lock()
+		delete(h.subs, s.Callback)
+		h.mu.Unlock()
+		q := url.Values{"hub.mode": {"denied"}, "hub.topic": {topic}, "hub.reason": {reason}}
+		if status, _ := h.get(s.Callback, q); status >= 200 && status <= 299 {
+			n++
+		}
+	}
+	return n
 }
 
 // verify checks the intent of req at its callback, or denies it.
 func (h *Hub) verify(req Request) {
+	h.verifying.Lock()
+	defer h.verifying.Unlock()
 	q := url.Values{"hub.mode": {req.Mode}, "hub.topic": {req.Topic}}
 	if req.Mode == "subscribe" && h.opts.Deny != "" {
 		q.Set("hub.mode", "denied")
@@ -161,6 +230,8 @@ func (h *Hub) Verified(mode string) int {
 
 // Subscribers returns the verified subscriptions to topic.
 func (h *Hub) Subscribers(topic string) []Subscription {
+	h.verifying.RLock()
+	defer h.verifying.RUnlock()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []Subscription
@@ -183,11 +254,10 @@ func (h *Hub) Publish(topic, contentType string, body []byte) []int {
 }
 
 // Deliver POSTs body to callback with the signature header signature
-// (none when empty), and returns the status.
+// (none when empty), and returns the status, 0 when it was not sent.
 func (h *Hub) Deliver(callback, contentType string, body []byte, signature string) int {
-	req, err := http.NewRequest(http.MethodPost, callback, strings.NewReader(string(body)))
+	req, err := http.NewRequest(http.MethodPost, callback, bytes.NewReader(body))
 	if err != nil {
-		h.t.Errorf("deliver to %s: %v", callback, err)
 		return 0
 	}
 	req.Header.Set("Content-Type", contentType)
