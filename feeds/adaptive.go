@@ -40,7 +40,7 @@ type IntervalReason string
 const (
 	ReasonFixed   IntervalReason = "fixed"   // the configured interval, not adapted
 	ReasonLearned IntervalReason = "learned" // from the source's rate of new items
-	ReasonCascade IntervalReason = "cascade" // at the minimum after breaking news elsewhere
+	ReasonCascade IntervalReason = "cascade" // faster for a while after breaking news elsewhere
 	ReasonPush    IntervalReason = "push"    // slower while pushes arrive
 )
 
@@ -138,8 +138,8 @@ type observation struct {
 // of the expected time to the next new item (a prior of one item per
 // gapForInterval(base) keeps a new source at its base), clamped to the
 // bounds; a rise in the rate shortens it at once, a fall lengthens it by
-// at most growStep a poll. During a cascade the source is polled at its
-// lower bound. Failure backoff and Retry-After are applied after it.
+// at most growStep a poll. During a cascade the source is polled every
+// CascadePoll (within its bounds, or at its own shorter interval). Failure backoff and Retry-After are applied after it.
 func nextInterval(st adaptState, ob observation) (adaptState, time.Duration, IntervalReason) {
 	p := st.policy
 	if !p.adaptive {
@@ -163,7 +163,11 @@ func nextInterval(st adaptState, ob observation) (adaptState, time.Duration, Int
 	}
 	st.interval = clamp(cur, p.lo, p.hi)
 	if ob.now.Before(st.cascadeUntil) {
-		return st, p.lo, ReasonCascade
+		// Every CascadePoll (or the source's own, shorter interval), not
+		// at its minimum: most of a cascade's gain is its first poll and
+		// the next one, and a cascade after every urgent story at the
+		// minimum would cost each source five times its polls.
+		return st, min(st.interval, max(p.lo, CascadePoll)), ReasonCascade
 	}
 	return st, st.interval, ReasonLearned
 }

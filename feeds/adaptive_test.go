@@ -66,8 +66,12 @@ func TestNextInterval(t *testing.T) {
 			ob: observation{now: now, elapsed: time.Minute, fresh: 10, urgent: 10}, lo: 10 * time.Second, hi: 30 * time.Second, wantWhy: ReasonLearned},
 		{name: "quiet source reaches the maximum", st: adaptState{policy: adaptive, interval: 5 * time.Minute, rate: Rate{Span: 2 * time.Hour}},
 			ob: observation{now: now, elapsed: 5 * time.Minute}, want: 5 * time.Minute, wantWhy: ReasonLearned},
-		{name: "cascade polls at the minimum", st: adaptState{policy: adaptive, interval: 2 * time.Minute, cascadeUntil: now.Add(time.Minute)},
-			ob: observation{now: now, elapsed: time.Minute}, want: 10 * time.Second, wantWhy: ReasonCascade},
+		{name: "cascade polls every CascadePoll", st: adaptState{policy: adaptive, interval: 2 * time.Minute, cascadeUntil: now.Add(time.Minute)},
+			ob: observation{now: now, elapsed: time.Minute}, want: CascadePoll, wantWhy: ReasonCascade},
+		{name: "cascade keeps a busier source's own interval", st: adaptState{policy: adaptive, interval: 12 * time.Second, rate: Rate{Items: 300, Span: time.Hour}, cascadeUntil: now.Add(time.Minute)},
+			ob: observation{now: now, elapsed: 12 * time.Second, fresh: 1}, lo: 10 * time.Second, hi: 20 * time.Second, wantWhy: ReasonCascade},
+		{name: "cascade not below min_interval", st: adaptState{policy: pollPolicy{base: 2 * time.Minute, lo: time.Minute, hi: 5 * time.Minute, adaptive: true}, interval: 2 * time.Minute, cascadeUntil: now.Add(time.Minute)},
+			ob: observation{now: now, elapsed: time.Minute}, want: time.Minute, wantWhy: ReasonCascade},
 		{name: "cascade over", st: adaptState{policy: adaptive, interval: 2 * time.Minute, cascadeUntil: now},
 			ob: observation{now: now, baseline: true}, want: 2 * time.Minute, wantWhy: ReasonLearned},
 	}
@@ -132,8 +136,8 @@ func TestAdapter(t *testing.T) {
 	if !a.Cascade(until) || !a.CascadeUntil().Equal(until) {
 		t.Fatalf("Cascade on an adaptive source: until %v, want %v", a.CascadeUntil(), until)
 	}
-	if d, why := a.Observe(&PollResult{Started: t0.Add(150 * time.Second), NotModified: true}); d != DefaultMinPoll || why != ReasonCascade {
-		t.Errorf("in a cascade: %v (%s), want %v (cascade)", d, why, DefaultMinPoll)
+	if d, why := a.Observe(&PollResult{Started: t0.Add(150 * time.Second), NotModified: true}); d < DefaultMinPoll || d > CascadePoll || why != ReasonCascade {
+		t.Errorf("in a cascade: %v (%s), want within [%v, %v] (cascade)", d, why, DefaultMinPoll, CascadePoll)
 	}
 	a.Reconfigure(Source{Interval: 30 * time.Second}, false)
 	if a.Adaptive() || a.Cascade(until) {
@@ -269,8 +273,8 @@ func TestSchedulerCascade(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second)
 		synctest.Wait()
-		if st, _ := s.State("far"); st.IntervalReason != ReasonCascade || st.Interval != DefaultMinPoll {
-			t.Errorf("far: interval %v (%s), want %v (cascade)", st.Interval, st.IntervalReason, DefaultMinPoll)
+		if st, _ := s.State("far"); st.IntervalReason != ReasonCascade || st.Interval != CascadePoll {
+			t.Errorf("far: interval %v (%s), want %v (cascade)", st.Interval, st.IntervalReason, CascadePoll)
 		}
 		before, _ := s.State("origin")
 		s.Cascade("far", time.Now().Add(2*time.Minute)) // within CascadeEvery: dropped

@@ -17,6 +17,10 @@ const (
 	// CascadeEvery is the least time between two cascades: a storm of
 	// urgent items starts one, not a flood of them.
 	CascadeEvery = 30 * time.Second
+	// CascadePoll is how often a source is polled during a cascade, after
+	// the poll it brought forward (never below the source's min_interval,
+	// and a source polled more often keeps its own interval).
+	CascadePoll = 30 * time.Second
 )
 
 // DefaultCascadeFor is how long a cascade lasts unless its caller says
