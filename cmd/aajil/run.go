@@ -129,7 +129,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	if err := seed(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	endpoint, err := listenHTTP(cfg.HTTPAddr, m, readiness(st))
+	endpoint, err := listenHTTP(cfg.HTTPAddr, cfg.Pprof, m, readiness(st))
 	if err != nil {
 		return err
 	}

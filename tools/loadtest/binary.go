@@ -1,0 +1,411 @@
+package main
+
+// The -aajil mode: the real `aajil run` process, a real redis-server and
+// the feed server, each a process of its own, measured from /proc.
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// serverCounts is what the feed server answered: 200s and 304s.
+type serverCounts struct{ ok, notModified int64 }
+
+func (a serverCounts) sub(b serverCounts) serverCounts {
+	return serverCounts{ok: a.ok - b.ok, notModified: a.notModified - b.notModified}
+}
+
+// readCounts asks the feed server at base for its counts (GET /stats).
+func readCounts(ctx context.Context, base string) (serverCounts, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/stats", nil)
+	if err != nil {
+		return serverCounts{}, fmt.Errorf("read server counts: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return serverCounts{}, fmt.Errorf("read server counts: %w", err)
+	}
+	defer resp.Body.Close()
+	var c serverCounts
+	if _, err := fmt.Fscanf(resp.Body, "200 %d 304 %d", &c.ok, &c.notModified); err != nil {
+		return serverCounts{}, fmt.Errorf("read server counts: %w", err)
+	}
+	return c, nil
+}
+
+// procCPU is a process's CPU time so far, from /proc/PID/stat.
+type procCPU struct{ user, sys time.Duration }
+
+func (a procCPU) sub(b procCPU) procCPU { return procCPU{user: a.user - b.user, sys: a.sys - b.sys} }
+func (a procCPU) total() time.Duration  { return a.user + a.sys }
+
+// readCPU reads utime and stime of process pid.
+func readCPU(pid int) (procCPU, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procCPU{}, fmt.Errorf("read cpu: %w", err)
+	}
+	// The command name, in parentheses, may hold spaces: fields are
+	// counted after its closing parenthesis (field 3 is the state).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return procCPU{}, fmt.Errorf("read cpu of %d: malformed stat", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return procCPU{}, fmt.Errorf("read cpu of %d: malformed stat", pid)
+	}
+	tick := time.Second / time.Duration(clockTicks())
+	ut, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	st, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err := errors.Join(err1, err2); err != nil {
+		return procCPU{}, fmt.Errorf("read cpu of %d: %w", pid, err)
+	}
+	return procCPU{user: time.Duration(ut) * tick, sys: time.Duration(st) * tick}, nil
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times,
+// from the auxiliary vector (AT_CLKTCK); 100 when it cannot be read.
+func clockTicks() int64 {
+	b, err := os.ReadFile("/proc/self/auxv")
+	if err != nil {
+		return 100
+	}
+	const atClkTck = 17
+	for i := 0; i+16 <= len(b); i += 16 {
+		k, v := binary.NativeEndian.Uint64(b[i:]), binary.NativeEndian.Uint64(b[i+8:])
+		if k == atClkTck && v > 0 {
+			return int64(v)
+		}
+	}
+	return 100
+}
+
+// readMem reads VmHWM (the peak RSS) and VmRSS of process pid, in bytes.
+func readMem(pid int) (hwm, rss int64, err error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, fmt.Errorf("read memory: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmHWM":
+			hwm = n * 1024
+		case "VmRSS":
+			rss = n * 1024
+		}
+	}
+	return hwm, rss, sc.Err()
+}
+
+// freePort returns a port of 127.0.0.1 free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitListening waits until addr accepts connections, up to d.
+func waitListening(ctx context.Context, addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s not listening after %v: %w", addr, d, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// startRedis starts a redis-server without persistence on a free port of
+// 127.0.0.1 and returns its process and URL.
+func startRedis(ctx context.Context, bin, dir string) (*exec.Cmd, string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		return nil, "", fmt.Errorf("start %s: %w", bin, err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if err := waitListening(ctx, addr, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, "", fmt.Errorf("redis-server: %w", err)
+	}
+	return cmd, "redis://" + addr + "/0", nil
+}
+
+// writeAajilConfig writes the configuration of c.sources sources on the
+// feed server's hosts, each at the fixed interval c.interval.
+func writeAajilConfig(dir string, c config, bases []string) (string, error) {
+	var b strings.Builder
+	b.WriteString("sources:\n")
+	for i := range c.sources {
+		fmt.Fprintf(&b, "  - id: src-%05d\n    url: %s/feed/%d\n    interval: %s\n", i, bases[i%len(bases)], i, c.interval)
+	}
+	path := filepath.Join(dir, "aajil.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		return "", fmt.Errorf("write config: %w", err)
+	}
+	return path, nil
+}
+
+// binaryRun is what runBinary measured over its window.
+type binaryRun struct {
+	window            time.Duration
+	counts            serverCounts
+	aajil, redis      procCPU
+	hwm, rss          int64
+	load0, load1      string
+	serverCPU         time.Duration
+	logPath, profPath string
+}
+
+// runBinary runs the real `aajil run` (console mode) against the feed
+// server and a redis-server of its own, lets it poll for c.warmup, then
+// measures for c.duration: the polls the server answered, the CPU of aajil
+// and of redis-server, and aajil's peak RSS.
+func runBinary(ctx context.Context, c config, out io.Writer) error {
+	if c.sources <= 0 || c.hosts <= 0 || c.interval <= 0 || c.duration <= 0 {
+		return errors.New("sources, hosts, interval and duration must be positive")
+	}
+	if _, err := raiseFileLimit(); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "loadtest-aajil")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	bases, stopServer, err := startServer(c)
+	if err != nil {
+		return err
+	}
+	serverStopped := false
+	defer func() {
+		if !serverStopped {
+			stopServer()
+		}
+	}()
+	redis, redisURL, err := startRedis(ctx, c.redisServer, dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		redis.Process.Signal(syscall.SIGTERM)
+		redis.Wait()
+	}()
+	cfgPath, err := writeAajilConfig(dir, c, bases)
+	if err != nil {
+		return err
+	}
+
+	env := append(os.Environ(), "AAJIL_CONFIG="+cfgPath, "AAJIL_REDIS_URL="+redisURL,
+		"AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_TELEGRAM_TOKEN=", "AAJIL_HTTP_ADDR=off")
+	var pprofAddr string
+	if c.cpuProfile != "" {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		env = append(env, "AAJIL_HTTP_ADDR="+pprofAddr, "AAJIL_PPROF=true")
+	}
+	logPath := filepath.Join(c.logDir(dir), "aajil.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(c.aajil, "run")
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	fmt.Fprintf(out, "loadtest: aajil run (%s), %d sources at %v on %d hosts (%.0f%% answering 304, %d items a document), warm-up %v, measured for %v\n",
+		c.aajil, c.sources, c.interval, c.hosts, c.notModified*100, c.items, c.warmup, c.duration)
+	load0 := loadAverage()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", c.aajil, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	pid := cmd.Process.Pid
+
+	sleep := func(d time.Duration) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-exited:
+			stopped = true
+			return fmt.Errorf("aajil exited early (%v); its log: %s", err, logPath)
+		case <-time.After(d):
+			return nil
+		}
+	}
+	if err := sleep(c.warmup); err != nil {
+		return err
+	}
+	a0, err := readCPU(pid)
+	if err != nil {
+		return err
+	}
+	r0, err := readCPU(redis.Process.Pid)
+	if err != nil {
+		return err
+	}
+	n0, err := readCounts(ctx, bases[0])
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	profDone := make(chan error, 1)
+	if pprofAddr != "" {
+		go func() { profDone <- fetchProfile(ctx, pprofAddr, c.duration, c.cpuProfile) }()
+	}
+	if err := sleep(c.duration); err != nil {
+		return err
+	}
+	a1, err := readCPU(pid)
+	if err != nil {
+		return err
+	}
+	r1, err := readCPU(redis.Process.Pid)
+	if err != nil {
+		return err
+	}
+	n1, err := readCounts(ctx, bases[0])
+	if err != nil {
+		return err
+	}
+	window := time.Since(t0)
+	hwm, rss, err := readMem(pid)
+	if err != nil {
+		return err
+	}
+	if pprofAddr != "" {
+		if err := <-profDone; err != nil {
+			return err
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-exited; err != nil {
+		fmt.Fprintf(out, "aajil exited: %v (log: %s)\n", err, logPath)
+	}
+	stopped = true
+	serverCPU := stopServer()
+	serverStopped = true
+
+	binaryRun{
+		window: window, counts: n1.sub(n0), aajil: a1.sub(a0), redis: r1.sub(r0),
+		hwm: hwm, rss: rss, load0: load0, load1: loadAverage(), serverCPU: serverCPU,
+		logPath: logPath, profPath: c.cpuProfile,
+	}.report(out)
+	return nil
+}
+
+// fetchProfile takes a CPU profile of d from aajil's pprof endpoint at
+// addr into path.
+func fetchProfile(ctx context.Context, addr string, d time.Duration, path string) error {
+	secs := max(int(d.Seconds())-1, 1)
+	if err := waitListening(ctx, addr, 10*time.Second); err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("cpu profile: %s (is AAJIL_PPROF supported by this binary?)", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	return f.Close()
+}
+
+// logDir is where aajil's log is written: -logdir, or the run's own
+// temporary directory (removed at the end).
+func (c config) logDir(tmp string) string {
+	if c.logs != "" {
+		return c.logs
+	}
+	return tmp
+}
+
+func (r binaryRun) report(out io.Writer) {
+	polls := r.counts.ok + r.counts.notModified
+	secs := r.window.Seconds()
+	fmt.Fprintf(out, "window %v; load average before %s, after %s\n", r.window.Round(time.Millisecond), r.load0, r.load1)
+	fmt.Fprintf(out, "polls (counted by the feed server): %d (%.1f/s): 200 %d, 304 %d\n",
+		polls, float64(polls)/secs, r.counts.ok, r.counts.notModified)
+	perPoll := func(d time.Duration) string {
+		if polls == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)/float64(polls))
+	}
+	perSec := func(d time.Duration) string {
+		return fmt.Sprintf("%.2f ms/s", float64(d)/float64(time.Millisecond)/secs)
+	}
+	fmt.Fprintf(out, "aajil cpu: %v (user %v, sys %v): %s per poll, %s\n",
+		r.aajil.total(), r.aajil.user, r.aajil.sys, perPoll(r.aajil.total()), perSec(r.aajil.total()))
+	fmt.Fprintf(out, "redis-server cpu: %v (user %v, sys %v): %s per poll, %s\n",
+		r.redis.total(), r.redis.user, r.redis.sys, perPoll(r.redis.total()), perSec(r.redis.total()))
+	fmt.Fprintf(out, "aajil memory: peak rss (VmHWM) %.1f MB, rss at the end %.1f MB\n", float64(r.hwm)/1e6, float64(r.rss)/1e6)
+	fmt.Fprintf(out, "feed server (not counted above): cpu %v over the whole run\n", r.serverCPU.Round(time.Millisecond))
+	if r.profPath != "" {
+		fmt.Fprintf(out, "cpu profile of the window: %s\n", r.profPath)
+	}
+}
