@@ -89,6 +89,12 @@ type SchedulerOptions struct {
 	// interval. It is called with the scheduler's lock held: it must be
 	// quick and must not call the scheduler.
 	IntervalFor func(Source) time.Duration
+	// Scheduled, when set, is told after each poll whose result was
+	// recorded (not skipped, not cut short, not stale) when the source's
+	// next poll is due: LeasedPoller.Scheduled keeps the source's lease
+	// until then. It is called from the worker, outside the scheduler's
+	// lock, before the result is consumed.
+	Scheduled func(id string, next time.Time)
 }
 
 // SourceState is a snapshot of what the scheduler knows of one source,
@@ -731,8 +737,12 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	if !dropped && !stale {
 		s.record(j, &r, started.Add(r.Duration))
 	}
+	next := j.e.next
 	s.mu.Unlock()
 	s.nudge()
+	if !dropped && !stale && !r.Skipped && s.opts.Scheduled != nil {
+		s.opts.Scheduled(j.src.ID, next)
+	}
 
 	if !dropped && !stale && !r.Skipped {
 		s.consume(ctx, r)

@@ -218,7 +218,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 			hooks.observe(ctx, r)
 		}
 		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor})
+	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, Scheduled: leased.Scheduled})
 	pipe = pipeline.New(pipeline.Options{
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
@@ -247,6 +247,7 @@ func (e *engine) start(ctx context.Context, w *workers, st *store.Store, m *metr
 		})
 	})
 	w.watchers.Go(func() { e.states.Run(watchCtx) })
+	w.watchers.Go(func() { e.leased.Run(watchCtx) })
 	return watchCtx
 }
 
