@@ -55,8 +55,9 @@ type LeasedPoller struct {
 
 	mu      sync.Mutex
 	state   map[string]*sourceLease
-	pending map[string]time.Duration // extensions to send: id → delay to its next poll
-	wake    chan struct{}            // pending became non-empty
+	pending map[string]time.Time // extensions to send: id → its next poll
+	flushBy time.Time                // when the pending extensions are to be sent
+	wake    chan struct{}            // flushBy came nearer
 	closed  bool                     // released: nothing is extended any more
 
 	// flushing is held while extensions are sent, so that Release
@@ -75,16 +76,17 @@ type sourceLease struct {
 }
 
 // extendLinger is how long the extensions of the polls that end close
-// together are gathered into one round trip. It is far below the
-// shortest grace (HoldFor of 1 s: 1 s).
-const extendLinger = 250 * time.Millisecond
+// together are gathered into one round trip, at most: an extension is sent
+// within half the cover its next poll needs (coverOf), a quarter of its
+// grace, whichever comes first.
+const extendLinger = time.Second
 
 // NewLeasedPoller returns a poller that polls through inner the sources
 // whose lease holder takes from leases. Run sends the leases' extensions.
 func NewLeasedPoller(inner SourcePoller, leases SourceLeaser, holder string, log *slog.Logger) *LeasedPoller {
 	return &LeasedPoller{
 		inner: inner, leases: leases, holder: holder, log: log, now: time.Now, linger: extendLinger,
-		state: make(map[string]*sourceLease), pending: make(map[string]time.Duration), wake: make(chan struct{}, 1),
+		state: make(map[string]*sourceLease), pending: make(map[string]time.Time), wake: make(chan struct{}, 1),
 	}
 }
 
@@ -161,26 +163,30 @@ func (l *LeasedPoller) Poll(ctx context.Context, src Source, v Validators) PollR
 // to the poll due at next and its grace (HoldFor). The extension is sent
 // by Run with the others of its window. It is SchedulerOptions.Scheduled.
 func (l *LeasedPoller) Scheduled(id string, next time.Time) {
-	delay := next.Sub(l.now())
+	now := l.now()
+	delay := next.Sub(now)
+	by := now.Add(min(l.linger, coverOf(HoldFor(delay), delay)/2))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if st := l.state[id]; st == nil || !st.held || l.closed {
 		return
 	}
-	if len(l.pending) == 0 {
+	l.pending[id] = next
+	if l.flushBy.IsZero() || by.Before(l.flushBy) {
+		l.flushBy = by
 		select {
 		case l.wake <- struct{}{}:
 		default:
 		}
 	}
-	l.pending[id] = delay
 }
 
-// Run sends the extensions Scheduled gathers, those of each window of a
-// quarter of a second in one round trip, until ctx is done. It wakes only
-// when there are extensions to send.
+// Run sends the extensions Scheduled gathers until ctx is done: those
+// of polls that end within a second of each other (less for short
+// intervals) in one round trip. It wakes only when there are extensions
+// to send.
 func (l *LeasedPoller) Run(ctx context.Context) {
-	timer := time.NewTimer(l.linger)
+	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
@@ -188,14 +194,15 @@ func (l *LeasedPoller) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
-		}
-		timer.Reset(l.linger)
-		select {
-		case <-ctx.Done():
-			return
+			l.mu.Lock()
+			by := l.flushBy
+			l.mu.Unlock()
+			if !by.IsZero() {
+				timer.Reset(max(by.Sub(l.now()), 0))
+			}
 		case <-timer.C:
+			l.flush(ctx)
 		}
-		l.flush(ctx)
 	}
 }
 
@@ -209,16 +216,20 @@ func (l *LeasedPoller) flush(ctx context.Context) {
 		l.mu.Unlock()
 		return
 	}
+	// The TTLs count from now: the lease lasts until the next poll and its
+	// grace, however long the extension waited.
+	sent := l.now()
 	batch := make([]SourceLeaseTTL, 0, len(l.pending))
 	delays := make([]time.Duration, 0, len(l.pending))
-	for id, delay := range l.pending {
+	for id, next := range l.pending {
+		delay := next.Sub(sent)
 		batch = append(batch, SourceLeaseTTL{ID: id, TTL: HoldFor(delay)})
 		delays = append(delays, delay)
 	}
 	clear(l.pending)
+	l.flushBy = time.Time{}
 	l.mu.Unlock()
 
-	sent := l.now()
 	held, errs := l.leases.ExtendSources(ctx, l.holder, batch)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -252,6 +263,7 @@ func (l *LeasedPoller) Release(ctx context.Context) {
 	l.mu.Lock()
 	l.closed = true
 	clear(l.pending)
+	l.flushBy = time.Time{}
 	var ids []string
 	for id, st := range l.state {
 		if st.held {

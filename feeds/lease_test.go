@@ -27,6 +27,10 @@ type fakeLeases struct {
 	// live makes the fake's clock time.Now (in a synctest bubble, the
 	// bubble's) instead of now.
 	live   bool
+	// extends is the size of each ExtendSources call; takes counts the
+	// LeaseSource calls.
+	extends []int
+	takes   int
 	holder map[string]string
 	until  map[string]time.Time
 	err    error
@@ -45,6 +49,7 @@ func (f *fakeLeases) advance(d time.Duration) {
 func (f *fakeLeases) LeaseSource(_ context.Context, id, holder string, ttl time.Duration) (bool, time.Duration, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.takes++
 	if f.err != nil {
 		return false, 0, f.err
 	}
@@ -71,6 +76,9 @@ func (f *fakeLeases) holding(id string) (string, time.Time) {
 }
 
 func (f *fakeLeases) ExtendSources(ctx context.Context, holder string, leases []SourceLeaseTTL) ([]bool, []error) {
+	f.mu.Lock()
+	f.extends = append(f.extends, len(leases))
+	f.mu.Unlock()
 	held := make([]bool, len(leases))
 	var errs []error
 	for i, x := range leases {
@@ -262,6 +270,74 @@ func TestLeaseHeldAsTheIntervalGrows(t *testing.T) {
 		}
 		if took, limit := time.Now(), due.Add(32*time.Second); took.Before(due) || took.After(limit) {
 			t.Errorf("b took over at %v, want between a's next due poll %v and %v", took, due, limit)
+		}
+	})
+}
+
+// TestLeasedPollerExtendsInOneRoundTrip checks that the leases of the
+// polls that end together are extended in one call, each until its next
+// poll and its grace, and that nothing is extended after Release.
+func TestLeasedPollerExtendsInOneRoundTrip(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		leases := newFakeLeases()
+		leases.live = true
+		var inner countingPoller
+		p := NewLeasedPoller(&inner, leases, "a", slog.New(slog.DiscardHandler))
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go p.Run(ctx)
+
+		ids := []string{"one", "two", "three"}
+		next := time.Now().Add(5 * time.Minute)
+		for _, id := range ids {
+			p.Poll(ctx, Source{ID: id, URL: "https://" + id + ".example/feed"}, Validators{})
+			p.Scheduled(id, next)
+		}
+		p.Scheduled("never-polled", next) // not held: not extended
+		time.Sleep(2 * extendLinger)
+		synctest.Wait()
+		leases.mu.Lock()
+		extends := slices.Clone(leases.extends)
+		leases.mu.Unlock()
+		if want := []int{3}; !slices.Equal(extends, want) {
+			t.Errorf("ExtendSources calls of sizes %v, want %v", extends, want)
+		}
+		for _, id := range ids {
+			if h, until := leases.holding(id); h != "a" || !until.Equal(next.Add(HoldFor(5*time.Minute)-5*time.Minute)) {
+				t.Errorf("%s: held by %q until %v, want a's until %v and its grace", id, h, until, next)
+			}
+		}
+		// The next polls need no round trip of their own.
+		leases.mu.Lock()
+		before, takes := len(leases.extends), leases.takes
+		leases.mu.Unlock()
+		time.Sleep(time.Until(next))
+		for _, id := range ids {
+			if r := p.Poll(ctx, Source{ID: id, URL: "https://" + id + ".example/feed"}, Validators{}); r.Skipped {
+				t.Errorf("%s: poll at its due time skipped", id)
+			}
+		}
+		if got := inner.n.Load(); got != 6 {
+			t.Errorf("inner polls = %d, want 6", got)
+		}
+		leases.mu.Lock()
+		if leases.takes != takes {
+			t.Errorf("the polls at their due time took the lease %d times, want 0: it was extended", leases.takes-takes)
+		}
+		leases.mu.Unlock()
+
+		p.Release(ctx)
+		p.Scheduled("one", next.Add(5*time.Minute))
+		time.Sleep(2 * extendLinger)
+		synctest.Wait()
+		leases.mu.Lock()
+		after := len(leases.extends)
+		leases.mu.Unlock()
+		if after != before {
+			t.Errorf("extensions after Release: %d calls, want none", after-before)
+		}
+		if h, _ := leases.holding("one"); h != "" {
+			t.Errorf("one held by %q after Release, want free", h)
 		}
 	})
 }

@@ -738,8 +738,13 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 		s.record(j, &r, started.Add(r.Duration))
 	}
 	next := j.e.next
+	// The dispatcher is woken only when it has something to do: sources
+	// that took the freed host slot wait for a worker.
+	handOut := len(s.ready) > 0
 	s.mu.Unlock()
-	s.nudge()
+	if handOut {
+		s.nudge()
+	}
 	if !dropped && !stale && !r.Skipped && s.opts.Scheduled != nil {
 		s.opts.Scheduled(j.src.ID, next)
 	}
@@ -762,8 +767,13 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	default:
 		s.schedule(e, e.next)
 	}
+	// Wake the dispatcher if a worker is free for a ready source, or if
+	// this source is now the first due: its timer is set for a later one.
+	wake := len(s.ready) > 0 || (e.state == stIdle && e.index == 0)
 	s.mu.Unlock()
-	s.nudge()
+	if wake {
+		s.nudge()
+	}
 }
 
 // poll calls the poller, turning a panic into an error: one broken source
