@@ -56,9 +56,9 @@ type LeasedPoller struct {
 	mu      sync.Mutex
 	state   map[string]*sourceLease
 	pending map[string]time.Time // extensions to send: id → its next poll
-	flushBy time.Time                // when the pending extensions are to be sent
-	wake    chan struct{}            // flushBy came nearer
-	closed  bool                     // released: nothing is extended any more
+	flushBy time.Time            // when the pending extensions are to be sent
+	wake    chan struct{}        // flushBy came nearer
+	closed  bool                 // released: nothing is extended any more
 
 	// flushing is held while extensions are sent, so that Release
 	// waits for them.

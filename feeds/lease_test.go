@@ -26,14 +26,14 @@ type fakeLeases struct {
 	now time.Time
 	// live makes the fake's clock time.Now (in a synctest bubble, the
 	// bubble's) instead of now.
-	live   bool
+	live bool
 	// extends is the size of each ExtendSources call; takes counts the
 	// LeaseSource calls.
 	extends []int
 	takes   int
-	holder map[string]string
-	until  map[string]time.Time
-	err    error
+	holder  map[string]string
+	until   map[string]time.Time
+	err     error
 }
 
 func newFakeLeases() *fakeLeases {
