@@ -76,9 +76,9 @@ type sourceLease struct {
 }
 
 // extendLinger is how long the extensions of the polls that end close
-// together are gathered into one round trip, at most: an extension is sent
-// within half the cover its next poll needs (coverOf), a quarter of its
-// grace, whichever comes first.
+// together are gathered into one round trip, at most: they are sent at
+// the next whole second, or within half the cover their next poll needs
+// (coverOf: a quarter of its grace), whichever comes first.
 const extendLinger = time.Second
 
 // NewLeasedPoller returns a poller that polls through inner the sources
@@ -165,7 +165,12 @@ func (l *LeasedPoller) Poll(ctx context.Context, src Source, v Validators) PollR
 func (l *LeasedPoller) Scheduled(id string, next time.Time) {
 	now := l.now()
 	delay := next.Sub(now)
-	by := now.Add(min(l.linger, coverOf(HoldFor(delay), delay)/2))
+	// On the linger's multiples of the wall clock, with the process's
+	// other periodic work (pause.Tick), unless the lease needs it sooner.
+	by := now.Truncate(l.linger).Add(l.linger)
+	if soon := now.Add(coverOf(HoldFor(delay), delay) / 2); soon.Before(by) {
+		by = soon
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if st := l.state[id]; st == nil || !st.held || l.closed {

@@ -182,6 +182,21 @@ type Scheduler struct {
 	seed maphash.Seed
 	// lastCascade is when the last cascade started.
 	lastCascade time.Time
+	// quantum is the slot the dispatcher's wake-ups are rounded up to
+	// (tickOf the sources), so that the polls due within one slot start
+	// together: one wake-up of the process instead of one per poll.
+	quantum time.Duration
+}
+
+// maxTick bounds the slot polls are gathered into: a second, under 2 % of
+// the default interval, far inside its ±10 % jitter.
+const maxTick = time.Second
+
+// tickOf is how late a poll of src may start to share a wake-up with the
+// polls due around it: a fiftieth of its shortest interval (the lower
+// bound of an adaptive one), at most maxTick.
+func tickOf(src Source, fixed bool) time.Duration {
+	return min(policyOf(src, fixed).lo/50, maxTick)
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -336,8 +351,12 @@ func (s *Scheduler) Set(sources []Source) {
 	}
 
 	seen := make(map[string]bool, len(sources))
+	s.quantum = 0
 	for _, src := range sources {
 		seen[src.ID] = true
+		if q := tickOf(src, s.opts.FixedIntervals); !src.Paused && (s.quantum == 0 || q < s.quantum) {
+			s.quantum = q
+		}
 		e, ok := s.entries[src.ID]
 		switch {
 		case !ok:
@@ -614,6 +633,14 @@ func (s *Scheduler) dispatch(ctx context.Context, jobs chan<- job) {
 		wait := time.Duration(-1)
 		if len(s.due) > 0 {
 			wait = s.due[0].next.Sub(now)
+			if q := s.quantum; wait > 0 && q > 0 {
+				// Wake at the end of the slot the next poll is due in.
+				at := s.due[0].next
+				if slot := at.Truncate(q); slot.Before(at) {
+					at = slot.Add(q)
+				}
+				wait = at.Sub(now)
+			}
 		}
 		s.mu.Unlock()
 
