@@ -327,6 +327,9 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 		if err := <-profDone; err != nil {
 			return err
 		}
+		if err := fetchURL(ctx, "http://"+pprofAddr+"/debug/pprof/heap", c.cpuProfile+".heap"); err != nil {
+			return err
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := <-exited; err != nil {
@@ -351,26 +354,31 @@ func fetchProfile(ctx context.Context, addr string, d time.Duration, path string
 	if err := waitListening(ctx, addr, 10*time.Second); err != nil {
 		return fmt.Errorf("cpu profile: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	return fetchURL(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), path)
+}
+
+// fetchURL writes what GET url answers into path (a profile of aajil's
+// pprof endpoint).
+func fetchURL(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("profile: %w", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("profile: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("cpu profile: %s (is AAJIL_PPROF supported by this binary?)", resp.Status)
+		return fmt.Errorf("profile %s: %s (is AAJIL_PPROF supported by this binary?)", url, resp.Status)
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("profile: %w", err)
 	}
 	if _, err := io.Copy(f, resp.Body); err != nil {
 		f.Close()
-		return fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("profile: %w", err)
 	}
 	return f.Close()
 }
@@ -406,6 +414,6 @@ func (r binaryRun) report(out io.Writer) {
 	fmt.Fprintf(out, "aajil memory: peak rss (VmHWM) %.1f MB, rss at the end %.1f MB\n", float64(r.hwm)/1e6, float64(r.rss)/1e6)
 	fmt.Fprintf(out, "feed server (not counted above): cpu %v over the whole run\n", r.serverCPU.Round(time.Millisecond))
 	if r.profPath != "" {
-		fmt.Fprintf(out, "cpu profile of the window: %s\n", r.profPath)
+		fmt.Fprintf(out, "cpu profile of the window: %s; heap profile at its end: %s.heap\n", r.profPath, r.profPath)
 	}
 }
