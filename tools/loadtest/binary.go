@@ -4,9 +4,7 @@ package main
 // the feed server, each a process of its own, measured from /proc.
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aajil/aajil/tools/internal/procstat"
 )
 
 // serverCounts is what the feed server answered: 200s and 304s.
@@ -44,78 +44,6 @@ func readCounts(ctx context.Context, base string) (serverCounts, error) {
 		return serverCounts{}, fmt.Errorf("read server counts: %w", err)
 	}
 	return c, nil
-}
-
-// procCPU is a process's CPU time so far, from /proc/PID/stat.
-type procCPU struct{ user, sys time.Duration }
-
-func (a procCPU) sub(b procCPU) procCPU { return procCPU{user: a.user - b.user, sys: a.sys - b.sys} }
-func (a procCPU) total() time.Duration  { return a.user + a.sys }
-
-// readCPU reads utime and stime of process pid.
-func readCPU(pid int) (procCPU, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return procCPU{}, fmt.Errorf("read cpu: %w", err)
-	}
-	// The command name, in parentheses, may hold spaces: fields are
-	// counted after its closing parenthesis (field 3 is the state).
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return procCPU{}, fmt.Errorf("read cpu of %d: malformed stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return procCPU{}, fmt.Errorf("read cpu of %d: malformed stat", pid)
-	}
-	tick := time.Second / time.Duration(clockTicks())
-	ut, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	st, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err := errors.Join(err1, err2); err != nil {
-		return procCPU{}, fmt.Errorf("read cpu of %d: %w", pid, err)
-	}
-	return procCPU{user: time.Duration(ut) * tick, sys: time.Duration(st) * tick}, nil
-}
-
-// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times,
-// from the auxiliary vector (AT_CLKTCK); 100 when it cannot be read.
-func clockTicks() int64 {
-	b, err := os.ReadFile("/proc/self/auxv")
-	if err != nil {
-		return 100
-	}
-	const atClkTck = 17
-	for i := 0; i+16 <= len(b); i += 16 {
-		k, v := binary.NativeEndian.Uint64(b[i:]), binary.NativeEndian.Uint64(b[i+8:])
-		if k == atClkTck && v > 0 {
-			return int64(v)
-		}
-	}
-	return 100
-}
-
-// readMem reads VmHWM (the peak RSS) and VmRSS of process pid, in bytes.
-func readMem(pid int) (hwm, rss int64, err error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0, fmt.Errorf("read memory: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmHWM":
-			hwm = n * 1024
-		case "VmRSS":
-			rss = n * 1024
-		}
-	}
-	return hwm, rss, sc.Err()
 }
 
 // freePort returns a port of 127.0.0.1 free a moment ago.
@@ -188,8 +116,8 @@ func writeAajilConfig(dir string, c config, bases []string) (string, error) {
 type binaryRun struct {
 	window            time.Duration
 	counts            serverCounts
-	aajil, redis      procCPU
-	hwm, rss          int64
+	aajil, redis      procstat.CPU
+	mem               procstat.Memory
 	load0, load1      string
 	serverCPU         time.Duration
 	logPath, profPath string
@@ -216,19 +144,14 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	serverStopped := false
-	defer func() {
-		if !serverStopped {
-			stopServer()
-		}
-	}()
-	redis, redisURL, err := startRedis(ctx, c.redisServer, dir)
+	defer stopServer()
+	redisCmd, redisURL, err := startRedis(ctx, c.redisServer, dir)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		redis.Process.Signal(syscall.SIGTERM)
-		redis.Wait()
+		redisCmd.Process.Signal(syscall.SIGTERM)
+		redisCmd.Wait()
 	}()
 	cfgPath, err := writeAajilConfig(dir, c, bases)
 	if err != nil {
@@ -286,15 +209,19 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 	if err := sleep(c.warmup); err != nil {
 		return err
 	}
-	a0, err := readCPU(pid)
-	if err != nil {
-		return err
+	// What the window measures: aajil's and redis-server's CPU, the
+	// polls the feed server answered.
+	snapshot := func() (aajil, redis procstat.CPU, polls serverCounts, err error) {
+		if aajil, err = procstat.ReadCPU(pid); err != nil {
+			return
+		}
+		if redis, err = procstat.ReadCPU(redisCmd.Process.Pid); err != nil {
+			return
+		}
+		polls, err = readCounts(ctx, bases[0])
+		return
 	}
-	r0, err := readCPU(redis.Process.Pid)
-	if err != nil {
-		return err
-	}
-	n0, err := readCounts(ctx, bases[0])
+	a0, r0, n0, err := snapshot()
 	if err != nil {
 		return err
 	}
@@ -306,20 +233,12 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 	if err := sleep(c.duration); err != nil {
 		return err
 	}
-	a1, err := readCPU(pid)
-	if err != nil {
-		return err
-	}
-	r1, err := readCPU(redis.Process.Pid)
-	if err != nil {
-		return err
-	}
-	n1, err := readCounts(ctx, bases[0])
+	a1, r1, n1, err := snapshot()
 	if err != nil {
 		return err
 	}
 	window := time.Since(t0)
-	hwm, rss, err := readMem(pid)
+	mem, err := procstat.ReadMemory(pid)
 	if err != nil {
 		return err
 	}
@@ -337,11 +256,10 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 	}
 	stopped = true
 	serverCPU := stopServer()
-	serverStopped = true
 
 	binaryRun{
-		window: window, counts: n1.sub(n0), aajil: a1.sub(a0), redis: r1.sub(r0),
-		hwm: hwm, rss: rss, load0: load0, load1: loadAverage(), serverCPU: serverCPU,
+		window: window, counts: n1.sub(n0), aajil: a1.Sub(a0), redis: r1.Sub(r0),
+		mem: mem, load0: load0, load1: loadAverage(), serverCPU: serverCPU,
 		logPath: logPath, profPath: c.cpuProfile,
 	}.report(out)
 	return nil
@@ -407,11 +325,14 @@ func (r binaryRun) report(out io.Writer) {
 	perSec := func(d time.Duration) string {
 		return fmt.Sprintf("%.2f ms/s", float64(d)/float64(time.Millisecond)/secs)
 	}
-	fmt.Fprintf(out, "aajil cpu: %v (user %v, sys %v): %s per poll, %s\n",
-		r.aajil.total(), r.aajil.user, r.aajil.sys, perPoll(r.aajil.total()), perSec(r.aajil.total()))
-	fmt.Fprintf(out, "redis-server cpu: %v (user %v, sys %v): %s per poll, %s\n",
-		r.redis.total(), r.redis.user, r.redis.sys, perPoll(r.redis.total()), perSec(r.redis.total()))
-	fmt.Fprintf(out, "aajil memory: peak rss (VmHWM) %.1f MB, rss at the end %.1f MB\n", float64(r.hwm)/1e6, float64(r.rss)/1e6)
+	for _, p := range []struct {
+		name string
+		cpu  procstat.CPU
+	}{{"aajil", r.aajil}, {"redis-server", r.redis}} {
+		fmt.Fprintf(out, "%s cpu: %v (user %v, sys %v): %s per poll, %s\n",
+			p.name, p.cpu.Total(), p.cpu.User, p.cpu.Sys, perPoll(p.cpu.Total()), perSec(p.cpu.Total()))
+	}
+	fmt.Fprintf(out, "aajil memory: peak rss (VmHWM) %.1f MB, rss at the end %.1f MB\n", float64(r.mem.HWM)/1e6, float64(r.mem.RSS)/1e6)
 	fmt.Fprintf(out, "feed server (not counted above): cpu %v over the whole run\n", r.serverCPU.Round(time.Millisecond))
 	if r.profPath != "" {
 		fmt.Fprintf(out, "cpu profile of the window: %s; heap profile at its end: %s.heap\n", r.profPath, r.profPath)

@@ -243,7 +243,7 @@ func serve(c config) error {
 
 // startServer starts the child server process and returns the base URLs
 // of its hosts. The child exits when stop closes its stdin; stop returns
-// the CPU time the child used.
+// the CPU time the child used, at every call.
 func startServer(c config) (bases []string, stop func() time.Duration, err error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -265,13 +265,15 @@ func startServer(c config) (bases []string, stop func() time.Duration, err error
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start server: %w", err)
 	}
-	stop = func() time.Duration {
+	// stop may be called more than once (deferred, and for the figure):
+	// the child is stopped once.
+	stop = sync.OnceValue(func() time.Duration {
 		stdin.Close()
 		if err := cmd.Wait(); err != nil {
 			return 0
 		}
 		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
+	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	ports, ok := strings.CutPrefix(strings.TrimSpace(line), "PORTS ")
 	if err != nil || !ok {
@@ -416,12 +418,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	serverStopped := false
-	defer func() {
-		if !serverStopped {
-			stopServer()
-		}
-	}()
+	defer stopServer()
 
 	poller, err := newPoller(c)
 	if err != nil {
@@ -467,7 +464,6 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	shutdown := time.Since(time.Unix(0, doneAt.Load()))
 	serverCPU := stopServer()
-	serverStopped = true
 
 	t.report(out, measures{wall: wall, shutdown: shutdown, cpu: cpu, serverCPU: serverCPU, load0: load0, peakHeap: peakHeap.Load()})
 	return nil
