@@ -84,6 +84,12 @@ type Config struct {
 	// started together need not start in order. Default DefaultRedisWait.
 	RedisWait time.Duration `yaml:"redis_wait,omitempty"`
 
+	// Pprof serves Go's profiler (net/http/pprof, /debug/pprof/) on
+	// HTTPAddr: AAJIL_PPROF=true only, never from the file, as the
+	// profiles show the process's inner workings to whoever reaches the
+	// address.
+	Pprof bool `yaml:"-"`
+
 	// Delivery tunes the sender; every field has a default.
 	Delivery Delivery `yaml:"delivery,omitempty"`
 
@@ -374,6 +380,15 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	str("AAJIL_LOG_LEVEL", &c.LogLevel)
 	str("AAJIL_LOG_FORMAT", &c.LogFormat)
 	var errs []error
+	boolean := func(key string, dst *bool) {
+		if v, ok := getenv(key); ok && v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q is not true or false", key, v))
+			}
+			*dst = b
+		}
+	}
 	if v, ok := getenv("AAJIL_ADMINS"); ok && strings.TrimSpace(v) != "" {
 		admins, err := parseAdmins(v)
 		if err != nil {
@@ -381,13 +396,8 @@ func (c *Config) applyEnv(getenv Getenv) error {
 		}
 		c.Admins = admins
 	}
-	if v, ok := getenv("AAJIL_ALLOW_PRIVATE_SOURCES"); ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("AAJIL_ALLOW_PRIVATE_SOURCES=%q is not true or false", v))
-		}
-		c.AllowPrivateSources = b
-	}
+	boolean("AAJIL_ALLOW_PRIVATE_SOURCES", &c.AllowPrivateSources)
+	boolean("AAJIL_PPROF", &c.Pprof)
 	str("AAJIL_TIMEZONE", &c.Delivery.Timezone)
 	if v, ok := getenv("AAJIL_TELEGRAM_RATE"); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -396,13 +406,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 		}
 		c.Delivery.Rate = f
 	}
-	if v, ok := getenv("AAJIL_LINK_PREVIEW"); ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("AAJIL_LINK_PREVIEW=%q is not true or false", v))
-		}
-		c.Delivery.LinkPreview = b
-	}
+	boolean("AAJIL_LINK_PREVIEW", &c.Delivery.LinkPreview)
 	for _, o := range []struct {
 		key string
 		dst *time.Duration

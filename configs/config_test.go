@@ -344,3 +344,47 @@ func TestRedisWait(t *testing.T) {
 		})
 	}
 }
+
+func TestPprofOnlyFromTheEnvironment(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    bool
+		wantErr string
+	}{
+		{name: "off by default", want: false},
+		{name: "on", env: map[string]string{"AAJIL_PPROF": "true"}, want: true},
+		{name: "off", env: map[string]string{"AAJIL_PPROF": "false"}, want: false},
+		{name: "not a boolean", env: map[string]string{"AAJIL_PPROF": "yes please"}, wantErr: "AAJIL_PPROF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "aajil.yaml")
+			if err := os.WriteFile(path, []byte("sources: []\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"AAJIL_CONFIG": path}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := Load(envOf(env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load: err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.Pprof != tt.want {
+				t.Errorf("Pprof = %v, want %v", cfg.Pprof, tt.want)
+			}
+		})
+	}
+	t.Run("the file cannot turn it on", func(t *testing.T) {
+		if _, err := Parse([]byte("sources: []\npprof: true\n")); err == nil {
+			t.Errorf("Parse accepted a pprof key; want it refused as unknown")
+		}
+	})
+}

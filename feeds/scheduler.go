@@ -92,6 +92,12 @@ type SchedulerOptions struct {
 	// (Cascade) with the number of polls it brought forward. It is
 	// called without the scheduler's lock, from Cascade's caller.
 	OnCascade func(pulled int)
+	// Scheduled, when set, is told after each poll whose result was
+	// recorded (not skipped, not cut short, not stale) when the source's
+	// next poll is due: LeasedPoller.Scheduled keeps the source's lease
+	// until then. It is called from the worker, outside the scheduler's
+	// lock, before the result is consumed.
+	Scheduled func(id string, next time.Time)
 }
 
 // SourceState is a snapshot of what the scheduler knows of one source,
@@ -177,6 +183,21 @@ type Scheduler struct {
 	loaded bool
 	// cascades lets one cascade start every CascadeEvery.
 	cascades CascadeGate
+	// quantum is the slot the dispatcher's wake-ups are rounded up to
+	// (tickOf the sources), so that the polls due within one slot start
+	// together: one wake-up of the process instead of one per poll.
+	quantum time.Duration
+}
+
+// maxTick bounds the slot polls are gathered into: a second, under 2 % of
+// the default interval, far inside its ±10 % jitter.
+const maxTick = time.Second
+
+// tickOf is how late a poll of src may start to share a wake-up with the
+// polls due around it: a fiftieth of its shortest interval (the lower
+// bound of an adaptive one), at most maxTick.
+func tickOf(src Source, fixed bool) time.Duration {
+	return min(policyOf(src, fixed).lo/50, maxTick)
 }
 
 // entry is one source and its scheduling state, guarded by Scheduler.mu.
@@ -327,8 +348,12 @@ func (s *Scheduler) Set(sources []Source) {
 	}
 
 	seen := make(map[string]bool, len(sources))
+	s.quantum = 0
 	for _, src := range sources {
 		seen[src.ID] = true
+		if q := tickOf(src, s.opts.FixedIntervals); !src.Paused && (s.quantum == 0 || q < s.quantum) {
+			s.quantum = q
+		}
 		e, ok := s.entries[src.ID]
 		switch {
 		case !ok:
@@ -606,6 +631,14 @@ func (s *Scheduler) dispatch(ctx context.Context, jobs chan<- job) {
 		wait := time.Duration(-1)
 		if len(s.due) > 0 {
 			wait = s.due[0].next.Sub(now)
+			if q := s.quantum; wait > 0 && q > 0 {
+				// Wake at the end of the slot the next poll is due in.
+				at := s.due[0].next
+				if slot := at.Truncate(q); slot.Before(at) {
+					at = slot.Add(q)
+				}
+				wait = at.Sub(now)
+			}
 		}
 		s.mu.Unlock()
 
@@ -729,8 +762,17 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	if !dropped && !stale {
 		s.record(j, &r, started.Add(r.Duration))
 	}
+	next := j.e.next
+	// The dispatcher is woken only when it has something to do: sources
+	// that took the freed host slot wait for a worker.
+	handOut := len(s.ready) > 0
 	s.mu.Unlock()
-	s.nudge()
+	if handOut {
+		s.nudge()
+	}
+	if !dropped && !stale && !r.Skipped && s.opts.Scheduled != nil {
+		s.opts.Scheduled(j.src.ID, next)
+	}
 
 	if !dropped && !stale && !r.Skipped {
 		s.consume(ctx, r)
@@ -750,8 +792,13 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	default:
 		s.schedule(e, e.next)
 	}
+	// Wake the dispatcher if a worker is free for a ready source, or if
+	// this source is now the first due: its timer is set for a later one.
+	wake := len(s.ready) > 0 || (e.state == stIdle && e.index == 0)
 	s.mu.Unlock()
-	s.nudge()
+	if wake {
+		s.nudge()
+	}
 }
 
 // poll calls the poller, turning a panic into an error: one broken source

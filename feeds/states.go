@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aajil/aajil/internal/pause"
@@ -16,18 +17,36 @@ type StateStore interface {
 
 // StateSaver restores a scheduler's poll state at start and saves it
 // regularly and at the end, so that a restart carries on where the last
-// run stopped (validators, backoff, due times).
+// run stopped (validators, backoff, due times). Each save writes only the
+// states that changed since they were last saved (a source polled since),
+// and the others once a day (StateRefresh), so that a source that is not
+// polled (paused) keeps its state in the store.
 type StateSaver struct {
 	store StateStore
 	sched *Scheduler
 	every time.Duration
 	log   *slog.Logger
+	now   func() time.Time
+
+	// mu serialises saves; saved is what the last successful saves wrote.
+	mu    sync.Mutex
+	saved map[string]savedState
 }
+
+// savedState is a state as saved, and when.
+type savedState struct {
+	state SourceState
+	at    time.Time
+}
+
+// StateRefresh is how often a source's state is saved when it has not
+// changed: far within the store's expiry of a state (30 days).
+const StateRefresh = 24 * time.Hour
 
 // NewStateSaver returns a StateSaver that saves sched's state to store
 // every interval.
 func NewStateSaver(store StateStore, sched *Scheduler, every time.Duration, log *slog.Logger) *StateSaver {
-	return &StateSaver{store: store, sched: sched, every: every, log: log}
+	return &StateSaver{store: store, sched: sched, every: every, log: log, now: time.Now, saved: make(map[string]savedState)}
 }
 
 // Restore hands the saved state to the scheduler; when it cannot be read,
@@ -50,10 +69,36 @@ func (s *StateSaver) Run(ctx context.Context) {
 	pause.Every(ctx, s.every, s.Save)
 }
 
-// Save saves the state once; a failure is logged, and the next save
+// Save saves the states changed since their last save (and those saved
+// more than StateRefresh ago); a failure is logged, and the next save
 // tries again.
 func (s *StateSaver) Save(ctx context.Context) {
-	if err := s.store.SaveStates(ctx, s.sched.States()); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	all := s.sched.States()
+	changed := all[:0:0]
+	live := make(map[string]bool, len(all))
+	for _, st := range all {
+		live[st.ID] = true
+		if last, ok := s.saved[st.ID]; !ok || last.state != st || now.Sub(last.at) >= StateRefresh {
+			changed = append(changed, st)
+		}
+	}
+	// Sources gone from the scheduler are forgotten.
+	for id := range s.saved {
+		if !live[id] {
+			delete(s.saved, id)
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	if err := s.store.SaveStates(ctx, changed); err != nil {
 		s.log.Debug("poll state not saved", slog.Any("error", err))
+		return
+	}
+	for _, st := range changed {
+		s.saved[st.ID] = savedState{state: st, at: now}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aajil/aajil/feeds"
 )
 
 // A lease lets one instance at a time do a job: poll a source, poll
@@ -231,6 +233,48 @@ func (l *Lease) renewUntilLost(ctx context.Context) error {
 func (s *Store) LeaseSource(ctx context.Context, id, holder string, ttl time.Duration) (ok bool, left time.Duration, err error) {
 	token, left, err := s.SourceLease(id, holder, ttl).Take(ctx)
 	return token > 0, left, err
+}
+
+// ExtendSources takes or extends holder's leases on many sources, each
+// for its own TTL, in one round trip (a pipeline; a Cluster client splits
+// it by node): feeds.LeasedPoller extends the lease of each source it
+// polled to that source's next poll. held[i] reports whether holder holds
+// leases[i] now; a lease another instance holds is left alone. errs is
+// nil when every lease was asked about, else errs[i] is the error of
+// leases[i] (nil for those asked).
+func (s *Store) ExtendSources(ctx context.Context, holder string, leases []feeds.SourceLeaseTTL) (held []bool, errs []error) {
+	held = make([]bool, len(leases))
+	calls := make([]scriptCall, len(leases))
+	for i, x := range leases {
+		l := s.SourceLease(x.ID, holder, x.TTL)
+		if l.err != nil {
+			if errs == nil {
+				errs = make([]error, len(leases))
+			}
+			errs[i] = l.err
+			continue
+		}
+		calls[i] = scriptCall{script: leaseTakeScript, keys: []string{l.key, keyLeaseFence(l.key)},
+			args: []any{holder, pxMillis(x.TTL), pxMillis(leaseFenceKeep)}}
+	}
+	if errs != nil {
+		return held, errs // a caller's mistake: nothing sent
+	}
+	for i, c := range s.runScripts(ctx, calls) {
+		res, err := c.Int64Slice()
+		if err == nil && len(res) != 2 {
+			err = fmt.Errorf("unexpected script reply %v", res)
+		}
+		if err != nil {
+			if errs == nil {
+				errs = make([]error, len(leases))
+			}
+			errs[i] = fmt.Errorf("extend lease source %s: %w", leases[i].ID, err)
+			continue
+		}
+		held[i] = res[0] == 1
+	}
+	return held, errs
 }
 
 // ReleaseSources gives up holder's leases on the sources ids, in one

@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store/storetest"
 )
@@ -113,5 +115,56 @@ func TestLeaseSourceInvalid(t *testing.T) {
 				t.Errorf("LeaseSource = %v, %v; want false and an error", ok, err)
 			}
 		})
+	}
+}
+
+// TestExtendSources checks the extension of many source leases in one
+// round trip: a holder's own and free leases are extended or taken for
+// their own TTL, another holder's are left alone and reported.
+func TestExtendSources(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	if ok, _, err := s.LeaseSource(ctx, "sana", "a", time.Second); err != nil || !ok {
+		t.Fatalf("a takes sana: %v, %v", ok, err)
+	}
+	if ok, _, err := s.LeaseSource(ctx, "dw", "b", time.Hour); err != nil || !ok {
+		t.Fatalf("b takes dw: %v, %v", ok, err)
+	}
+	held, errs := s.ExtendSources(ctx, "a", []feeds.SourceLeaseTTL{
+		{ID: "sana", TTL: time.Hour}, {ID: "dw", TTL: time.Hour}, {ID: "bbc", TTL: 2 * time.Hour},
+	})
+	if errs != nil {
+		t.Fatalf("ExtendSources errors: %v", errs)
+	}
+	if want := []bool{true, false, true}; !slices.Equal(held, want) {
+		t.Errorf("held = %v, want %v", held, want)
+	}
+	// b is told how long a's extended leases have left; dw stays b's.
+	tests := []struct {
+		id     string
+		lo, hi time.Duration
+	}{
+		{id: "sana", lo: time.Hour - time.Minute, hi: time.Hour},
+		{id: "bbc", lo: 2*time.Hour - time.Minute, hi: 2 * time.Hour},
+	}
+	for _, tt := range tests {
+		ok, left, err := s.LeaseSource(ctx, tt.id, "b", time.Minute)
+		if err != nil || ok {
+			t.Errorf("b takes %s: %v, %v; want false: a holds it", tt.id, ok, err)
+		}
+		if left < tt.lo || left > tt.hi {
+			t.Errorf("b is told %s has %v left, want in [%v, %v]", tt.id, left, tt.lo, tt.hi)
+		}
+	}
+	if ok, _, err := s.LeaseSource(ctx, "dw", "b", time.Hour); err != nil || !ok {
+		t.Errorf("b renews dw after a's extension: %v, %v; want true", ok, err)
+	}
+
+	if held, errs := s.ExtendSources(ctx, "a", nil); len(held) != 0 || errs != nil {
+		t.Errorf("ExtendSources(nil) = %v, %v; want nothing", held, errs)
+	}
+	held, errs = s.ExtendSources(ctx, "", []feeds.SourceLeaseTTL{{ID: "sana", TTL: time.Hour}})
+	if len(errs) != 1 || errs[0] == nil || held[0] {
+		t.Errorf("ExtendSources with an empty holder = %v, %v; want an error", held, errs)
 	}
 }

@@ -4,16 +4,19 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/aajil/aajil/internal/pause"
 )
 
-// watch runs check at once, then every interval and whenever changed
-// fires, until ctx is done, reporting the transitions between failing and
-// working to Options.WatchErrors.
+// watch runs check at once, then every interval (on the wall clock's
+// multiples of it, pause.Tick, so that the watchers of a process wake it
+// together) and whenever changed fires, until ctx is done, reporting the
+// transitions between failing and working to Options.WatchErrors.
 func (s *Store) watch(ctx context.Context, name string, changed *signal, every time.Duration, check func(context.Context) error) {
 	if every <= 0 {
 		every = time.Second
 	}
-	t := time.NewTicker(every)
+	t := pause.NewTick(every)
 	defer t.Stop()
 	failing := false
 	for {
@@ -34,6 +37,7 @@ func (s *Store) watch(ctx context.Context, name string, changed *signal, every t
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			t.Next()
 		case <-wake:
 		}
 	}

@@ -130,7 +130,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	if err := seed(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	endpoint, err := listenHTTP(cfg.HTTPAddr, m, readiness(st))
+	endpoint, err := listenHTTP(cfg.HTTPAddr, cfg.Pprof, m, readiness(st))
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 			hooks.observe(ctx, r)
 		}
 		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade})
+	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade, Scheduled: leased.Scheduled})
 	pipe = pipeline.New(pipeline.Options{
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
@@ -252,6 +252,7 @@ func (e *engine) start(ctx context.Context, w *workers, st *store.Store, m *metr
 		})
 	})
 	w.watchers.Go(func() { e.states.Run(watchCtx) })
+	w.watchers.Go(func() { e.leased.Run(watchCtx) })
 	return watchCtx
 }
 

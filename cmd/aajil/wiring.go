@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 
 	"github.com/aajil/aajil/metrics"
@@ -33,8 +34,9 @@ type httpEndpoint struct {
 }
 
 // listenHTTP opens AAJIL_HTTP_ADDR at start, so that a port in use is a
-// clear error before anything runs. "off" serves nothing.
-func listenHTTP(addr string, m *metrics.Metrics, ready metrics.ReadyFunc) (*httpEndpoint, error) {
+// clear error before anything runs. "off" serves nothing. With withPprof
+// (AAJIL_PPROF=true) Go's profiler is served under /debug/pprof/ too.
+func listenHTTP(addr string, withPprof bool, m *metrics.Metrics, ready metrics.ReadyFunc) (*httpEndpoint, error) {
 	if addr == "off" {
 		return nil, nil
 	}
@@ -42,7 +44,23 @@ func listenHTTP(addr string, m *metrics.Metrics, ready metrics.ReadyFunc) (*http
 	if err != nil {
 		return nil, fmt.Errorf("listen on AAJIL_HTTP_ADDR %s: %w (set AAJIL_HTTP_ADDR to a free address, or to off)", addr, err)
 	}
-	return &httpEndpoint{ln: ln, mux: metrics.Mux(m, ready)}, nil
+	mux := metrics.Mux(m, ready)
+	if withPprof {
+		mountPprof(mux)
+	}
+	return &httpEndpoint{ln: ln, mux: mux}, nil
+}
+
+// mountPprof serves net/http/pprof's handlers on mux: the index and named
+// profiles (heap, goroutine, allocs …) under /debug/pprof/, a CPU profile
+// at /debug/pprof/profile?seconds=N, an execution trace at
+// /debug/pprof/trace?seconds=N.
+func mountPprof(mux *http.ServeMux) {
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 func (h *httpEndpoint) serve(ctx context.Context, log *slog.Logger) {

@@ -54,3 +54,27 @@ func TestEvery(t *testing.T) {
 		}
 	})
 }
+
+func TestTickOnTheWallClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		time.Sleep(300 * time.Millisecond) // start off the grid
+		tk := NewTick(time.Second)
+		defer tk.Stop()
+		var got []time.Duration
+		for _, work := range []time.Duration{0, 1500 * time.Millisecond, 200 * time.Millisecond} {
+			at := <-tk.C
+			got = append(got, time.Duration(at.UnixNano()%int64(time.Second)))
+			time.Sleep(work) // a job that outlasts the period skips a tick
+			tk.Next()
+		}
+		for i, off := range got {
+			if off != 0 {
+				t.Errorf("tick %d at %v past a whole second, want on it", i, off)
+			}
+		}
+		// 0.3 s start → ticks at 1 s, 2 s, then 4 s (the job ran to 3.5 s).
+		if now := time.Now().Unix() - time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Unix(); now != 4 {
+			t.Errorf("third tick and its job ended at %d s, want 4", now)
+		}
+	})
+}

@@ -9,10 +9,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -28,6 +26,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/tools/internal/procstat"
 )
 
 func main() {
@@ -197,29 +196,8 @@ func mb(kb int64) float64 { return float64(kb) * 1024 / 1e6 }
 
 // procMem reads VmRSS and VmHWM (kB) of a process.
 func procMem(pid int) (rss, hwm int64, err error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, 0, fmt.Errorf("read status: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n
-		case "VmHWM":
-			hwm = n
-		}
-	}
-	if rss == 0 {
-		return 0, 0, errors.New("no VmRSS")
-	}
-	return rss, hwm, nil
+	m, err := procstat.ReadMemory(pid)
+	return m.RSS / 1024, m.HWM / 1024, err
 }
 
 var leftOutRe = regexp.MustCompile(`source=(\S+) taken=(\d+) left_out=(\d+)`)

@@ -49,6 +49,12 @@ type config struct {
 	concurrency int
 	perHost     int
 	cpuProfile  string
+
+	// The -aajil mode.
+	aajil       string
+	redisServer string
+	warmup      time.Duration
+	logs        string
 }
 
 func main() {
@@ -64,13 +70,25 @@ func main() {
 	flag.StringVar(&c.poller, "poller", "feeds", "poller: feeds (feeds.NewClient, NewFetcher and Parse) or http (plain net/http and gofeed, a baseline)")
 	flag.IntVar(&c.concurrency, "concurrency", feeds.DefaultConcurrency, "scheduler concurrency")
 	flag.IntVar(&c.perHost, "perhost", feeds.DefaultPerHost, "scheduler per-host limit")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the polling side to this file")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the polling side to this file (with -aajil: of the measured window, taken from aajil's pprof endpoint)")
+	flag.StringVar(&c.aajil, "aajil", "", "measure this aajil binary's `run` instead of polling in-process (with a redis-server of its own)")
+	flag.StringVar(&c.redisServer, "redis-server", "redis-server", "with -aajil: the redis-server to start")
+	flag.DurationVar(&c.warmup, "warmup", 0, "with -aajil: how long to let it poll before measuring (default the interval and 10 s: the first round of polls)")
+	flag.StringVar(&c.logs, "logdir", "", "with -aajil: keep aajil's log in this directory (default: removed at the end)")
 	flag.Parse()
+	if c.warmup == 0 {
+		c.warmup = c.interval + 10*time.Second
+	}
 
 	var err error
-	if c.serve {
+	switch {
+	case c.serve:
 		err = serve(c)
-	} else {
+	case c.aajil != "":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err = runBinary(ctx, c, os.Stdout)
+		stop()
+	default:
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err = run(ctx, c, os.Stdout)
 		stop()
@@ -156,15 +174,21 @@ func behaviourOf(id, hosts int, notModified float64) behaviour {
 }
 
 // serve runs the feed server: one listener per host, the ports written to
-// stdout on one line, until stdin closes (the parent has gone).
+// stdout on one line, until stdin closes (the parent has gone). GET /stats
+// on any host answers the counts of 200s and 304s served so far.
 func serve(c config) error {
 	doc, err := loadFeedDoc(c.fixture, c.items)
 	if err != nil {
 		return err
 	}
 	versions := make([]atomic.Int64, c.sources)
+	var served200, served304 atomic.Int64
 	const lastModified = "Thu, 13 Aug 2026 04:23:37 GMT"
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stats" {
+			fmt.Fprintf(w, "200 %d 304 %d\n", served200.Load(), served304.Load())
+			return
+		}
 		id, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
 		if err != nil || id < 0 || id >= c.sources {
 			http.NotFound(w, r)
@@ -179,6 +203,7 @@ func serve(c config) error {
 			hdr.Set("ETag", etag)
 			hdr.Set("Last-Modified", lastModified)
 			if r.Header.Get("If-None-Match") == etag {
+				served304.Add(1)
 				w.WriteHeader(http.StatusNotModified)
 				return
 			}
@@ -191,6 +216,7 @@ func serve(c config) error {
 		var buf bytes.Buffer
 		doc.write(&buf, id, v)
 		hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+		served200.Add(1)
 		w.Write(buf.Bytes())
 	})
 
@@ -217,7 +243,7 @@ func serve(c config) error {
 
 // startServer starts the child server process and returns the base URLs
 // of its hosts. The child exits when stop closes its stdin; stop returns
-// the CPU time the child used.
+// the CPU time the child used, at every call.
 func startServer(c config) (bases []string, stop func() time.Duration, err error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -239,13 +265,15 @@ func startServer(c config) (bases []string, stop func() time.Duration, err error
 	if err := cmd.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start server: %w", err)
 	}
-	stop = func() time.Duration {
+	// stop may be called more than once (deferred, and for the figure):
+	// the child is stopped once.
+	stop = sync.OnceValue(func() time.Duration {
 		stdin.Close()
 		if err := cmd.Wait(); err != nil {
 			return 0
 		}
 		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
+	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	ports, ok := strings.CutPrefix(strings.TrimSpace(line), "PORTS ")
 	if err != nil || !ok {
@@ -390,12 +418,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	serverStopped := false
-	defer func() {
-		if !serverStopped {
-			stopServer()
-		}
-	}()
+	defer stopServer()
 
 	poller, err := newPoller(c)
 	if err != nil {
@@ -441,7 +464,6 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	shutdown := time.Since(time.Unix(0, doneAt.Load()))
 	serverCPU := stopServer()
-	serverStopped = true
 
 	t.report(out, measures{wall: wall, shutdown: shutdown, cpu: cpu, serverCPU: serverCPU, load0: load0, peakHeap: peakHeap.Load()})
 	return nil
