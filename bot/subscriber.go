@@ -323,6 +323,38 @@ func parseMode(s string) (string, bool) {
 	return "", false
 }
 
+// cmdMedia turns pictures in alerts on or off.
+func (b *Bot) cmdMedia(ctx context.Context, c *cmdContext) error {
+	if c.cmd.Args == "" {
+		return b.reply(ctx, c, T(c.lang, MsgUsageMedia))
+	}
+	on, ok := parseMedia(c.cmd.Args)
+	if !ok {
+		return b.reply(ctx, c, T(c.lang, MsgBadMedia, c.cmd.Args))
+	}
+	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
+		s.Media = on
+		return nil
+	}); err != nil {
+		return err
+	}
+	if on {
+		return b.reply(ctx, c, T(c.lang, MsgMediaOn))
+	}
+	return b.reply(ctx, c, T(c.lang, MsgMediaOff))
+}
+
+// parseMedia reads the argument of /media, in English or Arabic.
+func parseMedia(s string) (on, ok bool) {
+	switch alerts.Normalize(s) {
+	case "on", "yes", "true", "1", alerts.Normalize("تشغيل"), alerts.Normalize("تفعيل"), alerts.Normalize("نعم"):
+		return true, true
+	case "off", "no", "false", "0", alerts.Normalize("إيقاف"), alerts.Normalize("تعطيل"), alerts.Normalize("لا"):
+		return false, true
+	}
+	return false, false
+}
+
 // cmdSources shows the sources keyboard; "/sources ID" toggles one
 // source directly.
 func (b *Bot) cmdSources(ctx context.Context, c *cmdContext) error {
@@ -580,8 +612,12 @@ func (b *Bot) cmdStatus(ctx context.Context, c *cmdContext) error {
 	if sub.Mode == ModeAll {
 		mode = T(c.lang, MsgStatusModeAll)
 	}
+	media := T(c.lang, MsgStatusMediaOff)
+	if sub.Media {
+		media = T(c.lang, MsgStatusMediaOn)
+	}
 	return b.reply(ctx, c, T(c.lang, MsgStatus, HTML(state), HTML(mode),
-		followedCount(sub, srcs), len(srcs), len(sub.Rules)))
+		followedCount(sub, srcs), len(srcs), len(sub.Rules), HTML(media)))
 }
 
 // handleCallback handles a press on one of the bot's inline buttons.
