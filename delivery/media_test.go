@@ -42,7 +42,9 @@ func withImage(d store.Delivery, image string) store.Delivery {
 // by" edit of a photo alert is editMessageCaption.
 func TestSenderPhotoAlerts(t *testing.T) {
 	t.Parallel()
-	h := newSenderHarness(t, telegramtest.Options{Limits: telegramtest.TelegramLimits()})
+	lim := telegramtest.TelegramLimits()
+	lim.Edits = true // the edits stay under the limits too
+	h := newSenderHarness(t, telegramtest.Options{Limits: lim})
 	const on, off, refused, bare = 20_001, 20_002, 20_003, 20_004
 	for _, sub := range []store.Subscriber{
 		{ChatID: on, Type: "private", Lang: "ar", Active: true, Media: true},

@@ -82,6 +82,10 @@ type Limits struct {
 	Overall     Limit
 	PrivateChat Limit
 	Group       Limit
+	// Edits makes editMessageText and editMessageCaption count towards
+	// the limits as sends do (Telegram counts edits too, by rules it does
+	// not publish); by default edits are not limited.
+	Edits bool
 }
 
 // TelegramLimits returns the limits Telegram documents for bots: 30 messages
@@ -1167,6 +1171,11 @@ func (f *Fake) edit(chat Chat, req request, now time.Time) (any, *Failure) {
 		}
 		if s.Text == text && s.ReplyMarkup == p["reply_markup"] {
 			return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+		}
+		if f.opts.Limits.Edits {
+			if fail := f.admit(chat.ID, now, false); fail != nil {
+				return nil, fail
+			}
 		}
 		s.Text, s.ParseMode, s.ReplyMarkup = text, p["parse_mode"], p["reply_markup"]
 		s.Edits++

@@ -481,6 +481,26 @@ func TestPhotos(t *testing.T) {
 	}
 }
 
+// With Limits.Edits, an edit counts towards the limits as a send does.
+func TestLimitedEdits(t *testing.T) {
+	f, api := newAPI(t, Options{Limits: Limits{PrivateChat: Limit{N: 2, Per: time.Hour}, Edits: true}})
+	photo := tgbotapi.NewPhoto(42, tgbotapi.FileURL("https://cdn.example.org/a.jpg"))
+	photo.Caption = "a"
+	sent, err := api.Send(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageCaption(42, sent.MessageID, "b")); err != nil {
+		t.Fatalf("first edit: %v", err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageCaption(42, sent.MessageID, "c")); tgError(t, err).Code != http.StatusTooManyRequests {
+		t.Errorf("an edit over the chat's limit: %v, want 429", err)
+	}
+	if got := f.Sent(42)[0].Text; got != "b" {
+		t.Errorf("caption %q, want b (the refused edit not applied)", got)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	// Windows of an hour: the test does not depend on how fast it runs.
 	f, api := newAPI(t, Options{Limits: Limits{
