@@ -112,17 +112,23 @@ func TestFeedImageForms(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			items, err := Parse(Source{ID: "f"}, []byte(tt.doc), "https://news.example.org/feed", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(items) != 1 {
-				t.Fatalf("got %d items, want 1", len(items))
-			}
-			if got := items[0].Image; got != tt.want {
-				t.Errorf("image:\n got %q\nwant %q", got, tt.want)
-			}
+			checkImage(t, Source{ID: "f"}, tt.doc, "https://news.example.org/feed", tt.want)
 		})
+	}
+}
+
+// checkImage parses a document of one item and checks its image.
+func checkImage(t *testing.T, src Source, doc, base, want string) {
+	t.Helper()
+	items, err := Parse(src, []byte(doc), base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 {
+		t.Fatalf("got %d items, want 1", len(items))
+	}
+	if got := items[0].Image; got != want {
+		t.Errorf("image:\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -141,16 +147,7 @@ func TestHTMLImage(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			items, err := Parse(Source{ID: "h", Kind: KindHTML, Item: "li", Image: tt.image}, []byte(tt.page), "https://sana.sy/", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(items) != 1 {
-				t.Fatalf("got %d items, want 1", len(items))
-			}
-			if got := items[0].Image; got != tt.want {
-				t.Errorf("image:\n got %q\nwant %q", got, tt.want)
-			}
+			checkImage(t, Source{ID: "h", Kind: KindHTML, Item: "li", Image: tt.image}, tt.page, "https://sana.sy/", tt.want)
 		})
 	}
 }
@@ -173,16 +170,7 @@ func TestJSONImage(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			items, err := Parse(Source{ID: "j", Kind: KindJSON, Item: "items", Image: tt.path}, []byte(tt.doc), "https://sana.sy/api/ticker.json", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(items) != 1 {
-				t.Fatalf("got %d items, want 1", len(items))
-			}
-			if got := items[0].Image; got != tt.want {
-				t.Errorf("image:\n got %q\nwant %q", got, tt.want)
-			}
+			checkImage(t, Source{ID: "j", Kind: KindJSON, Item: "items", Image: tt.path}, tt.doc, "https://sana.sy/api/ticker.json", tt.want)
 		})
 	}
 }
