@@ -369,6 +369,7 @@ func sourceFields(s feeds.Source) [][2]string {
 	add("text", s.Text)
 	add("link", s.Link)
 	add("marker", s.Marker)
+	add("image", s.Image)
 	add("lang", s.Lang)
 	add("charset", s.Charset)
 	if s.MaxBytes > 0 {
@@ -434,6 +435,8 @@ func applyFields(src *feeds.Source, kv map[string]string) []fieldProblem {
 			src.Link = v
 		case "marker":
 			src.Marker = v
+		case "image":
+			src.Image = v
 		case "lang":
 			src.Lang = v
 		default:
@@ -830,6 +833,7 @@ type exportSource struct {
 	Text        string   `yaml:"text,omitempty"`
 	Link        string   `yaml:"link,omitempty"`
 	Marker      string   `yaml:"marker,omitempty"`
+	Image       string   `yaml:"image,omitempty"`
 	Lang        string   `yaml:"lang,omitempty"`
 	Charset     string   `yaml:"charset,omitempty"`
 	MaxBytes    int64    `yaml:"max_bytes,omitempty"`
@@ -846,7 +850,7 @@ func ExportSources(srcs []feeds.Source) ([]byte, error) {
 	for i, s := range srcs {
 		e := exportSource{
 			ID: s.ID, Name: s.Name, URL: s.URL, Kind: string(s.Kind), AllUrgent: s.AllUrgent,
-			Item: s.Item, Text: s.Text, Link: s.Link, Marker: s.Marker, Lang: s.Lang,
+			Item: s.Item, Text: s.Text, Link: s.Link, Marker: s.Marker, Image: s.Image, Lang: s.Lang,
 			Charset: s.Charset, MaxBytes: s.MaxBytes, Markers: s.Markers, Paused: s.Paused,
 		}
 		if s.Interval != 0 {

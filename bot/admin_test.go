@@ -473,7 +473,7 @@ func TestExport(t *testing.T) {
 	ctx := context.Background()
 	want := []feeds.Source{
 		{ID: "jazeera", Name: "الجزيرة «عاجل»", URL: "https://www.aljazeera.net/feed", Interval: 30 * time.Second, Markers: []string{"خبر عاجل"}},
-		{ID: "sana-ticker", Name: "SANA", URL: "https://sana.sy/", Kind: feeds.KindHTML, Item: ".ticker li", Text: "a", Marker: ".urgent", Lang: "ar", Charset: "windows-1256", MaxBytes: 1 << 20, Paused: true},
+		{ID: "sana-ticker", Name: "SANA", URL: "https://sana.sy/", Kind: feeds.KindHTML, Item: ".ticker li", Text: "a", Marker: ".urgent", Image: "img.lead", Lang: "ar", Charset: "windows-1256", MaxBytes: 1 << 20, Paused: true},
 	}
 	for _, s := range want {
 		if err := h.st.PutSource(ctx, s, store.Origin{By: "test"}); err != nil {

@@ -227,6 +227,7 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		"list":    {run: b.cmdList, needsSub: true, manageable: true},
 		"clear":   {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
 		"mode":    {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
+		"media":   {run: b.cmdMedia, changes: true, needsSub: true, manageable: true},
 		"sources": {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
 		"pause":   {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
 		"resume":  {run: b.cmdResume, changes: true, needsSub: true, manageable: true},

@@ -21,6 +21,7 @@ var catalogAR = map[MsgID]string{
 		ltr("/list") + " — قواعدك مرقّمة: " + ltr("/list") + "\n" +
 		ltr("/clear") + " — لحذف كل قواعدك: " + ltr("/clear") + "\n" +
 		ltr("/mode urgent|all") + " — العاجل فقط، أو كل خبر يطابق قواعدك: " + ltr("/mode all") + "\n" +
+		ltr("/media on|off") + " — التنبيه صورةً مع صورته حين يقدّمها المصدر: " + ltr("/media on") + "\n" +
 		ltr("/sources") + " — لاختيار المصادر التي تتابعها: " + ltr("/sources") + "\n" +
 		ltr("/pause") + " [<i>مدة</i>] — لإيقاف التنبيهات مؤقتاً أو حتى " + ltr("/resume") + ": " + ltr("/pause 2h") + "\n" +
 		ltr("/resume") + " — لاستئناف التنبيهات: " + ltr("/resume") + "\n" +
@@ -55,6 +56,7 @@ var catalogAR = map[MsgID]string{
 
 	MsgUsageAdd:        "اكتب القاعدة بعد الأمر، مثلاً: " + ltr("/add حمص"),
 	MsgUsageDel:        "اكتب القاعدة أو رقمها (انظر " + ltr("/list") + ")، مثلاً: " + ltr("/del 2"),
+	MsgUsageMedia:      "اختر: " + ltr("/media on") + " (التنبيه الذي يقدّم مصدره صورة يصلك تلك الصورة والتنبيه تحتها) أو " + ltr("/media off") + " (نص فقط).",
 	MsgUsageMode:       "اختر الوضع: " + ltr("/mode urgent") + " (العاجل فقط) أو " + ltr("/mode all") + " (كل ما يطابق قواعدك).",
 	MsgUsageLang:       "اختر اللغة: " + ltr("/lang ar") + " أو " + ltr("/lang en"),
 	MsgUsageFeed:       "اكتب معرّف المصدر، مثلاً: " + ltr("/feed sana-ticker"),
@@ -89,6 +91,10 @@ var catalogAR = map[MsgID]string{
 	MsgModeAll:    "الوضع: <b>الكل</b>. سيصلك كل خبر يطابق قواعدك، عاجلاً كان أم لا.",
 	MsgBadMode:    "الوضع {0} غير معروف. اختر " + ltr("/mode urgent") + " أو " + ltr("/mode all") + ".",
 
+	MsgMediaOn:  "🖼 الصور: <b>مفعّلة</b>. التنبيه الذي يقدّم مصدره صورة يصلك تلك الصورة والتنبيه تحتها.",
+	MsgMediaOff: "الصور: <b>معطّلة</b>. تصلك التنبيهات نصاً فقط.",
+	MsgBadMedia: "الإعداد {0} غير معروف. اختر " + ltr("/media on") + " أو " + ltr("/media off") + ".",
+
 	MsgSourcesHeader:    "<b>المصادر</b>: تتابع {0} من {1}. اضغط على مصدر لمتابعته أو إلغاء متابعته.",
 	MsgSourceFollowed:   "تتابع الآن {0}",
 	MsgSourceUnfollowed: "أُلغيت متابعة {0}",
@@ -99,6 +105,7 @@ var catalogAR = map[MsgID]string{
 	MsgMenuList:         "قواعدك",
 	MsgMenuClear:        "احذف كل القواعد",
 	MsgMenuMode:         "العاجل فقط أم كل ما يطابق",
+	MsgMenuMedia:        "التنبيهات مع الصور أم نص فقط",
 	MsgMenuSources:      "اختر مصادرك",
 	MsgMenuPause:        "أوقف التنبيهات مؤقتاً",
 	MsgMenuResume:       "استأنف التنبيهات",
@@ -119,12 +126,14 @@ var catalogAR = map[MsgID]string{
 	MsgLangSet: "سأرد عليك بالعربية.",
 	MsgBadLang: "اختر اللغة: " + ltr("/lang ar") + " أو " + ltr("/lang en"),
 
-	MsgStatus:            "<b>الحالة</b>\nالتنبيهات: {0}\nالوضع: {1}\nالمصادر المتابَعة: {2} من {3}\nعدد القواعد: {4}",
+	MsgStatus:            "<b>الحالة</b>\nالتنبيهات: {0}\nالوضع: {1}\nالمصادر المتابَعة: {2} من {3}\nعدد القواعد: {4}\nالصور: {5}",
 	MsgStatusActive:      "مفعّلة",
 	MsgStatusPaused:      "موقفة حتى " + ltr("/resume"),
 	MsgStatusPausedUntil: "موقفة حتى {0}",
 	MsgStatusModeUrgent:  "العاجل فقط",
 	MsgStatusModeAll:     "كل ما يطابق قواعدك",
+	MsgStatusMediaOn:     "مفعّلة",
+	MsgStatusMediaOff:    "معطّلة (نص فقط)",
 
 	MsgStopped: "أُلغي اشتراكك ولن تصلك تنبيهات بعد الآن. أرسل " + ltr("/start") + " للاشتراك من جديد.",
 
@@ -134,7 +143,7 @@ var catalogAR = map[MsgID]string{
 	MsgChannelNotFound:     "لم أعثر على القناة {0}.",
 
 	MsgChannelHeader: "📢 <b>القناة {0}</b>",
-	MsgChannelManaging: "أنت تدير الآن القناة {0} من هذه المحادثة: الأوامر " + ltr("/add /del /list /clear /mode /sources /pause /resume /lang /status /stop") + " تعمل عليها، وكل رد يبدأ باسمها.\n" +
+	MsgChannelManaging: "أنت تدير الآن القناة {0} من هذه المحادثة: الأوامر " + ltr("/add /del /list /clear /mode /media /sources /pause /resume /lang /status /stop") + " تعمل عليها، وكل رد يبدأ باسمها.\n" +
 		"أرسل " + ltr("/channel off") + " لتعود إلى إدارة هذه المحادثة.",
 	MsgChannelCurrent:        "هذه المحادثة تدير القناة {0}: أوامر الاشتراك تعمل عليها. أرسل " + ltr("/channel off") + " لتعود إلى هذه المحادثة، أو " + ltr("/channel @name") + " لقناة أخرى.",
 	MsgChannelNone:           "هذه المحادثة تدير اشتراكها هي. لإدارة قناة تشرف عليها أرسل " + ltr("/channel @name") + " أو رابطها على " + ltr("t.me") + ".",
@@ -186,7 +195,7 @@ var catalogAR = map[MsgID]string{
 	MsgFeedExists:       "يوجد مصدر بالمعرّف {0}. عدّله بالأمر " + ltr("/setfeed") + ".",
 	MsgFeedRefused:      "❌ لم يُضف المصدر: {0}",
 	MsgFeedBadField:     "قيمة غير صالحة للحقل {0}: {1}",
-	MsgFeedUnknownField: "الحقل {0} غير معروف. الحقول: " + ltr("id, name, url, kind, interval, min_interval, max_interval, all_urgent, item, text, link, marker, lang") + ".",
+	MsgFeedUnknownField: "الحقل {0} غير معروف. الحقول: " + ltr("id, name, url, kind, interval, min_interval, max_interval, all_urgent, item, text, link, marker, image, lang") + ".",
 	MsgProbeHeader:      "<b>فحص</b> {0}: عدد الأخبار {1}. أولها:",
 	MsgProbeItem:        "• {0}",
 	MsgProbeItemUrgent:  "🔴 {0} (عاجل: {1})",

@@ -14,6 +14,7 @@ var catalogEN = map[MsgID]string{
 		"/list — your rules, numbered: /list\n" +
 		"/clear — delete all your rules: /clear\n" +
 		"/mode urgent|all — urgent news only, or every item your rules match: /mode all\n" +
+		"/media on|off — alerts as a photo with their picture, when the source gives one: /media on\n" +
 		"/sources — choose the sources you follow: /sources\n" +
 		"/pause [<i>duration</i>] — stop alerts for a while, or until /resume: /pause 2h\n" +
 		"/resume — receive alerts again: /resume\n" +
@@ -50,6 +51,7 @@ var catalogEN = map[MsgID]string{
 	MsgUsageDel:        "Write the rule or its number (see /list), e.g. /del 2",
 	MsgUsageMode:       "Choose a mode: /mode urgent (urgent news only) or /mode all (everything your rules match).",
 	MsgUsageLang:       "Choose a language: /lang ar or /lang en",
+	MsgUsageMedia:      "Choose: /media on (an alert whose source gives a picture comes as that photo, the alert below it) or /media off (text only).",
 	MsgUsageFeed:       "Write the source id, e.g. /feed sana-ticker",
 	MsgUsageAddFeed:    "Write the URL, then any fields, e.g. /addfeed https://example.com/news kind=html item=\".news li\"",
 	MsgUsageSetFeed:    "Write the source id and the fields to change, e.g. /setfeed sana-ticker interval=30s",
@@ -82,6 +84,10 @@ var catalogEN = map[MsgID]string{
 	MsgModeAll:    "Mode: <b>all</b>. You will receive every item your rules match, urgent or not.",
 	MsgBadMode:    "Unknown mode {0}. Choose /mode urgent or /mode all.",
 
+	MsgMediaOn:  "🖼 Pictures: <b>on</b>. An alert whose source gives a picture comes as that photo, the alert below it.",
+	MsgMediaOff: "Pictures: <b>off</b>. Alerts come as text only.",
+	MsgBadMedia: "Unknown setting {0}. Choose /media on or /media off.",
+
 	MsgSourcesHeader:    "<b>Sources</b>: you follow {0} of {1}. Tap a source to follow or unfollow it.",
 	MsgSourceFollowed:   "Following {0}",
 	MsgSourceUnfollowed: "No longer following {0}",
@@ -93,6 +99,7 @@ var catalogEN = map[MsgID]string{
 	MsgMenuClear:        "Delete all your rules",
 	MsgMenuMode:         "Urgent news only, or all matches",
 	MsgMenuSources:      "Choose your sources",
+	MsgMenuMedia:        "Alerts with pictures, or text only",
 	MsgMenuPause:        "Pause alerts",
 	MsgMenuResume:       "Resume alerts",
 	MsgMenuLang:         "Reply language",
@@ -112,12 +119,14 @@ var catalogEN = map[MsgID]string{
 	MsgLangSet: "I will reply in English.",
 	MsgBadLang: "Choose a language: /lang ar or /lang en",
 
-	MsgStatus:            "<b>Status</b>\nAlerts: {0}\nMode: {1}\nSources followed: {2} of {3}\nRules: {4}",
+	MsgStatus:            "<b>Status</b>\nAlerts: {0}\nMode: {1}\nSources followed: {2} of {3}\nRules: {4}\nPictures: {5}",
 	MsgStatusActive:      "on",
 	MsgStatusPaused:      "paused until /resume",
 	MsgStatusPausedUntil: "paused until {0}",
 	MsgStatusModeUrgent:  "urgent news only",
 	MsgStatusModeAll:     "every item your rules match",
+	MsgStatusMediaOn:     "on",
+	MsgStatusMediaOff:    "off (text only)",
 
 	MsgStopped: "You are unsubscribed and will receive no more alerts. Send /start to subscribe again.",
 
@@ -127,7 +136,7 @@ var catalogEN = map[MsgID]string{
 	MsgChannelNotFound:     "I cannot find the channel {0}.",
 
 	MsgChannelHeader: "📢 <b>Channel {0}</b>",
-	MsgChannelManaging: "You are now managing the channel {0} from this chat: /add, /del, /list, /clear, /mode, /sources, /pause, /resume, /lang, /status and /stop act on it, and each reply starts with its name.\n" +
+	MsgChannelManaging: "You are now managing the channel {0} from this chat: /add, /del, /list, /clear, /mode, /media, /sources, /pause, /resume, /lang, /status and /stop act on it, and each reply starts with its name.\n" +
 		"Send /channel off to manage this chat again.",
 	MsgChannelCurrent:        "This chat is managing the channel {0}: the subscription commands act on it. Send /channel off to manage this chat again, or /channel @name for another channel.",
 	MsgChannelNone:           "This chat manages its own subscription. To manage a channel you administer, send /channel @name or its t.me link.",
@@ -179,7 +188,7 @@ var catalogEN = map[MsgID]string{
 	MsgFeedExists:       "A source with the id {0} already exists. Change it with /setfeed.",
 	MsgFeedRefused:      "❌ Source not added: {0}",
 	MsgFeedBadField:     "Bad value for {0}: {1}",
-	MsgFeedUnknownField: "Unknown field {0}. Fields: id, name, url, kind, interval, min_interval, max_interval, all_urgent, item, text, link, marker, lang.",
+	MsgFeedUnknownField: "Unknown field {0}. Fields: id, name, url, kind, interval, min_interval, max_interval, all_urgent, item, text, link, marker, image, lang.",
 	MsgProbeHeader:      "<b>Probe</b> {0}: {1} items. The first ones:",
 	MsgProbeItem:        "• {0}",
 	MsgProbeItemUrgent:  "🔴 {0} (urgent: {1})",

@@ -159,9 +159,10 @@ func TestChannelCommands(t *testing.T) {
 				{"/list", on(T(tc.lang, MsgRulesList, 2) + "\n" + T(tc.lang, MsgRuleLine, 1, "حمص") + "\n" + T(tc.lang, MsgRuleLine, 2, `"Damascus airport" -weather`))},
 				{"/del 2", on(T(tc.lang, MsgRuleDeleted, `"Damascus airport" -weather`))},
 				{"/mode all", on(T(tc.lang, MsgModeAll))},
+				{"/media on", on(T(tc.lang, MsgMediaOn))},
 				{"/sources bbc", on(T(tc.lang, MsgSourceUnfollowed, "Source bbc"))},
 				{"/pause 2h", on(T(tc.lang, MsgPausedUntil, 2*time.Hour, testEpoch.Add(2*time.Hour)))},
-				{"/status", on(T(tc.lang, MsgStatus, HTML(T(tc.lang, MsgStatusPausedUntil, testEpoch.Add(2*time.Hour))), HTML(T(tc.lang, MsgStatusModeAll)), 2, 3, 1))},
+				{"/status", on(T(tc.lang, MsgStatus, HTML(T(tc.lang, MsgStatusPausedUntil, testEpoch.Add(2*time.Hour))), HTML(T(tc.lang, MsgStatusModeAll)), 2, 3, 1, HTML(T(tc.lang, MsgStatusMediaOn))))},
 				{"/resume", on(T(tc.lang, MsgResumed))},
 				// The channel's alerts change language; the replies
 				// stay in the reader's.

@@ -173,6 +173,7 @@ const (
 	MsgMenuList            MsgID = "menu_list"             // command menu entry (plain text)
 	MsgMenuClear           MsgID = "menu_clear"            // command menu entry (plain text)
 	MsgMenuMode            MsgID = "menu_mode"             // command menu entry (plain text)
+	MsgMenuMedia           MsgID = "menu_media"            // command menu entry (plain text)
 	MsgMenuSources         MsgID = "menu_sources"          // command menu entry (plain text)
 	MsgMenuPause           MsgID = "menu_pause"            // command menu entry (plain text)
 	MsgMenuResume          MsgID = "menu_resume"           // command menu entry (plain text)
@@ -194,6 +195,7 @@ const (
 	MsgUsageAdd        MsgID = "usage_add"
 	MsgUsageDel        MsgID = "usage_del"
 	MsgUsageMode       MsgID = "usage_mode"
+	MsgUsageMedia      MsgID = "usage_media"
 	MsgUsageLang       MsgID = "usage_lang"
 	MsgUsageFeed       MsgID = "usage_feed"
 	MsgUsageAddFeed    MsgID = "usage_addfeed"
@@ -226,6 +228,9 @@ const (
 	MsgModeUrgent MsgID = "mode_urgent" // /mode urgent done
 	MsgModeAll    MsgID = "mode_all"    // /mode all done
 	MsgBadMode    MsgID = "bad_mode"    // {0} what was given
+	MsgMediaOn    MsgID = "media_on"    // /media on done
+	MsgMediaOff   MsgID = "media_off"   // /media off done
+	MsgBadMedia   MsgID = "bad_media"   // {0} what was given
 
 	MsgSourcesHeader    MsgID = "sources_header"    // {0} followed, {1} total
 	MsgSourceFollowed   MsgID = "source_followed"   // plain; {0} source name
@@ -243,12 +248,14 @@ const (
 	MsgLangSet MsgID = "lang_set" // in the new language
 	MsgBadLang MsgID = "bad_lang" //
 
-	MsgStatus            MsgID = "status"              // {0} state, {1} mode (HTML), {2} sources followed, {3} sources, {4} rules
+	MsgStatus            MsgID = "status"              // {0} state, {1} mode (HTML), {2} sources followed, {3} sources, {4} rules, {5} pictures (HTML)
 	MsgStatusActive      MsgID = "status_active"       //
 	MsgStatusPaused      MsgID = "status_paused"       // until /resume
 	MsgStatusPausedUntil MsgID = "status_paused_until" // {0} end time
 	MsgStatusModeUrgent  MsgID = "status_mode_urgent"  //
 	MsgStatusModeAll     MsgID = "status_mode_all"     //
+	MsgStatusMediaOn     MsgID = "status_media_on"     //
+	MsgStatusMediaOff    MsgID = "status_media_off"    //
 
 	MsgStopped MsgID = "stopped" //
 
@@ -344,7 +351,7 @@ const (
 // plainIDs are the messages rendered with Plain: their templates hold no
 // HTML.
 var plainIDs = map[MsgID]bool{
-	MsgMenuStart: true, MsgMenuAdd: true, MsgMenuDel: true, MsgMenuList: true, MsgMenuClear: true, MsgMenuMode: true, MsgMenuSources: true, MsgMenuPause: true, MsgMenuResume: true, MsgMenuLang: true, MsgMenuStatus: true, MsgMenuHelp: true, MsgMenuStop: true, MsgMenuChannel: true,
+	MsgMenuStart: true, MsgMenuAdd: true, MsgMenuDel: true, MsgMenuList: true, MsgMenuClear: true, MsgMenuMode: true, MsgMenuMedia: true, MsgMenuSources: true, MsgMenuPause: true, MsgMenuResume: true, MsgMenuLang: true, MsgMenuStatus: true, MsgMenuHelp: true, MsgMenuStop: true, MsgMenuChannel: true,
 	MsgSourceLastOne:  true,
 	MsgSourceFollowed: true, MsgSourceUnfollowed: true,
 	MsgButtonClearYes: true, MsgButtonCancel: true, MsgButtonPrev: true, MsgButtonNext: true,

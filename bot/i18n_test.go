@@ -167,7 +167,7 @@ func TestCataloguesRender(t *testing.T) {
 // TestHelpListsEveryCommand checks that /help names every subscriber
 // command, and the admin help every admin command, in both languages.
 func TestHelpListsEveryCommand(t *testing.T) {
-	subscriber := []string{"/add", "/del", "/list", "/clear", "/mode", "/sources", "/pause", "/resume", "/lang", "/status", "/stop"}
+	subscriber := []string{"/add", "/del", "/list", "/clear", "/mode", "/media", "/sources", "/pause", "/resume", "/lang", "/status", "/stop"}
 	admin := []string{"/feeds", "/feed ", "/addfeed", "/setfeed", "/delfeed", "/pausefeed", "/resumefeed", "/probe", "/stats", "/export", "/audit"}
 	for _, lang := range []Lang{LangEN, LangAR} {
 		for id, cmds := range map[MsgID][]string{MsgHelp: subscriber, MsgAdminHelp: admin} {
@@ -196,8 +196,8 @@ func TestTArguments(t *testing.T) {
 		{"english isolates arabic", LangEN, MsgRuleDeleted, []any{"حمص"}, "🗑 Rule deleted: <b>\u2068حمص\u2069</b>"},
 		{"arabic isolates latin", LangAR, MsgRuleDeleted, []any{"Homs"}, "🗑 حُذفت القاعدة: <b>\u2068Homs\u2069</b>"},
 		{"arabic isolates numbers", LangAR, MsgRuleLine, []any{2, "حمص"}, "\u20682\u2069. \u2068حمص\u2069"},
-		{"html argument as is", LangEN, MsgStatus, []any{HTML("<i>on</i>"), HTML("all"), 1, 2, 3},
-			"<b>Status</b>\nAlerts: <i>on</i>\nMode: all\nSources followed: 1 of 2\nRules: 3"},
+		{"html argument as is", LangEN, MsgStatus, []any{HTML("<i>on</i>"), HTML("all"), 1, 2, 3, HTML("off")},
+			"<b>Status</b>\nAlerts: <i>on</i>\nMode: all\nSources followed: 1 of 2\nRules: 3\nPictures: off"},
 		{"duration in words", LangAR, MsgDurationTooShort, []any{time.Minute}, "يجب ألا تقل مدة الإيقاف عن \u2068دقيقة\u2069."},
 		{"bidi override removed", LangEN, MsgRuleDeleted, []any{"a\u202eb\u2069"}, "🗑 Rule deleted: <b>ab</b>"},
 		{"control characters removed", LangEN, MsgRuleDeleted, []any{"a\x00b\xff"}, "🗑 Rule deleted: <b>ab\ufffd</b>"},

@@ -14,6 +14,7 @@ var menuCommands = []struct {
 	{"list", MsgMenuList},
 	{"clear", MsgMenuClear},
 	{"mode", MsgMenuMode},
+	{"media", MsgMenuMedia},
 	{"sources", MsgMenuSources},
 	{"pause", MsgMenuPause},
 	{"resume", MsgMenuResume},

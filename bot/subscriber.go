@@ -293,23 +293,35 @@ func stateToken(s store.Subscriber) string {
 
 // cmdMode sets the mode.
 func (b *Bot) cmdMode(ctx context.Context, c *cmdContext) error {
+	return setChoice(ctx, b, c, MsgUsageMode, MsgBadMode, parseMode,
+		func(s *store.Subscriber, mode string) { s.Mode = mode },
+		func(mode string) MsgID {
+			if mode == ModeAll {
+				return MsgModeAll
+			}
+			return MsgModeUrgent
+		})
+}
+
+// setChoice runs a command that sets one choice of the chat from its
+// argument: usage when there is none, bad when parse cannot read it,
+// else the choice stored with set and the reply done names.
+func setChoice[V any](ctx context.Context, b *Bot, c *cmdContext, usage, bad MsgID,
+	parse func(string) (V, bool), set func(*store.Subscriber, V), done func(V) MsgID) error {
 	if c.cmd.Args == "" {
-		return b.reply(ctx, c, T(c.lang, MsgUsageMode))
+		return b.reply(ctx, c, T(c.lang, usage))
 	}
-	mode, ok := parseMode(c.cmd.Args)
+	v, ok := parse(c.cmd.Args)
 	if !ok {
-		return b.reply(ctx, c, T(c.lang, MsgBadMode, c.cmd.Args))
+		return b.reply(ctx, c, T(c.lang, bad, c.cmd.Args))
 	}
 	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
-		s.Mode = mode
+		set(s, v)
 		return nil
 	}); err != nil {
 		return err
 	}
-	if mode == ModeAll {
-		return b.reply(ctx, c, T(c.lang, MsgModeAll))
-	}
-	return b.reply(ctx, c, T(c.lang, MsgModeUrgent))
+	return b.reply(ctx, c, T(c.lang, done(v)))
 }
 
 // parseMode reads the argument of /mode, in English or Arabic.
@@ -321,6 +333,29 @@ func parseMode(s string) (string, bool) {
 		return ModeAll, true
 	}
 	return "", false
+}
+
+// cmdMedia turns pictures in alerts on or off.
+func (b *Bot) cmdMedia(ctx context.Context, c *cmdContext) error {
+	return setChoice(ctx, b, c, MsgUsageMedia, MsgBadMedia, parseMedia,
+		func(s *store.Subscriber, on bool) { s.Media = on },
+		func(on bool) MsgID {
+			if on {
+				return MsgMediaOn
+			}
+			return MsgMediaOff
+		})
+}
+
+// parseMedia reads the argument of /media, in English or Arabic.
+func parseMedia(s string) (on, ok bool) {
+	switch alerts.Normalize(s) {
+	case "on", "yes", "true", "1", alerts.Normalize("تشغيل"), alerts.Normalize("تفعيل"), alerts.Normalize("نعم"):
+		return true, true
+	case "off", "no", "false", "0", alerts.Normalize("إيقاف"), alerts.Normalize("تعطيل"), alerts.Normalize("لا"):
+		return false, true
+	}
+	return false, false
 }
 
 // cmdSources shows the sources keyboard; "/sources ID" toggles one
@@ -580,8 +615,12 @@ func (b *Bot) cmdStatus(ctx context.Context, c *cmdContext) error {
 	if sub.Mode == ModeAll {
 		mode = T(c.lang, MsgStatusModeAll)
 	}
+	media := T(c.lang, MsgStatusMediaOff)
+	if sub.Media {
+		media = T(c.lang, MsgStatusMediaOn)
+	}
 	return b.reply(ctx, c, T(c.lang, MsgStatus, HTML(state), HTML(mode),
-		followedCount(sub, srcs), len(srcs), len(sub.Rules)))
+		followedCount(sub, srcs), len(srcs), len(sub.Rules), HTML(media)))
 }
 
 // handleCallback handles a press on one of the bot's inline buttons.

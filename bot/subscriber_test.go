@@ -197,6 +197,23 @@ func TestSubscriberCommands(t *testing.T) {
 		"mode missing": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/mode",
 			want: []string{T(LangAR, MsgUsageMode)}, check: mode(ModeUrgent)},
 
+		// /media
+		"media on": {chat: enChat, from: enUser, setup: []string{"/start"}, text: "/media on",
+			want: []string{T(LangEN, MsgMediaOn)}, check: media(true)},
+		"media off": {chat: enChat, from: enUser, setup: []string{"/start", "/media on"}, text: "/media OFF",
+			want: []string{T(LangEN, MsgMediaOff)}, check: media(false)},
+		"media on in Arabic": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/media تفعيل",
+			want: []string{T(LangAR, MsgMediaOn)}, check: media(true)},
+		"media off in Arabic": {chat: arChat, from: arUser, setup: []string{"/start", "/media on"}, text: "/media ايقاف",
+			want: []string{T(LangAR, MsgMediaOff)}, check: media(false)},
+		"media bad": {chat: enChat, from: enUser, setup: []string{"/start"}, text: "/media <b>loud</b>",
+			want: []string{T(LangEN, MsgBadMedia, "<b>loud</b>")}, check: media(false)},
+		"media missing": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/media",
+			want: []string{T(LangAR, MsgUsageMedia)}, check: media(false)},
+		"media group non-admin": {chat: group, from: groupMember, prep: func(h *harness) { h.send(group, groupAdmin, "/start") },
+			text: "/media on", want: []string{T(LangAR, MsgNotAdmin)}, check: media(false)},
+		"media unsubscribed": {chat: arChat, from: arUser, text: "/media on", want: []string{T(LangAR, MsgNotSubscribed)}, check: unsubscribed},
+
 		// /pause, /resume
 		"pause until resume": {chat: arChat, from: arUser, setup: []string{"/start"}, text: "/pause",
 			want: []string{T(LangAR, MsgPaused)}, check: pausedUntil(PausedForever)},
@@ -240,18 +257,18 @@ func TestSubscriberCommands(t *testing.T) {
 
 		// /status
 		"status ar": {chat: arChat, from: arUser, prep: func(h *harness) { h.addSources("sana", "bbc", "rt") },
-			setup: []string{"/start", "/add حمص", "/sources bbc", "/mode all"}, text: "/status",
-			want:  []string{T(LangAR, MsgStatus, HTML(T(LangAR, MsgStatusActive)), HTML(T(LangAR, MsgStatusModeAll)), 2, 3, 1)},
+			setup: []string{"/start", "/add حمص", "/sources bbc", "/mode all", "/media on"}, text: "/status",
+			want:  []string{T(LangAR, MsgStatus, HTML(T(LangAR, MsgStatusActive)), HTML(T(LangAR, MsgStatusModeAll)), 2, 3, 1, HTML(T(LangAR, MsgStatusMediaOn)))},
 			check: subscribed(LangAR, "حمص")},
 		"status en paused": {chat: enChat, from: enUser, prep: func(h *harness) { h.addSources("sana") },
 			setup: []string{"/start", "/pause"}, text: "/status",
-			want:  []string{T(LangEN, MsgStatus, HTML(T(LangEN, MsgStatusPaused)), HTML(T(LangEN, MsgStatusModeUrgent)), 1, 1, 0)},
+			want:  []string{T(LangEN, MsgStatus, HTML(T(LangEN, MsgStatusPaused)), HTML(T(LangEN, MsgStatusModeUrgent)), 1, 1, 0, HTML(T(LangEN, MsgStatusMediaOff)))},
 			check: pausedUntil(PausedForever)},
 		"status en paused for a while": {chat: enChat, from: enUser, setup: []string{"/start", "/pause 30m"}, text: "/status",
-			want:  []string{T(LangEN, MsgStatus, HTML(T(LangEN, MsgStatusPausedUntil, testEpoch.Add(30*time.Minute))), HTML(T(LangEN, MsgStatusModeUrgent)), 0, 0, 0)},
+			want:  []string{T(LangEN, MsgStatus, HTML(T(LangEN, MsgStatusPausedUntil, testEpoch.Add(30*time.Minute))), HTML(T(LangEN, MsgStatusModeUrgent)), 0, 0, 0, HTML(T(LangEN, MsgStatusMediaOff)))},
 			check: pausedUntil(testEpoch.Add(30 * time.Minute))},
 		"status group non-admin": {chat: group, from: groupMember, prep: func(h *harness) { h.send(group, groupAdmin, "/start") },
-			text: "/status", want: []string{T(LangAR, MsgStatus, HTML(T(LangAR, MsgStatusActive)), HTML(T(LangAR, MsgStatusModeUrgent)), 0, 0, 0)},
+			text: "/status", want: []string{T(LangAR, MsgStatus, HTML(T(LangAR, MsgStatusActive)), HTML(T(LangAR, MsgStatusModeUrgent)), 0, 0, 0, HTML(T(LangAR, MsgStatusMediaOff)))},
 			check: subscribed(LangAR)},
 
 		// /sources by id (the keyboard: TestSourcesKeyboard)
@@ -290,6 +307,15 @@ func TestSubscriberCommands(t *testing.T) {
 			}
 			tc.check(t, h.sub(tc.chat.ID))
 		})
+	}
+}
+
+func media(want bool) func(t *testing.T, s *store.Subscriber) {
+	return func(t *testing.T, s *store.Subscriber) {
+		t.Helper()
+		if s == nil || s.Media != want {
+			t.Errorf("subscriber = %+v, want media %v", s, want)
+		}
 	}
 }
 

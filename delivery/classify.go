@@ -27,6 +27,9 @@ const (
 	// verdictRejected: a 400 that repeating the same request cannot
 	// cure (bad HTML, a text too long…).
 	verdictRejected
+	// verdictMediaRefused: Telegram could not fetch or use the picture
+	// of a photo alert; the alert may go as text.
+	verdictMediaRefused
 )
 
 // failure is a failed Bot API call, classified.
@@ -67,6 +70,8 @@ func classify(err error) failure {
 		f.verdict = verdictChatGone
 	case telegram.BadRequest:
 		f.verdict = verdictRejected
+	case telegram.MediaRefused:
+		f.verdict = verdictMediaRefused
 	}
 	f.answered = true
 	return f

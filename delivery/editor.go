@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/tgtext"
 
 	"github.com/aajil/aajil/internal/pause"
 )
@@ -83,6 +84,10 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			s.opts.Metrics.Edited("too_old")
 			continue
 		}
+		limit := 0
+		if m.Photo {
+			limit = tgtext.MaxCaptionLength
+		}
 		text := RenderAlert(AlertMessage{
 			Lang:           alertLang(m.Lang),
 			Urgent:         base.Urgent,
@@ -92,13 +97,14 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Published:      base.Published,
 			Rule:           m.Rule,
 			AlsoReportedBy: names,
-		}, RenderOptions{Location: s.opts.Location})
+		}, RenderOptions{Location: s.opts.Location, MaxLength: limit})
 		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
 	}
 }
 
-// edit replaces the text of one sent message, under the rate limits, and
-// returns the outcome for the metrics.
+// edit replaces the text of one sent message (the caption of a photo
+// alert, with editMessageCaption), under the rate limits, and returns the
+// outcome for the metrics.
 func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage, text string) string {
 	wait, err := s.book(ctx, m.ChatID, s.opts.MaxAhead)
 	if err != nil {
@@ -111,7 +117,11 @@ func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage,
 		return "failed"
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	err = s.tg.EditMessage(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, LinkPreview: s.opts.LinkPreview})
+	if m.Photo {
+		err = s.tg.EditCaption(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text})
+	} else {
+		err = s.tg.EditMessage(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, LinkPreview: s.opts.LinkPreview})
+	}
 	cancel()
 	if err == nil {
 		return "edited"

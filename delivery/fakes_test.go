@@ -432,11 +432,12 @@ type fakeTelegram struct {
 	hook     func(chat int64) error // when set, called before each send
 }
 
-// tgCall is one sendMessage and its answer.
+// tgCall is one sendMessage or sendPhoto and its answer.
 type tgCall struct {
-	chat int64
-	at   time.Time
-	err  error
+	chat  int64
+	photo string // the picture of a sendPhoto
+	at    time.Time
+	err   error
 }
 
 // sentMsg is a message in a chat.
@@ -470,7 +471,7 @@ func (f *fakeTelegram) SendMessage(ctx context.Context, m Message) (int, error) 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := tgCall{chat: m.ChatID, at: time.Now()}
+	c := tgCall{chat: m.ChatID, photo: m.Photo, at: time.Now()}
 	if q := f.failNext[m.ChatID]; len(q) > 0 {
 		c.err = q[0]
 		f.failNext[m.ChatID] = q[1:]
@@ -485,7 +486,23 @@ func (f *fakeTelegram) SendMessage(ctx context.Context, m Message) (int, error) 
 	return sm.id, nil
 }
 
+// SendPhoto records a photo as SendMessage records a text: m.Photo is
+// set, m.Text is its caption.
+func (f *fakeTelegram) SendPhoto(ctx context.Context, m Message) (int, error) {
+	return f.SendMessage(ctx, m)
+}
+
 func (f *fakeTelegram) EditMessage(ctx context.Context, messageID int, m Message) error {
+	return f.edit(ctx, messageID, m, false)
+}
+
+func (f *fakeTelegram) EditCaption(ctx context.Context, messageID int, m Message) error {
+	return f.edit(ctx, messageID, m, true)
+}
+
+// edit replaces a message's text, or a photo's caption; as Telegram, it
+// refuses to edit the text of a photo or the caption of a text.
+func (f *fakeTelegram) edit(ctx context.Context, messageID int, m Message, caption bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -499,6 +516,9 @@ func (f *fakeTelegram) EditMessage(ctx context.Context, messageID int, m Message
 	sm := f.byID[messageID]
 	if sm == nil || sm.ChatID != m.ChatID {
 		return &tgbotapi.Error{Code: 400, Message: "Bad Request: message to edit not found"}
+	}
+	if isPhoto := sm.Photo != ""; isPhoto != caption {
+		return &tgbotapi.Error{Code: 400, Message: "Bad Request: there is no text (or caption) in the message to edit"}
 	}
 	sm.Text = m.Text
 	sm.edits++
@@ -526,7 +546,7 @@ func (f *fakeTelegram) messages(chat int64) []sentMsg {
 	return ms
 }
 
-// callsTo are the sendMessage calls to chat.
+// callsTo are the sendMessage and sendPhoto calls to chat.
 func (f *fakeTelegram) callsTo(chat int64) []tgCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()

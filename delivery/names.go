@@ -7,8 +7,10 @@ import (
 	"github.com/aajil/aajil/store"
 )
 
-// render renders the entry's alert, naming the story's later sources.
-func (s *Sender) render(ctx context.Context, e *store.OutboxEntry) string {
+// render renders the entry's alert, naming the story's later sources,
+// within maxLength UTF-16 units of text (0: a message's; a photo's
+// caption has tgtext.MaxCaptionLength).
+func (s *Sender) render(ctx context.Context, e *store.OutboxEntry, maxLength int) string {
 	return RenderAlert(AlertMessage{
 		Lang:           e.Lang,
 		Urgent:         e.Urgent,
@@ -18,7 +20,7 @@ func (s *Sender) render(ctx context.Context, e *store.OutboxEntry) string {
 		Published:      e.Published,
 		Rule:           e.Rule,
 		AlsoReportedBy: s.laterSources(ctx, e.StoryID, e.SourceID),
-	}, RenderOptions{Location: s.opts.Location})
+	}, RenderOptions{Location: s.opts.Location, MaxLength: maxLength})
 }
 
 // laterSources names the later sources of a story (cached for

@@ -45,6 +45,10 @@ type item struct {
 	attempts int // failed sends (5xx, timeouts)
 	// lastErr is the last send failure, for the dead letter.
 	lastErr string
+	// media: the chat takes pictures (/media on), as of the last
+	// screening; textOnly: a photo send of the entry failed, so it goes
+	// as text.
+	media, textOnly bool
 }
 
 func (it *item) class() int {

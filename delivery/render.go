@@ -59,7 +59,16 @@ type RenderOptions struct {
 	// Location is the time zone times are shown in; nil means
 	// Asia/Damascus.
 	Location *time.Location
+	// MaxLength is the most UTF-16 code units of the text Telegram
+	// shows: tgtext.MaxCaptionLength for a photo's caption. Zero (or
+	// more than tgtext.MaxMessageLength) is tgtext.MaxMessageLength.
+	MaxLength int
 }
+
+// minTitleRoom is the room a headline keeps in a short message (a
+// caption) before the lines under it give way: the "also reported by"
+// names first (counted as "+N" instead), then the rule.
+const minTitleRoom = 200
 
 // DefaultZone is the time zone alerts are shown in when RenderOptions has
 // none.
@@ -180,16 +189,51 @@ func (l renderLabels) label(id tgtext.MsgID) string { return alertLabels.T(l.lan
 // wrote it, on a line of its own, so that it takes its own direction.
 //
 // The text Telegram shows (see tgtext.TextLength) is at most
-// tgtext.MaxMessageLength UTF-16 code units: a longer headline is cut, at
-// a word boundary where one is near, and ends with "…".
+// opts.MaxLength (tgtext.MaxMessageLength by default) UTF-16 code units:
+// a longer headline is cut, at a word boundary where one is near, and
+// ends with "…". Where that would leave the headline less than
+// minTitleRoom (a caption of 1,024 units under a long rule and ten
+// source names), the names give way to a count, then the rule goes; the
+// banner, the link and the time always stay.
 func RenderAlert(m AlertMessage, opts RenderOptions) string {
 	l := renderLabels{tgtext.LangEN}
 	if base, _, _ := strings.Cut(strings.ReplaceAll(m.Lang, "_", "-"), "-"); strings.EqualFold(base, "ar") {
 		l = renderLabels{tgtext.LangAR}
 	}
 
+	limit := opts.MaxLength
+	if limit <= 0 || limit > tgtext.MaxMessageLength {
+		limit = tgtext.MaxMessageLength
+	}
+	title := tgtext.CleanLine(m.Title)
+	want := min(tgtext.UTF16Len(title), minTitleRoom)
+	rule := tgtext.CutRunes(tgtext.CleanLine(m.Rule), MaxRenderedRuleRunes)
+	names := MaxAlsoReportedBy
+	for {
+		out, banner := l.renderFrame(m, opts, rule, names)
+		// "\n\n<b>" + title + "</b>" adds two newlines to the text.
+		room := limit - tgtext.TextLength(out) - 2
+		if room < want && (names > 0 || rule != "") {
+			if names > 0 && len(m.AlsoReportedBy) > 0 {
+				names--
+			} else {
+				names, rule = 0, ""
+			}
+			continue
+		}
+		if title == "" {
+			return out
+		}
+		return out[:banner] + "\n\n<b>" + tgtext.Escape(tgtext.Cut(title, room)) + "</b>" + out[banner:]
+	}
+}
+
+// renderFrame renders everything of an alert but its headline: the
+// banner, then the lines after the headline, with the rule given and at
+// most names of the later sources. banner is where the headline goes.
+func (l renderLabels) renderFrame(m AlertMessage, opts RenderOptions, rule string, names int) (out string, banner int) {
 	var b strings.Builder
-	b.Grow(512 + len(m.Title) + len(m.Link))
+	b.Grow(512 + len(m.Link))
 
 	// Banner.
 	source := tgtext.CutRunes(tgtext.CleanLine(m.SourceName), MaxSourceNameRunes)
@@ -210,7 +254,7 @@ func RenderAlert(m AlertMessage, opts RenderOptions) string {
 		b.WriteString(l.label(labelNews))
 		b.WriteString("</b>")
 	}
-	banner := b.Len()
+	banner = b.Len()
 
 	// The lines after the headline, written first so that the headline
 	// can have whatever room they leave.
@@ -225,22 +269,13 @@ func RenderAlert(m AlertMessage, opts RenderOptions) string {
 		b.WriteString("\n🕒 ")
 		l.writeTime(&b, m.Published, opts.Location)
 	}
-	if rule := tgtext.CutRunes(tgtext.CleanLine(m.Rule), MaxRenderedRuleRunes); rule != "" {
+	if rule != "" {
 		b.WriteString("\n🔎 ")
 		b.WriteString(l.label(labelRule))
 		b.WriteString(l.value(rule))
 	}
-	l.writeAlsoReported(&b, m.AlsoReportedBy)
-
-	out := b.String()
-	title := tgtext.CleanLine(m.Title)
-	if title == "" {
-		return out
-	}
-	// "\n\n<b>" + title + "</b>" adds two newlines to the text.
-	room := tgtext.MaxMessageLength - tgtext.TextLength(out) - 2
-	title = tgtext.Escape(tgtext.Cut(title, room))
-	return out[:banner] + "\n\n<b>" + title + "</b>" + out[banner:]
+	l.writeAlsoReported(&b, m.AlsoReportedBy, names)
+	return b.String(), banner
 }
 
 // value escapes s, already cleaned, and isolates it where l says.
@@ -296,33 +331,41 @@ func zoneLabel(t time.Time, loc *time.Location) string {
 }
 
 // writeAlsoReported writes the "also reported by" line, if there are
-// names to list.
-func (l renderLabels) writeAlsoReported(b *strings.Builder, names []string) {
+// names to list: at most max of them (at most MaxAlsoReportedBy), the
+// others counted as "+N".
+func (l renderLabels) writeAlsoReported(b *strings.Builder, names []string, max int) {
+	max = min(max, MaxAlsoReportedBy)
+	total := 0
+	for _, name := range names {
+		if tgtext.CleanLine(name) != "" {
+			total++
+		}
+	}
+	if total == 0 {
+		return
+	}
+	b.WriteString("\n➕ ")
+	b.WriteString(l.label(labelAlsoReported))
 	n := 0
 	for _, name := range names {
 		name = tgtext.CutRunes(tgtext.CleanLine(name), MaxSourceNameRunes)
 		if name == "" {
 			continue
 		}
-		if n == MaxAlsoReportedBy {
-			more := 0
-			for _, rest := range names {
-				if tgtext.CleanLine(rest) != "" {
-					more++
-				}
-			}
-			b.WriteString(l.label(labelListSep))
-			b.WriteString(l.value("+" + strconv.Itoa(more-MaxAlsoReportedBy)))
-			return
+		if n == max {
+			break
 		}
-		if n == 0 {
-			b.WriteString("\n➕ ")
-			b.WriteString(l.label(labelAlsoReported))
-		} else {
+		if n > 0 {
 			b.WriteString(l.label(labelListSep))
 		}
 		b.WriteString(l.value(name))
 		n++
+	}
+	if total > n {
+		if n > 0 {
+			b.WriteString(l.label(labelListSep))
+		}
+		b.WriteString(l.value("+" + strconv.Itoa(total-n)))
 	}
 }
 

@@ -411,6 +411,86 @@ func TestRenderAlertLongHeadline(t *testing.T) {
 	}
 }
 
+// A photo's caption holds 1,024 UTF-16 units: the headline is cut at a
+// word and the link kept; under a long rule and many later sources the
+// names give way to a count, then the rule, so that the headline keeps
+// minTitleRoom.
+func TestRenderAlertCaption(t *testing.T) {
+	long := strings.Repeat("انفجار يهز وسط دمشق و", 100)
+	var names []string
+	for i := range 15 {
+		names = append(names, fmt.Sprintf("%s%02d", strings.Repeat("مصدر ", 11), i)) // 57 runes
+	}
+	rule := strings.Repeat("دمشق ", 40)
+	tests := map[string]struct {
+		m         AlertMessage
+		wantRule  bool
+		wantNames int // names listed; -1: fewer than MaxAlsoReportedBy, the rest counted
+
+		wantCut bool
+	}{
+		"short: as a message": {
+			m:         AlertMessage{Title: "انفجار في ريف دمشق", Rule: "دمشق", AlsoReportedBy: names[:3]},
+			wantRule:  true,
+			wantNames: 3,
+		},
+		"long headline, cut at a word": {
+			m:        AlertMessage{Title: long, Rule: "دمشق", AlsoReportedBy: names[:2]},
+			wantRule: true, wantNames: 2, wantCut: true,
+		},
+		"long rule and fifteen names: names counted": {
+			m:        AlertMessage{Title: long, Rule: rule, AlsoReportedBy: names},
+			wantRule: true, wantNames: -1, wantCut: true,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := tt.m
+			m.Lang, m.Urgent, m.SourceName, m.Published = "ar", true, "سانا", renderPublished
+			m.Link = "https://sana.sy/?p=2104871"
+			out := RenderAlert(m, RenderOptions{MaxLength: tgtext.MaxCaptionLength})
+			checkRendered(t, out)
+			if n := tgtext.TextLength(out); n > tgtext.MaxCaptionLength {
+				t.Errorf("caption is %d UTF-16 units, want at most %d", n, tgtext.MaxCaptionLength)
+			}
+			if hrefOf(t, out) != m.Link {
+				t.Errorf("caption lost the link: %q", out)
+			}
+			h := headlineOf(t, out)
+			if cut := strings.HasSuffix(h, "…"); cut != tt.wantCut {
+				t.Errorf("headline cut %v, want %v: %q", cut, tt.wantCut, h)
+			}
+			if tt.wantCut {
+				kept := strings.TrimSuffix(h, "…")
+				if renderUTF16Len(kept) < minTitleRoom-2 || !strings.HasPrefix(m.Title, kept) || m.Title[len(kept)] != ' ' {
+					t.Errorf("headline kept %d units %q, want ≥ %d cut at a word", renderUTF16Len(kept), kept, minTitleRoom-2)
+				}
+			}
+			if got := strings.Contains(out, "🔎"); got != tt.wantRule {
+				t.Errorf("rule shown %v, want %v", got, tt.wantRule)
+			}
+			listed := 0
+			for _, n := range names {
+				if strings.Contains(out, n) {
+					listed++
+				}
+			}
+			switch {
+			case tt.wantNames >= 0 && listed != tt.wantNames:
+				t.Errorf("%d names listed, want %d", listed, tt.wantNames)
+			case tt.wantNames < 0 && (listed >= MaxAlsoReportedBy || !strings.Contains(out, fmt.Sprintf("+%d", len(names)-listed))):
+				t.Errorf("%d names listed and the rest not counted: %q", listed, out)
+			}
+			if tt.wantCut {
+				return
+			}
+			if msg := RenderAlert(m, RenderOptions{}); out != msg {
+				t.Errorf("a short caption differs from the message:\n%q\n%q", out, msg)
+			}
+		})
+	}
+}
+
 // telegramTags are the tags Telegram's HTML mode knows.
 var telegramTags = map[string]bool{
 	"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true,
@@ -570,6 +650,11 @@ func FuzzRenderAlert(f *testing.F) {
 				Published: renderPublished, Rule: rule, AlsoReportedBy: []string{rule, source},
 			}
 			checkRendered(t, RenderAlert(m, RenderOptions{}))
+			caption := RenderAlert(m, RenderOptions{MaxLength: tgtext.MaxCaptionLength})
+			checkRendered(t, caption)
+			if n := tgtext.TextLength(caption); n > tgtext.MaxCaptionLength {
+				t.Fatalf("caption is %d UTF-16 units, want at most %d", n, tgtext.MaxCaptionLength)
+			}
 		}
 	})
 }

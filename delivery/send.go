@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/telegram/tgtext"
 
 	"github.com/aajil/aajil/internal/pause"
 )
@@ -71,6 +72,7 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 		return outDone, time.Time{}, true
 	}
 	e.Lang = alertLang(sub.Lang)
+	it.media = sub.Media
 	rec, ok, err := s.outbox.Sent(ctx, e.ChatID, e.StoryID)
 	if err != nil {
 		s.redisError("read sent record", err)
@@ -83,26 +85,72 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 	return 0, time.Time{}, false
 }
 
-// send sends the alert to target and handles Telegram's answer.
+// send sends the alert to target, as a photo with the alert as its
+// caption when the chat takes pictures and the item has one, and
+// handles Telegram's answer.
 func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, time.Time) {
 	e := &it.e
+	photo := it.photo()
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	msgID, err := s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid})
+	var msgID int
+	var err error
+	if photo != "" {
+		msgID, err = s.tg.SendPhoto(sctx, Message{ChatID: target, Photo: photo, Text: s.render(ctx, e, tgtext.MaxCaptionLength), PaidBroadcast: s.paid})
+	} else {
+		msgID, err = s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e, 0), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid})
+	}
 	cancel()
 	now := s.now()
 	if err == nil {
 		s.count(store.CounterDeliveries, 1)
 		s.opts.Metrics.Latency(e.MatchedAt, e.Published, now)
 		s.log.Debug("sender: sent", slog.Int64("chat", target), slog.String("story", e.StoryID),
-			slog.Duration("since_matched", now.Sub(e.MatchedAt)))
-		return s.acknowledge(ctx, it, store.SentRecord{MessageID: msgID, SentAt: now, ChatID: target}, "sent")
+			slog.Bool("photo", photo != ""), slog.Duration("since_matched", now.Sub(e.MatchedAt)))
+		return s.acknowledge(ctx, it, store.SentRecord{MessageID: msgID, SentAt: now, ChatID: target, Photo: photo != ""}, "sent")
 	}
 	if ctx.Err() != nil {
 		// Shutdown cut the send short: hand the entry back. Telegram
 		// may have delivered it; the next owner cannot tell.
 		return outDone, time.Time{}
 	}
+	if photo != "" {
+		if out, at, done := s.photoFailed(it, target, err); done {
+			return out, at
+		}
+	}
 	return s.failed(ctx, it, target, err)
+}
+
+// photo is the picture an entry is sent with: its image when the chat
+// takes pictures and no photo send of it failed; "" for a text alert.
+func (it *item) photo() string {
+	if !it.media || it.textOnly {
+		return ""
+	}
+	return renderLink(it.e.Image) // an absolute http(s) URL, or ""
+}
+
+// photoFailed handles a failed photo send: but for a 429 or a migration
+// (the photo is tried again after them), the entry goes as text from now
+// on. When Telegram refused the picture or the request (it could not
+// fetch the image, the URL is no image…), done is true and the text goes
+// at once, under a new booking of the limits; other failures take their
+// usual course (failed), the retry going as text.
+func (s *Sender) photoFailed(it *item, target int64, err error) (out outcome, at time.Time, done bool) {
+	f := classify(err)
+	if f.verdict == verdictRateLimited || f.verdict == verdictMigrated {
+		return 0, time.Time{}, false
+	}
+	it.textOnly = true
+	if f.verdict != verdictMediaRefused && f.verdict != verdictRejected {
+		return 0, time.Time{}, false
+	}
+	s.opts.Metrics.TelegramError(f.code)
+	s.count(store.CounterTelegramErrors, 1)
+	s.opts.Metrics.Delivered("photo_refused")
+	s.log.Info("sender: picture refused; sending the alert as text", slog.Int64("chat", target),
+		slog.String("story", it.e.StoryID), slog.String("image", it.e.Image), slog.String("reason", f.message))
+	return outRetry, time.Time{}, true
 }
 
 // failed handles a send Telegram refused or did not answer.

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"net/http"
 	"syscall"
 	"testing"
@@ -14,8 +15,11 @@ import (
 // BenchmarkFanout sends one urgent story to 10,000 private chats: under
 // Telegram's limits (enforced by the fake) with the default limits, and
 // with the global limit raised to 1,000 msg/s and no limits in the fake,
-// to measure the sender's own cost. The first takes about six minutes
-// (10,000 messages at 29 msg/s), so run it on demand only:
+// to measure the sender's own cost; and under Telegram's limits again
+// with media on in half the chats and a picture on the story, so that
+// half the alerts go as photos (sendPhoto, counted by the fake like
+// sendMessage). Each run under Telegram's limits takes about six minutes
+// (10,000 messages at 28.5 msg/s), so run them on demand only:
 //
 //	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./delivery/
 func BenchmarkFanout(b *testing.B) {
@@ -23,23 +27,27 @@ func BenchmarkFanout(b *testing.B) {
 		name   string
 		fake   telegramtest.Options
 		global store.Limit
+		media  bool
 	}{
-		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}},
-		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}},
+		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, false},
+		{"telegram-limits-media", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, true},
+		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}, false},
 		// The sender's own capacity: a limit it cannot reach here.
-		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}},
+		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
-				fanout(b, 10_000, tc.fake, tc.global)
+				fanout(b, 10_000, tc.fake, tc.global, tc.media)
 			}
 		})
 	}
 }
 
 // fanout delivers one story to chats private chats and reports the rate,
-// the 429s received and the CPU time per message.
-func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit) {
+// the 429s received and the CPU time per message. With media, every
+// other chat has media on and the story a picture: those chats get a
+// photo.
+func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit, media bool) {
 	b.StopTimer()
 	h := newSenderHarness(b, fopts)
 	ids := make([]int64, chats)
@@ -47,8 +55,18 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 	for i := range chats {
 		ids[i] = int64(1_000_000 + i)
 		all[i] = testDelivery(ids[i], "fanout", true)
+		if media {
+			all[i].Image = "https://cdn.sananews.sy/2026/03/0P3A6264-1024x683.jpg"
+		}
 	}
 	h.subscribe("ar", ids...)
+	if media {
+		for i := 0; i < chats; i += 2 {
+			if _, err := h.st.UpdateSubscriber(context.Background(), ids[i], func(s *store.Subscriber) error { s.Media = true; return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	h.enqueue(all...)
 	m := newTestMetrics()
 	s := h.sender(Options{Global: global, Metrics: m, Instance: "bench"})
@@ -69,7 +87,10 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
 	b.ReportMetric(float64(chats)/took.Seconds(), "msgs/s")
 	b.ReportMetric(took.Seconds(), "s_total")
-	b.ReportMetric(float64(h.fake.StatusCount("sendMessage", http.StatusTooManyRequests)), "429s")
+	b.ReportMetric(float64(h.fake.StatusCount("", http.StatusTooManyRequests)), "429s")
+	if media {
+		b.ReportMetric(float64(len(h.fake.Calls("sendPhoto"))), "photos")
+	}
 	// The fake Bot API and Redis client run in this process too: this is
 	// an upper bound on the sender's own cost.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(chats), "µs_cpu/msg")

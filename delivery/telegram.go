@@ -11,11 +11,15 @@ import (
 )
 
 // Message is an alert's text as sent or edited: HTML, with or without
-// Telegram's link preview.
+// Telegram's link preview; or a photo with the alert as its caption.
 type Message struct {
-	ChatID      int64
+	ChatID int64
+	// Text is the message's text, or the photo's caption.
 	Text        string
 	LinkPreview bool
+	// Photo is the URL of the picture of SendPhoto, which Telegram
+	// fetches itself.
+	Photo string
 	// PaidBroadcast asks for allow_paid_broadcast: the global limit is
 	// above FreeBroadcastRate.
 	PaidBroadcast bool
@@ -29,6 +33,11 @@ type Telegram interface {
 	SendMessage(ctx context.Context, m Message) (int, error)
 	// EditMessage replaces the text of message messageID in m.ChatID.
 	EditMessage(ctx context.Context, messageID int, m Message) error
+	// SendPhoto sends the picture m.Photo with m.Text as its caption and
+	// returns its message id.
+	SendPhoto(ctx context.Context, m Message) (int, error)
+	// EditCaption replaces the caption of photo messageID in m.ChatID.
+	EditCaption(ctx context.Context, messageID int, m Message) error
 }
 
 // BotAPI is the Telegram of a *tgbotapi.BotAPI.
@@ -51,13 +60,30 @@ func (b *BotAPI) SendMessage(ctx context.Context, m Message) (int, error) {
 	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
 	p.AddBool("disable_web_page_preview", !m.LinkPreview)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
-	resp, err := telegram.WithContext(ctx, b.api).MakeRequest("sendMessage", p)
+	return b.send(ctx, "sendMessage", p)
+}
+
+// SendPhoto sends m.Photo by URL with sendPhoto, m.Text its HTML caption,
+// through MakeRequest for allow_paid_broadcast as SendMessage does.
+func (b *BotAPI) SendPhoto(ctx context.Context, m Message) (int, error) {
+	p := tgbotapi.Params{}
+	p.AddNonZero64("chat_id", m.ChatID)
+	p.AddNonEmpty("photo", m.Photo)
+	p.AddNonEmpty("caption", m.Text)
+	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
+	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
+	return b.send(ctx, "sendPhoto", p)
+}
+
+// send makes a request that answers with a message and returns its id.
+func (b *BotAPI) send(ctx context.Context, method string, p tgbotapi.Params) (int, error) {
+	resp, err := telegram.WithContext(ctx, b.api).MakeRequest(method, p)
 	if err != nil {
 		return 0, telegram.RedactToken(err, b.api.Token)
 	}
 	var msg tgbotapi.Message
 	if err := json.Unmarshal(resp.Result, &msg); err != nil {
-		return 0, fmt.Errorf("decode sendMessage answer: %w", err)
+		return 0, fmt.Errorf("decode %s answer: %w", method, err)
 	}
 	return msg.MessageID, nil
 }
@@ -67,6 +93,16 @@ func (b *BotAPI) EditMessage(ctx context.Context, messageID int, m Message) erro
 	cfg := tgbotapi.NewEditMessageText(m.ChatID, messageID, m.Text)
 	cfg.ParseMode = tgbotapi.ModeHTML
 	cfg.DisableWebPagePreview = !m.LinkPreview
+	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
+		return telegram.RedactToken(err, b.api.Token)
+	}
+	return nil
+}
+
+// EditCaption replaces a photo's caption with editMessageCaption.
+func (b *BotAPI) EditCaption(ctx context.Context, messageID int, m Message) error {
+	cfg := tgbotapi.NewEditMessageCaption(m.ChatID, messageID, m.Text)
+	cfg.ParseMode = tgbotapi.ModeHTML
 	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
 		return telegram.RedactToken(err, b.api.Token)
 	}

@@ -15,6 +15,9 @@ type Item struct {
 	Title string `json:"title"`
 	// Link is absolute, or empty when the source gave none.
 	Link string `json:"link"`
+	// Image is the absolute http(s) URL of the item's picture, or empty
+	// when the source gives none (see itemImage).
+	Image string `json:"image,omitempty"`
 	// Summary is the trimmed, cleaned description, possibly empty.
 	Summary string `json:"summary,omitempty"`
 	// Published is in UTC, or zero when the source gives no time.

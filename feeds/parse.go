@@ -105,6 +105,7 @@ type rawItem struct {
 	guid       string    // the document's own id for the item, if any
 	title      string    // may hold markup and entities
 	link       string    // already absolute, or empty
+	image      string    // the picture's URL, already absolute, or empty
 	summary    string    // may hold markup and entities
 	published  time.Time // zero when unknown
 	categories []string
@@ -128,7 +129,7 @@ func finish(src Source, raws []rawItem, det *alerts.Detector) []Item {
 	// repeat can be told from a different item sharing an id.
 	byID := make(map[string]string, len(raws))
 	for _, r := range raws {
-		it := Item{SourceID: src.ID, Link: r.link, Published: r.published}
+		it := Item{SourceID: src.ID, Link: r.link, Image: r.image, Published: r.published}
 		it.Title = cleanField(r.title, r.plain, CleanText)
 		if det != nil {
 			if b := det.Detect(it.Title); b.Found {

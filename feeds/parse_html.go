@@ -15,7 +15,7 @@ import (
 // SelectorError reports a selector field of a source that cannot be used:
 // a CSS selector that does not compile, or a required field left empty.
 type SelectorError struct {
-	Field    string // "item", "text", "link" or "marker"
+	Field    string // "item", "text", "link", "marker" or "image"
 	Selector string // the selector as configured
 	Err      error  // why it cannot be used
 }
@@ -31,9 +31,9 @@ func (e *SelectorError) Error() string {
 func (e *SelectorError) Unwrap() error { return e.Err }
 
 // htmlSelectors are the compiled CSS selectors of an html source. text,
-// link and marker are nil when not configured.
+// link, marker and image are nil when not configured.
 type htmlSelectors struct {
-	item, text, link, marker cascadia.Selector
+	item, text, link, marker, image cascadia.Selector
 }
 
 // compileSelectors compiles the CSS selectors of an html source. item is
@@ -51,6 +51,7 @@ func compileSelectors(src Source) (htmlSelectors, error) {
 		{"text", src.Text, &s.text},
 		{"link", src.Link, &s.link},
 		{"marker", src.Marker, &s.marker},
+		{"image", src.Image, &s.image},
 	}
 	for _, f := range fields {
 		if strings.TrimSpace(f.sel) == "" {
@@ -79,6 +80,8 @@ func compileSelectors(src Source) (htmlSelectors, error) {
 //   - marker selects an element whose presence inside the item, or a match
 //     on the item itself (".urgent"), marks it urgent; the marker element's
 //     text is not part of the headline.
+//   - image selects the element inside the item that holds its picture
+//     (see htmlImage); default: no picture.
 //
 // script, style, noscript and template elements are removed first. The
 // first time[datetime] in an item holding a date gives its published time;
@@ -145,6 +148,9 @@ func parseHTML(src Source, body []byte, baseURL string, limit int) ([]rawItem, i
 		}
 
 		r.link = resolveLink(itemHref(item, sels.link), base, pageBase)
+		if sels.image != nil {
+			r.image = htmlImage(item, sels.image, base, pageBase)
+		}
 		// The first time[datetime] that is a date: video promos also carry
 		// a duration such as <time datetime="PT2M55S">.
 		for _, n := range item.Find("time[datetime]").Nodes {

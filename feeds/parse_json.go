@@ -28,6 +28,9 @@ import (
 //   - marker is the path of a boolean (true → urgent) or of a label, urgent
 //     when the detector knows it as a marker or it reads "true", "1" or
 //     "yes".
+//   - image is the path of the picture's URL (default "image", then
+//     "image_url"), resolved against the item's link and the document URL
+//     (see jsonImage).
 //
 // An item's "id" field, when present, is its guid; "summary" or
 // "description" its summary; "published", "pubDate", "date", "time" or
@@ -64,6 +67,10 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, li
 		linkPaths = []string{p}
 	}
 	markerPath := jsonPath(src.Marker)
+	imagePaths := []string{"image", "image_url"}
+	if p := jsonPath(src.Image); p != "" {
+		imagePaths = []string{p}
+	}
 	base := parseBase(baseURL)
 
 	keep := newNewest[rawItem](limit)
@@ -76,6 +83,12 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, li
 		for _, p := range linkPaths {
 			if l := jsonString(e.Get(p)); l != "" {
 				r.link = l
+				break
+			}
+		}
+		for _, p := range imagePaths {
+			if img := jsonString(e.Get(p)); img != "" {
+				r.image = img
 				break
 			}
 		}
@@ -103,6 +116,9 @@ func parseJSON(src Source, body []byte, baseURL string, det *alerts.Detector, li
 		r := &raws[i]
 		r.guid, r.title, r.summary = strings.Clone(r.guid), strings.Clone(r.title), strings.Clone(r.summary)
 		r.link = resolveLink(r.link, base)
+		if r.image != "" {
+			r.image = imageURL(jsonImage(r.image), parseBase(r.link), base)
+		}
 	}
 	return raws, omitted, nil
 }

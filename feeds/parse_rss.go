@@ -21,6 +21,9 @@ import (
 // so it stays the same if the feed moves off FeedBurner and dedups against
 // other sources linking the same article.
 //
+// Images: see feedImage, resolved against the item's link, the feed's
+// link and the document URL.
+//
 // Dates: gofeed's parsed published (else updated) time, else the raw
 // string parsed by parseLooseDate (Portuguese month names and the like).
 //
@@ -61,6 +64,9 @@ func parseFeed(body []byte, baseURL string, limit int) (raws []rawItem, omitted 
 			link = fi.Links[0]
 		}
 		r.link = resolveLink(link, feedBase, docBase)
+		if img := feedImage(fi, feed.FeedType); img != "" {
+			r.image = imageURL(img, parseBase(r.link), feedBase, docBase)
+		}
 		r.published = itemTime(fi)
 		keep.add(r, r.published)
 	}

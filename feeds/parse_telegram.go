@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -42,7 +43,9 @@ var redMarkers = [...]string{"🔴", "🚨"}
 //     poll) are skipped;
 //   - time[datetime] in .tgme_widget_message_date is the date;
 //   - a post opening with 🔴 or 🚨 and no banner word is urgent (marker
-//     "🔴"), the emoji taken off its headline.
+//     "🔴"), the emoji taken off its headline;
+//   - its first photo (.tgme_widget_message_photo_wrap, whose inline
+//     style has background-image:url('…')) is its image.
 //
 // The text is decoded once, here: an item from it is not unescaped again.
 // A page that is not a channel's preview is ErrNoPreview when it is t.me's
@@ -68,8 +71,9 @@ func parseTelegram(body []byte, baseURL string, det *alerts.Detector, limit int)
 		}
 	}
 	keep := newNewest[rawItem](limit)
+	page := parseBase(baseURL)
 	for _, n := range posts.Nodes {
-		if r, ok := telegramItem(n, det); ok {
+		if r, ok := telegramItem(n, page, det); ok {
 			keep.add(r, r.published)
 		}
 	}
@@ -79,7 +83,7 @@ func parseTelegram(body []byte, baseURL string, det *alerts.Detector, limit int)
 
 // telegramItem reads one post of a preview; ok is false for a post that
 // is not news (a service message, media without a caption).
-func telegramItem(post *html.Node, det *alerts.Detector) (rawItem, bool) {
+func telegramItem(post *html.Node, page *url.URL, det *alerts.Detector) (rawItem, bool) {
 	if hasClass(post, "service_message") || hasClass(post, "tgme_widget_message_service") {
 		return rawItem{}, false
 	}
@@ -102,8 +106,14 @@ func telegramItem(post *html.Node, det *alerts.Detector) (rawItem, bool) {
 	if title, ok := cutRedMarker(r.title, det); ok {
 		r.title, r.marker = title, "🔴"
 	}
-	sel := goquery.NewDocumentFromNode(post).Find(".tgme_widget_message_date time[datetime]")
-	for _, n := range sel.Nodes {
+	doc := goquery.NewDocumentFromNode(post)
+	for _, n := range doc.Find(".tgme_widget_message_photo_wrap[style]").Nodes {
+		style, _ := attr(n, "style")
+		if r.image = imageURL(styleImage(style), page); r.image != "" {
+			break
+		}
+	}
+	for _, n := range doc.Find(".tgme_widget_message_date time[datetime]").Nodes {
 		dt, _ := attr(n, "datetime")
 		if t, ok := parseLooseDate(dt); ok {
 			r.published = t

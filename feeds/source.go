@@ -52,6 +52,9 @@ type Source struct {
 	Text   string `yaml:"text,omitempty" json:"text,omitempty"`
 	Link   string `yaml:"link,omitempty" json:"link,omitempty"`
 	Marker string `yaml:"marker,omitempty" json:"marker,omitempty"`
+	// Image is where an item's picture is: html, a selector inside the
+	// item (its src, data-src or srcset); json, a path. Optional.
+	Image string `yaml:"image,omitempty" json:"image,omitempty"`
 
 	// Lang is the language of the items ("ar", "en", …); empty means
 	// detected per item from its script.

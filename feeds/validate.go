@@ -84,7 +84,7 @@ func (s *Source) Validate() error {
 
 	switch kind := s.EffectiveKind(); kind {
 	case KindRSS, KindTelegram:
-		for _, f := range []struct{ name, v string }{{"item", s.Item}, {"text", s.Text}, {"link", s.Link}, {"marker", s.Marker}} {
+		for _, f := range []struct{ name, v string }{{"item", s.Item}, {"text", s.Text}, {"link", s.Link}, {"marker", s.Marker}, {"image", s.Image}} {
 			if f.v != "" {
 				add(fieldErr(f.name, "%s is only for kind html or json, not %s", f.name, kind))
 			}

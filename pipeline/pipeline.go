@@ -667,7 +667,7 @@ func (p *Pipeline) recipients(src feeds.Source, it feeds.Item, storyID string, m
 	add := func(s store.Subscriber, rule string) {
 		out = append(out, store.Delivery{
 			ChatID: s.ChatID, StoryID: storyID, ItemID: it.ID, SourceID: src.ID,
-			Urgent: it.Urgent, Title: it.Title, Link: it.Link, Published: it.Published,
+			Urgent: it.Urgent, Title: it.Title, Link: it.Link, Image: it.Image, Published: it.Published,
 			Rule: rule, MatchedAt: now,
 		})
 	}

@@ -203,6 +203,38 @@ func TestBaselineThenNewItemsOnce(t *testing.T) {
 	}
 }
 
+// An item's image travels with its deliveries, whatever the chat's
+// media setting (the sender decides at send time).
+func TestDeliveryCarriesImage(t *testing.T) {
+	st := storetest.Open(t)
+	h := newHarness(t, st)
+	subscribe(t, st, h.p,
+		store.Subscriber{ChatID: 1, Active: true},
+		store.Subscriber{ChatID: 2, Active: true, Media: true},
+	)
+	h.poll(sana)
+	pic := item("2", "انفجار في مستودع للذخيرة بريف حمص الشرقي", true)
+	pic.Image = "https://sana.sy/wp-content/uploads/2026/03/homs.jpg"
+	bare := item("3", "Major Russian grain export terminals hit in Ukraine Black Sea port attack", true)
+	h.poll(sana, pic, bare)
+	entries, err := st.ReadOutbox(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4 {
+		t.Fatalf("got %d deliveries, want 4", len(entries))
+	}
+	for _, e := range entries {
+		want := ""
+		if e.ItemID == pic.ID {
+			want = pic.Image
+		}
+		if e.Image != want {
+			t.Errorf("chat %d item %s: image %q, want %q", e.ChatID, e.ItemID, e.Image, want)
+		}
+	}
+}
+
 func TestSameStoryFromTwoSourcesAlertsOnce(t *testing.T) {
 	st, h := newTwoSourceHarness(t)
 	h.poll(sana, item("s1", "مصدر في الاستخبارات لـ سانا: إحباط محاولة تفجير داخل مقام السيدة زينب بريف دمشق", true))

@@ -248,6 +248,10 @@ type SentRecord struct {
 	// ChatID is where the message went; it differs from the delivery's
 	// chat after a migration to a supergroup.
 	ChatID int64
+	// Photo says the message is a photo with the alert as its caption
+	// (edited with editMessageCaption). It is kept among the story's
+	// messages (StoryMessage.Photo), not in the sent record's value.
+	Photo bool
 }
 
 // formatSent is a sent record's value: "messageID:sentUnixMs:chatID".
@@ -308,6 +312,7 @@ type storyMessage struct {
 	Rule      string `json:"r,omitempty"`
 	Lang      string `json:"l,omitempty"`
 	ChatID    int64  `json:"c"` // where the message is
+	Photo     bool   `json:"p,omitempty"`
 }
 
 // storyBase is the JSON of the story's first delivery, minus what is
@@ -343,7 +348,7 @@ func (s *Store) Acknowledge(ctx context.Context, e OutboxEntry, rec SentRecord) 
 	}
 	msg, err := json.Marshal(storyMessage{
 		MessageID: rec.MessageID, SentAt: rec.SentAt.UnixMilli(),
-		Rule: e.Rule, Lang: e.Lang, ChatID: rec.ChatID,
+		Rule: e.Rule, Lang: e.Lang, ChatID: rec.ChatID, Photo: rec.Photo,
 	})
 	if err != nil {
 		return fmt.Errorf("acknowledge %s: %w", e.ID, err)
@@ -555,6 +560,8 @@ type StoryMessage struct {
 	// Rule is the rule that matched; Lang the subscriber's language
 	// then.
 	Rule, Lang string
+	// Photo: the message is a photo, the alert its caption.
+	Photo bool
 }
 
 // StoryMessages is what is known of the messages sent for a story.
@@ -597,6 +604,7 @@ func (s *Store) StoryMessages(ctx context.Context, storyID string) (StoryMessage
 		}
 		out.Messages = append(out.Messages, StoryMessage{
 			ChatID: m.ChatID, MessageID: m.MessageID, SentAt: time.UnixMilli(m.SentAt), Rule: m.Rule, Lang: m.Lang,
+			Photo: m.Photo,
 		})
 	}
 	slices.SortFunc(out.Messages, func(a, b StoryMessage) int {

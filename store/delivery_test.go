@@ -766,7 +766,8 @@ func TestStoryMessages(t *testing.T) {
 	}
 	t0 := time.UnixMilli(1_750_000_000_000)
 	for i, e := range es {
-		if err := o.Acknowledge(ctx, e, store.SentRecord{MessageID: 500 + i, SentAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+		// The second went as a photo.
+		if err := o.Acknowledge(ctx, e, store.SentRecord{MessageID: 500 + i, SentAt: t0.Add(time.Duration(i) * time.Second), Photo: i == 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -781,7 +782,7 @@ func TestStoryMessages(t *testing.T) {
 		},
 		Messages: []store.StoryMessage{
 			{ChatID: first.ChatID, MessageID: 500, SentAt: t0, Rule: "دمشق", Lang: "ar"},
-			{ChatID: second.ChatID, MessageID: 501, SentAt: t0.Add(time.Second), Lang: "en"},
+			{ChatID: second.ChatID, MessageID: 501, SentAt: t0.Add(time.Second), Lang: "en", Photo: true},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -17,13 +17,16 @@ import (
 // Delivery is one alert for one chat: a story, as told by the item that
 // made it an alert. There is at most one per (ChatID, StoryID).
 type Delivery struct {
-	ChatID    int64
-	StoryID   string
-	ItemID    string
-	SourceID  string
-	Urgent    bool
-	Title     string
-	Link      string
+	ChatID   int64
+	StoryID  string
+	ItemID   string
+	SourceID string
+	Urgent   bool
+	Title    string
+	Link     string
+	// Image is the item's picture (an http(s) URL), empty when it has
+	// none. Entries queued before it existed have none.
+	Image     string
 	Published time.Time
 	// Rule is the rule that matched, as written; empty for a chat
 	// without rules (every urgent item).
@@ -54,6 +57,7 @@ const (
 	fUrgent    = "urgent"
 	fTitle     = "title"
 	fLink      = "link"
+	fImage     = "image"
 	fPublished = "published"
 	fRule      = "rule"
 	fMatched   = "matched"
@@ -62,7 +66,7 @@ const (
 
 // deliveryFields is the number of stream field names and values of a
 // delivery (deliveryArgs).
-const deliveryFields = 22
+const deliveryFields = 24
 
 // deliveryArgs is d as stream field/value pairs.
 func deliveryArgs(d Delivery) []any {
@@ -74,6 +78,7 @@ func deliveryArgs(d Delivery) []any {
 		fUrgent, strconv.FormatBool(d.Urgent),
 		fTitle, d.Title,
 		fLink, d.Link,
+		fImage, d.Image,
 		fPublished, formatTime(d.Published),
 		fRule, d.Rule,
 		fMatched, formatTime(d.MatchedAt),
@@ -267,6 +272,7 @@ func decodeDelivery(v map[string]any) (Delivery, error) {
 		Urgent:   str(fUrgent) == "true",
 		Title:    str(fTitle),
 		Link:     str(fLink),
+		Image:    str(fImage),
 		Rule:     str(fRule),
 		Lang:     str(fLang),
 	}

@@ -23,6 +23,7 @@ func delivery(chatID int64, story string) store.Delivery {
 		Urgent:    true,
 		Title:     "انفجار في حي المزة بدمشق",
 		Link:      "https://sana.sy/?p=2104871",
+		Image:     "https://sana.sy/wp-content/uploads/2025/03/mazzeh.jpg",
 		Published: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC),
 		Rule:      "دمشق",
 		MatchedAt: time.Date(2025, 3, 1, 8, 0, 2, 500_000_000, time.UTC),
@@ -37,7 +38,7 @@ func byChatStory(a, b store.Delivery) int {
 
 func TestEnqueue(t *testing.T) {
 	a, b, c := delivery(1, "st1"), delivery(-1002, "st1"), delivery(1, "st2")
-	c.Urgent, c.Rule, c.Published, c.Lang = false, "", time.Time{}, ""
+	c.Urgent, c.Rule, c.Published, c.Lang, c.Image = false, "", time.Time{}, "", ""
 	tests := map[string]struct {
 		batches    [][]store.Delivery
 		wantQueued []int
@@ -278,6 +279,28 @@ func TestDecodeDeliveryErrors(t *testing.T) {
 				t.Errorf("DecodeDelivery(%v) = %+v, want an error", v, d)
 			}
 		})
+	}
+}
+
+// An entry queued before deliveries had an image (no "image" field)
+// still decodes, without one.
+func TestDecodeDeliveryWithoutImage(t *testing.T) {
+	old := map[string]any{
+		"chat": "42", "story": "s1", "item": "i1", "source": "sana", "urgent": "true",
+		"title": "انفجار في حي المزة بدمشق", "link": "https://sana.sy/?p=1",
+		"published": "2025-03-01T08:00:00Z", "rule": "", "matched": "2025-03-01T08:00:02Z", "lang": "ar",
+	}
+	d, err := store.DecodeDelivery(old)
+	if err != nil {
+		t.Fatalf("DecodeDelivery: %v", err)
+	}
+	want := store.Delivery{
+		ChatID: 42, StoryID: "s1", ItemID: "i1", SourceID: "sana", Urgent: true,
+		Title: "انفجار في حي المزة بدمشق", Link: "https://sana.sy/?p=1",
+		Published: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC), MatchedAt: time.Date(2025, 3, 1, 8, 0, 2, 0, time.UTC), Lang: "ar",
+	}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("DecodeDelivery:\n got %+v\nwant %+v", d, want)
 	}
 }
 

@@ -22,6 +22,9 @@ type Subscriber struct {
 	Lang string `json:"lang,omitempty"`
 	// Mode is urgent (urgent items only) or all (every item a rule matches).
 	Mode string `json:"mode,omitempty"`
+	// Media: alerts with a picture come as a photo with the alert as its
+	// caption (/media on); off by default.
+	Media bool `json:"media,omitempty"`
 	// Sources are the followed source ids; empty means all.
 	Sources []string `json:"sources,omitempty"`
 	// Rules are the chat's rules, as written.

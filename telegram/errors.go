@@ -32,6 +32,10 @@ const (
 	BadRequest
 	// NotModified: an edit that changes nothing.
 	NotModified
+	// MediaRefused: Telegram could not use the picture of a sendPhoto
+	// (it could not fetch the URL, the content is no image, it could not
+	// process it); the same message without the picture may go.
+	MediaRefused
 	// Unauthorized: the token is refused (401, or 404 for a malformed
 	// one).
 	Unauthorized
@@ -49,7 +53,7 @@ const (
 )
 
 var kindNames = [...]string{"ok", "too_many_requests", "migrated", "chat_gone", "bad_request",
-	"not_modified", "unauthorized", "conflict", "server_error", "network", "canceled", "other"}
+	"not_modified", "media_refused", "unauthorized", "conflict", "server_error", "network", "canceled", "other"}
 
 // String names the kind, as in logs.
 func (k Kind) String() string {
@@ -90,6 +94,18 @@ var descriptions = []struct {
 	{http.StatusBadRequest, "bot was kicked", ChatGone},
 	{http.StatusBadRequest, "chat_write_forbidden", ChatGone},
 	{http.StatusBadRequest, "not enough rights to send", ChatGone},
+	// The picture of a sendPhoto given by URL: Telegram fetches it itself
+	// and says why it could not use it.
+	{http.StatusBadRequest, "wrong file identifier/http url specified", MediaRefused},
+	{http.StatusBadRequest, "wrong remote file identifier specified", MediaRefused},
+	{http.StatusBadRequest, "failed to get http url content", MediaRefused},
+	{http.StatusBadRequest, "wrong type of the web page content", MediaRefused},
+	{http.StatusBadRequest, "image_process_failed", MediaRefused},
+	{http.StatusBadRequest, "photo_invalid_dimensions", MediaRefused},
+	{http.StatusBadRequest, "photo_ext_invalid", MediaRefused},
+	{http.StatusBadRequest, "photo_save_file_invalid", MediaRefused},
+	{http.StatusBadRequest, "webpage_curl_failed", MediaRefused},
+	{http.StatusBadRequest, "webpage_media_empty", MediaRefused},
 }
 
 // Classify reads a failed Bot API call: by Telegram's code and response

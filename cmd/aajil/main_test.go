@@ -141,6 +141,36 @@ func TestProbeFileTable(t *testing.T) {
 	}
 }
 
+// The picture of each item is shown: "image:" under it in the table, and
+// "image" in the JSON (left out when there is none).
+func TestProbeImages(t *testing.T) {
+	const bbc = "../../testdata/en_bbc_world_2026-08-13T0424Z.rss"
+	const first = "https://ichef.bbci.co.uk/ace/standard/240/cpsprodpb/3190/live/fb878e50-966e-11f1-870d-5d08c49babb2.jpg"
+	code, out, errOut := runCLI(t, nil, "probe", bbc)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, errOut)
+	}
+	if got := strings.Count(out, "        image:  https://ichef.bbci.co.uk/"); got != 28 {
+		t.Errorf("table shows %d images, want 28:\n%s", got, out)
+	}
+	if !strings.Contains(out, "image:  "+first+"\n") {
+		t.Errorf("table lacks the first item's image %s", first)
+	}
+	code, out, errOut = runCLI(t, nil, "probe", "--json", bbc)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, errOut)
+	}
+	line, _, _ := strings.Cut(out, "\n")
+	var it probeItem
+	if err := json.Unmarshal([]byte(line), &it); err != nil || it.Image != first {
+		t.Errorf("first JSON item image %q (%v), want %q", it.Image, err, first)
+	}
+	_, out, _ = runCLI(t, nil, "probe", "--json", ajArabic)
+	if strings.Contains(out, `"image"`) {
+		t.Errorf("a feed without pictures printed an image field:\n%s", out)
+	}
+}
+
 func TestProbeHTTP(t *testing.T) {
 	doc, err := os.ReadFile(ajArabic)
 	if err != nil {

@@ -19,8 +19,9 @@ import (
 const probeUsage = `Usage: aajil probe [flags] URL|FILE
 
 Fetches (or reads) one source once and prints its items: title (as a reader
-sees it, urgency banner removed), link, id, urgency and its marker, and the
-publication time. Nothing is stored. Flags may come before or after URL.
+sees it, urgency banner removed), link, picture, id, urgency and its marker,
+and the publication time. Nothing is stored. Flags may come before or after
+URL.
 
 Examples:
   aajil probe https://feeds.bbci.co.uk/arabic/rss.xml
@@ -39,6 +40,7 @@ type probeItem struct {
 	ID         string   `json:"id"`
 	Title      string   `json:"title"`
 	Link       string   `json:"link"`
+	Image      string   `json:"image,omitempty"`
 	Urgent     bool     `json:"urgent"`
 	Marker     string   `json:"marker"`
 	Published  string   `json:"published"`
@@ -114,6 +116,7 @@ func parseProbeArgs(e env, args []string) (probeArgs, int, bool) {
 	fs.StringVar(&src.Text, "text", "", "html: selector of the headline in an item; json: path in an item")
 	fs.StringVar(&src.Link, "link", "", "html: selector of the element whose href is the link; json: path")
 	fs.StringVar(&src.Marker, "marker", "", "html: selector marking an item urgent; json: path of a boolean or label")
+	fs.StringVar(&src.Image, "image", "", "html: selector of the element holding an item's picture (src, data-src, srcset); json: path")
 	fs.BoolVar(&src.AllUrgent, "all-urgent", false, "treat every item as urgent")
 	fs.StringVar(&src.Lang, "lang", "", "language of the items (default: detected per headline)")
 	fs.StringVar(&src.Charset, "charset", "", "force a charset, e.g. windows-1256")
@@ -145,7 +148,7 @@ func parseProbeArgs(e env, args []string) (probeArgs, int, bool) {
 	if markers != "" {
 		src.Markers = strings.Split(markers, ",")
 	}
-	if src.Kind == "" && (src.Item != "" || src.Text != "" || src.Link != "" || src.Marker != "") {
+	if src.Kind == "" && (src.Item != "" || src.Text != "" || src.Link != "" || src.Marker != "" || src.Image != "") {
 		fmt.Fprintln(e.stderr, "aajil probe: selector flags need --kind html or --kind json")
 		return a, 2, false
 	}
@@ -232,7 +235,7 @@ func printProbeJSON(stdout, stderr io.Writer, items []feeds.Item) int {
 	enc.SetEscapeHTML(false)
 	for _, it := range items {
 		pi := probeItem{
-			ID: it.ID, Title: it.Title, Link: it.Link, Urgent: it.Urgent, Marker: it.Marker,
+			ID: it.ID, Title: it.Title, Link: it.Link, Image: it.Image, Urgent: it.Urgent, Marker: it.Marker,
 			Lang: it.Lang, Summary: it.Summary, Categories: it.Categories,
 		}
 		if !it.Published.IsZero() {

@@ -52,6 +52,9 @@ func printProbeTable(w io.Writer, target string, src feeds.Source, res feeds.Pol
 		if it.Link != "" {
 			fmt.Fprintf(w, "%s        link:   %s\n", lrm, it.Link)
 		}
+		if it.Image != "" {
+			fmt.Fprintf(w, "%s        image:  %s\n", lrm, it.Image)
+		}
 		if it.ID != it.Link {
 			fmt.Fprintf(w, "%s        id:     %s\n", lrm, it.ID)
 		}

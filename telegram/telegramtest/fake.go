@@ -74,14 +74,18 @@ type Limit struct {
 	Per time.Duration
 }
 
-// Limits are the send rates the fake enforces on sendMessage and
-// sendDocument. Chats with a negative id (groups, supergroups, channels) are
+// Limits are the send rates the fake enforces on sendMessage, sendPhoto
+// and sendDocument. Chats with a negative id (groups, supergroups, channels) are
 // held to Group, others to PrivateChat; every send but a paid broadcast
 // (allow_paid_broadcast) counts towards Overall.
 type Limits struct {
 	Overall     Limit
 	PrivateChat Limit
 	Group       Limit
+	// Edits makes editMessageText and editMessageCaption count towards
+	// the limits as sends do (Telegram counts edits too, by rules it does
+	// not publish); by default edits are not limited.
+	Edits bool
 }
 
 // TelegramLimits returns the limits Telegram documents for bots: 30 messages
@@ -203,20 +207,23 @@ type UploadedFile struct {
 	Data []byte
 }
 
-// SentMessage is a message the bot sent (sendMessage or sendDocument), in
-// its current state: edits update Text and ReplyMarkup.
+// SentMessage is a message the bot sent (sendMessage, sendPhoto or
+// sendDocument), in its current state: edits update Text and ReplyMarkup.
 type SentMessage struct {
 	ChatID                int64
 	MessageID             int
-	Text                  string // text, or caption of a document
+	Text                  string // text, or caption of a photo or document
 	ParseMode             string
 	ReplyMarkup           string // JSON, as sent
 	DisableWebPagePreview bool
 	LinkPreviewOptions    string // JSON, as sent
 	ReplyToMessageID      int
 	Document              *UploadedFile // set for sendDocument
-	Edits                 int
-	SentAt                time.Time
+	// Photo is the photo of a sendPhoto: the URL (or file id) sent, or
+	// the name of the uploaded file.
+	Photo  string
+	Edits  int
+	SentAt time.Time
 	// AllowPaidBroadcast is the allow_paid_broadcast parameter: the
 	// message may go over the overall limit, for a fee.
 	AllowPaidBroadcast bool
@@ -244,6 +251,7 @@ type Fake struct {
 	failNext  map[string][]Failure
 	failAll   map[string]Failure
 	failChat  map[int64]Failure
+	refused   map[string]string     // photo URL → why sendPhoto refuses it
 	window    map[int64][]time.Time // send times per chat
 	overall   []time.Time
 	pollKick  chan struct{}
@@ -274,6 +282,7 @@ type message struct {
 	Caption     string          `json:"caption,omitempty"`
 	Entities    []entity        `json:"entities,omitempty"`
 	Document    *document       `json:"document,omitempty"`
+	Photo       []photoSize     `json:"photo,omitempty"`
 	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
 	EditDate    int64           `json:"edit_date,omitempty"`
 }
@@ -290,6 +299,13 @@ type document struct {
 	FileName     string `json:"file_name,omitempty"`
 	MimeType     string `json:"mime_type,omitempty"`
 	FileSize     int    `json:"file_size"`
+}
+
+type photoSize struct {
+	FileID       string `json:"file_id"`
+	FileUniqueID string `json:"file_unique_id"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
 }
 
 type callbackQuery struct {
@@ -344,6 +360,7 @@ func NewServer(opts Options) *Fake {
 		failNext:  map[string][]Failure{},
 		failAll:   map[string]Failure{},
 		failChat:  map[int64]Failure{},
+		refused:   map[string]string{},
 		window:    map[int64][]time.Time{},
 		pollKick:  make(chan struct{}),
 		rng:       rand.New(rand.NewPCG(opts.Random.Seed, opts.Random.Seed^0x9e3779b97f4a7c15)),
@@ -428,14 +445,29 @@ func (f *Fake) FailChat(chatID int64, fail Failure) {
 	f.failChat[chatID] = fail
 }
 
-// ClearFailures removes the failures set with FailNext, FailAlways and
-// FailChat.
+// RefusePhoto makes every sendPhoto of the photo URL fail as Telegram
+// fails when it cannot fetch or use a picture: a 400 whose description
+// is "Bad Request: " and description, by default "wrong file
+// identifier/HTTP URL specified". The refused send still counts towards
+// the rate limits. ClearFailures removes it.
+func (f *Fake) RefusePhoto(photoURL, description string) {
+	if description == "" {
+		description = "wrong file identifier/HTTP URL specified"
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refused[photoURL] = description
+}
+
+// ClearFailures removes the failures set with FailNext, FailAlways,
+// FailChat and RefusePhoto.
 func (f *Fake) ClearFailures() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	clear(f.failNext)
 	clear(f.failAll)
 	clear(f.failChat)
+	clear(f.refused)
 }
 
 // --- updates pushed by tests ---
@@ -636,6 +668,7 @@ var methodNames = func() map[string]string {
 	m := map[string]string{}
 	for _, name := range []string{
 		"getMe", "getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery",
+		"sendPhoto", "editMessageCaption",
 		"setMyCommands", "getMyCommands", "getChatMember", "getChat", "sendDocument", "getFile",
 		"deleteWebhook", "getWebhookInfo", "setWebhook",
 	} {
@@ -695,7 +728,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		f.getUpdates(w, r, req)
 		return
-	case "sendMessage", "sendDocument", "editMessageText":
+	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption":
 		f.deliver(w, r, req)
 		return
 	}
@@ -741,7 +774,7 @@ func (f *Fake) injected(req request) *Failure {
 	if fail, ok := f.failAll[req.method]; ok {
 		return &fail
 	}
-	if req.method == "sendMessage" || req.method == "sendDocument" || req.method == "editMessageText" {
+	if isDelivery(req.method) {
 		if id, ok := f.resolveChat(req.params["chat_id"]); ok {
 			if fail, ok := f.failChat[id]; ok {
 				return &fail
@@ -749,6 +782,20 @@ func (f *Fake) injected(req request) *Failure {
 		}
 	}
 	return nil
+}
+
+// isDelivery reports whether method sends or edits a message.
+func isDelivery(method string) bool {
+	switch method {
+	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption":
+		return true
+	}
+	return false
+}
+
+// captioned reports whether method carries a caption rather than a text.
+func captioned(method string) bool {
+	return method == "sendDocument" || method == "sendPhoto" || method == "editMessageCaption"
 }
 
 // simple carries out the methods that need no waiting.
@@ -923,8 +970,9 @@ func (f *Fake) confirm(offset int) {
 	}
 }
 
-// deliver handles sendMessage, sendDocument and editMessageText: injected
-// failures, validation, random failures, rate limits, then the send.
+// deliver handles sendMessage, sendPhoto, sendDocument, editMessageText
+// and editMessageCaption: injected failures, validation, random
+// failures, rate limits, then the send.
 func (f *Fake) deliver(w http.ResponseWriter, r *http.Request, req request) {
 	if fail := f.injected(req); fail != nil {
 		f.finish(w, req, nil, fail)
@@ -987,13 +1035,21 @@ func (f *Fake) validate(req request) *Failure {
 		return ptr(ChatNotFound())
 	}
 	text, limit := p["text"], MaxMessageLength
-	if req.method == "sendDocument" {
+	caption := captioned(req.method)
+	if caption {
 		text, limit = p["caption"], MaxCaptionLength
+	}
+	switch req.method {
+	case "sendDocument":
 		if _, ok := req.files["document"]; !ok && p["document"] == "" {
 			return badRequest("there is no document in the request")
 		}
+	case "sendPhoto":
+		if _, ok := req.files["photo"]; !ok && p["photo"] == "" {
+			return badRequest("there is no photo in the request")
+		}
 	}
-	if req.method != "sendDocument" && strings.TrimSpace(text) == "" {
+	if !caption && strings.TrimSpace(text) == "" {
 		return badRequest("message text is empty")
 	}
 	plain := text
@@ -1002,12 +1058,12 @@ func (f *Fake) validate(req request) *Failure {
 		if plain, err = parseHTML(text); err != nil {
 			return badRequest("can't parse entities: " + err.Error())
 		}
-		if req.method != "sendDocument" && strings.TrimSpace(plain) == "" {
+		if !caption && strings.TrimSpace(plain) == "" {
 			return badRequest("message text is empty")
 		}
 	}
 	if tgtext.UTF16Len(plain) > limit {
-		if req.method == "sendDocument" {
+		if caption {
 			return badRequest("message caption is too long")
 		}
 		return badRequest("message is too long")
@@ -1051,25 +1107,17 @@ func (f *Fake) execute(req request) (any, *Failure) {
 		}
 	}
 	now := time.Now()
-	if req.method == "editMessageText" {
-		id, _ := strconv.Atoi(p["message_id"])
-		for _, s := range f.sent[chatID] {
-			if s.MessageID != id {
-				continue
-			}
-			if s.Text == p["text"] && s.ReplyMarkup == p["reply_markup"] {
-				return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
-			}
-			s.Text, s.ParseMode, s.ReplyMarkup = p["text"], p["parse_mode"], p["reply_markup"]
-			s.Edits++
-			f.notify()
-			return f.messageOf(chat, s, now), nil
-		}
-		return nil, badRequest("message to edit not found")
+	if req.method == "editMessageText" || req.method == "editMessageCaption" {
+		return f.edit(chat, req, now)
 	}
 	paid, _ := strconv.ParseBool(p["allow_paid_broadcast"])
 	if fail := f.admit(chatID, now, paid); fail != nil {
 		return nil, fail
+	}
+	if req.method == "sendPhoto" {
+		if why, ok := f.refused[p["photo"]]; ok && p["photo"] != "" {
+			return nil, badRequest(why)
+		}
 	}
 	f.msgIDs[chatID]++
 	s := &SentMessage{
@@ -1084,22 +1132,69 @@ func (f *Fake) execute(req request) (any, *Failure) {
 	s.DisableWebPagePreview, _ = strconv.ParseBool(p["disable_web_page_preview"])
 	s.AllowPaidBroadcast = paid
 	s.ReplyToMessageID, _ = strconv.Atoi(p["reply_to_message_id"])
-	if req.method == "sendDocument" {
+	switch req.method {
+	case "sendDocument":
 		s.Text = p["caption"]
 		doc := req.files["document"]
 		s.Document = &doc
 		f.storeFile(doc.Name, doc.Data)
+	case "sendPhoto":
+		s.Text, s.Photo = p["caption"], p["photo"]
+		if up, ok := req.files["photo"]; ok {
+			s.Photo = up.Name
+		}
 	}
 	f.sent[chatID] = append(f.sent[chatID], s)
 	f.notify()
 	return f.messageOf(chat, s, now), nil
 }
 
+// edit carries out editMessageText or editMessageCaption; f.mu held. As
+// Telegram, it refuses to edit the text of a photo or document and the
+// caption of a text message.
+func (f *Fake) edit(chat Chat, req request, now time.Time) (any, *Failure) {
+	p := req.params
+	id, _ := strconv.Atoi(p["message_id"])
+	for _, s := range f.sent[chat.ID] {
+		if s.MessageID != id {
+			continue
+		}
+		text := p["text"]
+		hasCaption := s.Document != nil || s.Photo != ""
+		if req.method == "editMessageCaption" {
+			text = p["caption"]
+			if !hasCaption {
+				return nil, badRequest("there is no caption in the message to edit")
+			}
+		} else if hasCaption {
+			return nil, badRequest("there is no text in the message to edit")
+		}
+		if s.Text == text && s.ReplyMarkup == p["reply_markup"] {
+			return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+		}
+		if f.opts.Limits.Edits {
+			if fail := f.admit(chat.ID, now, false); fail != nil {
+				return nil, fail
+			}
+		}
+		s.Text, s.ParseMode, s.ReplyMarkup = text, p["parse_mode"], p["reply_markup"]
+		s.Edits++
+		f.notify()
+		return f.messageOf(chat, s, now), nil
+	}
+	return nil, badRequest("message to edit not found")
+}
+
 func (f *Fake) messageOf(chat Chat, s *SentMessage, now time.Time) *message {
 	m := &message{MessageID: s.MessageID, From: f.botUser(), Date: s.SentAt.Unix(), Chat: chat, Text: s.Text}
-	if s.Document != nil {
+	switch {
+	case s.Document != nil:
 		m.Text, m.Caption = "", s.Text
 		m.Document = &document{FileName: s.Document.Name, FileSize: len(s.Document.Data)}
+	case s.Photo != "":
+		id := fmt.Sprintf("photo-%d-%d", s.ChatID, s.MessageID)
+		m.Text, m.Caption = "", s.Text
+		m.Photo = []photoSize{{FileID: id, FileUniqueID: id, Width: 800, Height: 450}}
 	}
 	if s.Edits > 0 {
 		m.EditDate = now.Unix()

@@ -416,6 +416,91 @@ func TestChatsMembersCommands(t *testing.T) {
 	}
 }
 
+func TestPhotos(t *testing.T) {
+	// Windows of an hour: the test does not depend on how fast it runs.
+	f, api := newAPI(t, Options{Limits: Limits{Overall: Limit{N: 4, Per: time.Hour}, PrivateChat: Limit{N: 3, Per: time.Hour}}})
+	const pic, bad = "https://cdn.example.org/a.jpg", "https://cdn.example.org/gone.jpg"
+	photo := tgbotapi.NewPhoto(42, tgbotapi.FileURL(pic))
+	photo.Caption, photo.ParseMode = "<b>عاجل</b> انفجار في دمشق", tgbotapi.ModeHTML
+	sent, err := api.Send(photo)
+	if err != nil {
+		t.Fatalf("sendPhoto: %v", err)
+	}
+	if len(sent.Photo) == 0 || sent.Caption != photo.Caption || sent.Text != "" {
+		t.Errorf("answer %+v, want a photo message with its caption", sent)
+	}
+	if s := f.Sent(42); len(s) != 1 || s[0].Photo != pic || s[0].Text != photo.Caption {
+		t.Fatalf("recorded %+v, want the photo %s with its caption", s, pic)
+	}
+
+	long := tgbotapi.NewPhoto(42, tgbotapi.FileURL(pic))
+	long.Caption = strings.Repeat("ا", MaxCaptionLength+1)
+	if _, err := api.Send(long); tgError(t, err).Message != "Bad Request: message caption is too long" {
+		t.Errorf("a long caption: %v, want caption too long", err)
+	}
+
+	f.RefusePhoto(bad, "")
+	refused := tgbotapi.NewPhoto(42, tgbotapi.FileURL(bad))
+	if e := tgError(t, func() error { _, err := api.Send(refused); return err }()); e.Code != http.StatusBadRequest ||
+		e.Message != "Bad Request: wrong file identifier/HTTP URL specified" {
+		t.Errorf("refused photo: %d %q, want 400 wrong file identifier/HTTP URL specified", e.Code, e.Message)
+	}
+	f.RefusePhoto(bad, "IMAGE_PROCESS_FAILED")
+	if _, err := api.Send(refused); tgError(t, err).Message != "Bad Request: IMAGE_PROCESS_FAILED" {
+		t.Errorf("refused photo: %v, want IMAGE_PROCESS_FAILED", err)
+	}
+	// Three sends counted in the chat: the photo and the two refused.
+	if _, err := api.Send(tgbotapi.NewMessage(42, "x")); tgError(t, err).Code != http.StatusTooManyRequests {
+		t.Errorf("a fourth send to the chat: %v, want 429", err)
+	}
+	if got := f.StatusCount("sendPhoto", http.StatusBadRequest); got != 3 {
+		t.Errorf("sendPhoto 400s = %d, want 3", got)
+	}
+
+	edit := tgbotapi.NewEditMessageCaption(42, sent.MessageID, "<b>عاجل</b> انفجار في دمشق\n➕ سانا")
+	edit.ParseMode = tgbotapi.ModeHTML
+	if _, err := api.Send(edit); err != nil {
+		t.Fatalf("editMessageCaption: %v", err)
+	}
+	if s := f.Sent(42); s[0].Text != edit.Caption || s[0].Edits != 1 {
+		t.Errorf("after the edit %+v, want the new caption and one edit", s[0])
+	}
+	if _, err := api.Send(edit); !strings.Contains(tgError(t, err).Message, "message is not modified") {
+		t.Errorf("the same caption again: %v, want not modified", err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageText(42, sent.MessageID, "x")); tgError(t, err).Message != "Bad Request: there is no text in the message to edit" {
+		t.Errorf("editMessageText of a photo: %v, want no text to edit", err)
+	}
+	f.ClearFailures()
+	text, err := api.Send(tgbotapi.NewMessage(7, "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageCaption(7, text.MessageID, "y")); tgError(t, err).Message != "Bad Request: there is no caption in the message to edit" {
+		t.Errorf("editMessageCaption of a text: %v, want no caption to edit", err)
+	}
+}
+
+// With Limits.Edits, an edit counts towards the limits as a send does.
+func TestLimitedEdits(t *testing.T) {
+	f, api := newAPI(t, Options{Limits: Limits{PrivateChat: Limit{N: 2, Per: time.Hour}, Edits: true}})
+	photo := tgbotapi.NewPhoto(42, tgbotapi.FileURL("https://cdn.example.org/a.jpg"))
+	photo.Caption = "a"
+	sent, err := api.Send(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageCaption(42, sent.MessageID, "b")); err != nil {
+		t.Fatalf("first edit: %v", err)
+	}
+	if _, err := api.Send(tgbotapi.NewEditMessageCaption(42, sent.MessageID, "c")); tgError(t, err).Code != http.StatusTooManyRequests {
+		t.Errorf("an edit over the chat's limit: %v, want 429", err)
+	}
+	if got := f.Sent(42)[0].Text; got != "b" {
+		t.Errorf("caption %q, want b (the refused edit not applied)", got)
+	}
+}
+
 func TestLimits(t *testing.T) {
 	// Windows of an hour: the test does not depend on how fast it runs.
 	f, api := newAPI(t, Options{Limits: Limits{
