@@ -158,111 +158,154 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 		return err
 	}
 
-	env := append(os.Environ(), "AAJIL_CONFIG="+cfgPath, "AAJIL_REDIS_URL="+redisURL,
-		"AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_TELEGRAM_TOKEN=", "AAJIL_HTTP_ADDR=off")
-	var pprofAddr string
-	if c.cpuProfile != "" {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
-		env = append(env, "AAJIL_HTTP_ADDR="+pprofAddr, "AAJIL_PPROF=true")
-	}
-	logPath := filepath.Join(c.logDir(dir), "aajil.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return fmt.Errorf("log file: %w", err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(c.aajil, "run")
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	fmt.Fprintf(out, "loadtest: aajil run (%s), %d sources at %v on %d hosts (%.0f%% answering 304, %d items a document), warm-up %v, measured for %v\n",
 		c.aajil, c.sources, c.interval, c.hosts, c.notModified*100, c.items, c.warmup, c.duration)
 	load0 := loadAverage()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", c.aajil, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	defer func() {
-		if !stopped {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	pid := cmd.Process.Pid
-
-	sleep := func(d time.Duration) error {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-exited:
-			stopped = true
-			return fmt.Errorf("aajil exited early (%v); its log: %s", err, logPath)
-		case <-time.After(d):
-			return nil
-		}
-	}
-	if err := sleep(c.warmup); err != nil {
+	p, err := startAajilProc(c, dir, cfgPath, redisURL)
+	if err != nil {
 		return err
 	}
+	defer p.kill()
+	if err := p.sleep(ctx, c.warmup); err != nil {
+		return err
+	}
+	run, err := measure(ctx, c, p, redisCmd.Process.Pid, bases[0])
+	if err != nil {
+		return err
+	}
+	if err := p.stop(); err != nil {
+		fmt.Fprintf(out, "aajil exited: %v (log: %s)\n", err, p.logPath)
+	}
+	serverCPU := stopServer()
+
+	run.load0, run.load1, run.serverCPU = load0, loadAverage(), serverCPU
+	run.logPath, run.profPath = p.logPath, c.cpuProfile
+	run.report(out)
+	return nil
+}
+
+// measure takes the window of c.duration: aajil's and redis-server's
+// CPU, the polls the feed server at base answered, aajil's peak memory
+// and, with -cpuprofile, its CPU and heap profiles.
+func measure(ctx context.Context, c config, p *aajilProc, redisPid int, base string) (binaryRun, error) {
 	// What the window measures: aajil's and redis-server's CPU, the
 	// polls the feed server answered.
 	snapshot := func() (aajil, redis procstat.CPU, polls serverCounts, err error) {
-		if aajil, err = procstat.ReadCPU(pid); err != nil {
+		if aajil, err = procstat.ReadCPU(p.pid); err != nil {
 			return
 		}
-		if redis, err = procstat.ReadCPU(redisCmd.Process.Pid); err != nil {
+		if redis, err = procstat.ReadCPU(redisPid); err != nil {
 			return
 		}
-		polls, err = readCounts(ctx, bases[0])
+		polls, err = readCounts(ctx, base)
 		return
 	}
 	a0, r0, n0, err := snapshot()
 	if err != nil {
-		return err
+		return binaryRun{}, err
 	}
 	t0 := time.Now()
 	profDone := make(chan error, 1)
-	if pprofAddr != "" {
-		go func() { profDone <- fetchProfile(ctx, pprofAddr, c.duration, c.cpuProfile) }()
+	if p.pprofAddr != "" {
+		go func() { profDone <- fetchProfile(ctx, p.pprofAddr, c.duration, c.cpuProfile) }()
 	}
-	if err := sleep(c.duration); err != nil {
-		return err
+	if err := p.sleep(ctx, c.duration); err != nil {
+		return binaryRun{}, err
 	}
 	a1, r1, n1, err := snapshot()
 	if err != nil {
-		return err
+		return binaryRun{}, err
 	}
 	window := time.Since(t0)
-	mem, err := procstat.ReadMemory(pid)
+	mem, err := procstat.ReadMemory(p.pid)
 	if err != nil {
-		return err
+		return binaryRun{}, err
 	}
-	if pprofAddr != "" {
+	if p.pprofAddr != "" {
 		if err := <-profDone; err != nil {
-			return err
+			return binaryRun{}, err
 		}
-		if err := fetchURL(ctx, "http://"+pprofAddr+"/debug/pprof/heap", c.cpuProfile+".heap"); err != nil {
-			return err
+		if err := fetchURL(ctx, "http://"+p.pprofAddr+"/debug/pprof/heap", c.cpuProfile+".heap"); err != nil {
+			return binaryRun{}, err
 		}
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	if err := <-exited; err != nil {
-		fmt.Fprintf(out, "aajil exited: %v (log: %s)\n", err, logPath)
-	}
-	stopped = true
-	serverCPU := stopServer()
+	return binaryRun{window: window, counts: n1.sub(n0), aajil: a1.Sub(a0), redis: r1.Sub(r0), mem: mem}, nil
+}
 
-	binaryRun{
-		window: window, counts: n1.sub(n0), aajil: a1.Sub(a0), redis: r1.Sub(r0),
-		mem: mem, load0: load0, load1: loadAverage(), serverCPU: serverCPU,
-		logPath: logPath, profPath: c.cpuProfile,
-	}.report(out)
-	return nil
+// aajilProc is the aajil run under measurement.
+type aajilProc struct {
+	cmd       *exec.Cmd
+	pid       int
+	exited    chan error
+	done      bool // exited has been received from
+	logPath   string
+	pprofAddr string // with -cpuprofile: the HTTP address serving pprof
+	logFile   *os.File
+}
+
+// startAajilProc starts `aajil run` in console mode on cfgPath and
+// redisURL, its output in a log file, with the profiler served when c
+// asks for a profile.
+func startAajilProc(c config, dir, cfgPath, redisURL string) (*aajilProc, error) {
+	env := append(os.Environ(), "AAJIL_CONFIG="+cfgPath, "AAJIL_REDIS_URL="+redisURL,
+		"AAJIL_ALLOW_PRIVATE_SOURCES=true", "AAJIL_TELEGRAM_TOKEN=", "AAJIL_HTTP_ADDR=off")
+	p := &aajilProc{exited: make(chan error, 1), logPath: filepath.Join(c.logDir(dir), "aajil.log")}
+	if c.cpuProfile != "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		p.pprofAddr = "127.0.0.1:" + strconv.Itoa(port)
+		env = append(env, "AAJIL_HTTP_ADDR="+p.pprofAddr, "AAJIL_PPROF=true")
+	}
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		return nil, fmt.Errorf("log file: %w", err)
+	}
+	p.logFile = logFile
+	p.cmd = exec.Command(c.aajil, "run")
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	if err := p.cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start %s: %w", c.aajil, err)
+	}
+	p.pid = p.cmd.Process.Pid
+	go func() { p.exited <- p.cmd.Wait() }()
+	return p, nil
+}
+
+// sleep waits d, and fails if ctx ends or aajil exits first.
+func (p *aajilProc) sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case err := <-p.exited:
+		p.done = true
+		return fmt.Errorf("aajil exited early (%v); its log: %s", err, p.logPath)
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// stop asks aajil to stop (SIGTERM) and returns how it exited.
+func (p *aajilProc) stop() error {
+	if p.done {
+		return nil
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.done = true
+	return <-p.exited
+}
+
+// kill ends aajil if it still runs, and closes its log.
+func (p *aajilProc) kill() {
+	if !p.done {
+		p.cmd.Process.Kill()
+		<-p.exited
+		p.done = true
+	}
+	p.logFile.Close()
 }
 
 // fetchProfile takes a CPU profile of d from aajil's pprof endpoint at
