@@ -257,15 +257,14 @@ func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
 // Options.WatchErrors. fn runs on the watcher's goroutine.
 func (s *Store) WatchSources(ctx context.Context, every time.Duration, fn func([]feeds.Source)) {
 	last := int64(-1)
-	s.watch(ctx, "sources", s.sourcesChanged, every, func(ctx context.Context) error {
-		v, err := s.SourcesVersion(ctx)
-		if err != nil || v == last {
-			return err
+	s.watch(ctx, regSources, "sources", every, func(ctx context.Context, v int64) error {
+		if v == last {
+			return nil
 		}
 		// Read the version with the records, so that they match.
 		var getV *redis.StringCmd
 		var getAll *redis.MapStringStringCmd
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			getV = p.Get(ctx, s.keySourcesVersion())
 			getAll = p.HGetAll(ctx, s.keySources())
 			return nil
@@ -348,7 +347,7 @@ func (s *Store) sourcesTx(ctx context.Context, change func(map[string]SourceReco
 	if err := s.watchTx(ctx, txf, keys...); err != nil {
 		return err
 	}
-	s.sourcesChanged.notify()
+	s.changed[regSources].notify()
 	return nil
 }
 

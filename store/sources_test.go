@@ -406,3 +406,53 @@ func TestWatchWakesOnOwnChanges(t *testing.T) {
 		t.Errorf("update after PutSubscriber = %+v, want subscriber 7", u)
 	}
 }
+
+func TestRegistryVersionsSharedAtATick(t *testing.T) {
+	prefix := storetest.Prefix()
+	a := openOpts(t, store.Options{Prefix: prefix})
+	other := openOpts(t, store.Options{Prefix: prefix})
+	ctx := t.Context()
+	tick1, tick2 := time.Unix(1000, 0), time.Unix(1001, 0)
+	version := func(reg int, tick time.Time) int64 {
+		t.Helper()
+		v, err := a.RegistryVersion(ctx, reg, tick)
+		if err != nil {
+			t.Fatalf("RegistryVersion: %v", err)
+		}
+		return v
+	}
+
+	if got := version(store.RegSources, tick1); got != 0 {
+		t.Fatalf("sources version at first = %d, want 0", got)
+	}
+	// Another instance's changes: the watchers of a tick share its read.
+	if err := other.PutSource(ctx, src("x", "https://x/1"), store.Origin{By: "tg:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.PutSubscriber(ctx, store.Subscriber{ChatID: 7, Type: "private", Lang: "en", Mode: "urgent", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(store.RegSubscribers, tick1); got != 0 {
+		t.Errorf("subscribers version at the same tick = %d, want 0 (the tick's read)", got)
+	}
+	if got := version(store.RegSources, tick2); got != 1 {
+		t.Errorf("sources version at the next tick = %d, want 1", got)
+	}
+	if got := version(store.RegSubscribers, tick2); got != 1 {
+		t.Errorf("subscribers version at the next tick = %d, want 1", got)
+	}
+	// This instance's own change outdates the tick's read of its registry.
+	if err := a.PutSource(ctx, src("y", "https://y/1"), store.Origin{By: "tg:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(store.RegSources, tick2); got != 2 {
+		t.Errorf("sources version after an own change = %d, want 2", got)
+	}
+	// A zero tick always reads.
+	if err := other.PutSubscriber(ctx, store.Subscriber{ChatID: 8, Type: "private", Lang: "en", Mode: "urgent", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(store.RegSubscribers, time.Time{}); got != 2 {
+		t.Errorf("subscribers version read alone = %d, want 2", got)
+	}
+}

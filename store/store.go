@@ -30,7 +30,11 @@ type Store struct {
 
 	// This process's changes of the registries wake its own watchers at
 	// once; other processes' changes are seen at the next tick.
-	sourcesChanged, subscribersChanged *signal
+	// Indexed by regSources and regSubscribers.
+	changed [numRegistries]*signal
+	// versions is the watchers' shared read of the registries'
+	// versions at a tick.
+	versions versions
 }
 
 // Defaults of Options.
@@ -159,7 +163,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	}
 	rdb := redis.NewUniversalClient(uo)
 	opts = opts.withDefaults()
-	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts, sourcesChanged: newSignal(), subscribersChanged: newSignal()}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, opts: opts, changed: [numRegistries]*signal{newSignal(), newSignal()}}
 	if err := s.waitForServer(ctx); err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("redis %s: %w", redactURL(rawURL), err)

@@ -79,7 +79,7 @@ func (s *Store) logSubChanges(ctx context.Context, changes ...subChange) error {
 	if err := subLogScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return err
 	}
-	s.subscribersChanged.notify()
+	s.changed[regSubscribers].notify()
 	return nil
 }
 
@@ -406,10 +406,9 @@ type SubscriberUpdate struct {
 // through Options.WatchErrors. fn runs on the watcher's goroutine.
 func (s *Store) WatchSubscribers(ctx context.Context, every time.Duration, fn func(SubscriberUpdate)) {
 	last := int64(-1)
-	s.watch(ctx, "subscribers", s.subscribersChanged, every, func(ctx context.Context) error {
-		v, err := s.SubscribersVersion(ctx)
-		if err != nil || v == last {
-			return err
+	s.watch(ctx, regSubscribers, "subscribers", every, func(ctx context.Context, v int64) error {
+		if v == last {
+			return nil
 		}
 		if last >= 0 {
 			ids, v, err := s.SubscriberChanges(ctx, last)
@@ -428,7 +427,7 @@ func (s *Store) WatchSubscribers(ctx context.Context, every time.Duration, fn fu
 		}
 		// Read the version before the records: a change in between is
 		// then seen again at the next tick, never missed.
-		v, err = s.SubscribersVersion(ctx)
+		v, err := s.SubscribersVersion(ctx)
 		if err != nil {
 			return err
 		}
