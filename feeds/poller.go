@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -22,12 +23,18 @@ type Poller struct {
 	// withMarkers caches the detectors of sources with markers of their
 	// own, by their markers joined, so one is built once, not per poll.
 	withMarkers sync.Map // string → *alerts.Detector
+
+	// parsing bounds the documents parsed at once to the CPUs: a parse
+	// is CPU work, so more at once finish no sooner, and each holds its
+	// document and its garbage (the first round of polls, every source
+	// changed, parsed them all at once).
+	parsing chan struct{}
 }
 
 // NewPoller returns a poller that fetches with f and classifies urgency
 // with det (the global markers; a source's own markers are added to them).
 func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
-	return &Poller{fetcher: f, detector: det, now: time.Now}
+	return &Poller{fetcher: f, detector: det, now: time.Now, parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // Poll fetches src (conditionally, with v) and parses the document.
@@ -83,12 +90,15 @@ func (p *Poller) Document(src Source, raw []byte, contentType, baseURL string) (
 	return res
 }
 
-// parse parses a decoded document of src with the source's detector.
+// parse parses a decoded document of src with the source's detector,
+// waiting for a turn (parsing).
 func (p *Poller) parse(src Source, body []byte, baseURL string) ([]Item, int, error) {
 	det, err := p.sourceDetector(src)
 	if err != nil {
 		return nil, 0, fmt.Errorf("source %s: markers: %w", src.ID, err)
 	}
+	p.parsing <- struct{}{}
+	defer func() { <-p.parsing }()
 	return ParseLimit(src, body, baseURL, det, MaxItems)
 }
 

@@ -231,6 +231,13 @@ func (l slogPrintf) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, "go-redis", slog.String("message", strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: ")))
 }
 
+// The read and write buffers of each Redis connection, and of each
+// connection of the pipeline pool (Pipelined, TxPipelined).
+const (
+	connBufferSize     = 8 << 10
+	pipelineBufferSize = 16 << 10
+)
+
 // universalOptions turns a redis:// URL into options for the universal
 // client, which picks a single-node, Sentinel or Cluster client from them.
 func universalOptions(rawURL string) (*redis.UniversalOptions, error) {
@@ -265,6 +272,14 @@ func universalOptions(rawURL string) (*redis.UniversalOptions, error) {
 		ReadTimeout:  5 * time.Second,
 		WriteTimeout: 5 * time.Second,
 		PoolSize:     o.PoolSize,
+		// Aajil's commands and replies are small (a registry's
+		// HGETALL, the largest, is read through the buffer in
+		// pieces): go-redis's 32 KiB per connection, and 128 KiB for
+		// the pipeline pool's, were most of the client's memory.
+		ReadBufferSize:          connBufferSize,
+		WriteBufferSize:         connBufferSize,
+		PipelineReadBufferSize:  pipelineBufferSize,
+		PipelineWriteBufferSize: pipelineBufferSize,
 	}
 	if len(addrs) > 1 && master == "" {
 		// A Cluster has no databases: the universal client picks the
