@@ -27,6 +27,9 @@ func (s *Store) watch(ctx context.Context, name string, changed *signal, every t
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil && s.opts.WatchChecked != nil {
+			s.opts.WatchChecked(name)
+		}
 		if (err != nil) != failing {
 			failing = err != nil
 			if s.opts.WatchErrors != nil {
