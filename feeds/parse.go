@@ -277,7 +277,13 @@ func resolveLink(ref string, bases ...*url.URL) string {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	return u.String()
+	// url.Parse takes some hosts in a reference ("//::0") that it refuses
+	// in the absolute URL they make: keep only what parses again.
+	out := u.String()
+	if _, err := url.Parse(out); err != nil {
+		return ""
+	}
+	return out
 }
 
 // parseBase parses an absolute http(s) base URL, nil when s is not one.

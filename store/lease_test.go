@@ -129,7 +129,9 @@ func TestLeaseTakeover(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ctx := t.Context()
 			ss := storetest.OpenInstances(t, 2)
-			const ttl = 50 * time.Millisecond
+			// Longer than a tick of the embedded server's expiry clock,
+			// which ages a key by a whole tick at once.
+			const ttl = 4 * store.EmbeddedExpiryTick
 			a, b := lease(ss[0], "a", ttl), lease(ss[1], "b", time.Hour)
 			if token, _, err := a.Take(ctx); err != nil || token == 0 {
 				t.Fatalf("a takes the lease: %d, %v", token, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -321,7 +322,8 @@ func TestSourcesSurviveRestart(t *testing.T) {
 }
 
 func TestWatchSources(t *testing.T) {
-	s := storetest.Open(t)
+	var checks atomic.Int64 // the watcher's checks of Redis, with or without a change
+	s := storetest.OpenWith(t, store.Options{WatchChecked: func(string) { checks.Add(1) }})
 	ctx := t.Context()
 	if _, err := s.SeedSources(ctx, []feeds.Source{src("a", "https://a/1")}, t0); err != nil {
 		t.Fatal(err)
@@ -363,8 +365,16 @@ func TestWatchSources(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", st.name, g, st.want)
 		}
 	}
-	// A write that changes nothing calls nothing, whatever the ticks
-	// between: the next call is the next change's.
+	// Ticks without a change call nothing: five checks pass, and no call.
+	from := checks.Load()
+	wait.For(t, "five checks of the watcher", func() bool { return checks.Load() >= from+5 })
+	select {
+	case extra := <-got:
+		t.Errorf("call without a change: %v", ids(extra))
+	default:
+	}
+	// Nor does a write that changes nothing: the next call is the next
+	// change's.
 	if err := s.SetPaused(ctx, "a", true, by); err != nil {
 		t.Fatalf("pause again: %v", err)
 	}

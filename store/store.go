@@ -93,6 +93,10 @@ type Options struct {
 	// watcher starts failing, once with nil when it recovers. Watchers
 	// keep retrying either way.
 	WatchErrors func(watch string, err error)
+	// WatchChecked, when set, is told after each check of a watcher
+	// (WatchSources, WatchSubscribers) that read Redis without an error,
+	// whether or not it found a change.
+	WatchChecked func(watch string)
 	// StartWait is how long Open keeps trying to reach a server that
 	// does not answer, with backoff (startBackoff doubling up to
 	// maxStartBackoff), before it gives up. Zero: one ping.

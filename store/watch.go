@@ -46,6 +46,9 @@ func (s *Store) watch(ctx context.Context, reg int, name string, every time.Dura
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil && s.opts.WatchChecked != nil {
+			s.opts.WatchChecked(name)
+		}
 		if (err != nil) != failing {
 			failing = err != nil
 			if s.opts.WatchErrors != nil {

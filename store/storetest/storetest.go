@@ -74,9 +74,25 @@ func Open(tb testing.TB) *store.Store {
 // OpenURL returns a Store on the Redis at url with a fresh key prefix.
 func OpenURL(tb testing.TB, url string) *store.Store {
 	tb.Helper()
+	return openURL(tb, url, store.Options{})
+}
+
+// OpenWith is Open with opts (its Prefix replaced by a fresh one).
+func OpenWith(tb testing.TB, opts store.Options) *store.Store {
+	tb.Helper()
+	url := os.Getenv(envURL)
+	if url == "" {
+		tb.Fatal("storetest: no test Redis: call storetest.Main from TestMain")
+	}
+	return openURL(tb, url, opts)
+}
+
+func openURL(tb testing.TB, url string, opts store.Options) *store.Store {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, url, store.Options{Prefix: Prefix()})
+	opts.Prefix = Prefix()
+	s, err := store.Open(ctx, url, opts)
 	if err != nil {
 		tb.Fatalf("storetest: %v", err)
 	}
