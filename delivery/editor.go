@@ -92,7 +92,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Published:      base.Published,
 			Rule:           m.Rule,
 			AlsoReportedBy: names,
-		}, RenderOptions{Location: s.opts.Location})
+		}, RenderOptions{Location: s.chatLocation(ctx, m.ChatID)})
 		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
 	}
 }

@@ -18,7 +18,7 @@ func (s *Sender) render(ctx context.Context, e *store.OutboxEntry) string {
 		Published:      e.Published,
 		Rule:           e.Rule,
 		AlsoReportedBy: s.laterSources(ctx, e.StoryID, e.SourceID),
-	}, RenderOptions{Location: s.opts.Location})
+	}, RenderOptions{Location: s.chatLocation(ctx, e.ChatID)})
 }
 
 // laterSources names the later sources of a story (cached for

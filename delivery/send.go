@@ -63,7 +63,11 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 		return outRetry, s.now().Add(redisRetry), true
 	}
 	if !found || !sub.Active || sub.PausedUntil.After(s.now()) {
-		if err := s.outbox.Drop(ctx, it.e); err != nil {
+		drop := s.outbox.Drop
+		if found && sub.Active {
+			drop = s.dropPaused // kept in the chat's history (/last)
+		}
+		if err := drop(ctx, it.e); err != nil {
 			s.redisError("drop delivery", err)
 			return outRetry, s.now().Add(redisRetry), true
 		}
@@ -87,7 +91,8 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, time.Time) {
 	e := &it.e
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	msgID, err := s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid})
+	msgID, err := s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid,
+		Silent: s.silent(ctx, target, e.Urgent)})
 	cancel()
 	now := s.now()
 	if err == nil {
