@@ -161,4 +161,3 @@ func (s *Store) readHistory(ctx context.Context, key string, n int) ([]HistoryEn
 	}
 	return out, nil
 }
-
