@@ -54,7 +54,7 @@ func ParseQuiet(s string) (q store.Quiet, off bool, err error) {
 var (
 	quietOff    = map[string]bool{"off": true, "none": true, "no": true, "ايقاف": true, "الغاء": true, "لا": true, "الغ": true}
 	quietUrgent = map[string]bool{"urgent": true, "عاجل": true, "العاجل": true}
-	quietSep    = map[string]bool{"-": true, "to": true, "until": true, "till": true, "الى": true, "حتى": true, "لغايه": true}
+	quietSep    = map[string]bool{"-": true, "to": true, "until": true, "till": true, "الى": true, "الي": true, "حتى": true, "حتي": true, "لغايه": true}
 	// quietMeridiem: +12 for pm words, 0 for am words; night takes
 	// 6–11 as pm and noon 1–5.
 	quietPM    = map[string]bool{"pm": true, "p.m.": true, "م": true, "مساء": true, "مساءا": true, "عصرا": true}
@@ -78,8 +78,6 @@ func quietTokens(s string) []string {
 			b.WriteRune('ا')
 		case r == 'ة':
 			b.WriteRune('ه')
-		case r == 'ى':
-			b.WriteRune('ي')
 		case r == '-' || r == '–' || r == '—' || r == '‐' || r == '−':
 			b.WriteString(" - ")
 		case r == '،' || r == ',':
@@ -90,14 +88,7 @@ func quietTokens(s string) []string {
 			b.WriteRune(r)
 		}
 	}
-	toks := strings.Fields(strings.ToLower(b.String()))
-	// "إلى" folds to "الي" with the alif maqsura as ya.
-	for i, t := range toks {
-		if t == "الي" {
-			toks[i] = "الى"
-		}
-	}
-	return toks
+	return strings.Fields(strings.ToLower(b.String()))
 }
 
 // readClock reads a time of day at the start of toks: a clock, perhaps
