@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"time"
 
@@ -123,19 +122,9 @@ func (b *Bot) lastLine(lang Lang, h store.HistoryEntry, source string, also []st
 	return line
 }
 
+// maxLastLink is the longest link /last shows.
+const maxLastLink = 2000
+
 // safeLink returns link when it is an absolute http or https URL that
 // fits a reply, else "".
-func safeLink(link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" || len(link) > 2000 {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return ""
-	}
-	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
-		return ""
-	}
-	return strings.ReplaceAll(u.String(), " ", "%20")
-}
+func safeLink(link string) string { return tgtext.SafeLink(link, maxLastLink) }
