@@ -77,6 +77,9 @@ type Options struct {
 	// together with the alerts (the delivery Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
 	Limiter Limiter
+	// Location is the time zone of chats without a /tz of their own
+	// (delivery.timezone); UTC when nil.
+	Location *time.Location
 }
 
 // Limiter books a message to a chat under shared send limits and waits
@@ -235,6 +238,9 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		"status":  {run: b.cmdStatus, needsSub: true, manageable: true},
 		"channel": {run: b.cmdChannel},
 		"manage":  {run: b.cmdChannel},
+		"quiet":   {run: b.cmdQuiet, changes: true, needsSub: true, manageable: true},
+		"tz":      {run: b.cmdTZ, changes: true, needsSub: true, manageable: true},
+		"last":    {run: b.cmdLast, needsSub: true, manageable: true},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b

@@ -20,6 +20,9 @@ var catalogEN = map[MsgID]string{
 		"/resume — receive alerts again: /resume\n" +
 		"/lang ar|en — reply language: /lang ar\n" +
 		"/status — what this chat receives: /status\n" +
+		"/last [<i>n</i>] — the last alerts of this chat (5, at most 20): /last 10\n" +
+		"/quiet <i>from-to</i> [urgent] — quiet hours: alerts arrive silently, urgent ones still ring with urgent; /quiet off ends them: /quiet 23:00-07:00\n" +
+		"/tz <i>city or zone</i> — this chat's time zone, for quiet hours and the times shown: /tz Beirut\n" +
 		"/stop — unsubscribe: /stop\n" +
 		"/channel @<i>name</i> — in a private chat with me, manage a channel you administer: the commands above then act on it; /channel off comes back: /channel @my_news\n\n" +
 		"<b>Rules</b>: all the words must appear; \"a phrase\" in quotes must appear as written; -word excludes news that contains it: /add Damascus -weather",
@@ -223,4 +226,24 @@ var catalogEN = map[MsgID]string{
 	MsgDeadHeader:      "<b>Deliveries given up</b> ({0} of {1}):",
 	MsgDeadLine:        "{0} · chat <code>{1}</code> · {2} · {3} attempts\n  {4}\n  <i>{5}</i>",
 	MsgDeadEmpty:       "No dead letters: every delivery went out or is still being tried.",
+
+	MsgMenuLast:         "Last alerts of this chat",
+	MsgMenuQuiet:        "Quiet hours: alerts without sound",
+	MsgMenuTZ:           "Time zone of this chat",
+	MsgQuietNone:        "No quiet hours: every alert rings. Set them with /quiet 23:00-07:00 (add urgent to let urgent alerts ring).",
+	MsgQuietSet:         "🌙 Quiet hours: {0}–{1} ({2}). Alerts arrive silently then. /quiet off ends them.",
+	MsgQuietSetUrgent:   "🌙 Quiet hours: {0}–{1} ({2}). Alerts arrive silently then, except urgent ones. /quiet off ends them.",
+	MsgQuietOff:         "Quiet hours off: every alert rings.",
+	MsgBadQuiet:         "I could not read the hours {0}. Write two times, e.g. /quiet 23:00-07:00, /quiet 11pm-7am or /quiet 23-7 urgent.",
+	MsgTZCurrent:        "Time zone: {0} (now {1}). Change it with /tz and a city or zone, e.g. /tz Beirut or /tz Europe/London.",
+	MsgTZSet:            "🕒 Time zone set: {0} (now {1}).",
+	MsgBadTZ:            "I do not know the time zone {0}. Write a city, e.g. /tz Cairo, or a zone name, e.g. /tz Asia/Riyadh.",
+	MsgUsageLast:        "Write how many alerts to show (at most 20), e.g. /last 10",
+	MsgLastHeader:       "<b>The last {0} alerts of this chat</b>, newest first:",
+	MsgLastRecentHeader: "No alert reached this chat yet. <b>The latest {0} urgent stories of its sources</b>:",
+	MsgLastNone:         "No alert reached this chat yet, and its sources have had no urgent story lately.",
+	MsgLastItem:         "🕒 {0} · <b>{1}</b>\n{2}",
+	MsgLastTitle:        "{0}",
+	MsgLastPaused:       "(paused: not sent)",
+	MsgLastAlso:         "➕ Also reported by: {0}",
 }

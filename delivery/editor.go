@@ -97,7 +97,7 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Published:      base.Published,
 			Rule:           m.Rule,
 			AlsoReportedBy: names,
-		}, RenderOptions{Location: s.opts.Location, MaxLength: limit})
+		}, RenderOptions{Location: s.chatLocation(ctx, m.ChatID), MaxLength: limit})
 		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
 	}
 }

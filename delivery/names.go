@@ -20,7 +20,7 @@ func (s *Sender) render(ctx context.Context, e *store.OutboxEntry, maxLength int
 		Published:      e.Published,
 		Rule:           e.Rule,
 		AlsoReportedBy: s.laterSources(ctx, e.StoryID, e.SourceID),
-	}, RenderOptions{Location: s.opts.Location, MaxLength: maxLength})
+	}, RenderOptions{Location: s.chatLocation(ctx, e.ChatID), MaxLength: maxLength})
 }
 
 // laterSources names the later sources of a story (cached for

@@ -1,12 +1,10 @@
 package delivery
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aajil/aajil/telegram/tgtext"
 )
@@ -372,24 +370,4 @@ func (l renderLabels) writeAlsoReported(b *strings.Builder, names []string, max 
 // renderLink returns link in a form safe to put in an href, or "" when
 // it is not an absolute http or https URL with a host (javascript:,
 // data:, relative and empty links) or too long to show.
-func renderLink(link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" || len(link) > MaxLinkLength {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil || u.Host == "" || u.Opaque != "" {
-		return ""
-	}
-	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
-		return ""
-	}
-	// String re-encodes what the source left raw in the path (spaces,
-	// quotes) but keeps the query as written; a space there would end the
-	// URL for a client that finds links in text.
-	s := strings.ReplaceAll(u.String(), " ", "%20")
-	if len(s) > MaxLinkLength || !utf8.ValidString(s) {
-		return ""
-	}
-	return s
-}
+func renderLink(link string) string { return tgtext.SafeLink(link, MaxLinkLength) }

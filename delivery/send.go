@@ -64,7 +64,11 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 		return outRetry, s.now().Add(redisRetry), true
 	}
 	if !found || !sub.Active || sub.PausedUntil.After(s.now()) {
-		if err := s.outbox.Drop(ctx, it.e); err != nil {
+		drop := s.outbox.Drop
+		if found && sub.Active {
+			drop = s.dropPaused // kept in the chat's history (/last)
+		}
+		if err := drop(ctx, it.e); err != nil {
 			s.redisError("drop delivery", err)
 			return outRetry, s.now().Add(redisRetry), true
 		}
@@ -92,12 +96,13 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 	e := &it.e
 	photo := it.photo()
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	silent := s.silent(ctx, target, e.Urgent)
 	var msgID int
 	var err error
 	if photo != "" {
-		msgID, err = s.tg.SendPhoto(sctx, Message{ChatID: target, Photo: photo, Text: s.render(ctx, e, tgtext.MaxCaptionLength), PaidBroadcast: s.paid})
+		msgID, err = s.tg.SendPhoto(sctx, Message{ChatID: target, Photo: photo, Text: s.render(ctx, e, tgtext.MaxCaptionLength), PaidBroadcast: s.paid, Silent: silent})
 	} else {
-		msgID, err = s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e, 0), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid})
+		msgID, err = s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e, 0), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid, Silent: silent})
 	}
 	cancel()
 	now := s.now()

@@ -23,6 +23,8 @@ type Message struct {
 	// PaidBroadcast asks for allow_paid_broadcast: the global limit is
 	// above FreeBroadcastRate.
 	PaidBroadcast bool
+	// Silent asks for disable_notification: the chat's quiet hours.
+	Silent bool
 }
 
 // Telegram is the Bot API as the Sender uses it. Its errors are those of
@@ -60,6 +62,7 @@ func (b *BotAPI) SendMessage(ctx context.Context, m Message) (int, error) {
 	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
 	p.AddBool("disable_web_page_preview", !m.LinkPreview)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
+	p.AddBool("disable_notification", m.Silent)
 	return b.send(ctx, "sendMessage", p)
 }
 
@@ -72,6 +75,7 @@ func (b *BotAPI) SendPhoto(ctx context.Context, m Message) (int, error) {
 	p.AddNonEmpty("caption", m.Text)
 	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
+	p.AddBool("disable_notification", m.Silent)
 	return b.send(ctx, "sendPhoto", p)
 }
 

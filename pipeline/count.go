@@ -46,6 +46,14 @@ type AlertCounter struct {
 	Next func(Alert)
 	// Log reports a count that failed, at debug level.
 	Log *slog.Logger
+	// Recent, when set, keeps each alert among the latest urgent stories
+	// (what /last shows a chat that never got an alert).
+	Recent RecentRecorder
+}
+
+// RecentRecorder keeps the latest urgent stories (a *store.Store).
+type RecentRecorder interface {
+	RecordUrgent(ctx context.Context, h store.HistoryEntry) error
 }
 
 // OnAlert counts a and hands it on.
@@ -57,6 +65,13 @@ func (c *AlertCounter) OnAlert(a Alert) {
 	defer cancel()
 	if err := c.count(ctx, a.Source.ID); err != nil {
 		c.Log.Debug("alert not counted", slog.Any("error", err))
+	}
+	if c.Recent != nil {
+		h := store.HistoryEntry{StoryID: a.StoryID, SourceID: a.Source.ID, Title: a.Item.Title, Link: a.Item.Link,
+			Urgent: true, Published: a.Item.Published, At: time.Now()}
+		if err := c.Recent.RecordUrgent(ctx, h); err != nil {
+			c.Log.Debug("alert not kept among the latest", slog.Any("error", err))
+		}
 	}
 	if c.Next != nil {
 		c.Next(a)

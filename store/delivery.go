@@ -335,7 +335,8 @@ const storyBaseField = "_"
 // script in the partition's slot writes the sent record (TTL
 // Options.DeliveryTTL), XACKs and XDELs the entry. In the same round trip
 // it records the message among the story's (StoryMessages) for later
-// edits. Acknowledging twice is harmless; after an error, call it again.
+// edits, and the alert in the chat's history (/last, see History).
+// Acknowledging twice is harmless; after an error, call it again.
 func (s *Store) Acknowledge(ctx context.Context, e OutboxEntry, rec SentRecord) error {
 	if err := s.checkEntry("acknowledge", e); err != nil {
 		return err
@@ -369,13 +370,12 @@ func (s *Store) Acknowledge(ctx context.Context, e OutboxEntry, rec SentRecord) 
 	pipe.HSetNX(ctx, smKey, storyBaseField, base)
 	pipe.HSet(ctx, smKey, strconv.FormatInt(e.ChatID, 10), msg)
 	pipe.PExpire(ctx, smKey, s.opts.StoryMessagesTTL)
+	if err := s.pushHistory(ctx, pipe, rec.ChatID, historyOf(e, rec.SentAt, false)); err != nil {
+		return fmt.Errorf("acknowledge %s: %w", e.ID, err)
+	}
 	cmds, err := pipe.Exec(ctx)
 	if isNoScript(ack.Err()) {
-		err = nil
-		for _, c := range cmds[1:] {
-			err = errors.Join(err, c.Err())
-		}
-		err = errors.Join(err, ackScript.Run(ctx, s.rdb, keys, args...).Err())
+		err = errors.Join(cmdErrors(cmds[1:]), ackScript.Run(ctx, s.rdb, keys, args...).Err())
 	}
 	if err != nil {
 		return fmt.Errorf("acknowledge %s (chat %d story %s): %w", e.ID, e.ChatID, e.StoryID, err)

@@ -32,6 +32,11 @@ type Subscriber struct {
 	// PausedUntil is the end of a /pause: zero when not paused, far in
 	// the future for "until /resume".
 	PausedUntil time.Time `json:"paused_until,omitzero"`
+	// TZ is the chat's time zone (/tz), an IANA name; empty for the
+	// configured delivery.timezone. See ChatLocation.
+	TZ string `json:"tz,omitempty"`
+	// Quiet is the chat's quiet hours (/quiet); nil when none.
+	Quiet *Quiet `json:"quiet,omitempty"`
 	// Active is false when Telegram refuses to deliver to the chat
 	// (blocked, kicked, deleted); it gets nothing until active again.
 	Active    bool      `json:"active"`

@@ -206,7 +206,7 @@ type engineHooks struct {
 // with the registry every watch.
 func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePoller, names *pipeline.SourceNames, m *metrics.Metrics,
 	instance string, console bool, stdout io.Writer, watch time.Duration, log *slog.Logger, hooks engineHooks) *engine {
-	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log}
+	alerted := &pipeline.AlertCounter{Store: st, Metric: m.Alert, Log: log, Recent: st}
 	if console {
 		// Console mode: the alert a subscriber without rules gets.
 		alerted.Next = pipeline.NewConsole(stdout).Print
@@ -469,7 +469,8 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 		Logger:      log,
 	})
 	b := bot.New(sendAPI, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
-		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources})
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources,
+		Location: loc})
 	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)

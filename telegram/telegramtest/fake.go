@@ -227,6 +227,9 @@ type SentMessage struct {
 	// AllowPaidBroadcast is the allow_paid_broadcast parameter: the
 	// message may go over the overall limit, for a fee.
 	AllowPaidBroadcast bool
+	// DisableNotification is the disable_notification parameter: the
+	// message arrives without a sound.
+	DisableNotification bool
 }
 
 // Fake is the fake Bot API server. Its methods are safe for concurrent use.
@@ -1131,6 +1134,7 @@ func (f *Fake) execute(req request) (any, *Failure) {
 	}
 	s.DisableWebPagePreview, _ = strconv.ParseBool(p["disable_web_page_preview"])
 	s.AllowPaidBroadcast = paid
+	s.DisableNotification, _ = strconv.ParseBool(p["disable_notification"])
 	s.ReplyToMessageID, _ = strconv.Atoi(p["reply_to_message_id"])
 	switch req.method {
 	case "sendDocument":
