@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/alerts/match"
+	"github.com/aajil/aajil/internal/callback"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
 )
@@ -359,14 +359,7 @@ func findSource(srcs []store.SourceRecord, key string) (store.SourceRecord, bool
 
 // sourceKey is how a button names a source: its id, or a hash of it when
 // the id would not fit in Telegram's 64 bytes of callback data.
-func sourceKey(id string) string {
-	if len(id) <= 40 {
-		return id
-	}
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return "#" + strconv.FormatUint(h.Sum64(), 36)
-}
+func sourceKey(id string) string { return callback.SourceKey(id) }
 
 func sourceName(r store.SourceRecord) string {
 	if r.Source.Name != "" {
