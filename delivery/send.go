@@ -80,14 +80,18 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 		out, at = s.acknowledge(ctx, it, rec, "duplicate_skipped")
 		return out, at, true
 	}
-	return 0, time.Time{}, false
+	return s.holdForDigest(ctx, it, sub)
 }
 
 // send sends the alert to target and handles Telegram's answer.
 func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, time.Time) {
 	e := &it.e
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	msgID, err := s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid})
+	m := Message{ChatID: target, Text: e.Text, LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid}
+	if e.Text == "" { // an alert; a digest's part comes rendered
+		m.Text, m.Buttons = s.render(ctx, e), s.alertButtons(ctx, target, e.Lang, e.SourceID, e.StoryID, e.Rule)
+	}
+	msgID, err := s.tg.SendMessage(sctx, m)
 	cancel()
 	now := s.now()
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/aajil/aajil/internal/callback"
 	"github.com/aajil/aajil/telegram"
 )
 
@@ -19,6 +20,10 @@ type Message struct {
 	// PaidBroadcast asks for allow_paid_broadcast: the global limit is
 	// above FreeBroadcastRate.
 	PaidBroadcast bool
+	// Buttons is the inline keyboard under the message, rows of buttons
+	// (buttons.go); none when empty. An edit without buttons removes
+	// them.
+	Buttons [][]callback.Button
 }
 
 // Telegram is the Bot API as the Sender uses it. Its errors are those of
@@ -51,6 +56,11 @@ func (b *BotAPI) SendMessage(ctx context.Context, m Message) (int, error) {
 	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
 	p.AddBool("disable_web_page_preview", !m.LinkPreview)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
+	if kb := inlineKeyboard(m.Buttons); kb != nil {
+		if err := p.AddInterface("reply_markup", kb); err != nil {
+			return 0, fmt.Errorf("encode buttons: %w", err)
+		}
+	}
 	resp, err := telegram.WithContext(ctx, b.api).MakeRequest("sendMessage", p)
 	if err != nil {
 		return 0, telegram.RedactToken(err, b.api.Token)
@@ -67,8 +77,23 @@ func (b *BotAPI) EditMessage(ctx context.Context, messageID int, m Message) erro
 	cfg := tgbotapi.NewEditMessageText(m.ChatID, messageID, m.Text)
 	cfg.ParseMode = tgbotapi.ModeHTML
 	cfg.DisableWebPagePreview = !m.LinkPreview
+	cfg.ReplyMarkup = inlineKeyboard(m.Buttons)
 	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
 		return telegram.RedactToken(err, b.api.Token)
 	}
 	return nil
+}
+
+// inlineKeyboard is rows as the library's inline keyboard; nil for none.
+func inlineKeyboard(rows [][]callback.Button) *tgbotapi.InlineKeyboardMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: make([][]tgbotapi.InlineKeyboardButton, len(rows))}
+	for i, row := range rows {
+		for _, b := range row {
+			kb.InlineKeyboard[i] = append(kb.InlineKeyboard[i], tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+		}
+	}
+	return &kb
 }

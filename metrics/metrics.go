@@ -37,7 +37,7 @@ const (
 // Delivery outcomes the sender reports through Delivered; they are created
 // at zero when Metrics is built so that rate() over them works from the
 // first scrape.
-var deliveryOutcomes = []string{"sent", "duplicate_skipped", "blocked", "migrated", "dead", "dropped", "retry"}
+var deliveryOutcomes = []string{"sent", "duplicate_skipped", "blocked", "migrated", "dead", "dropped", "retry", "digest"}
 
 // QueueFunc reports the outbox at scrape time: the entries in all outbox
 // streams, those read but not yet acknowledged, and the dead letters.
@@ -312,7 +312,8 @@ func (m *Metrics) Queued(n int) {
 }
 
 // Delivered counts one delivery attempt ending in outcome ("sent",
-// "blocked", "migrated", "dead", "dropped" or "retry").
+// "blocked", "migrated", "dead", "dropped", "retry", or "digest": held
+// for the chat's digest).
 func (m *Metrics) Delivered(outcome string) {
 	if m == nil {
 		return
