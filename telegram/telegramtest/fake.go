@@ -635,7 +635,7 @@ func (f *Fake) WaitSent(ctx context.Context, chatID int64, n int) ([]SentMessage
 var methodNames = func() map[string]string {
 	m := map[string]string{}
 	for _, name := range []string{
-		"getMe", "getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery",
+		"getMe", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
 		"setMyCommands", "getMyCommands", "getChatMember", "getChat", "sendDocument", "getFile",
 		"deleteWebhook", "getWebhookInfo", "setWebhook",
 	} {
@@ -695,7 +695,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		f.getUpdates(w, r, req)
 		return
-	case "sendMessage", "sendDocument", "editMessageText":
+	case "sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup":
 		f.deliver(w, r, req)
 		return
 	}
@@ -741,7 +741,7 @@ func (f *Fake) injected(req request) *Failure {
 	if fail, ok := f.failAll[req.method]; ok {
 		return &fail
 	}
-	if req.method == "sendMessage" || req.method == "sendDocument" || req.method == "editMessageText" {
+	if req.method == "sendMessage" || req.method == "sendDocument" || req.method == "editMessageText" || req.method == "editMessageReplyMarkup" {
 		if id, ok := f.resolveChat(req.params["chat_id"]); ok {
 			if fail, ok := f.failChat[id]; ok {
 				return &fail
@@ -987,6 +987,9 @@ func (f *Fake) validate(req request) *Failure {
 		return ptr(ChatNotFound())
 	}
 	text, limit := p["text"], MaxMessageLength
+	if req.method == "editMessageReplyMarkup" {
+		return validMarkup(p["reply_markup"])
+	}
 	if req.method == "sendDocument" {
 		text, limit = p["caption"], MaxCaptionLength
 		if _, ok := req.files["document"]; !ok && p["document"] == "" {
@@ -1012,7 +1015,12 @@ func (f *Fake) validate(req request) *Failure {
 		}
 		return badRequest("message is too long")
 	}
-	if rm := p["reply_markup"]; rm != "" {
+	return validMarkup(p["reply_markup"])
+}
+
+// validMarkup checks an inline keyboard as Telegram does: "" is none.
+func validMarkup(rm string) *Failure {
+	if rm != "" {
 		var markup struct {
 			InlineKeyboard [][]struct {
 				Text         string  `json:"text"`
@@ -1051,11 +1059,15 @@ func (f *Fake) execute(req request) (any, *Failure) {
 		}
 	}
 	now := time.Now()
-	if req.method == "editMessageText" {
+	if req.method == "editMessageText" || req.method == "editMessageReplyMarkup" {
 		id, _ := strconv.Atoi(p["message_id"])
 		for _, s := range f.sent[chatID] {
 			if s.MessageID != id {
 				continue
+			}
+			if req.method == "editMessageReplyMarkup" {
+				// The text stays as it is.
+				p["text"], p["parse_mode"] = s.Text, s.ParseMode
 			}
 			if s.Text == p["text"] && s.ReplyMarkup == p["reply_markup"] {
 				return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
