@@ -73,6 +73,9 @@ type Options struct {
 	// (AAJIL_ALLOW_PRIVATE_SOURCES); otherwise they are refused before
 	// any fetch, with the policy's words.
 	AllowPrivateSources bool
+	// Location is the time zone of digest times (the delivery zone);
+	// UTC when nil.
+	Location *time.Location
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (the delivery Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
@@ -219,21 +222,24 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	}
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
 	b.commands = map[string]command{
-		"start":   {run: b.cmdStart, changes: true},
-		"stop":    {run: b.cmdStop, changes: true, manageable: true},
-		"help":    {run: b.cmdHelp},
-		"add":     {run: b.cmdAdd, changes: true, needsSub: true, manageable: true},
-		"del":     {run: b.cmdDel, changes: true, needsSub: true, manageable: true},
-		"list":    {run: b.cmdList, needsSub: true, manageable: true},
-		"clear":   {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
-		"mode":    {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
-		"sources": {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
-		"pause":   {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
-		"resume":  {run: b.cmdResume, changes: true, needsSub: true, manageable: true},
-		"lang":    {run: b.cmdLang, changes: true, needsSub: true, manageable: true},
-		"status":  {run: b.cmdStatus, needsSub: true, manageable: true},
-		"channel": {run: b.cmdChannel},
-		"manage":  {run: b.cmdChannel},
+		"start":    {run: b.cmdStart, changes: true},
+		"stop":     {run: b.cmdStop, changes: true, manageable: true},
+		"help":     {run: b.cmdHelp},
+		"add":      {run: b.cmdAdd, changes: true, needsSub: true, manageable: true},
+		"del":      {run: b.cmdDel, changes: true, needsSub: true, manageable: true},
+		"list":     {run: b.cmdList, needsSub: true, manageable: true},
+		"clear":    {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
+		"mode":     {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
+		"sources":  {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
+		"pause":    {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
+		"resume":   {run: b.cmdResume, changes: true, needsSub: true, manageable: true},
+		"lang":     {run: b.cmdLang, changes: true, needsSub: true, manageable: true},
+		"status":   {run: b.cmdStatus, needsSub: true, manageable: true},
+		"digest":   {run: b.cmdDigest, changes: true, needsSub: true, manageable: true},
+		"buttons":  {run: b.cmdButtons, changes: true, needsSub: true, manageable: true},
+		"settings": {run: b.cmdSettings, needsSub: true, manageable: true},
+		"channel":  {run: b.cmdChannel},
+		"manage":   {run: b.cmdChannel},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b

@@ -622,6 +622,13 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		}
 		data = inner
 	}
+	if a, ok := callback.ParseAlert(data); ok {
+		// An alert's button: anyone may ask why; muting checks admins.
+		if err := b.onAlertButton(ctx, c, q, a); err != nil {
+			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))
+		}
+		return nil
+	}
 	if isGroup(c.chat.Type) {
 		admin, err := b.groupAdmins.isAdmin(ctx, c.chat.ID, q.From.ID)
 		if err != nil {
@@ -645,6 +652,8 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		pageText, key, _ := strings.Cut(strings.TrimPrefix(data, cbSource), ":")
 		page, _ := strconv.Atoi(pageText)
 		err = b.onSourceToggle(ctx, c, q, page, key)
+	case strings.HasPrefix(data, cbSettings):
+		err = b.onSettings(ctx, c, q, strings.TrimPrefix(data, cbSettings))
 	default:
 		err = b.answer(ctx, q, "")
 	}
