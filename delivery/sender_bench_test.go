@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"net/http"
 	"syscall"
 	"testing"
@@ -20,18 +21,22 @@ import (
 //	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./delivery/
 func BenchmarkFanout(b *testing.B) {
 	for _, tc := range []struct {
-		name   string
-		fake   telegramtest.Options
-		global store.Limit
+		name      string
+		fake      telegramtest.Options
+		global    store.Limit
+		noButtons bool
 	}{
-		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}},
-		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}},
+		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, false},
+		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}, false},
 		// The sender's own capacity: a limit it cannot reach here.
-		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}},
+		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, false},
+		// The same without the alerts' buttons (/buttons off in every
+		// chat), to tell what the keyboard costs.
+		{"global-5000-nobuttons", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
-				fanout(b, 10_000, tc.fake, tc.global)
+				fanout(b, 10_000, tc.fake, tc.global, tc.noButtons)
 			}
 		})
 	}
@@ -39,7 +44,7 @@ func BenchmarkFanout(b *testing.B) {
 
 // fanout delivers one story to chats private chats and reports the rate,
 // the 429s received and the CPU time per message.
-func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit) {
+func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit, noButtons bool) {
 	b.StopTimer()
 	h := newSenderHarness(b, fopts)
 	ids := make([]int64, chats)
@@ -48,7 +53,12 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 		ids[i] = int64(1_000_000 + i)
 		all[i] = testDelivery(ids[i], "fanout", true)
 	}
-	h.subscribe("ar", ids...)
+	for _, id := range ids {
+		sub := store.Subscriber{ChatID: id, Type: "private", Lang: "ar", Active: true, NoButtons: noButtons}
+		if err := h.st.PutSubscriber(context.Background(), sub); err != nil {
+			b.Fatal(err)
+		}
+	}
 	h.enqueue(all...)
 	m := newTestMetrics()
 	s := h.sender(Options{Global: global, Metrics: m, Instance: "bench"})
