@@ -51,7 +51,7 @@ func BenchmarkDigestBuild(b *testing.B) {
 		b.StopTimer()
 		h := newSenderHarness(b, telegramtest.Options{})
 		ctx := context.Background()
-		clock := &testClock{now: time.Date(2026, 12, 5, 10, 20, 0, 0, time.UTC)}
+		clock := newManualClock(time.Date(2026, 12, 5, 10, 20, 0, 0, time.UTC))
 		opts, _ := fastOptions()
 		opts.Now = clock.Now
 		s := h.sender(opts)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,23 +14,17 @@ import (
 	"github.com/aajil/aajil/telegram/tgtext"
 )
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
+// manualClock is a clock the test sets, kept as unix nanoseconds.
+type manualClock struct{ ns atomic.Int64 }
+
+func newManualClock(t time.Time) *manualClock {
+	c := &manualClock{}
+	c.Set(t)
+	return c
 }
 
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
+func (c *manualClock) Now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *manualClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 // TestDigestEndToEnd: a chat with an hourly digest gets its urgent alert
 // at once and its other alerts together at the top of the hour, in one
@@ -44,7 +38,7 @@ func TestDigestEndToEnd(t *testing.T) {
 	if err := h.st.PutSubscriber(ctx, store.Subscriber{ChatID: chat, Type: "private", Lang: "en", Mode: "all", Digest: "hourly", Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{now: time.Date(2026, 12, 5, 10, 20, 0, 0, time.UTC)}
+	clock := newManualClock(time.Date(2026, 12, 5, 10, 20, 0, 0, time.UTC))
 	urgent := testDelivery(chat, "u1", true)
 	n1, n2, n3 := testDelivery(chat, "n1", false), testDelivery(chat, "n2", false), testDelivery(chat, "n3", false)
 	n2.SourceID = "bbc"
@@ -120,7 +114,7 @@ func TestDigestBuiltThenCrash(t *testing.T) {
 	if err := h.st.PutSubscriber(ctx, store.Subscriber{ChatID: chat, Type: "private", Lang: "ar", Mode: "all", Digest: "daily 08:00", Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{now: time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)}
+	clock := newManualClock(time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC))
 	opts, _ := fastOptions()
 	opts.Now, opts.Location = clock.Now, time.UTC
 	dead := h.sender(opts) // never run: it only holds and builds
