@@ -71,7 +71,7 @@ const (
 
 // deliveryFields is the number of stream field names and values of a
 // delivery (deliveryArgs).
-const deliveryFields = 24
+const deliveryFields = 26
 
 // deliveryArgs is d as stream field/value pairs.
 func deliveryArgs(d Delivery) []any {
