@@ -78,7 +78,8 @@ type Options struct {
 	// Telegram's limits; without one replies are sent at once.
 	Limiter Limiter
 	// Location is the time zone of chats without a /tz of their own
-	// (delivery.timezone); UTC when nil.
+	// (delivery.timezone), for quiet hours, digest times and the times
+	// shown; UTC when nil.
 	Location *time.Location
 }
 
@@ -222,25 +223,28 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	}
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
 	b.commands = map[string]command{
-		"start":   {run: b.cmdStart, changes: true},
-		"stop":    {run: b.cmdStop, changes: true, manageable: true},
-		"help":    {run: b.cmdHelp},
-		"add":     {run: b.cmdAdd, changes: true, needsSub: true, manageable: true},
-		"del":     {run: b.cmdDel, changes: true, needsSub: true, manageable: true},
-		"list":    {run: b.cmdList, needsSub: true, manageable: true},
-		"clear":   {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
-		"mode":    {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
-		"media":   {run: b.cmdMedia, changes: true, needsSub: true, manageable: true},
-		"sources": {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
-		"pause":   {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
-		"resume":  {run: b.cmdResume, changes: true, needsSub: true, manageable: true},
-		"lang":    {run: b.cmdLang, changes: true, needsSub: true, manageable: true},
-		"status":  {run: b.cmdStatus, needsSub: true, manageable: true},
-		"channel": {run: b.cmdChannel},
-		"manage":  {run: b.cmdChannel},
-		"quiet":   {run: b.cmdQuiet, changes: true, needsSub: true, manageable: true},
-		"tz":      {run: b.cmdTZ, changes: true, needsSub: true, manageable: true},
-		"last":    {run: b.cmdLast, needsSub: true, manageable: true},
+		"start":    {run: b.cmdStart, changes: true},
+		"stop":     {run: b.cmdStop, changes: true, manageable: true},
+		"help":     {run: b.cmdHelp},
+		"add":      {run: b.cmdAdd, changes: true, needsSub: true, manageable: true},
+		"del":      {run: b.cmdDel, changes: true, needsSub: true, manageable: true},
+		"list":     {run: b.cmdList, needsSub: true, manageable: true},
+		"clear":    {run: b.cmdClear, changes: true, needsSub: true, manageable: true},
+		"mode":     {run: b.cmdMode, changes: true, needsSub: true, manageable: true},
+		"media":    {run: b.cmdMedia, changes: true, needsSub: true, manageable: true},
+		"sources":  {run: b.cmdSources, changes: true, needsSub: true, manageable: true},
+		"pause":    {run: b.cmdPause, changes: true, needsSub: true, manageable: true},
+		"resume":   {run: b.cmdResume, changes: true, needsSub: true, manageable: true},
+		"lang":     {run: b.cmdLang, changes: true, needsSub: true, manageable: true},
+		"status":   {run: b.cmdStatus, needsSub: true, manageable: true},
+		"channel":  {run: b.cmdChannel},
+		"manage":   {run: b.cmdChannel},
+		"quiet":    {run: b.cmdQuiet, changes: true, needsSub: true, manageable: true},
+		"tz":       {run: b.cmdTZ, changes: true, needsSub: true, manageable: true},
+		"last":     {run: b.cmdLast, needsSub: true, manageable: true},
+		"digest":   {run: b.cmdDigest, changes: true, needsSub: true, manageable: true},
+		"buttons":  {run: b.cmdButtons, changes: true, needsSub: true, manageable: true},
+		"settings": {run: b.cmdSettings, needsSub: true, manageable: true},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b

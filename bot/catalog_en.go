@@ -6,7 +6,7 @@ package bot
 var catalogEN = map[MsgID]string{
 	MsgWelcome: "👋 Welcome to <b>Aajil</b>! Breaking news from every source will reach you here as soon as it is published.\n" +
 		"To get only what matters to you, add a rule, e.g. /add Homs — or a phrase in quotes: /add \"Damascus airport\".\n" +
-		"Send /help to see every command.",
+		"Send /settings to change everything with a tap, or /help to see every command.",
 	MsgWelcomeBack: "You are already subscribed. Send /status to see what you receive, or /help for the commands.",
 	MsgHelp: "<b>Commands</b>\n" +
 		"/add <i>rule</i> — get only news matching it: /add Homs\n" +
@@ -23,6 +23,9 @@ var catalogEN = map[MsgID]string{
 		"/last [<i>n</i>] — the last alerts of this chat (5, at most 20): /last 10\n" +
 		"/quiet <i>from-to</i> [urgent] — quiet hours: alerts arrive silently, urgent ones still ring with urgent; /quiet off ends them: /quiet 23:00-07:00\n" +
 		"/tz <i>city or zone</i> — this chat's time zone, for quiet hours and the times shown: /tz Beirut\n" +
+		"/settings — every setting as buttons, changed with a tap: /settings\n" +
+		"/digest hourly|daily <i>HH:MM</i>|off — non-urgent news together in one message: /digest daily 08:00\n" +
+		"/buttons on|off — the buttons under alerts (mute the source, why it matched): /buttons off\n" +
 		"/stop — unsubscribe: /stop\n" +
 		"/channel @<i>name</i> — in a private chat with me, manage a channel you administer: the commands above then act on it; /channel off comes back: /channel @my_news\n\n" +
 		"<b>Rules</b>: all the words must appear; \"a phrase\" in quotes must appear as written; -word excludes news that contains it: /add Damascus -weather",
@@ -246,4 +249,43 @@ var catalogEN = map[MsgID]string{
 	MsgLastTitle:        "{0}",
 	MsgLastPaused:       "(paused: not sent)",
 	MsgLastAlso:         "➕ Also reported by: {0}",
+	// /settings, /digest, /buttons and the alerts' buttons (settings.go, buttons.go).
+	MsgSettings: "⚙️ <b>Settings</b>\n" +
+		"Mode: {0}\n" +
+		"Rules: {1} (/list)\n" +
+		"Sources: {2} of {3}\n" +
+		"Digest: {4}\n" +
+		"Language: {5}\n" +
+		"Buttons under alerts: {6}\n\n" +
+		"Tap a button to change it.",
+	MsgSetMode:           "🔔 Mode: {0}",
+	MsgSetDigest:         "🗞 Digest: {0}",
+	MsgSetButtons:        "🔘 Buttons under alerts: {0}",
+	MsgSetLang:           "🌐 Language: {0}",
+	MsgSetSources:        "📚 Sources: {0} of {1}",
+	MsgStateOn:           "on",
+	MsgStateOff:          "off",
+	MsgModeUrgentShort:   "urgent only",
+	MsgModeAllShort:      "all that matches",
+	MsgDigestStateOff:    "off",
+	MsgDigestStateHour:   "every hour",
+	MsgDigestStateDaily:  "daily at {0}",
+	MsgUsageDigest:       "Your digest: {0}.\nNon-urgent news (/mode all) can come together in one message: /digest hourly, /digest daily 08:00, or /digest off. Urgent news always arrives at once.",
+	MsgDigestSet:         "🗞 Digest: {0}. Non-urgent news will come together in one message; urgent news still arrives at once.",
+	MsgDigestOff:         "Digest off: every item arrives at once. Anything collected is on its way.",
+	MsgDigestNeedsAll:    "This chat receives urgent news only, which is never held: send /mode all to receive the other news your rules match, in the digest.",
+	MsgUsageButtons:      "Buttons under alerts (mute the source, why it matched): /buttons on or /buttons off",
+	MsgButtonsOn:         "Alerts will carry buttons: mute the source, and why an alert matched your rules.",
+	MsgButtonsOff:        "Alerts will come without buttons. /buttons on brings them back.",
+	MsgMuteNotAdmin:      "Only this chat's admins can mute a source.",
+	MsgButtonMuteConfirm: "✅ Mute {0}?",
+	MsgButtonUndo:        "↩️ Undo",
+	MsgMuted:             "Muted {0}. No more alerts from it here.",
+	MsgWhyRule:           "Your rule \"{0}\" matched: {1}",
+	MsgWhySep:            ", ",
+	MsgWhyUrgent:         "An urgent alert: this chat has no rules, so every urgent item reaches it.",
+	MsgWhyGone:           "This alert is too old to explain. Send /list to see your rules.",
+	MsgMenuDigest:        "Collect non-urgent news: hourly, daily or off",
+	MsgMenuButtons:       "Buttons under alerts: on or off",
+	MsgMenuSettings:      "Every setting, changed with a tap",
 }

@@ -377,4 +377,10 @@ var plainIDs = map[MsgID]bool{
 	MsgButtonSourceOn: true, MsgButtonSourceOff: true, MsgButtonManage: true,
 	MsgChannelNoAccess: true, MsgChannelButtonGone: true,
 	MsgButtonImportYes: true, MsgImportExpired: true,
+	MsgSetMode: true, MsgSetDigest: true, MsgSetButtons: true, MsgSetLang: true, MsgSetSources: true,
+	MsgStateOn: true, MsgStateOff: true, MsgModeUrgentShort: true, MsgModeAllShort: true,
+	MsgDigestStateOff: true, MsgDigestStateHour: true, MsgDigestStateDaily: true,
+	MsgMuteNotAdmin: true, MsgButtonMuteConfirm: true, MsgButtonUndo: true, MsgMuted: true,
+	MsgWhyRule: true, MsgWhySep: true, MsgWhyUrgent: true, MsgWhyGone: true,
+	MsgMenuDigest: true, MsgMenuButtons: true, MsgMenuSettings: true,
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // /tz works without the system's zone database
 
+	"github.com/aajil/aajil/internal/schedule"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/tgtext"
 )
@@ -304,11 +305,18 @@ func (b *Bot) cmdTZ(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return b.reply(ctx, c, T(c.lang, MsgBadTZ, c.cmd.Args))
 	}
-	if _, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
+	sub, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
 		s.TZ = name
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return err
+	}
+	// A daily digest already pending is due at its time in the new zone.
+	if d, err := schedule.Parse(sub.Digest); err == nil && !d.Off() {
+		if err := b.rescheduleDigest(ctx, sub, d); err != nil {
+			return err
+		}
 	}
 	return b.reply(ctx, c, T(c.lang, MsgTZSet, name, b.now().In(loc).Format("15:04")))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/aajil/aajil/alerts"
 	"github.com/aajil/aajil/alerts/match"
+	"github.com/aajil/aajil/internal/callback"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
 )
@@ -394,14 +394,7 @@ func findSource(srcs []store.SourceRecord, key string) (store.SourceRecord, bool
 
 // sourceKey is how a button names a source: its id, or a hash of it when
 // the id would not fit in Telegram's 64 bytes of callback data.
-func sourceKey(id string) string {
-	if len(id) <= 40 {
-		return id
-	}
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return "#" + strconv.FormatUint(h.Sum64(), 36)
-}
+func sourceKey(id string) string { return callback.SourceKey(id) }
 
 func sourceName(r store.SourceRecord) string {
 	if r.Source.Name != "" {
@@ -668,6 +661,13 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		}
 		data = inner
 	}
+	if a, ok := callback.ParseAlert(data); ok {
+		// An alert's button: anyone may ask why; muting checks admins.
+		if err := b.onAlertButton(ctx, c, q, a); err != nil {
+			return errors.Join(fmt.Errorf("button %q in %d: %w", q.Data, c.chat.ID, err), b.answer(ctx, q, Plain(c.lang, MsgInternalError)))
+		}
+		return nil
+	}
 	if isGroup(c.chat.Type) {
 		admin, err := b.groupAdmins.isAdmin(ctx, c.chat.ID, q.From.ID)
 		if err != nil {
@@ -691,6 +691,8 @@ func (b *Bot) handleCallback(ctx context.Context, q *tgbotapi.CallbackQuery) err
 		pageText, key, _ := strings.Cut(strings.TrimPrefix(data, cbSource), ":")
 		page, _ := strconv.Atoi(pageText)
 		err = b.onSourceToggle(ctx, c, q, page, key)
+	case strings.HasPrefix(data, cbSettings):
+		err = b.onSettings(ctx, c, q, strings.TrimPrefix(data, cbSettings))
 	default:
 		err = b.answer(ctx, q, "")
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aajil/aajil/internal/callback"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/tgtext"
 
@@ -98,14 +99,17 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			Rule:           m.Rule,
 			AlsoReportedBy: names,
 		}, RenderOptions{Location: s.chatLocation(ctx, m.ChatID), MaxLength: limit})
-		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text))
+		buttons := s.alertButtons(ctx, m.ChatID, m.Lang, base.SourceID, storyID, m.Rule)
+		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text, buttons))
 	}
 }
 
 // edit replaces the text of one sent message (the caption of a photo
 // alert, with editMessageCaption), under the rate limits, and returns the
 // outcome for the metrics.
-func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage, text string) string {
+// The alert's buttons go with the text: an edit without them would
+// remove them.
+func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage, text string, buttons [][]callback.Button) string {
 	wait, err := s.book(ctx, m.ChatID, s.opts.MaxAhead)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -118,9 +122,9 @@ func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage,
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	if m.Photo {
-		err = s.tg.EditCaption(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text})
+		err = s.tg.EditCaption(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, Buttons: buttons})
 	} else {
-		err = s.tg.EditMessage(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, LinkPreview: s.opts.LinkPreview})
+		err = s.tg.EditMessage(sctx, m.MessageID, Message{ChatID: m.ChatID, Text: text, LinkPreview: s.opts.LinkPreview, Buttons: buttons})
 	}
 	cancel()
 	if err == nil {

@@ -41,9 +41,5 @@ func (s *Sender) silent(ctx context.Context, chatID int64, urgent bool) bool {
 	if err != nil || !found || sub.Quiet == nil {
 		return false
 	}
-	loc := store.ChatLocation(sub.TZ, s.opts.Location)
-	if loc == nil {
-		loc = defaultLocation()
-	}
-	return sub.Quiet.Silent(s.now(), loc, urgent)
+	return sub.Quiet.Silent(s.now(), s.zoneOf(sub), urgent)
 }

@@ -86,7 +86,7 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 		out, at = s.acknowledge(ctx, it, rec, "duplicate_skipped")
 		return out, at, true
 	}
-	return 0, time.Time{}, false
+	return s.holdForDigest(ctx, it, sub)
 }
 
 // send sends the alert to target, as a photo with the alert as its
@@ -94,15 +94,22 @@ func (s *Sender) screen(ctx context.Context, it *item, target int64) (out outcom
 // handles Telegram's answer.
 func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, time.Time) {
 	e := &it.e
-	photo := it.photo()
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	silent := s.silent(ctx, target, e.Urgent)
+	m := Message{ChatID: target, Text: e.Text, LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid, Silent: s.silent(ctx, target, e.Urgent)}
+	if e.Text == "" { // an alert; a digest's part comes rendered
+		m.Buttons = s.alertButtons(ctx, target, e.Lang, e.SourceID, e.StoryID, e.Rule)
+		if photo := it.photo(); photo != "" {
+			m.Photo, m.Text, m.LinkPreview = photo, s.render(ctx, e, tgtext.MaxCaptionLength), false
+		} else {
+			m.Text = s.render(ctx, e, 0)
+		}
+	}
 	var msgID int
 	var err error
-	if photo != "" {
-		msgID, err = s.tg.SendPhoto(sctx, Message{ChatID: target, Photo: photo, Text: s.render(ctx, e, tgtext.MaxCaptionLength), PaidBroadcast: s.paid, Silent: silent})
+	if m.Photo != "" {
+		msgID, err = s.tg.SendPhoto(sctx, m)
 	} else {
-		msgID, err = s.tg.SendMessage(sctx, Message{ChatID: target, Text: s.render(ctx, e, 0), LinkPreview: s.opts.LinkPreview, PaidBroadcast: s.paid, Silent: silent})
+		msgID, err = s.tg.SendMessage(sctx, m)
 	}
 	cancel()
 	now := s.now()
@@ -110,15 +117,15 @@ func (s *Sender) send(ctx context.Context, it *item, target int64) (outcome, tim
 		s.count(store.CounterDeliveries, 1)
 		s.opts.Metrics.Latency(e.MatchedAt, e.Published, now)
 		s.log.Debug("sender: sent", slog.Int64("chat", target), slog.String("story", e.StoryID),
-			slog.Bool("photo", photo != ""), slog.Duration("since_matched", now.Sub(e.MatchedAt)))
-		return s.acknowledge(ctx, it, store.SentRecord{MessageID: msgID, SentAt: now, ChatID: target, Photo: photo != ""}, "sent")
+			slog.Bool("photo", m.Photo != ""), slog.Duration("since_matched", now.Sub(e.MatchedAt)))
+		return s.acknowledge(ctx, it, store.SentRecord{MessageID: msgID, SentAt: now, ChatID: target, Photo: m.Photo != ""}, "sent")
 	}
 	if ctx.Err() != nil {
 		// Shutdown cut the send short: hand the entry back. Telegram
 		// may have delivered it; the next owner cannot tell.
 		return outDone, time.Time{}
 	}
-	if photo != "" {
+	if m.Photo != "" {
 		if out, at, done := s.photoFailed(it, target, err); done {
 			return out, at
 		}

@@ -91,7 +91,8 @@ const (
 // be safe for concurrent use.
 type Metrics interface {
 	// Delivered counts a delivery's outcome: "sent", "duplicate_skipped",
-	// "blocked", "migrated", "dead", "dropped" or "retry".
+	// "blocked", "migrated", "dead", "dropped", "retry" or "digest"
+	// (held for the chat's digest).
 	Delivered(outcome string)
 	// RateLimited counts a 429 answer, global or for one chat.
 	RateLimited(global bool)
@@ -250,6 +251,7 @@ type Sender struct {
 	subscribers Subscribers
 	edits       Edits
 	counter     Counter
+	digests     Digests // nil: no digests (digest.go)
 	opts        Options
 	log         *slog.Logger
 	now         func() time.Time
@@ -288,7 +290,9 @@ type Sender struct {
 // st's outbox.
 func New(tg Telegram, st Store, opts Options) *Sender {
 	opts = opts.withDefaults()
+	digests, _ := st.(Digests)
 	return &Sender{
+		digests:     digests,
 		tg:          tg,
 		outbox:      st,
 		leases:      st,
@@ -357,9 +361,16 @@ func (s *Sender) Run(ctx context.Context) error {
 		s.runEditor(ctx)
 	}()
 
+	digestsDone := make(chan struct{})
+	go func() {
+		defer close(digestsDone)
+		s.runDigests(ctx)
+	}()
+
 	s.leaseLoop(ctx, hard, workersDone)
 
 	<-editorDone
+	<-digestsDone
 	s.shutdown(hard)
 	return nil
 }

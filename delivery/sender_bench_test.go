@@ -24,20 +24,24 @@ import (
 //	go test -run '^$' -bench BenchmarkFanout -benchtime 1x -timeout 30m ./delivery/
 func BenchmarkFanout(b *testing.B) {
 	for _, tc := range []struct {
-		name   string
-		fake   telegramtest.Options
-		global store.Limit
-		media  bool
+		name      string
+		fake      telegramtest.Options
+		global    store.Limit
+		media     bool
+		noButtons bool
 	}{
-		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, false},
-		{"telegram-limits-media", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, true},
-		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}, false},
+		{"telegram-limits", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, false, false},
+		{"telegram-limits-media", telegramtest.Options{Limits: telegramtest.TelegramLimits()}, store.Limit{}, true, false},
+		{"global-1000", telegramtest.Options{}, store.Limit{Interval: time.Millisecond, Burst: 1}, false, false},
 		// The sender's own capacity: a limit it cannot reach here.
-		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, false},
+		{"global-5000", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, false, false},
+		// The same without the alerts' buttons (/buttons off in every
+		// chat), to tell what the keyboard costs.
+		{"global-5000-nobuttons", telegramtest.Options{}, store.Limit{Interval: 200 * time.Microsecond, Burst: 1}, false, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
-				fanout(b, 10_000, tc.fake, tc.global, tc.media)
+				fanout(b, 10_000, tc.fake, tc.global, tc.media, tc.noButtons)
 			}
 		})
 	}
@@ -46,8 +50,8 @@ func BenchmarkFanout(b *testing.B) {
 // fanout delivers one story to chats private chats and reports the rate,
 // the 429s received and the CPU time per message. With media, every
 // other chat has media on and the story a picture: those chats get a
-// photo.
-func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit, media bool) {
+// photo. With noButtons, every chat has /buttons off.
+func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Limit, media, noButtons bool) {
 	b.StopTimer()
 	h := newSenderHarness(b, fopts)
 	ids := make([]int64, chats)
@@ -59,12 +63,10 @@ func fanout(b *testing.B, chats int, fopts telegramtest.Options, global store.Li
 			all[i].Image = "https://cdn.sananews.sy/2026/03/0P3A6264-1024x683.jpg"
 		}
 	}
-	h.subscribe("ar", ids...)
-	if media {
-		for i := 0; i < chats; i += 2 {
-			if _, err := h.st.UpdateSubscriber(context.Background(), ids[i], func(s *store.Subscriber) error { s.Media = true; return nil }); err != nil {
-				b.Fatal(err)
-			}
+	for i, id := range ids {
+		sub := store.Subscriber{ChatID: id, Type: "private", Lang: "ar", Active: true, NoButtons: noButtons, Media: media && i%2 == 0}
+		if err := h.st.PutSubscriber(context.Background(), sub); err != nil {
+			b.Fatal(err)
 		}
 	}
 	h.enqueue(all...)

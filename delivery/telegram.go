@@ -7,6 +7,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/aajil/aajil/internal/callback"
 	"github.com/aajil/aajil/telegram"
 )
 
@@ -25,6 +26,10 @@ type Message struct {
 	PaidBroadcast bool
 	// Silent asks for disable_notification: the chat's quiet hours.
 	Silent bool
+	// Buttons is the inline keyboard under the message, rows of buttons
+	// (buttons.go); none when empty. An edit without buttons removes
+	// them.
+	Buttons [][]callback.Button
 }
 
 // Telegram is the Bot API as the Sender uses it. Its errors are those of
@@ -63,6 +68,9 @@ func (b *BotAPI) SendMessage(ctx context.Context, m Message) (int, error) {
 	p.AddBool("disable_web_page_preview", !m.LinkPreview)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
 	p.AddBool("disable_notification", m.Silent)
+	if err := addButtons(p, m.Buttons); err != nil {
+		return 0, err
+	}
 	return b.send(ctx, "sendMessage", p)
 }
 
@@ -76,6 +84,9 @@ func (b *BotAPI) SendPhoto(ctx context.Context, m Message) (int, error) {
 	p.AddNonEmpty("parse_mode", tgbotapi.ModeHTML)
 	p.AddBool("allow_paid_broadcast", m.PaidBroadcast)
 	p.AddBool("disable_notification", m.Silent)
+	if err := addButtons(p, m.Buttons); err != nil {
+		return 0, err
+	}
 	return b.send(ctx, "sendPhoto", p)
 }
 
@@ -97,6 +108,7 @@ func (b *BotAPI) EditMessage(ctx context.Context, messageID int, m Message) erro
 	cfg := tgbotapi.NewEditMessageText(m.ChatID, messageID, m.Text)
 	cfg.ParseMode = tgbotapi.ModeHTML
 	cfg.DisableWebPagePreview = !m.LinkPreview
+	cfg.ReplyMarkup = inlineKeyboard(m.Buttons)
 	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
 		return telegram.RedactToken(err, b.api.Token)
 	}
@@ -107,8 +119,33 @@ func (b *BotAPI) EditMessage(ctx context.Context, messageID int, m Message) erro
 func (b *BotAPI) EditCaption(ctx context.Context, messageID int, m Message) error {
 	cfg := tgbotapi.NewEditMessageCaption(m.ChatID, messageID, m.Text)
 	cfg.ParseMode = tgbotapi.ModeHTML
+	cfg.ReplyMarkup = inlineKeyboard(m.Buttons)
 	if _, err := telegram.WithContext(ctx, b.api).Send(cfg); err != nil {
 		return telegram.RedactToken(err, b.api.Token)
+	}
+	return nil
+}
+
+// inlineKeyboard is rows as the library's inline keyboard; nil for none.
+func inlineKeyboard(rows [][]callback.Button) *tgbotapi.InlineKeyboardMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := tgbotapi.InlineKeyboardMarkup{InlineKeyboard: make([][]tgbotapi.InlineKeyboardButton, len(rows))}
+	for i, row := range rows {
+		for _, b := range row {
+			kb.InlineKeyboard[i] = append(kb.InlineKeyboard[i], tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+		}
+	}
+	return &kb
+}
+
+// addButtons adds rows as the request's inline keyboard; nothing for none.
+func addButtons(p tgbotapi.Params, rows [][]callback.Button) error {
+	if kb := inlineKeyboard(rows); kb != nil {
+		if err := p.AddInterface("reply_markup", kb); err != nil {
+			return fmt.Errorf("encode buttons: %w", err)
+		}
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ const (
 // Delivery outcomes the sender reports through Delivered; they are created
 // at zero when Metrics is built so that rate() over them works from the
 // first scrape.
-var deliveryOutcomes = []string{"sent", "duplicate_skipped", "blocked", "migrated", "dead", "dropped", "retry", "photo_refused"}
+var deliveryOutcomes = []string{"sent", "duplicate_skipped", "blocked", "migrated", "dead", "dropped", "retry", "photo_refused", "digest"}
 
 // QueueFunc reports the outbox at scrape time: the entries in all outbox
 // streams, those read but not yet acknowledged, and the dead letters.
@@ -312,8 +312,9 @@ func (m *Metrics) Queued(n int) {
 }
 
 // Delivered counts one delivery attempt ending in outcome ("sent",
-// "blocked", "migrated", "dead", "dropped", "retry" or "photo_refused": a
-// photo alert that goes as text instead).
+// "blocked", "migrated", "dead", "dropped", "retry", "photo_refused" (a
+// photo alert that goes as text instead) or "digest" (held for the
+// chat's digest)).
 func (m *Metrics) Delivered(outcome string) {
 	if m == nil {
 		return

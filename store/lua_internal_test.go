@@ -42,3 +42,11 @@ func TestLuaSource(t *testing.T) {
 		})
 	}
 }
+
+// TestDeliveryFields keeps the enqueue script's stride in step with the
+// fields a delivery is written as.
+func TestDeliveryFields(t *testing.T) {
+	if got := len(deliveryArgs(Delivery{})); got != deliveryFields {
+		t.Errorf("len(deliveryArgs) = %d, want deliveryFields = %d", got, deliveryFields)
+	}
+}

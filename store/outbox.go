@@ -35,6 +35,10 @@ type Delivery struct {
 	// Lang is the subscriber's language when the delivery was matched
 	// ("ar", "en"); empty when unknown.
 	Lang string
+	// Text, when set, is the message itself, already rendered (Telegram
+	// HTML): a part of a digest (digest.go). Entries written before it
+	// existed have none and are rendered as alerts.
+	Text string
 }
 
 // OutboxEntry is a delivery read back from the outbox, with where it is:
@@ -62,11 +66,12 @@ const (
 	fRule      = "rule"
 	fMatched   = "matched"
 	fLang      = "lang"
+	fText      = "text"
 )
 
 // deliveryFields is the number of stream field names and values of a
 // delivery (deliveryArgs).
-const deliveryFields = 24
+const deliveryFields = 26
 
 // deliveryArgs is d as stream field/value pairs.
 func deliveryArgs(d Delivery) []any {
@@ -83,6 +88,7 @@ func deliveryArgs(d Delivery) []any {
 		fRule, d.Rule,
 		fMatched, formatTime(d.MatchedAt),
 		fLang, d.Lang,
+		fText, d.Text,
 	}
 }
 
@@ -275,6 +281,7 @@ func decodeDelivery(v map[string]any) (Delivery, error) {
 		Image:    str(fImage),
 		Rule:     str(fRule),
 		Lang:     str(fLang),
+		Text:     str(fText),
 	}
 	if d.StoryID == "" {
 		return Delivery{}, errors.New("empty story id")

@@ -37,6 +37,13 @@ type Subscriber struct {
 	TZ string `json:"tz,omitempty"`
 	// Quiet is the chat's quiet hours (/quiet); nil when none.
 	Quiet *Quiet `json:"quiet,omitempty"`
+	// Digest is when the chat's non-urgent alerts are collected and
+	// sent as one message: "hourly", "daily HH:MM", or empty (off: each
+	// is sent at once). Urgent alerts are never held (digest.go).
+	Digest string `json:"digest,omitempty"`
+	// NoButtons turns off the inline buttons under alerts (/buttons off);
+	// the zero value, and every record written before it existed, has them.
+	NoButtons bool `json:"no_buttons,omitempty"`
 	// Active is false when Telegram refuses to deliver to the chat
 	// (blocked, kicked, deleted); it gets nothing until active again.
 	Active    bool      `json:"active"`

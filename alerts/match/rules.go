@@ -449,21 +449,17 @@ func (r Rule) Matches(normalised string) bool {
 // each word's candidates): its first word may carry proclitics; the words
 // after it must equal the term's words up to the article (so «"ريف حمص"»
 // matches «بريف حمص» and «ريف الحمص» but not «ريف بحمص»).
-func (t term) in(words []string, cands [][]string) bool {
-	for i := 0; i+len(t.words) <= len(words); i++ {
-		if !slices.Contains(cands[i], t.words[0]) {
-			continue
-		}
-		ok := true
-		for j := 1; j < len(t.words); j++ {
-			if matchKey(words[i+j]) != t.words[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
+func (t term) in(words []string, cands [][]string) bool { return t.at(words, cands) >= 0 }
+
+// matchesAt reports whether the term occurs at word i (see in).
+func (t term) matchesAt(i int, words []string, cands [][]string) bool {
+	if !slices.Contains(cands[i], t.words[0]) {
+		return false
+	}
+	for j := 1; j < len(t.words); j++ {
+		if matchKey(words[i+j]) != t.words[j] {
+			return false
 		}
 	}
-	return false
+	return true
 }

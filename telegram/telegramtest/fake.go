@@ -670,7 +670,7 @@ func (f *Fake) WaitSent(ctx context.Context, chatID int64, n int) ([]SentMessage
 var methodNames = func() map[string]string {
 	m := map[string]string{}
 	for _, name := range []string{
-		"getMe", "getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery",
+		"getMe", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
 		"sendPhoto", "editMessageCaption",
 		"setMyCommands", "getMyCommands", "getChatMember", "getChat", "sendDocument", "getFile",
 		"deleteWebhook", "getWebhookInfo", "setWebhook",
@@ -731,7 +731,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		f.getUpdates(w, r, req)
 		return
-	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption":
+	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption", "editMessageReplyMarkup":
 		f.deliver(w, r, req)
 		return
 	}
@@ -790,7 +790,7 @@ func (f *Fake) injected(req request) *Failure {
 // isDelivery reports whether method sends or edits a message.
 func isDelivery(method string) bool {
 	switch method {
-	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption":
+	case "sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageCaption", "editMessageReplyMarkup":
 		return true
 	}
 	return false
@@ -1038,6 +1038,9 @@ func (f *Fake) validate(req request) *Failure {
 		return ptr(ChatNotFound())
 	}
 	text, limit := p["text"], MaxMessageLength
+	if req.method == "editMessageReplyMarkup" {
+		return validMarkup(p["reply_markup"])
+	}
 	caption := captioned(req.method)
 	if caption {
 		text, limit = p["caption"], MaxCaptionLength
@@ -1071,7 +1074,12 @@ func (f *Fake) validate(req request) *Failure {
 		}
 		return badRequest("message is too long")
 	}
-	if rm := p["reply_markup"]; rm != "" {
+	return validMarkup(p["reply_markup"])
+}
+
+// validMarkup checks an inline keyboard as Telegram does: "" is none.
+func validMarkup(rm string) *Failure {
+	if rm != "" {
 		var markup struct {
 			InlineKeyboard [][]struct {
 				Text         string  `json:"text"`
@@ -1110,7 +1118,7 @@ func (f *Fake) execute(req request) (any, *Failure) {
 		}
 	}
 	now := time.Now()
-	if req.method == "editMessageText" || req.method == "editMessageCaption" {
+	if req.method == "editMessageText" || req.method == "editMessageCaption" || req.method == "editMessageReplyMarkup" {
 		return f.edit(chat, req, now)
 	}
 	paid, _ := strconv.ParseBool(p["allow_paid_broadcast"])
@@ -1165,7 +1173,10 @@ func (f *Fake) edit(chat Chat, req request, now time.Time) (any, *Failure) {
 		}
 		text := p["text"]
 		hasCaption := s.Document != nil || s.Photo != ""
-		if req.method == "editMessageCaption" {
+		if req.method == "editMessageReplyMarkup" {
+			// The text or caption stays as it is.
+			text, p["parse_mode"] = s.Text, s.ParseMode
+		} else if req.method == "editMessageCaption" {
 			text = p["caption"]
 			if !hasCaption {
 				return nil, badRequest("there is no caption in the message to edit")

@@ -370,6 +370,37 @@ func TestCallbackAndEdit(t *testing.T) {
 	}
 }
 
+// TestEditReplyMarkup: editMessageReplyMarkup changes the keyboard and
+// keeps the text; the same keyboard again is "not modified".
+func TestEditReplyMarkup(t *testing.T) {
+	f, api := newAPI(t, Options{})
+	msg := tgbotapi.NewMessage(42, "<b>alert</b>")
+	msg.ParseMode = tgbotapi.ModeHTML
+	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Mute", "am:sana")))
+	sent, err := api.Send(msg)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	undo := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("Undo", "au:sana")))
+	if _, err := api.Request(tgbotapi.NewEditMessageReplyMarkup(42, sent.MessageID, undo)); err != nil {
+		t.Fatalf("editMessageReplyMarkup: %v", err)
+	}
+	got := f.Sent(42)[0]
+	if got.Text != "<b>alert</b>" || got.ParseMode != "HTML" || !strings.Contains(got.ReplyMarkup, "au:sana") || got.Edits != 1 {
+		t.Errorf("after the edit %+v, want the text kept and the Undo keyboard", got)
+	}
+	tooLong := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData("x", strings.Repeat("d", MaxCallbackDataLength+1))))
+	for name, cfg := range map[string]tgbotapi.EditMessageReplyMarkupConfig{
+		"not modified":       tgbotapi.NewEditMessageReplyMarkup(42, sent.MessageID, undo),
+		"not found":          tgbotapi.NewEditMessageReplyMarkup(42, 999, undo),
+		"data over 64 bytes": tgbotapi.NewEditMessageReplyMarkup(42, sent.MessageID, tooLong),
+	} {
+		if _, err := api.Request(cfg); tgError(t, err).Code != http.StatusBadRequest {
+			t.Errorf("%s: %v, want 400", name, err)
+		}
+	}
+}
+
 func TestChatsMembersCommands(t *testing.T) {
 	f, api := newAPI(t, Options{})
 	f.SetChat(Channel(-100777, "sana_alerts"))
