@@ -22,7 +22,7 @@ import (
 // splitter does not read exactly (splitFeed), a document of more than the
 // limit's items, or an answer of gofeed that does not match the split is
 // parsed whole. A source's entry holds only the items of its last
-// document and goes when the source is removed (Forget).
+// document and goes when the source is removed (Forget) or answers 304.
 type itemCache struct {
 	seed maphash.Seed
 	mu   sync.Mutex
@@ -84,13 +84,23 @@ func (c *itemCache) len() int {
 
 // parse is ParseLimit for src, reusing the items of the source's last
 // document that are unchanged.
+//
+// Items are kept only for a source whose documents come one after the
+// other: the first document (and the first after a 304, which forgets the
+// source) is parsed whole and leaves a mark; a document that finds the
+// mark, or items, keeps its items for the next. So a source that answers
+// 304 between its changes holds no items (its next document is parsed
+// whole, as it would be anyway), and one that sends a document at every
+// poll has all but its new items parsed once.
 func (c *itemCache) parse(src Source, body []byte, baseURL string, det *alerts.Detector, limit int) ([]Item, int, error) {
 	if limit <= 0 {
 		limit = MaxItems
 	}
 	prev := c.take(src.ID)
 	if src.EffectiveKind() == KindRSS && bytes.Count(body, []byte("<item"))+bytes.Count(body, []byte("<entry")) <= limit {
-		if split, ok := splitFeed(c.seed, body); ok {
+		if prev == nil {
+			c.put(src.ID, &docItems{})
+		} else if split, ok := splitFeed(c.seed, body); ok {
 			if items, next, ok := c.incremental(src, body, baseURL, det, split, prev); ok {
 				c.put(src.ID, next)
 				return items, 0, nil
@@ -109,7 +119,7 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 	hits := 0
 	for i, sp := range split.spans {
 		hashes[i] = maphash.Bytes(c.seed, body[sp.start:sp.end])
-		if prev != nil && prev.key.split == split.ctx {
+		if prev.items != nil && prev.key.split == split.ctx {
 			cands[i], known[i] = prev.items[hashes[i]]
 			if known[i] {
 				hits++
@@ -140,7 +150,7 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 	}
 	if hits > 0 && key != prev.key {
 		// The channel changed what its items are read with: all again.
-		return c.incremental(src, body, baseURL, det, split, nil)
+		return c.incremental(src, body, baseURL, det, split, &docItems{})
 	}
 	c.parsed.Add(int64(len(feed.Items)))
 	fc := newFeedContext(feed, baseURL)

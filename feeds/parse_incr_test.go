@@ -2,8 +2,13 @@ package feeds
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"hash/maphash"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aajil/aajil/alerts"
@@ -35,6 +40,12 @@ func incrCases(tb testing.TB) []incrCase {
 	out = append(out, incrCase{name: "atom with a hub link", src: Source{ID: "incr"},
 		base: "https://www.amarbanglabd.com/feed/atom", body: fixture(tb, "derived/bn_amarbanglabd_atom_hub_link_added.atom")})
 	return out
+}
+
+// n returns the number of items of the document.
+func (c incrCase) n() int {
+	sp, _ := splitFeed(maphash.MakeSeed(), c.body)
+	return len(sp.spans)
 }
 
 // withoutItems returns body without the items whose index keep refuses.
@@ -135,6 +146,7 @@ func TestIncrementalParseMatchesFullParse(t *testing.T) {
 			t.Run(c.name+"/"+sc.name, func(t *testing.T) {
 				t.Parallel()
 				cache := newItemCache()
+				cache.put(c.src.ID, &docItems{}) // a document came before
 				var body []byte
 				for k, st := range sc.steps {
 					body = st.body(c)
@@ -158,7 +170,7 @@ func TestIncrementalParseMatchesFullParse(t *testing.T) {
 						t.Errorf("step %d: got %d left out, want %d", k, omitted, wantOmitted)
 					}
 					compareItems(t, fmt.Sprintf("step %d", k), got, want)
-					if cache.len() != 1 {
+					if d := cache.docs[src.ID]; d == nil || d.items == nil {
 						t.Fatalf("step %d: the document was parsed whole, not incrementally", k)
 					}
 					if k == len(sc.steps)-1 {
@@ -224,6 +236,7 @@ func TestIncrementalParseFallsBack(t *testing.T) {
 				t.Errorf("splitFeed read %q", tt.doc)
 			}
 			cache := newItemCache()
+			cache.put(src.ID, &docItems{}) // a document came before
 			got, _, err := cache.parse(src, []byte(tt.doc), "https://example.org/", det, MaxItems)
 			want, _, wantErr := ParseLimit(src, []byte(tt.doc), "https://example.org/", det, MaxItems)
 			if (err == nil) != (wantErr == nil) {
@@ -234,6 +247,56 @@ func TestIncrementalParseFallsBack(t *testing.T) {
 				t.Errorf("got %d sources kept, want 0", n)
 			}
 		})
+	}
+}
+
+// Items are kept for a source whose documents come one after the other:
+// not after its first document, nor after a 304.
+func TestIncrementalParseKeepsItemsOfChangingSources(t *testing.T) {
+	det := detector(t)
+	c := incrCases(t)[0]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"v"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		if r.URL.Path == "/stable" {
+			w.Header().Set("ETag", `"v"`)
+		}
+		w.Write(c.body)
+	}))
+	defer srv.Close()
+	p := NewPoller(NewFetcher(srv.Client(), "test"), det)
+	kept := func(id string) int {
+		p.items.mu.Lock()
+		defer p.items.mu.Unlock()
+		if d := p.items.docs[id]; d != nil {
+			return len(d.items)
+		}
+		return -1
+	}
+	steps := []struct {
+		path string
+		v    Validators
+		want int // items kept after the poll, -1 for no entry
+	}{
+		{"/changing", Validators{}, 0},
+		{"/changing", Validators{}, c.n()},
+		{"/changing", Validators{}, c.n()},
+		{"/stable", Validators{}, 0},
+		{"/stable", Validators{ETag: `"v"`}, -1},
+		{"/stable", Validators{}, 0},
+	}
+	for i, st := range steps {
+		src := Source{ID: strings.TrimPrefix(st.path, "/"), URL: srv.URL + st.path}
+		res := p.Poll(context.Background(), src, st.v)
+		if res.Err != nil {
+			t.Fatalf("poll %d: %v", i, res.Err)
+		}
+		if got := kept(src.ID); got != st.want {
+			t.Errorf("poll %d of %s: got %d items kept, want %d", i, st.path, got, st.want)
+		}
 	}
 }
 
@@ -281,6 +344,7 @@ func FuzzSplitFeed(f *testing.F) {
 		src := Source{ID: "fuzz"}
 		cache := newItemCache()
 		cache.seed = seed
+		cache.put(src.ID, &docItems{})
 		_, _, _ = cache.parse(src, before, "https://example.org/feed.xml", det, MaxItems)
 		got, gotOmitted, err := cache.parse(src, body, "https://example.org/feed.xml", det, MaxItems)
 		want, wantOmitted, wantErr := ParseLimit(src, body, "https://example.org/feed.xml", det, MaxItems)

@@ -57,6 +57,7 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 	}
 	res.Validators = resp.Validators
 	if resp.NotModified {
+		p.items.forget(src.ID)
 		res.NotModified = true
 		return res
 	}
