@@ -54,7 +54,11 @@ var ErrBodyStalled = errors.New("body stalled")
 // good citizen: conditional GETs, a body cap, Retry-After reported. It is
 // safe for concurrent use.
 type Fetcher struct {
+	// client is the caller's without its Timeout, which the fetch applies
+	// as its context's deadline (timeout): one context and timer a
+	// request, where http.Client adds a context, a timer and a goroutine.
 	client    *http.Client
+	timeout   time.Duration
 	userAgent string
 	stall     time.Duration
 	now       func() time.Time // for Retry-After dates; tests fix it
@@ -66,7 +70,13 @@ func NewFetcher(client *http.Client, userAgent string) *Fetcher {
 	if userAgent == "" {
 		userAgent = DefaultUserAgent
 	}
-	return &Fetcher{client: client, userAgent: userAgent, stall: DefaultStallTimeout, now: time.Now}
+	f := &Fetcher{client: client, userAgent: userAgent, stall: DefaultStallTimeout, now: time.Now}
+	if client != nil && client.Timeout > 0 {
+		c := *client
+		c.Timeout = 0
+		f.client, f.timeout = &c, client.Timeout
+	}
+	return f
 }
 
 // SetStallTimeout sets how long a body may go without bringing 1 KiB
@@ -111,6 +121,11 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	// The stall watchdog cancels the request with ErrBodyStalled.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if f.timeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, f.timeout)
+		defer stop()
+	}
 	req, err := f.newRequest(ctx, u, src, v)
 	if err != nil {
 		return nil, fail(err)

@@ -124,62 +124,93 @@ type rawItem struct {
 // assigns ids that are stable across polls and unique within this one, and
 // picks the language.
 func finish(src Source, raws []rawItem, det *alerts.Detector) []Item {
-	items := make([]Item, 0, len(raws))
-	// byID remembers the normalised title of each id given out, so that a
-	// repeat can be told from a different item sharing an id.
-	byID := make(map[string]string, len(raws))
-	for _, r := range raws {
-		it := Item{SourceID: src.ID, Link: r.link, Image: r.image, Published: r.published}
-		it.Title = cleanField(r.title, r.plain, CleanText)
-		if det != nil {
-			if b := det.Detect(it.Title); b.Found {
-				it.Title = strings.TrimSpace(b.Rest)
-				it.Urgent, it.Marker = true, b.Marker
-			}
+	cands := make([]candidate, len(raws))
+	for i, r := range raws {
+		cands[i] = finishOne(src, r, det)
+	}
+	return uniqueIDs(cands)
+}
+
+// candidate is one raw item finished on its own (finishOne): the item
+// with the id its document gives it, the normalised headline, and whether
+// it is kept at all (a headline empty after cleaning is not).
+type candidate struct {
+	it   Item
+	norm string
+	ok   bool
+}
+
+// finishOne is the part of finish that depends on the item alone: text,
+// urgency, language and the id before it is made unique in the poll.
+func finishOne(src Source, r rawItem, det *alerts.Detector) candidate {
+	it := Item{SourceID: src.ID, Link: r.link, Image: r.image, Published: r.published}
+	it.Title = cleanField(r.title, r.plain, CleanText)
+	if det != nil {
+		if b := det.Detect(it.Title); b.Found {
+			it.Title = strings.TrimSpace(b.Rest)
+			it.Urgent, it.Marker = true, b.Marker
 		}
-		if it.Title == "" {
+	}
+	if it.Title == "" {
+		return candidate{}
+	}
+	for _, c := range r.categories {
+		c = CleanText(c)
+		if c == "" {
 			continue
 		}
-		for _, c := range r.categories {
-			c = CleanText(c)
-			if c == "" {
-				continue
-			}
-			it.Categories = append(it.Categories, c)
-			if !it.Urgent && det != nil && det.IsMarker(c) {
-				it.Urgent, it.Marker = true, "category:"+c
-			}
+		it.Categories = append(it.Categories, c)
+		if !it.Urgent && det != nil && det.IsMarker(c) {
+			it.Urgent, it.Marker = true, "category:"+c
 		}
-		if !it.Urgent && r.marker != "" {
-			it.Urgent, it.Marker = true, r.marker
-		}
-		if !it.Urgent && src.AllUrgent {
-			it.Urgent, it.Marker = true, "all_urgent"
-		}
-		it.Summary = truncateWords(cleanField(r.summary, r.plain, cleanMarkup), maxSummaryRunes)
-		it.Lang = itemLang(src.Lang, r.lang, it.Title)
+	}
+	if !it.Urgent && r.marker != "" {
+		it.Urgent, it.Marker = true, r.marker
+	}
+	if !it.Urgent && src.AllUrgent {
+		it.Urgent, it.Marker = true, "all_urgent"
+	}
+	it.Summary = truncateWords(cleanField(r.summary, r.plain, cleanMarkup), maxSummaryRunes)
+	it.Lang = itemLang(src.Lang, r.lang, it.Title)
 
-		norm := alerts.Normalize(it.Title)
-		id := strings.TrimSpace(r.guid)
-		if id == "" {
-			id = it.Link
+	norm := alerts.Normalize(it.Title)
+	id := strings.TrimSpace(r.guid)
+	if id == "" {
+		id = it.Link
+	}
+	if id == "" {
+		id = "h:" + shortHash(norm, 8)
+	}
+	it.ID = id
+	return candidate{it: it, norm: norm, ok: true}
+}
+
+// uniqueIDs returns the kept candidates as items whose ids are unique in
+// the poll: an exact repeat (same id, same headline) is dropped, and
+// different items sharing an id get a suffix from their headline.
+func uniqueIDs(cands []candidate) []Item {
+	items := make([]Item, 0, len(cands))
+	// byID remembers the normalised title of each id given out, so that a
+	// repeat can be told from a different item sharing an id.
+	byID := make(map[string]string, len(cands))
+	for _, c := range cands {
+		if !c.ok {
+			continue
 		}
-		if id == "" {
-			id = "h:" + shortHash(norm, 8)
-		}
+		it, id := c.it, c.it.ID
 		if prev, ok := byID[id]; ok {
-			if prev == norm {
+			if prev == c.norm {
 				continue // the same item twice
 			}
 			// Different items sharing an id (a feed reusing a guid): the
 			// suffix depends only on the headline, so it is the same in the
 			// next poll.
-			id += "#" + shortHash(norm, 4)
+			id += "#" + shortHash(c.norm, 4)
 			if _, ok := byID[id]; ok {
 				continue
 			}
 		}
-		byID[id] = norm
+		byID[id] = c.norm
 		it.ID = id
 		items = append(items, it)
 	}

@@ -36,42 +36,60 @@ func parseFeed(body []byte, baseURL string, limit int) (raws []rawItem, omitted 
 	if err != nil {
 		return nil, 0, err
 	}
-	docBase := parseBase(baseURL)
-	var feedBase *url.URL
-	if l := resolveLink(feed.Link, docBase); l != "" {
-		feedBase = parseBase(l)
-	}
+	fc := newFeedContext(feed, baseURL)
 	keep := newNewest[rawItem](limit)
 	for _, fi := range feed.Items {
 		if fi == nil {
 			continue
 		}
-		r := rawItem{
-			guid:       fi.GUID,
-			title:      fi.Title,
-			summary:    fi.Description,
-			categories: fi.Categories,
-			lang:       feed.Language,
-		}
-		if r.summary == "" {
-			r.summary = fi.Content
-		}
-		link := feedburnerOrigLink(fi)
-		if link == "" {
-			link = fi.Link
-		}
-		if link == "" && len(fi.Links) > 0 {
-			link = fi.Links[0]
-		}
-		r.link = resolveLink(link, feedBase, docBase)
-		if img := feedImage(fi, feed.FeedType); img != "" {
-			r.image = imageURL(img, parseBase(r.link), feedBase, docBase)
-		}
-		r.published = itemTime(fi)
+		r := fc.raw(fi)
 		keep.add(r, r.published)
 	}
 	raws, more := keep.kept()
 	return raws, omitted + more, nil
+}
+
+// feedContext is what the items of a gofeed document are read with
+// besides themselves: the document URL, the feed's own link, its type and
+// language.
+type feedContext struct {
+	docBase, feedBase *url.URL
+	feedType, lang    string
+}
+
+func newFeedContext(feed *gofeed.Feed, baseURL string) feedContext {
+	fc := feedContext{docBase: parseBase(baseURL), feedType: feed.FeedType, lang: feed.Language}
+	if l := resolveLink(feed.Link, fc.docBase); l != "" {
+		fc.feedBase = parseBase(l)
+	}
+	return fc
+}
+
+// raw makes the rawItem of one of the document's items.
+func (fc feedContext) raw(fi *gofeed.Item) rawItem {
+	r := rawItem{
+		guid:       fi.GUID,
+		title:      fi.Title,
+		summary:    fi.Description,
+		categories: fi.Categories,
+		lang:       fc.lang,
+	}
+	if r.summary == "" {
+		r.summary = fi.Content
+	}
+	link := feedburnerOrigLink(fi)
+	if link == "" {
+		link = fi.Link
+	}
+	if link == "" && len(fi.Links) > 0 {
+		link = fi.Links[0]
+	}
+	r.link = resolveLink(link, fc.feedBase, fc.docBase)
+	if img := feedImage(fi, fc.feedType); img != "" {
+		r.image = imageURL(img, parseBase(r.link), fc.feedBase, fc.docBase)
+	}
+	r.published = itemTime(fi)
+	return r
 }
 
 // cutFeed returns an RSS, RDF or Atom document with only its limit newest

@@ -29,12 +29,16 @@ type Poller struct {
 	// document and its garbage (the first round of polls, every source
 	// changed, parsed them all at once).
 	parsing chan struct{}
+
+	// items holds the items of each source's last RSS or Atom document,
+	// so that the next one is parsed only in what changed.
+	items *itemCache
 }
 
 // NewPoller returns a poller that fetches with f and classifies urgency
 // with det (the global markers; a source's own markers are added to them).
 func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
-	return &Poller{fetcher: f, detector: det, now: time.Now, parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	return &Poller{fetcher: f, detector: det, now: time.Now, parsing: make(chan struct{}, runtime.GOMAXPROCS(0)), items: newItemCache()}
 }
 
 // Poll fetches src (conditionally, with v) and parses the document.
@@ -53,6 +57,7 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 	}
 	res.Validators = resp.Validators
 	if resp.NotModified {
+		p.items.forget(src.ID)
 		res.NotModified = true
 		return res
 	}
@@ -99,8 +104,13 @@ func (p *Poller) parse(src Source, body []byte, baseURL string) ([]Item, int, er
 	}
 	p.parsing <- struct{}{}
 	defer func() { <-p.parsing }()
-	return ParseLimit(src, body, baseURL, det, MaxItems)
+	return p.items.parse(src, body, baseURL, det, MaxItems)
 }
+
+// Forget drops what the poller keeps of a source between polls (the
+// items of its last document); SchedulerOptions.Removed calls it when a
+// source is removed.
+func (p *Poller) Forget(id string) { p.items.forget(id) }
 
 // returnAfter is the size of a document after whose poll the memory it
 // took is given back to the system at once (debug.FreeOSMemory, a full

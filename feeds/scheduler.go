@@ -98,6 +98,11 @@ type SchedulerOptions struct {
 	// until then. It is called from the worker, outside the scheduler's
 	// lock, before the result is consumed.
 	Scheduled func(id string, next time.Time)
+	// Removed, when set, is told the id of each source removed by Set,
+	// once its poll in flight (if any) has ended: Poller.Forget drops
+	// what the poller keeps of it. It is called with the scheduler's
+	// lock held: it must be quick and must not call the scheduler.
+	Removed func(id string)
 }
 
 // SourceState is a snapshot of what the scheduler knows of one source,
@@ -439,6 +444,14 @@ func (s *Scheduler) dropAbsent(seen map[string]bool) {
 			continue
 		}
 		delete(s.entries, id)
+		s.removed(id)
+	}
+}
+
+// removed tells SchedulerOptions.Removed of a source removed. s.mu is held.
+func (s *Scheduler) removed(id string) {
+	if s.opts.Removed != nil {
+		s.opts.Removed(id)
 	}
 }
 
@@ -785,6 +798,7 @@ func (s *Scheduler) work(ctx context.Context, j job) {
 	case e.removed:
 		if s.entries[e.ID] == e {
 			delete(s.entries, e.ID)
+			s.removed(e.ID)
 		}
 		e.state = stPaused
 	case e.src.Paused:

@@ -200,6 +200,15 @@ type engineHooks struct {
 	observe     func(context.Context, feeds.PollResult)
 }
 
+// forgetter returns what the poller keeps of a removed source to drop,
+// when it keeps anything (*feeds.Poller: the items of the last document).
+func forgetter(p feeds.SourcePoller) func(id string) {
+	if f, ok := p.(interface{ Forget(id string) }); ok {
+		return f.Forget
+	}
+	return nil
+}
+
 // newEngine builds the pipeline (its alerts counted and, in console mode,
 // printed to stdout) and the scheduler that polls the sources through the
 // lease, logs, counts and hands each poll to the pipeline, kept in step
@@ -223,7 +232,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 			hooks.observe(ctx, r)
 		}
 		pipe.Consume(ctx, r)
-	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade, Scheduled: leased.Scheduled})
+	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade, Scheduled: leased.Scheduled, Removed: forgetter(poller)})
 	pipe = pipeline.New(pipeline.Options{
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
