@@ -228,6 +228,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
 		OnAlert: alerted.OnAlert, Cascade: sched, Log: log,
+		OnFresh: (&pipeline.ItemCounter{Store: st, Log: log}).OnFresh,
 	})
 	return &engine{
 		pipe: pipe, leased: leased, sched: sched,
