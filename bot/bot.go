@@ -134,6 +134,8 @@ type Bot struct {
 
 	groupAdmins *adminCache
 	flood       *floodGuard
+	// ops makes the admins' changes to the sources.
+	ops *SourceOps
 }
 
 // handlerFunc handles one command. An error is a failure on our side
@@ -217,6 +219,7 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 	for _, id := range opts.Admins {
 		b.admin[id] = true
 	}
+	b.ops = NewSourceOps(st, opts.Prober, opts.AllowPrivateSources, opts.Now)
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
 	b.commands = map[string]command{
 		"start":   {run: b.cmdStart, changes: true},
