@@ -73,6 +73,10 @@ type Options struct {
 	// (AAJIL_ALLOW_PRIVATE_SOURCES); otherwise they are refused before
 	// any fetch, with the policy's words.
 	AllowPrivateSources bool
+	// LoginLinks, when set, gives admins the web console's login links
+	// (/web) and revokes their sessions (/web off); without it /web
+	// answers that the console is not served.
+	LoginLinks LoginLinks
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (the delivery Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
@@ -238,6 +242,7 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		"status":  {run: b.cmdStatus, needsSub: true, manageable: true},
 		"channel": {run: b.cmdChannel},
 		"manage":  {run: b.cmdChannel},
+		"web":     {run: b.cmdWeb},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b
