@@ -429,16 +429,13 @@ func (b *Bot) urlRefusal(lang Lang, url string) string {
 // redirect) is "only http and https"; numbers that make no address are a
 // bad url. It returns "" for nil and for any other error.
 func policyRefusal(lang Lang, url string, err error) string {
-	var blocked *feeds.BlockedError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &blocked):
-		return T(lang, MsgPrivateAddress, blocked.Addr.String())
-	case errors.Is(err, feeds.ErrUnsupportedScheme):
+	switch kind, detail := ClassifyRefusal(err); kind {
+	case RefusedPrivate:
+		return T(lang, MsgPrivateAddress, detail)
+	case RefusedScheme:
 		return T(lang, MsgOnlyHTTP, url)
-	case errors.Is(err, feeds.ErrInvalidAddress):
-		return T(lang, MsgFeedBadField, "url", err)
+	case RefusedAddress:
+		return T(lang, MsgFeedBadField, "url", detail)
 	}
 	return ""
 }
@@ -621,8 +618,8 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 		depth, pending, dead, tgErrs[0], tgErrs[1]))
 }
 
-// exportFileName is the name of the document /export sends.
-const exportFileName = "aajil-sources.yaml"
+// ExportFileName is the name of the document /export sends.
+const ExportFileName = "aajil-sources.yaml"
 
 // exportSource is a source as written in the YAML file: the interval as
 // a Go duration ("30s"), as people write it, rather than nanoseconds.
@@ -700,7 +697,7 @@ func (b *Bot) cmdExport(ctx context.Context, c *cmdContext) error {
 	if err := b.pace(ctx, c.chat.ID); err != nil {
 		return err
 	}
-	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: exportFileName, Bytes: data})
+	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: ExportFileName, Bytes: data})
 	doc.Caption = T(c.lang, MsgExportCaption, len(srcs))
 	doc.ParseMode = tgbotapi.ModeHTML
 	if _, err := telegram.WithContext(ctx, b.api).Send(doc); err != nil {

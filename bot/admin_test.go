@@ -487,8 +487,8 @@ func TestExport(t *testing.T) {
 			if len(got) != 1 || got[0].Document == nil {
 				t.Fatalf("replies = %+v, want one document", got)
 			}
-			if got[0].Document.Name != exportFileName || got[0].Text != T(lang, MsgExportCaption, len(want)) {
-				t.Errorf("document %q, caption %q; want %q, %q", got[0].Document.Name, got[0].Text, exportFileName, T(lang, MsgExportCaption, len(want)))
+			if got[0].Document.Name != ExportFileName || got[0].Text != T(lang, MsgExportCaption, len(want)) {
+				t.Errorf("document %q, caption %q; want %q, %q", got[0].Document.Name, got[0].Text, ExportFileName, T(lang, MsgExportCaption, len(want)))
 			}
 			cfg, err := configs.Parse(got[0].Document.Data)
 			if err != nil {

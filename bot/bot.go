@@ -128,7 +128,7 @@ type Bot struct {
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
-	admin map[int64]bool
+	admin AdminSet
 
 	commands map[string]command
 	// adminCommands are the admin commands, by name, served only to
@@ -216,12 +216,9 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		opts:          opts,
 		log:           opts.Logger,
 		now:           opts.Now,
-		admin:         map[int64]bool{},
+		admin:         NewAdminSet(opts.Admins),
 		adminCommands: map[string]handlerFunc{},
 		flood:         newFloodGuard(opts.FloodBurst, opts.FloodRate),
-	}
-	for _, id := range opts.Admins {
-		b.admin[id] = true
 	}
 	b.ops = NewSourceOps(st, opts.Prober, opts.AllowPrivateSources, opts.Now)
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)

@@ -81,6 +81,34 @@ func (o *SourceOps) CheckURL(url string) error {
 	return feeds.CheckURLPolicy(url, o.allowPrivate)
 }
 
+// Refusal says why the fetch policy refused a URL.
+type Refusal int
+
+// The refusals of the fetch policy.
+const (
+	NotRefused     Refusal = iota // allowed, or an error of another kind
+	RefusedPrivate                // a private address, however reached; detail: the address
+	RefusedScheme                 // a scheme other than http and https
+	RefusedAddress                // numbers that make no address; detail: the error
+)
+
+// ClassifyRefusal tells a refusal of the fetch policy (of CheckURL, or
+// of a probe's dial or redirect) from other errors, with its detail.
+func ClassifyRefusal(err error) (Refusal, string) {
+	var blocked *feeds.BlockedError
+	switch {
+	case err == nil:
+		return NotRefused, ""
+	case errors.As(err, &blocked):
+		return RefusedPrivate, blocked.Addr.String()
+	case errors.Is(err, feeds.ErrUnsupportedScheme):
+		return RefusedScheme, ""
+	case errors.Is(err, feeds.ErrInvalidAddress):
+		return RefusedAddress, err.Error()
+	}
+	return NotRefused, ""
+}
+
 // Probe polls src once, as /probe and /addfeed do; without a prober
 // the result's Err says so.
 func (o *SourceOps) Probe(ctx context.Context, src feeds.Source) feeds.PollResult {

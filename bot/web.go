@@ -17,10 +17,25 @@ type LoginLinks interface {
 	RevokeSessions(ctx context.Context, userID int64) (int, error)
 }
 
-// IsAdmin reports whether userID is one of the bot's admins
-// (Options.Admins, AAJIL_ADMINS): the list the web console checks on
-// every request.
-func (b *Bot) IsAdmin(userID int64) bool { return b.admin[userID] }
+// AdminSet is the set of the bot's admins (Options.Admins, from
+// AAJIL_ADMINS): who may use the admin commands, and the web console,
+// which checks it on every request.
+type AdminSet map[int64]bool
+
+// NewAdminSet returns the set of ids.
+func NewAdminSet(ids []int64) AdminSet {
+	s := make(AdminSet, len(ids))
+	for _, id := range ids {
+		s[id] = true
+	}
+	return s
+}
+
+// IsAdmin reports whether userID is in the set.
+func (s AdminSet) IsAdmin(userID int64) bool { return s[userID] }
+
+// IsAdmin reports whether userID is one of the bot's admins.
+func (b *Bot) IsAdmin(userID int64) bool { return b.admin.IsAdmin(userID) }
 
 // cmdWeb is /web and /web off, for admins. It is a command of the
 // general table rather than an admin one, so that an admin who sends it
