@@ -118,12 +118,16 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	stories := st.Stories(store.StoryOptions{})
 	names := pipeline.NewSourceNames(cfg.Sources)
 
+	webConsole, err := newConsole(ctx, cfg, st, poller, log)
+	if err != nil {
+		return err
+	}
 	// A refused token is found before anything else is touched.
 	mode := "console"
 	var tg *telegram
 	if cfg.TelegramToken != "" {
 		mode = "telegram"
-		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, m, instance, log); err != nil {
+		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, loginLinks(webConsole), m, instance, log); err != nil {
 			return err
 		}
 	}
@@ -135,6 +139,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	m.SetQueue(queueGauge(st))
+	mountConsole(webConsole, endpoint)
 
 	ws := newWebSub(cfg, st, client, poller, m, instance, watch, log)
 	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log, ws.hooks())
@@ -440,7 +445,7 @@ type telegram struct {
 // how updates arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long
 // polling.
 func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *pipeline.SourceNames, prober bot.Prober,
-	m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
+	links bot.LoginLinks, m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
 	api, err := tgapi.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
@@ -470,7 +475,8 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 		Logger:      log,
 	})
 	b := bot.New(sendAPI, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
-		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources})
+		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources,
+		LoginLinks: links})
 	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)
