@@ -318,13 +318,13 @@ func ApplySourceFields(src *feeds.Source, kv map[string]string) []FieldProblem {
 	var probs []FieldProblem
 	for _, k := range slices.Sorted(maps.Keys(kv)) {
 		v := strings.TrimSpace(kv[k])
+		text := map[string]*string{"id": &src.ID, "name": &src.Name, "url": &src.URL, "item": &src.Item,
+			"text": &src.Text, "link": &src.Link, "marker": &src.Marker, "image": &src.Image, "lang": &src.Lang}
+		if dst, ok := text[k]; ok {
+			*dst = v
+			continue
+		}
 		switch k {
-		case "id":
-			src.ID = v
-		case "name":
-			src.Name = v
-		case "url":
-			src.URL = v
 		case "kind":
 			src.Kind = feeds.Kind(v)
 		case "interval", "min_interval", "max_interval":
@@ -350,18 +350,6 @@ func ApplySourceFields(src *feeds.Source, kv map[string]string) []FieldProblem {
 			default:
 				probs = append(probs, FieldProblem{Field: k, Reason: fmt.Sprintf("%q is not true or false", v)})
 			}
-		case "item":
-			src.Item = v
-		case "text":
-			src.Text = v
-		case "link":
-			src.Link = v
-		case "marker":
-			src.Marker = v
-		case "image":
-			src.Image = v
-		case "lang":
-			src.Lang = v
 		default:
 			probs = append(probs, FieldProblem{Field: k, Unknown: true})
 		}

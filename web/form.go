@@ -131,6 +131,20 @@ func probeProblem(lang string, res feeds.PollResult) []problem {
 	return nil
 }
 
+// newSourceForm reads and checks the form of a new source (the add form
+// or the tester's); an empty id is defaultID ("": made from the URL).
+func (c *Console) newSourceForm(r *http.Request, lang, defaultID string) (feeds.Source, formData) {
+	form, kv := readForm(r)
+	kv["id"] = form.ID
+	if form.ID == "" {
+		kv["id"] = defaultID
+	}
+	data := formData{Form: form, Kinds: kinds}
+	var src feeds.Source
+	data.Problems = c.buildSource(lang, &src, kv)
+	return src, data
+}
+
 // newPage is GET /admin/sources/new.
 func (c *Console) newPage(w http.ResponseWriter, r *http.Request, s *session) {
 	c.render(w, r, s, http.StatusOK, "source_form", "sources", formData{Form: sourceForm{Kind: "rss"}, Kinds: kinds})
@@ -141,11 +155,7 @@ func (c *Console) newPage(w http.ResponseWriter, r *http.Request, s *session) {
 // comes back with the values and the problems.
 func (c *Console) addSource(w http.ResponseWriter, r *http.Request, s *session) {
 	lang := c.langOf(r, s)
-	form, kv := readForm(r)
-	kv["id"] = form.ID
-	data := formData{Form: form, Kinds: kinds}
-	var src feeds.Source
-	data.Problems = c.buildSource(lang, &src, kv)
+	src, data := c.newSourceForm(r, lang, "")
 	if len(data.Problems) == 0 {
 		switch exists, err := c.opts.Ops.Exists(r.Context(), src.ID); {
 		case err != nil:

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-
-	"github.com/aajil/aajil/feeds"
 )
 
 // testerID names the source of a test that gave none: a source's
@@ -21,14 +19,7 @@ func (c *Console) testerPage(w http.ResponseWriter, r *http.Request, s *session)
 // form as submitted, so that a selector can be changed and tried again.
 func (c *Console) testSelectors(w http.ResponseWriter, r *http.Request, s *session) {
 	lang := c.langOf(r, s)
-	form, kv := readForm(r)
-	kv["id"] = form.ID
-	if form.ID == "" {
-		kv["id"] = testerID
-	}
-	data := formData{Form: form, Kinds: kinds}
-	var src feeds.Source
-	data.Problems = c.buildSource(lang, &src, kv)
+	src, data := c.newSourceForm(r, lang, testerID)
 	if len(data.Problems) == 0 && c.opts.Inspector != nil {
 		res := c.opts.Inspector.Inspect(r.Context(), src)
 		data.Ran, data.Items = true, res.Items

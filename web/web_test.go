@@ -60,23 +60,11 @@ func (s *countingStore) TakeLoginToken(ctx context.Context, id string) (int64, e
 	return s.Store.TakeLoginToken(ctx, id)
 }
 
-// clock is a clock the test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is a clock the test moves: an offset from the real time.
+type clock struct{ offset atomic.Int64 }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // harness is a console on a real Redis, served on 127.0.0.1, with a
 // feeds server of the project's fixtures.
@@ -100,7 +88,7 @@ func newHarness(t *testing.T, reports Reports) *harness {
 	t.Helper()
 	h := &harness{t: t, st: &countingStore{Store: storetest.Open(t)},
 		admins: &admins{ids: map[int64]bool{admin: true, otherAdmin: true}},
-		clock:  &clock{now: time.Now().UTC().Truncate(time.Second)}}
+		clock:  &clock{}}
 	h.feeds = httptest.NewServer(http.HandlerFunc(h.serveFixture))
 	t.Cleanup(h.feeds.Close)
 	det, err := alerts.NewDetector(alerts.DefaultMarkers())
