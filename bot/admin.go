@@ -3,14 +3,10 @@ package bot
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"go.yaml.in/yaml/v3"
@@ -41,15 +37,6 @@ const (
 	deadTitleRunes   = 120
 )
 
-// Audit actions, as stored in the audit log.
-const (
-	actionAddFeed    = "addfeed"
-	actionSetFeed    = "setfeed"
-	actionDelFeed    = "delfeed"
-	actionPauseFeed  = "pausefeed"
-	actionResumeFeed = "resumefeed"
-)
-
 // adminCommandTable returns the admin commands by name.
 func (b *Bot) adminCommandTable() map[string]handlerFunc {
 	return map[string]handlerFunc{
@@ -74,32 +61,6 @@ func adminID(c *cmdContext) string {
 		return "tg:?"
 	}
 	return "tg:" + strconv.FormatInt(c.from.ID, 10)
-}
-
-// origin is the store origin of a change made by the command's sender.
-func (b *Bot) origin(c *cmdContext) store.Origin {
-	return store.Origin{By: adminID(c), At: b.now().UTC()}
-}
-
-// audit writes one admin change to the audit log. before and after are
-// the source before and after the change, nil when absent.
-func (b *Bot) audit(ctx context.Context, c *cmdContext, action, target string, before, after *feeds.Source) error {
-	enc := func(s *feeds.Source) (string, error) {
-		if s == nil {
-			return "", nil
-		}
-		raw, err := json.Marshal(s)
-		return string(raw), err
-	}
-	bs, err := enc(before)
-	if err != nil {
-		return fmt.Errorf("audit %s %s: %w", action, target, err)
-	}
-	as, err := enc(after)
-	if err != nil {
-		return fmt.Errorf("audit %s %s: %w", action, target, err)
-	}
-	return b.st.Audit(ctx, store.AuditEntry{At: b.now().UTC(), By: adminID(c), Action: action, Target: target, Before: bs, After: as})
 }
 
 // oneArg returns the command's single argument, or "" when it has none or
@@ -136,17 +97,17 @@ func (b *Bot) feedArg(ctx context.Context, c *cmdContext, usage MsgID) (rec stor
 	return b.loadSource(ctx, c, id)
 }
 
-// writeFeed makes an admin's change to the source before with write, the
-// store call, and audits it (after is nil for a deletion). done is false
-// when the admin was already answered: the source was deleted meanwhile.
-func (b *Bot) writeFeed(ctx context.Context, c *cmdContext, action string, before, after *feeds.Source, write func() error) (done bool, err error) {
+// writeFeed makes an admin's change to the source id with write, a
+// SourceOps call. done is false when the admin was already answered: the
+// source was deleted meanwhile.
+func (b *Bot) writeFeed(ctx context.Context, c *cmdContext, id string, write func() error) (done bool, err error) {
 	if err := write(); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return false, b.reply(ctx, c, T(c.lang, MsgFeedNotFound, before.ID))
+			return false, b.reply(ctx, c, T(c.lang, MsgFeedNotFound, id))
 		}
 		return false, err
 	}
-	return true, b.audit(ctx, c, action, before.ID, before, after)
+	return true, nil
 }
 
 // cmdPauseFeed is /pausefeed ID.
@@ -160,32 +121,20 @@ func (b *Bot) cmdResumeFeed(ctx context.Context, c *cmdContext) error {
 }
 
 func (b *Bot) setPaused(ctx context.Context, c *cmdContext, paused bool) error {
-	usage, done, action := MsgUsageResumeFeed, MsgFeedResumed, actionResumeFeed
+	usage, done := MsgUsageResumeFeed, MsgFeedResumed
 	if paused {
-		usage, done, action = MsgUsagePauseFeed, MsgFeedPaused, actionPauseFeed
+		usage, done = MsgUsagePauseFeed, MsgFeedPaused
 	}
 	rec, found, err := b.feedArg(ctx, c, usage)
 	if !found {
 		return err
 	}
 	id := rec.Source.ID
-	if rec.Source.Paused != paused {
-		if !paused {
-			// What the source shows now was published while it was
-			// paused: it is the baseline, and only what comes after the
-			// command is alerted.
-			if err := b.rebase(ctx, rec.Source); err != nil {
-				return err
-			}
-		}
-		after := rec.Source
-		after.Paused = paused
-		done, err := b.writeFeed(ctx, c, action, &rec.Source, &after, func() error {
-			return b.st.SetPaused(ctx, id, paused, b.origin(c))
-		})
-		if !done || err != nil {
-			return err
-		}
+	written, err := b.writeFeed(ctx, c, id, func() error {
+		return b.ops.SetPaused(ctx, adminID(c), rec.Source, paused)
+	})
+	if !written || err != nil {
+		return err
 	}
 	return b.reply(ctx, c, T(c.lang, done, id))
 }
@@ -197,8 +146,8 @@ func (b *Bot) cmdDelFeed(ctx context.Context, c *cmdContext) error {
 		return err
 	}
 	id := rec.Source.ID
-	done, err := b.writeFeed(ctx, c, actionDelFeed, &rec.Source, nil, func() error {
-		return b.st.DeleteSource(ctx, id, b.origin(c))
+	done, err := b.writeFeed(ctx, c, id, func() error {
+		return b.ops.Delete(ctx, adminID(c), rec.Source)
 	})
 	if !done || err != nil {
 		return err
@@ -382,115 +331,14 @@ func sourceFields(s feeds.Source) [][2]string {
 	return out
 }
 
-// fieldProblem is a field an admin set that cannot be used: unknown, or
-// with a bad value.
-type fieldProblem struct {
-	field, reason string
-	unknown       bool
-}
-
-// applyFields sets key=value fields on src and returns every problem,
-// in key order, so that replies are stable.
-func applyFields(src *feeds.Source, kv map[string]string) []fieldProblem {
-	var probs []fieldProblem
-	for _, k := range slices.Sorted(maps.Keys(kv)) {
-		v := strings.TrimSpace(kv[k])
-		switch k {
-		case "id":
-			src.ID = v
-		case "name":
-			src.Name = v
-		case "url":
-			src.URL = v
-		case "kind":
-			src.Kind = feeds.Kind(v)
-		case "interval", "min_interval", "max_interval":
-			d, ok := fieldDuration(v)
-			if !ok {
-				probs = append(probs, fieldProblem{field: k, reason: fmt.Sprintf("%q is not a duration such as 30s or 2m", v)})
-				break
-			}
-			switch k {
-			case "interval":
-				src.Interval = d
-			case "min_interval":
-				src.MinInterval = d
-			default:
-				src.MaxInterval = d
-			}
-		case "all_urgent":
-			switch strings.ToLower(v) {
-			case "true", "yes", "on", "1":
-				src.AllUrgent = true
-			case "false", "no", "off", "0", "":
-				src.AllUrgent = false
-			default:
-				probs = append(probs, fieldProblem{field: k, reason: fmt.Sprintf("%q is not true or false", v)})
-			}
-		case "item":
-			src.Item = v
-		case "text":
-			src.Text = v
-		case "link":
-			src.Link = v
-		case "marker":
-			src.Marker = v
-		case "image":
-			src.Image = v
-		case "lang":
-			src.Lang = v
-		default:
-			probs = append(probs, fieldProblem{field: k, unknown: true})
-		}
-	}
-	return probs
-}
-
-// fieldDuration reads a duration field's value; empty means unset (0).
-func fieldDuration(v string) (time.Duration, bool) {
-	if v == "" {
-		return 0, true
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		d, err = ParseDuration(v)
-	}
-	return d, err == nil
-}
-
-// sourceProblems runs feeds.Source.Validate and turns its field errors
-// into problems.
-func sourceProblems(src *feeds.Source) []fieldProblem {
-	err := src.Validate()
-	if err == nil {
-		return nil
-	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	var probs []fieldProblem
-	for _, e := range errs {
-		var fe *feeds.FieldError
-		if errors.As(e, &fe) {
-			probs = append(probs, fieldProblem{field: fe.Field, reason: fe.Msg})
-		} else {
-			probs = append(probs, fieldProblem{field: "source", reason: e.Error()})
-		}
-	}
-	return probs
-}
-
 // replyProblems answers with every problem, one a line.
-func (b *Bot) replyProblems(ctx context.Context, c *cmdContext, probs []fieldProblem) error {
+func (b *Bot) replyProblems(ctx context.Context, c *cmdContext, probs []FieldProblem) error {
 	lines := make([]string, len(probs))
 	for i, p := range probs {
-		if p.unknown {
-			lines[i] = T(c.lang, MsgFeedUnknownField, p.field)
+		if p.Unknown {
+			lines[i] = T(c.lang, MsgFeedUnknownField, p.Field)
 		} else {
-			lines[i] = T(c.lang, MsgFeedBadField, p.field, p.reason)
+			lines[i] = T(c.lang, MsgFeedBadField, p.Field, p.Reason)
 		}
 	}
 	return b.replyLines(ctx, c, "", lines)
@@ -527,27 +375,17 @@ func (b *Bot) cmdSetFeed(ctx context.Context, c *cmdContext) error {
 		return err
 	}
 	src := rec.Source
-	if probs := applyFields(&src, kv); len(probs) > 0 {
+	if probs := ApplySourceFields(&src, kv); len(probs) > 0 {
 		return b.replyProblems(ctx, c, probs)
 	}
 	src.Normalize()
 	if refusal := b.urlRefusal(c.lang, src.URL); refusal != "" {
 		return b.reply(ctx, c, refusal)
 	}
-	if probs := sourceProblems(&src); len(probs) > 0 {
+	if probs := SourceProblems(&src); len(probs) > 0 {
 		return b.replyProblems(ctx, c, probs)
 	}
-	if store.BaselineTag(src) != store.BaselineTag(rec.Source) && !src.Paused {
-		// Another document: what it shows now is its baseline, not a
-		// flood of news.
-		if err := b.rebase(ctx, src); err != nil {
-			return err
-		}
-	}
-	if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
-		return err
-	}
-	if err := b.audit(ctx, c, actionSetFeed, id, &rec.Source, &src); err != nil {
+	if err := b.ops.Update(ctx, adminID(c), rec.Source, src); err != nil {
 		return err
 	}
 	return b.reply(ctx, c, T(c.lang, MsgFeedUpdated, id))
@@ -561,7 +399,7 @@ func (b *Bot) newSource(ctx context.Context, c *cmdContext, usage MsgID) (src fe
 		return src, false, err
 	}
 	src.URL = url
-	if probs := applyFields(&src, kv); len(probs) > 0 {
+	if probs := ApplySourceFields(&src, kv); len(probs) > 0 {
 		return src, false, b.replyProblems(ctx, c, probs)
 	}
 	if kv["url"] != "" {
@@ -571,40 +409,17 @@ func (b *Bot) newSource(ctx context.Context, c *cmdContext, usage MsgID) (src fe
 	if refusal := b.urlRefusal(c.lang, src.URL); refusal != "" {
 		return src, false, b.reply(ctx, c, refusal)
 	}
-	if probs := sourceProblems(&src); len(probs) > 0 {
+	if probs := SourceProblems(&src); len(probs) > 0 {
 		return src, false, b.replyProblems(ctx, c, probs)
 	}
 	return src, true, nil
-}
-
-// rebase makes what src shows now its baseline before it goes live (or
-// live again, or at another URL): the items of a probe, so that anything
-// published after the admin's command is alerted; when the probe fails,
-// the seen set is forgotten and the first poll is the baseline, so the
-// document's back catalogue is not alerted either way.
-func (b *Bot) rebase(ctx context.Context, src feeds.Source) error {
-	if b.opts.Prober != nil {
-		if res := b.opts.Prober.Poll(ctx, src, feeds.Validators{}); res.Err == nil {
-			return b.st.SetBaseline(ctx, src, itemIDs(res.Items))
-		}
-	}
-	return b.st.ResetBaseline(ctx, src)
-}
-
-// itemIDs returns the ids of items.
-func itemIDs(items []feeds.Item) []string {
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	return ids
 }
 
 // urlRefusal checks a source URL against the fetch policy before anything
 // is fetched (feeds.CheckURLPolicy) and returns the refusal to show, or ""
 // when the URL may be probed.
 func (b *Bot) urlRefusal(lang Lang, url string) string {
-	return policyRefusal(lang, url, feeds.CheckURLPolicy(url, b.opts.AllowPrivateSources))
+	return policyRefusal(lang, url, b.ops.CheckURL(url))
 }
 
 // policyRefusal renders a refusal of the fetch policy in the admin's
@@ -614,16 +429,13 @@ func (b *Bot) urlRefusal(lang Lang, url string) string {
 // redirect) is "only http and https"; numbers that make no address are a
 // bad url. It returns "" for nil and for any other error.
 func policyRefusal(lang Lang, url string, err error) string {
-	var blocked *feeds.BlockedError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &blocked):
-		return T(lang, MsgPrivateAddress, blocked.Addr.String())
-	case errors.Is(err, feeds.ErrUnsupportedScheme):
+	switch kind, detail := ClassifyRefusal(err); kind {
+	case RefusedPrivate:
+		return T(lang, MsgPrivateAddress, detail)
+	case RefusedScheme:
 		return T(lang, MsgOnlyHTTP, url)
-	case errors.Is(err, feeds.ErrInvalidAddress):
-		return T(lang, MsgFeedBadField, "url", err)
+	case RefusedAddress:
+		return T(lang, MsgFeedBadField, "url", detail)
 	}
 	return ""
 }
@@ -631,10 +443,7 @@ func policyRefusal(lang Lang, url string, err error) string {
 // probe polls src once and returns the preview to show and the items
 // found, or the reason it cannot be used (already rendered).
 func (b *Bot) probe(ctx context.Context, c *cmdContext, src feeds.Source) (preview []string, items []feeds.Item, refusal string) {
-	if b.opts.Prober == nil {
-		return nil, nil, T(c.lang, MsgProbeFailed, "probing is not configured")
-	}
-	res := b.opts.Prober.Poll(ctx, src, feeds.Validators{})
+	res := b.ops.Probe(ctx, src)
 	switch {
 	case policyRefusal(c.lang, src.URL, res.Err) != "":
 		return nil, nil, policyRefusal(c.lang, src.URL, res.Err)
@@ -678,26 +487,20 @@ func (b *Bot) cmdAddFeed(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return err
 	}
-	switch _, err := b.st.Source(ctx, src.ID); {
-	case err == nil:
-		return b.reply(ctx, c, T(c.lang, MsgFeedExists, src.ID))
-	case !errors.Is(err, store.ErrNotFound):
+	switch exists, err := b.ops.Exists(ctx, src.ID); {
+	case err != nil:
 		return err
+	case exists:
+		return b.reply(ctx, c, T(c.lang, MsgFeedExists, src.ID))
 	}
 	preview, items, refusal := b.probe(ctx, c, src)
 	if refusal != "" {
 		return b.reply(ctx, c, T(c.lang, MsgFeedRefused, HTML(refusal)))
 	}
-	if err := b.st.SetBaseline(ctx, src, itemIDs(items)); err != nil {
+	if err := b.ops.Add(ctx, adminID(c), src, items); err != nil {
 		return err
 	}
 	if err := b.replyLines(ctx, c, "", preview); err != nil {
-		return err
-	}
-	if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
-		return err
-	}
-	if err := b.audit(ctx, c, actionAddFeed, src.ID, nil, &src); err != nil {
 		return err
 	}
 	return b.reply(ctx, c, T(c.lang, MsgFeedAdded, src.ID))
@@ -815,8 +618,8 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 		depth, pending, dead, tgErrs[0], tgErrs[1]))
 }
 
-// exportFileName is the name of the document /export sends.
-const exportFileName = "aajil-sources.yaml"
+// ExportFileName is the name of the document /export sends.
+const ExportFileName = "aajil-sources.yaml"
 
 // exportSource is a source as written in the YAML file: the interval as
 // a Go duration ("30s"), as people write it, rather than nanoseconds.
@@ -894,7 +697,7 @@ func (b *Bot) cmdExport(ctx context.Context, c *cmdContext) error {
 	if err := b.pace(ctx, c.chat.ID); err != nil {
 		return err
 	}
-	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: exportFileName, Bytes: data})
+	doc := tgbotapi.NewDocument(c.chat.ID, tgbotapi.FileBytes{Name: ExportFileName, Bytes: data})
 	doc.Caption = T(c.lang, MsgExportCaption, len(srcs))
 	doc.ParseMode = tgbotapi.ModeHTML
 	if _, err := telegram.WithContext(ctx, b.api).Send(doc); err != nil {

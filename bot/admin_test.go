@@ -183,18 +183,18 @@ func TestAdminCommands(t *testing.T) {
 	}{
 		"pausefeed ar": {from: arAdmin, sources: []string{"sana"}, text: "/pausefeed sana",
 			want:  replies(T(LangAR, MsgFeedPaused, "sana")),
-			check: all(source("sana", func(r store.SourceRecord) bool { return r.Source.Paused && r.Origin == store.OriginChat }, "paused, from chat"), audited(actionPauseFeed, "sana", true, true))},
+			check: all(source("sana", func(r store.SourceRecord) bool { return r.Source.Paused && r.Origin == store.OriginChat }, "paused, from chat"), audited(ActionPauseFeed, "sana", true, true))},
 		"pausefeed en unknown id": {from: enAdmin, text: "/pausefeed nope",
 			want: replies(T(LangEN, MsgFeedNotFound, "nope")), check: notAudited},
 		"pausefeed without id": {from: enAdmin, text: "/pausefeed",
 			want: replies(T(LangEN, MsgUsagePauseFeed)), check: notAudited},
 		"resumefeed en": {from: enAdmin, sources: []string{"sana"}, setup: []string{"/pausefeed sana"}, text: "/resumefeed sana",
 			want:  replies(T(LangEN, MsgFeedResumed, "sana")),
-			check: all(source("sana", func(r store.SourceRecord) bool { return !r.Source.Paused }, "not paused"), audited(actionResumeFeed, "sana", true, true))},
+			check: all(source("sana", func(r store.SourceRecord) bool { return !r.Source.Paused }, "not paused"), audited(ActionResumeFeed, "sana", true, true))},
 		"resumefeed of a running source changes nothing": {from: arAdmin, sources: []string{"sana"}, text: "/resumefeed sana",
 			want: replies(T(LangAR, MsgFeedResumed, "sana")), check: notAudited},
 		"delfeed ar": {from: arAdmin, sources: []string{"sana", "bbc"}, text: "/delfeed sana",
-			want: replies(T(LangAR, MsgFeedDeleted, "sana")), check: all(gone("sana"), audited(actionDelFeed, "sana", true, false))},
+			want: replies(T(LangAR, MsgFeedDeleted, "sana")), check: all(gone("sana"), audited(ActionDelFeed, "sana", true, false))},
 		"delfeed HTML-like id is escaped": {from: enAdmin, text: "/delfeed <b>x</b>",
 			want: replies(T(LangEN, MsgFeedNotFound, "<b>x</b>")), check: notAudited},
 		"delfeed two ids": {from: enAdmin, sources: []string{"a", "b"}, text: "/delfeed a b",
@@ -234,7 +234,7 @@ func TestAdminCommands(t *testing.T) {
 			want: replies(T(LangAR, MsgFeedUpdated, "sana")),
 			check: all(source("sana", func(r store.SourceRecord) bool {
 				return r.Source.Interval == 30*time.Second && r.Source.Name == "«سانا»" && r.UpdatedBy == "tg:301"
-			}, "interval 30s, name «سانا», by tg:301"), audited(actionSetFeed, "sana", true, true))},
+			}, "interval 30s, name «سانا», by tg:301"), audited(ActionSetFeed, "sana", true, true))},
 		"setfeed bad interval en": {from: enAdmin, sources: []string{"sana"}, text: "/setfeed sana interval=soon",
 			want:  replies(T(LangEN, MsgFeedBadField, "interval", `"soon" is not a duration such as 30s or 2m`)),
 			check: all(source("sana", func(r store.SourceRecord) bool { return r.Source.Interval == 0 }, "unchanged"), notAudited)},
@@ -278,7 +278,7 @@ func TestAdminCommands(t *testing.T) {
 			},
 			check: all(source("jazeera", func(r store.SourceRecord) bool {
 				return r.Source.URL == rssURL && r.Source.Interval == 2*time.Minute && r.Origin == store.OriginChat && r.UpdatedBy == "tg:302"
-			}, "the probed feed, from chat by tg:302"), audited(actionAddFeed, "jazeera", false, true))},
+			}, "the probed feed, from chat by tg:302"), audited(ActionAddFeed, "jazeera", false, true))},
 		"addfeed ar refused: no items": {from: arAdmin, text: "/addfeed " + srv.URL + "/empty id=empty",
 			want:  replies(T(LangAR, MsgFeedRefused, HTML(T(LangAR, MsgProbeNoItems)))),
 			check: all(gone("empty"), notAudited)},
@@ -487,8 +487,8 @@ func TestExport(t *testing.T) {
 			if len(got) != 1 || got[0].Document == nil {
 				t.Fatalf("replies = %+v, want one document", got)
 			}
-			if got[0].Document.Name != exportFileName || got[0].Text != T(lang, MsgExportCaption, len(want)) {
-				t.Errorf("document %q, caption %q; want %q, %q", got[0].Document.Name, got[0].Text, exportFileName, T(lang, MsgExportCaption, len(want)))
+			if got[0].Document.Name != ExportFileName || got[0].Text != T(lang, MsgExportCaption, len(want)) {
+				t.Errorf("document %q, caption %q; want %q, %q", got[0].Document.Name, got[0].Text, ExportFileName, T(lang, MsgExportCaption, len(want)))
 			}
 			cfg, err := configs.Parse(got[0].Document.Data)
 			if err != nil {

@@ -73,6 +73,10 @@ type Options struct {
 	// (AAJIL_ALLOW_PRIVATE_SOURCES); otherwise they are refused before
 	// any fetch, with the policy's words.
 	AllowPrivateSources bool
+	// LoginLinks, when set, gives admins the web console's login links
+	// (/web) and revokes their sessions (/web off); without it /web
+	// answers that the console is not served.
+	LoginLinks LoginLinks
 	// Limiter, when set, paces the bot's messages (replies and edits)
 	// together with the alerts (the delivery Sender), so that both keep within
 	// Telegram's limits; without one replies are sent at once.
@@ -128,7 +132,7 @@ type Bot struct {
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
-	admin map[int64]bool
+	admin AdminSet
 
 	commands map[string]command
 	// adminCommands are the admin commands, by name, served only to
@@ -138,6 +142,8 @@ type Bot struct {
 
 	groupAdmins *adminCache
 	flood       *floodGuard
+	// ops makes the admins' changes to the sources.
+	ops *SourceOps
 }
 
 // handlerFunc handles one command. An error is a failure on our side
@@ -214,13 +220,11 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		opts:          opts,
 		log:           opts.Logger,
 		now:           opts.Now,
-		admin:         map[int64]bool{},
+		admin:         NewAdminSet(opts.Admins),
 		adminCommands: map[string]handlerFunc{},
 		flood:         newFloodGuard(opts.FloodBurst, opts.FloodRate),
 	}
-	for _, id := range opts.Admins {
-		b.admin[id] = true
-	}
+	b.ops = NewSourceOps(st, opts.Prober, opts.AllowPrivateSources, opts.Now)
 	b.groupAdmins = newAdminCache(opts.AdminCacheTTL, telegramMember(api), opts.Now)
 	b.commands = map[string]command{
 		"start":    {run: b.cmdStart, changes: true},
@@ -245,6 +249,7 @@ func New(api *tgbotapi.BotAPI, st *store.Store, opts Options) *Bot {
 		"digest":   {run: b.cmdDigest, changes: true, needsSub: true, manageable: true},
 		"buttons":  {run: b.cmdButtons, changes: true, needsSub: true, manageable: true},
 		"settings": {run: b.cmdSettings, needsSub: true, manageable: true},
+		"web":      {run: b.cmdWeb},
 	}
 	b.adminCommands = b.adminCommandTable()
 	return b

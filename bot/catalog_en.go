@@ -42,6 +42,7 @@ var catalogEN = map[MsgID]string{
 		"/export — the sources as a YAML file: /export\n" +
 		"/audit [<i>n</i>] — the latest admin changes: /audit 20\n" +
 		"/dead [<i>n</i>] — the latest deliveries given up (dead letters): /dead 5\n" +
+		"/web — a login link to the admin console in the browser; /web off signs out everywhere: /web\n" +
 		"Send a YAML file to import sources.",
 	MsgUnknownCommand:      "Unknown command {0}. Send /help to see the commands.",
 	MsgNotSubscribed:       "This chat is not subscribed. Send /start first.",
@@ -288,4 +289,9 @@ var catalogEN = map[MsgID]string{
 	MsgMenuDigest:        "Collect non-urgent news: hourly, daily or off",
 	MsgMenuButtons:       "Buttons under alerts: on or off",
 	MsgMenuSettings:      "Every setting, changed with a tap",
+	MsgWebLink:           "🔑 Your login link to the admin console, for one use within {1} minutes:\n{0}\nDo not share it. /web off signs you out everywhere.",
+	MsgWebRevoked:        "Signed out of the admin console: {0} sessions ended.",
+	MsgWebPrivateOnly:    "/web works in a private chat with me only.",
+	MsgWebNotConfigured:  "The admin console is not served by this bot (AAJIL_HTTP_ADDR is off).",
+	MsgUsageWeb:          "Usage: /web for a login link to the admin console, /web off to sign out everywhere.",
 }

@@ -365,6 +365,13 @@ const (
 	MsgDeadHeader       MsgID = "dead_header"        // {0} shown, {1} in all; MsgDeadLine lines follow
 	MsgDeadLine         MsgID = "dead_line"          // {0} when, {1} chat, {2} source, {3} attempts, {4} reason, {5} headline
 	MsgDeadEmpty        MsgID = "dead_empty"         //
+
+	// The web console (/web).
+	MsgWebLink          MsgID = "web_link"           // {0} login link, {1} minutes it is valid
+	MsgWebRevoked       MsgID = "web_revoked"        // {0} sessions ended
+	MsgWebPrivateOnly   MsgID = "web_private_only"   //
+	MsgWebNotConfigured MsgID = "web_not_configured" //
+	MsgUsageWeb         MsgID = "usage_web"          //
 )
 
 // plainIDs are the messages rendered with Plain: their templates hold no

@@ -168,7 +168,7 @@ func TestCataloguesRender(t *testing.T) {
 // command, and the admin help every admin command, in both languages.
 func TestHelpListsEveryCommand(t *testing.T) {
 	subscriber := []string{"/add", "/del", "/list", "/clear", "/mode", "/media", "/sources", "/pause", "/resume", "/lang", "/status", "/stop", "/settings", "/digest", "/buttons", "/last", "/quiet", "/tz"}
-	admin := []string{"/feeds", "/feed ", "/addfeed", "/setfeed", "/delfeed", "/pausefeed", "/resumefeed", "/probe", "/stats", "/export", "/audit"}
+	admin := []string{"/feeds", "/feed ", "/addfeed", "/setfeed", "/delfeed", "/pausefeed", "/resumefeed", "/probe", "/stats", "/export", "/audit", "/web"}
 	for _, lang := range []Lang{LangEN, LangAR} {
 		for id, cmds := range map[MsgID][]string{MsgHelp: subscriber, MsgAdminHelp: admin} {
 			text := tgtext.StripBidiControls(T(lang, id))

@@ -6,21 +6,18 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/aajil/aajil/configs"
-	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram"
 )
@@ -31,9 +28,6 @@ const MaxImportBytes = 256 << 10
 // DefaultFileEndpoint is Telegram's file download address, in the
 // fmt form of Options.FileEndpoint (token, file path).
 const DefaultFileEndpoint = "https://api.telegram.org/file/bot%s/%s"
-
-// actionImport is the audit action of a change made by an import.
-const actionImport = "import"
 
 // errLine splits "line 12: sources[3] …" into its line and the rest.
 var errLine = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -76,11 +70,11 @@ func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 	if cfg == nil {
 		return b.replyLines(ctx, c, header+"\n", problems)
 	}
-	plan, err := b.planImport(ctx, cfg)
+	plan, err := b.ops.PlanImport(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if !plan.needsConfirmation() {
+	if !plan.NeedsConfirmation() {
 		summary, err := b.applyImport(ctx, c, plan)
 		if err != nil {
 			return err
@@ -95,10 +89,10 @@ func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 		return err
 	}
 	kb := tgbotapi.NewInlineKeyboardMarkup(tgbotapi.NewInlineKeyboardRow(
-		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonImportYes, len(plan.removed)), cbImport+importConfirm+token),
+		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonImportYes, len(plan.Removed)), cbImport+importConfirm+token),
 		tgbotapi.NewInlineKeyboardButtonData(Plain(c.lang, MsgButtonCancel), cbImport+importCancel+token),
 	))
-	_, err = b.send(ctx, c, T(c.lang, MsgImportConfirm, len(plan.removed), len(plan.current), len(plan.added), len(plan.changed),
+	_, err = b.send(ctx, c, T(c.lang, MsgImportConfirm, len(plan.Removed), len(plan.Current), len(plan.Added), len(plan.Changed),
 		int(importConfirmTTL/time.Minute)), &kb)
 	return err
 }
@@ -107,7 +101,7 @@ func (b *Bot) importDocument(ctx context.Context, c *cmdContext) error {
 // cfg is nil, and header and lines say how many and list each with its
 // line.
 func (b *Bot) parseImport(lang Lang, data []byte) (cfg *configs.Config, header string, lines []string) {
-	cfg, err := configs.ParseSources(data, b.opts.AllowPrivateSources)
+	cfg, err := b.ops.ParseImport(data)
 	if err == nil {
 		return cfg, "", nil
 	}
@@ -139,91 +133,17 @@ func importToken(admin int64, data []byte) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
-// importPlan is what an import changes.
-type importPlan struct {
-	sources                 []feeds.Source          // the file's
-	current                 map[string]feeds.Source // the registry's, by id
-	added, changed, removed []string                // ids
-}
-
-// needsConfirmation: the import removes every source, or more than half.
-func (p importPlan) needsConfirmation() bool {
-	return len(p.current) > 0 && 2*len(p.removed) > len(p.current)
-}
-
-// planImport compares the file's sources with the registry's.
-func (b *Bot) planImport(ctx context.Context, cfg *configs.Config) (importPlan, error) {
-	recs, err := b.st.Sources(ctx)
-	if err != nil {
-		return importPlan{}, err
-	}
-	p := importPlan{sources: cfg.Sources, current: make(map[string]feeds.Source, len(recs))}
-	for _, r := range recs {
-		p.current[r.Source.ID] = r.Source
-	}
-	seen := make(map[string]bool, len(cfg.Sources))
-	for _, src := range cfg.Sources {
-		seen[src.ID] = true
-		old, ok := p.current[src.ID]
-		switch {
-		case !ok:
-			p.added = append(p.added, src.ID)
-		case !sameSource(old, src):
-			p.changed = append(p.changed, src.ID)
-		}
-	}
-	for id := range p.current {
-		if !seen[id] {
-			p.removed = append(p.removed, id)
-		}
-	}
-	slices.Sort(p.removed)
-	return p, nil
-}
-
 // applyImport makes the registry's sources the plan's, each change
 // audited, and returns the summary to show. After a Redis error half way
 // what was done stays done and audited, and the file can be sent again.
-func (b *Bot) applyImport(ctx context.Context, c *cmdContext, p importPlan) (string, error) {
-	if err := b.applyPlan(ctx, c, p); err != nil {
+func (b *Bot) applyImport(ctx context.Context, c *cmdContext, p ImportPlan) (string, error) {
+	if err := b.ops.ApplyImport(ctx, adminID(c), p); err != nil {
 		return "", err
 	}
-	if len(p.added)+len(p.changed)+len(p.removed) == 0 {
+	if p.Changes() == 0 {
 		return T(c.lang, MsgImportNoChanges), nil
 	}
-	return T(c.lang, MsgImportSummary, len(p.added), len(p.changed), len(p.removed)), nil
-}
-
-// applyPlan writes the changes of p.
-func (b *Bot) applyPlan(ctx context.Context, c *cmdContext, p importPlan) error {
-	for _, src := range p.sources {
-		old, ok := p.current[src.ID]
-		if ok && sameSource(old, src) {
-			continue
-		}
-		if err := b.st.PutSource(ctx, src, b.origin(c)); err != nil {
-			return fmt.Errorf("import %s: %w", src.ID, err)
-		}
-		var err error
-		if ok {
-			err = b.audit(ctx, c, actionImport, src.ID, &old, &src)
-		} else {
-			err = b.audit(ctx, c, actionImport, src.ID, nil, &src)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	for _, id := range p.removed {
-		old := p.current[id]
-		if err := b.st.DeleteSource(ctx, id, b.origin(c)); err != nil {
-			return fmt.Errorf("import: remove %s: %w", id, err)
-		}
-		if err := b.audit(ctx, c, actionImport, id, &old, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return T(c.lang, MsgImportSummary, len(p.Added), len(p.Changed), len(p.Removed)), nil
 }
 
 // onImportButton handles the buttons of an import's confirmation, on
@@ -270,18 +190,11 @@ func (b *Bot) confirmImport(ctx context.Context, c *cmdContext, data []byte) (st
 		// for the list.
 		return header, nil
 	}
-	plan, err := b.planImport(ctx, cfg)
+	plan, err := b.ops.PlanImport(ctx, cfg)
 	if err != nil {
 		return "", err
 	}
 	return b.applyImport(ctx, c, plan)
-}
-
-// sameSource reports whether two source definitions are equal.
-func sameSource(a, b feeds.Source) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // download fetches a file sent to the bot, at most MaxImportBytes+1.

@@ -126,7 +126,7 @@ func TestImportIsAuditedAndAdminOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 1 || log[0].Action != actionImport || log[0].Target != "bbc-world" || log[0].Before != "" || log[0].By != "tg:302" {
+	if len(log) != 1 || log[0].Action != ActionImport || log[0].Target != "bbc-world" || log[0].Before != "" || log[0].By != "tg:302" {
 		t.Errorf("audit = %+v, want one import of bbc-world by the admin", log)
 	}
 }

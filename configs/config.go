@@ -90,6 +90,11 @@ type Config struct {
 	// address.
 	Pprof bool `yaml:"-"`
 
+	// WebSecret signs the admin console's login links
+	// (AAJIL_WEB_SECRET, never from the file); when empty, one is made
+	// once and kept in Redis, shared by every instance.
+	WebSecret string `yaml:"-"`
+
 	// Delivery tunes the sender; every field has a default.
 	Delivery Delivery `yaml:"delivery,omitempty"`
 
@@ -379,6 +384,7 @@ func (c *Config) applyEnv(getenv Getenv) error {
 	str("AAJIL_PUBLIC_URL", &c.PublicURL)
 	str("AAJIL_LOG_LEVEL", &c.LogLevel)
 	str("AAJIL_LOG_FORMAT", &c.LogFormat)
+	str("AAJIL_WEB_SECRET", &c.WebSecret)
 	var errs []error
 	boolean := func(key string, dst *bool) {
 		if v, ok := getenv(key); ok && v != "" {

@@ -388,3 +388,22 @@ func TestPprofOnlyFromTheEnvironment(t *testing.T) {
 		}
 	})
 }
+
+func TestWebSecretOnlyFromTheEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aajil.yaml")
+	if err := os.WriteFile(path, []byte("sources: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ env, want string }{{"", ""}, {"s3cret", "s3cret"}} {
+		cfg, err := Load(envOf(map[string]string{"AAJIL_CONFIG": path, "AAJIL_WEB_SECRET": tt.env}))
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		if cfg.WebSecret != tt.want {
+			t.Errorf("AAJIL_WEB_SECRET=%q: WebSecret = %q, want %q", tt.env, cfg.WebSecret, tt.want)
+		}
+	}
+	if _, err := Parse([]byte("sources: []\nweb_secret: x\n")); err == nil {
+		t.Errorf("Parse accepted a web_secret key; want it refused as unknown")
+	}
+}

@@ -31,4 +31,9 @@ type Item struct {
 	Marker string `json:"marker"`
 	// Categories are the RSS/Atom categories or tags, cleaned.
 	Categories []string `json:"categories,omitempty"`
+	// Element is, for an html source read by Poller.Inspect, the outer
+	// HTML of the element its item selector matched, cut to about
+	// MaxElementBytes (the web console's selector tester shows it);
+	// empty otherwise, and never stored.
+	Element string `json:"-"`
 }

@@ -55,6 +55,12 @@ func Parse(src Source, body []byte, baseURL string, det *alerts.Detector) ([]Ite
 // is cut to its newest items before it is parsed, so the memory a parse
 // takes is bounded by the body and the limit, not by the number of items.
 func ParseLimit(src Source, body []byte, baseURL string, det *alerts.Detector, limit int) (items []Item, omitted int, err error) {
+	return parseLimit(src, body, baseURL, det, limit, false)
+}
+
+// parseLimit is ParseLimit; with elements, the items of an html source
+// keep their element's outer HTML (Item.Element).
+func parseLimit(src Source, body []byte, baseURL string, det *alerts.Detector, limit int, elements bool) (items []Item, omitted int, err error) {
 	if limit <= 0 {
 		limit = MaxItems
 	}
@@ -64,7 +70,7 @@ func ParseLimit(src Source, body []byte, baseURL string, det *alerts.Detector, l
 	case KindRSS:
 		raws, omitted, err = parseFeed(body, baseURL, limit)
 	case KindHTML:
-		raws, omitted, err = parseHTML(src, body, baseURL, limit)
+		raws, omitted, err = parseHTML(src, body, baseURL, limit, elements)
 	case KindJSON:
 		raws, omitted, err = parseJSON(src, body, baseURL, det, limit)
 	case KindTelegram:
@@ -118,6 +124,8 @@ type rawItem struct {
 	// plain says title and summary are text already (entities decoded,
 	// no markup): they are not decoded a second time.
 	plain bool
+	// element is the item's outer HTML, cut (html, when asked for).
+	element string
 }
 
 // finish turns raw items into Items: it cleans the text, finds urgency,
@@ -143,7 +151,7 @@ type candidate struct {
 // finishOne is the part of finish that depends on the item alone: text,
 // urgency, language and the id before it is made unique in the poll.
 func finishOne(src Source, r rawItem, det *alerts.Detector) candidate {
-	it := Item{SourceID: src.ID, Link: r.link, Image: r.image, Published: r.published}
+	it := Item{SourceID: src.ID, Link: r.link, Image: r.image, Published: r.published, Element: r.element}
 	it.Title = cleanField(r.title, r.plain, CleanText)
 	if det != nil {
 		if b := det.Detect(it.Title); b.Found {

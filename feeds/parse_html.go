@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -88,8 +89,9 @@ func compileSelectors(src Source) (htmlSelectors, error) {
 // the page's <html lang> is the declared language.
 //
 // Only the limit newest items are kept (see newest); it returns how many
-// were left out. The page itself is parsed whole.
-func parseHTML(src Source, body []byte, baseURL string, limit int) ([]rawItem, int, error) {
+// were left out. The page itself is parsed whole. With elements, each
+// item keeps its element's outer HTML, cut to MaxElementBytes.
+func parseHTML(src Source, body []byte, baseURL string, limit int, elements bool) ([]rawItem, int, error) {
 	sels, err := compileSelectors(src)
 	if err != nil {
 		return nil, 0, err
@@ -116,6 +118,9 @@ func parseHTML(src Source, body []byte, baseURL string, limit int) ([]rawItem, i
 	keep := newNewest[rawItem](limit)
 	found.Each(func(_ int, item *goquery.Selection) {
 		r := rawItem{lang: lang}
+		if elements {
+			r.element = outerHTML(item)
+		}
 
 		var markers map[*html.Node]bool
 		if sels.marker != nil {
@@ -164,6 +169,27 @@ func parseHTML(src Source, body []byte, baseURL string, limit int) ([]rawItem, i
 	})
 	raws, omitted := keep.kept()
 	return raws, omitted, nil
+}
+
+// MaxElementBytes is about how much of an item's element Item.Element
+// keeps: enough to see its structure and classes.
+const MaxElementBytes = 300
+
+// outerHTML is the item's element as HTML, cut at a character boundary
+// to MaxElementBytes with an ellipsis.
+func outerHTML(item *goquery.Selection) string {
+	s, err := goquery.OuterHtml(item)
+	if err != nil {
+		return ""
+	}
+	if len(s) <= MaxElementBytes {
+		return s
+	}
+	cut := MaxElementBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // itemHref returns the raw href of an item's link (see parseHTML).

@@ -304,7 +304,7 @@ func TestIncrementalParseKeepsItemsOfChangingSources(t *testing.T) {
 func TestPollerForget(t *testing.T) {
 	p := NewPoller(nil, detector(t))
 	c := incrCases(t)[0]
-	if _, _, err := p.parse(c.src, c.body, c.base); err != nil {
+	if _, _, err := p.parse(c.src, c.body, c.base, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := p.items.len(); got != 1 {

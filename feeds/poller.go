@@ -42,7 +42,19 @@ func NewPoller(f *Fetcher, det *alerts.Detector) *Poller {
 }
 
 // Poll fetches src (conditionally, with v) and parses the document.
-func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollResult) {
+func (p *Poller) Poll(ctx context.Context, src Source, v Validators) PollResult {
+	return p.poll(ctx, src, v, false)
+}
+
+// Inspect polls src once, unconditionally, as Poll does (the same fetch
+// policy), and keeps each html item's element (Item.Element): what the
+// web console's selector tester shows.
+func (p *Poller) Inspect(ctx context.Context, src Source) PollResult {
+	return p.poll(ctx, src, Validators{}, true)
+}
+
+// poll is Poll; with elements, html items keep their element.
+func (p *Poller) poll(ctx context.Context, src Source, v Validators, elements bool) (res PollResult) {
 	res = PollResult{Source: src, Validators: v, Started: p.now()}
 	defer func() { res.Duration = p.now().Sub(res.Started) }()
 
@@ -62,7 +74,7 @@ func (p *Poller) Poll(ctx context.Context, src Source, v Validators) (res PollRe
 		return res
 	}
 	res.Hub = DiscoverHub(resp.Links, resp.Body, src.EffectiveKind(), resp.URL)
-	items, omitted, err := p.parse(src, resp.Body, resp.URL)
+	items, omitted, err := p.parse(src, resp.Body, resp.URL, elements)
 	size := len(resp.Body)
 	resp = nil
 	if size >= returnAfter {
@@ -91,19 +103,23 @@ func (p *Poller) Document(src Source, raw []byte, contentType, baseURL string) (
 		res.Err = &ParseError{Kind: src.EffectiveKind(), Err: err}
 		return res
 	}
-	res.Items, res.Omitted, res.Err = p.parse(src, body, baseURL)
+	res.Items, res.Omitted, res.Err = p.parse(src, body, baseURL, false)
 	return res
 }
 
 // parse parses a decoded document of src with the source's detector,
-// waiting for a turn (parsing).
-func (p *Poller) parse(src Source, body []byte, baseURL string) ([]Item, int, error) {
+// waiting for a turn (parsing). With elements, html items keep their
+// element (Inspect), and the document is parsed whole.
+func (p *Poller) parse(src Source, body []byte, baseURL string, elements bool) ([]Item, int, error) {
 	det, err := p.sourceDetector(src)
 	if err != nil {
 		return nil, 0, fmt.Errorf("source %s: markers: %w", src.ID, err)
 	}
 	p.parsing <- struct{}{}
 	defer func() { <-p.parsing }()
+	if elements {
+		return parseLimit(src, body, baseURL, det, MaxItems, true)
+	}
 	return p.items.parse(src, body, baseURL, det, MaxItems)
 }
 

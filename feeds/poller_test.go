@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aajil/aajil/alerts"
 )
@@ -49,5 +52,47 @@ func TestPollerSourceMarkers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPollerInspectKeepsElements: Inspect gives each html item its
+// element's outer HTML, cut to MaxElementBytes; Poll never does.
+func TestPollerInspectKeepsElements(t *testing.T) {
+	page, err := os.ReadFile("../testdata/ticker_sana_synthetic.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	det, err := alerts.NewDetector(alerts.DefaultMarkers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPoller(NewFetcher(NewClient(ClientOptions{AllowPrivate: true}), ""), det)
+	src := Source{ID: "sana-ticker", URL: srv.URL, Kind: KindHTML, Item: ".news-ticker li", Text: "a", Link: "a", Marker: ".urgent, .badge"}
+	inspected := p.Inspect(context.Background(), src)
+	if inspected.Err != nil || len(inspected.Items) == 0 {
+		t.Fatalf("Inspect = %d items, %v; want items", len(inspected.Items), inspected.Err)
+	}
+	first := inspected.Items[0]
+	if !strings.HasPrefix(first.Element, `<li class="urgent" data-id="123">`) {
+		t.Errorf("first element = %q, want the urgent <li>", first.Element)
+	}
+	for _, it := range inspected.Items {
+		if it.Element == "" || len(it.Element) > MaxElementBytes+len("…") || !utf8.ValidString(it.Element) {
+			t.Errorf("item %q element = %q (%d bytes), want valid UTF-8 of at most %d bytes and an ellipsis", it.Title, it.Element, len(it.Element), MaxElementBytes)
+		}
+	}
+	polled := p.Poll(context.Background(), src, Validators{})
+	if len(polled.Items) != len(inspected.Items) {
+		t.Fatalf("Poll = %d items, Inspect %d; want the same", len(polled.Items), len(inspected.Items))
+	}
+	for _, it := range polled.Items {
+		if it.Element != "" {
+			t.Errorf("Poll kept element %q, want none", it.Element)
+		}
 	}
 }

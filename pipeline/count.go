@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 )
 
@@ -84,4 +85,32 @@ func (c *AlertCounter) count(ctx context.Context, source string) error {
 		return err
 	}
 	return c.Store.Add(ctx, store.SourceAlerts(source), 1)
+}
+
+// ItemCounter counts each source's new items, and how many of them were
+// urgent, in the store (store.SourceItems, store.SourceUrgentItems): the
+// figures of the web console's Sources page. Its OnFresh is a Pipeline's.
+type ItemCounter struct {
+	Store Counter
+	// Log reports a count that failed, at debug level.
+	Log *slog.Logger
+}
+
+// OnFresh counts a source's new items.
+func (c *ItemCounter) OnFresh(src feeds.Source, fresh []feeds.Item) {
+	urgent := 0
+	for _, it := range fresh {
+		if it.Urgent {
+			urgent++
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
+	defer cancel()
+	err := c.Store.Add(ctx, store.SourceItems(src.ID), int64(len(fresh)))
+	if err == nil && urgent > 0 {
+		err = c.Store.Add(ctx, store.SourceUrgentItems(src.ID), int64(urgent))
+	}
+	if err != nil {
+		c.Log.Debug("items not counted", slog.String("source", src.ID), slog.Any("error", err))
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/store/storetest"
 )
 
 // fakeCounter records the counts, or fails.
@@ -71,5 +72,41 @@ func TestAlertCounter(t *testing.T) {
 				t.Errorf("logged a failed count: %v, want %v; log:\n%s", got, tc.wantLog, log.String())
 			}
 		})
+	}
+}
+
+// TestItemsCountedPerSource: the new items of a source, and its urgent
+// ones, are counted in the store; a baseline poll and a repeat count
+// nothing.
+func TestItemsCountedPerSource(t *testing.T) {
+	st := storetest.Open(t)
+	counter := &ItemCounter{Store: st, Log: slog.New(slog.DiscardHandler)}
+	h := newHarnessWith(t, st, func(o *Options) { o.OnFresh = counter.OnFresh })
+	h.poll(sana, item("1", "خبر قديم", true))
+	doc := []feeds.Item{item("2", "انفجار في ريف حمص", true), item("3", "افتتاح معرض للكتاب", false), item("1", "خبر قديم", true)}
+	h.poll(sana, doc...)
+	h.poll(sana, doc...)
+	names := []store.Counter{store.SourceItems("sana"), store.SourceUrgentItems("sana")}
+	got, err := st.CountsMany(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name store.Counter
+		want int64
+	}{{names[0], 2}, {names[1], 1}} {
+		if got[tc.name][1] != tc.want {
+			t.Errorf("%s over a day = %d, want %d", tc.name, got[tc.name][1], tc.want)
+		}
+	}
+}
+
+func TestItemCounterLogsAFailedCount(t *testing.T) {
+	var log bytes.Buffer
+	c := &ItemCounter{Store: &fakeCounter{err: errors.New("redis down")},
+		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	c.OnFresh(sana, []feeds.Item{item("1", "t", true)})
+	if !bytes.Contains(log.Bytes(), []byte("items not counted")) {
+		t.Errorf("log = %q, want it to say the items were not counted", log.String())
 	}
 }

@@ -76,6 +76,10 @@ type Options struct {
 	// OnAlert, when set, is called for each new urgent story, after its
 	// deliveries are queued (console mode prints it).
 	OnAlert func(Alert)
+	// OnFresh, when set, is called with each source's new items (those
+	// MarkSeen found fresh; none on a baseline poll), before they are
+	// turned into alerts: ItemCounter.OnFresh counts them.
+	OnFresh func(src feeds.Source, fresh []feeds.Item)
 	// Edits, when set, is told of every story a later source joined, so
 	// that the messages already sent name that source too; the edit is
 	// due EditDelay later (default 5 s), which lets several sources that
@@ -416,13 +420,18 @@ func (p *Pipeline) process(ctx context.Context, id string) error {
 		for _, f := range fresh {
 			isFresh[f] = true
 		}
+		var added []feeds.Item
 		p.mu.Lock()
 		for _, it := range unseen {
 			if isFresh[it.ID] {
 				w.fresh = append(w.fresh, it)
+				added = append(added, it)
 			}
 		}
 		p.mu.Unlock()
+		if len(added) > 0 && p.opt.OnFresh != nil {
+			p.opt.OnFresh(src, added)
+		}
 	}
 
 	if err := p.alertFresh(ctx, src, w); err != nil {

@@ -5,8 +5,8 @@ import "strconv"
 // Every Redis key Aajil uses is built here, except those built next to the
 // one script that uses them: story keys (stories.go, {stories}), the send
 // limiter's (ratelimit.go, {tg}), the counters' (stats.go, {stats}), source
-// leases (lease.go), live instances (instances.go) and managed
-// channels (manage.go). docs/REDIS.md lists them all in tables.
+// leases (lease.go), live instances (instances.go), managed
+// channels (manage.go) and the web console's (web.go, {web}). docs/REDIS.md lists them all in tables.
 //
 // All keys start with the configured prefix (Options.Prefix, "aajil:" by
 // default). The first {…} in a key is its Redis Cluster hash tag: keys

@@ -70,6 +70,15 @@ func Counters() []Counter {
 // /feed show: "alerts:src:ID".
 func SourceAlerts(id string) Counter { return CounterAlerts + ":src:" + Counter(id) }
 
+// SourceItems is the counter of one source's new items (not seen
+// before, baseline polls excluded), which the web console's Sources page
+// shows: "items:src:ID".
+func SourceItems(id string) Counter { return "items:src:" + Counter(id) }
+
+// SourceUrgentItems is the counter of one source's new items that were
+// urgent: "urgent:src:ID".
+func SourceUrgentItems(id string) Counter { return "urgent:src:" + Counter(id) }
+
 // minuteField is the field of c's count in minute m (0–59) of an hour.
 func minuteField(c Counter, m int64) string {
 	return string(c) + "@" + fmt.Sprintf("%02d", m)

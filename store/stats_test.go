@@ -153,8 +153,14 @@ func TestCounterNames(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Counters() = %q, want %q", got, want)
 	}
-	if got, want := store.SourceAlerts("sana"), store.Counter("alerts:src:sana"); got != want {
-		t.Errorf("SourceAlerts(sana) = %q, want %q", got, want)
+	for _, tc := range []struct{ got, want store.Counter }{
+		{store.SourceAlerts("sana"), "alerts:src:sana"},
+		{store.SourceItems("sana"), "items:src:sana"},
+		{store.SourceUrgentItems("sana"), "urgent:src:sana"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("per-source counter = %q, want %q", tc.got, tc.want)
+		}
 	}
 }
 

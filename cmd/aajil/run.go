@@ -118,12 +118,16 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 	stories := st.Stories(store.StoryOptions{})
 	names := pipeline.NewSourceNames(cfg.Sources)
 
+	webConsole, err := newConsole(ctx, cfg, st, poller, log)
+	if err != nil {
+		return err
+	}
 	// A refused token is found before anything else is touched.
 	mode := "console"
 	var tg *telegram
 	if cfg.TelegramToken != "" {
 		mode = "telegram"
-		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, m, instance, log); err != nil {
+		if tg, err = startTelegram(ctx, cfg, st, stories, names, poller, loginLinks(webConsole), m, instance, log); err != nil {
 			return err
 		}
 	}
@@ -135,6 +139,7 @@ func run(ctx context.Context, cfg *configs.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	m.SetQueue(queueGauge(st))
+	mountConsole(webConsole, endpoint)
 
 	ws := newWebSub(cfg, st, client, poller, m, instance, watch, log)
 	eng := newEngine(st, stories, poller, names, m, instance, tg == nil, stdout, watch, log, ws.hooks())
@@ -237,6 +242,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
 		OnAlert: alerted.OnAlert, Cascade: sched, Log: log,
+		OnFresh: (&pipeline.ItemCounter{Store: st, Log: log}).OnFresh,
 	})
 	return &engine{
 		pipe: pipe, leased: leased, sched: sched,
@@ -448,7 +454,7 @@ type telegram struct {
 // how updates arrive: a webhook when AAJIL_WEBHOOK_URL is set, else long
 // polling.
 func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, stories *store.Stories, names *pipeline.SourceNames, prober bot.Prober,
-	m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
+	links bot.LoginLinks, m *metrics.Metrics, instance string, log *slog.Logger) (*telegram, error) {
 	api, err := tgapi.NewAPI(ctx, cfg.TelegramToken, cfg.TelegramAPI, &http.Client{Timeout: 60 * time.Second})
 	if err != nil {
 		return nil, err
@@ -479,7 +485,7 @@ func startTelegram(ctx context.Context, cfg *configs.Config, st *store.Store, st
 	})
 	b := bot.New(sendAPI, st, bot.Options{Admins: cfg.Admins, Logger: log, Prober: prober, ConfigFile: cfg.Path,
 		FileEndpoint: bot.FileEndpoint(cfg.TelegramAPI), Limiter: sender, AllowPrivateSources: cfg.AllowPrivateSources,
-		Location: loc})
+		Location: loc, LoginLinks: links})
 	tg := &telegram{sender: sender}
 	if cfg.WebhookURL != "" {
 		secret := webhookSecret(cfg.TelegramToken)

@@ -11,7 +11,12 @@ import (
 	"net/http/pprof"
 	"os"
 
+	"github.com/aajil/aajil/bot"
+	"github.com/aajil/aajil/configs"
+	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/metrics"
+	"github.com/aajil/aajil/store"
+	"github.com/aajil/aajil/web"
 )
 
 // instanceName names this process among the instances sharing one Redis:
@@ -70,5 +75,37 @@ func (h *httpEndpoint) serve(ctx context.Context, log *slog.Logger) {
 	log.Info("http endpoint listening", slog.String("addr", h.ln.Addr().String()))
 	if err := metrics.ServeListener(ctx, h.ln, h.mux); err != nil {
 		log.Error("http endpoint stopped", slog.Any("error", err))
+	}
+}
+
+// newConsole builds the admin console served under /admin/ on
+// AAJIL_HTTP_ADDR, nil when that is off. Its login links start with
+// AAJIL_PUBLIC_URL, else http:// and the address.
+func newConsole(ctx context.Context, cfg *configs.Config, st *store.Store, poller *feeds.Poller, log *slog.Logger) (*web.Console, error) {
+	if cfg.HTTPAddr == "off" {
+		return nil, nil
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = "http://" + cfg.HTTPAddr
+	}
+	return web.New(ctx, web.Options{
+		Store: st, Ops: bot.NewSourceOps(st, poller, cfg.AllowPrivateSources, nil), Inspector: poller,
+		Admins: bot.NewAdminSet(cfg.Admins), BaseURL: base, Secret: []byte(cfg.WebSecret), Logger: log,
+	})
+}
+
+// loginLinks is the console as the bot's /web sees it: nil without one.
+func loginLinks(c *web.Console) bot.LoginLinks {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
+// mountConsole serves the console on the endpoint.
+func mountConsole(c *web.Console, endpoint *httpEndpoint) {
+	if c != nil && endpoint != nil {
+		c.Mount(endpoint.mux)
 	}
 }
