@@ -6,7 +6,7 @@
 --
 -- The scripts are written for server time, which every Redis command of a
 -- script costs on top of the script's own: each one makes as few calls as
--- the case needs (a new story under unused keys: 15 with three keys), reads
+-- the case needs (a new story under unused keys: 18 with three keys), reads
 -- only what it returns, and builds no table it does not return.
 if redis.replicate_commands then redis.replicate_commands() end
 
