@@ -591,10 +591,10 @@ func (b *Bot) cmdStats(ctx context.Context, c *cmdContext) error {
 	var active, paused, blocked, rules int
 	for _, s := range subs {
 		rules += len(s.Rules)
-		switch {
-		case !s.Active:
+		switch s.State(now) {
+		case store.StateStopped:
 			blocked++
-		case s.PausedUntil.After(now):
+		case store.StatePaused:
 			paused++
 		default:
 			active++

@@ -137,6 +137,7 @@ func (s *Sender) edit(ctx context.Context, storyID string, m store.StoryMessage,
 	if f.verdict == verdictRateLimited {
 		// Alerts to this chat must wait too.
 		s.opts.Metrics.RateLimited(false)
+		s.count(store.CounterTooManyRequests, 1)
 		if perr := s.rates.Penalize(ctx, m.ChatID, f.retryAfter); perr != nil {
 			s.redisError("penalize", perr)
 		}

@@ -176,6 +176,7 @@ func (s *Sender) failed(ctx context.Context, it *item, target int64, err error) 
 	s.count(store.CounterTelegramErrors, 1)
 	switch f.verdict {
 	case verdictRateLimited:
+		s.count(store.CounterTooManyRequests, 1)
 		return s.rateLimited(ctx, target, f.retryAfter)
 	case verdictMigrated:
 		return s.migrate(ctx, target, f.migrateTo)

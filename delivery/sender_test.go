@@ -386,6 +386,11 @@ func TestSender429WaitsRetryAfter(t *testing.T) {
 	if got, _ := m.counts(); got != 1 {
 		t.Errorf("RateLimited reported %d times, want 1", got)
 	}
+	// The sender's counts reach Redis with its lease loop.
+	wait.For(t, "the 429 counted in Redis", func() bool {
+		hour, _, err := h.st.Counts(t.Context(), store.CounterTooManyRequests)
+		return err == nil && hour == 1
+	})
 }
 
 func TestSenderChatRefuses(t *testing.T) {

@@ -149,7 +149,7 @@ func (s *Store) decodeEntries(ctx context.Context, p int, urgent bool, msgs []re
 		}
 		d, derr := decodeDelivery(m.Values)
 		if derr != nil {
-			if err := s.deadLetter(ctx, p, urgent, m.ID, rawFields(m.Values), ReasonCorrupt+": "+derr.Error(), 0); err != nil {
+			if err := s.deadLetter(ctx, p, urgent, m.ID, "", rawFields(m.Values), ReasonCorrupt+": "+derr.Error(), 0); err != nil {
 				return entries, gone, err
 			}
 			continue
@@ -293,8 +293,11 @@ func (s *Store) Sent(ctx context.Context, chatID int64, storyID string) (SentRec
 
 // ackScript records a sent delivery and removes its entry.
 //
-// KEYS[1] stream, KEYS[2] sent record; ARGV[1] group, ARGV[2] entry id,
-// ARGV[3] sent record value, ARGV[4] its TTL (ms). The sent record comes
+// KEYS[1] stream, KEYS[2] sent record, KEYS[3] the story's delivery
+// counters; ARGV[1] group, ARGV[2] entry id, ARGV[3] sent record value,
+// ARGV[4] its TTL (ms), ARGV[5] sent unix ms. When the entry was still
+// in the stream (not acknowledged before), the story's "sent" goes up
+// and its "first_sent" is set if unset. The sent record comes
 // first: should the script fail half-way, the delivery is recorded as
 // sent and a retry skips it rather than sending it twice. A missing group
 // (nothing pending then) does not stop the XDEL.
@@ -302,7 +305,10 @@ var ackScript = luaScript("ack")
 
 // dropScript removes an entry: XACK (a missing group is fine) and XDEL.
 //
-// KEYS[1] stream; ARGV[1] group, ARGV[2] entry id.
+// KEYS[1] stream, KEYS[2] (optional) the story's delivery counters;
+// ARGV[1] group, ARGV[2] entry id, ARGV[3] the counter to add one to
+// when the entry was still there ("dropped", "dead"), ARGV[4] the
+// counters' TTL (ms).
 var dropScript = luaScript("drop")
 
 // storyMessage is the JSON of a StoryMessage in the story's hash.
@@ -361,8 +367,9 @@ func (s *Store) Acknowledge(ctx context.Context, e OutboxEntry, rec SentRecord) 
 	if err != nil {
 		return fmt.Errorf("acknowledge %s: %w", e.ID, err)
 	}
-	keys := []string{s.keyOutboxStream(e.Partition, e.Urgent), s.keySent(e.Partition, e.ChatID, e.StoryID)}
-	args := []any{OutboxGroup, e.ID, formatSent(rec), pxMillis(s.opts.DeliveryTTL)}
+	keys := []string{s.keyOutboxStream(e.Partition, e.Urgent), s.keySent(e.Partition, e.ChatID, e.StoryID),
+		s.keyStoryDeliveries(e.Partition, e.StoryID)}
+	args := []any{OutboxGroup, e.ID, formatSent(rec), pxMillis(s.opts.DeliveryTTL), rec.SentAt.UnixMilli()}
 	smKey := s.keyStoryMessages(e.StoryID)
 
 	pipe := s.rdb.Pipeline()
@@ -404,14 +411,26 @@ func (s *Store) Drop(ctx context.Context, e OutboxEntry) error {
 	if err := s.checkPartition("drop "+e.ID, e.Partition); err != nil {
 		return err
 	}
-	if err := s.dropEntry(ctx, e.Partition, e.Urgent, e.ID); err != nil {
+	if err := s.dropEntry(ctx, e.Partition, e.Urgent, e.ID, e.StoryID, countDropped); err != nil {
 		return fmt.Errorf("drop %s (chat %d story %s): %w", e.ID, e.ChatID, e.StoryID, err)
 	}
 	return nil
 }
 
-func (s *Store) dropEntry(ctx context.Context, p int, urgent bool, id string) error {
-	return dropScript.Run(ctx, s.rdb, []string{s.keyOutboxStream(p, urgent)}, OutboxGroup, id).Err()
+// The story delivery counters of a finished entry other than a sent one.
+const (
+	countDropped = "dropped"
+	countDead    = "dead"
+)
+
+// dropEntry removes entry id from partition p's stream and, when it was
+// there and storyID is known, counts it in the story's counter.
+func (s *Store) dropEntry(ctx context.Context, p int, urgent bool, id, storyID, counter string) error {
+	keys := []string{s.keyOutboxStream(p, urgent)}
+	if storyID != "" {
+		keys = append(keys, s.keyStoryDeliveries(p, storyID))
+	}
+	return dropScript.Run(ctx, s.rdb, keys, OutboxGroup, id, counter, pxMillis(s.opts.DeliveryTTL)).Err()
 }
 
 // Dead-letter stream fields besides the delivery's.
@@ -436,7 +455,7 @@ func (s *Store) DeadLetter(ctx context.Context, e OutboxEntry, reason string, at
 	if err := s.checkPartition("dead-letter "+e.ID, e.Partition); err != nil {
 		return err
 	}
-	if err := s.deadLetter(ctx, e.Partition, e.Urgent, e.ID, deliveryArgs(e.Delivery), reason, attempts); err != nil {
+	if err := s.deadLetter(ctx, e.Partition, e.Urgent, e.ID, e.StoryID, deliveryArgs(e.Delivery), reason, attempts); err != nil {
 		return fmt.Errorf("dead-letter chat %d story %s: %w", e.ChatID, e.StoryID, err)
 	}
 	return nil
@@ -444,7 +463,7 @@ func (s *Store) DeadLetter(ctx context.Context, e OutboxEntry, reason string, at
 
 // deadLetter appends fields and the reason to the dead-letter stream,
 // then removes entry id from partition p's stream.
-func (s *Store) deadLetter(ctx context.Context, p int, urgent bool, id string, fields []any, reason string, attempts int) error {
+func (s *Store) deadLetter(ctx context.Context, p int, urgent bool, id, storyID string, fields []any, reason string, attempts int) error {
 	values := append(slices.Clip(fields),
 		fReason, reason,
 		fAttempts, strconv.Itoa(attempts),
@@ -461,7 +480,7 @@ func (s *Store) deadLetter(ctx context.Context, p int, urgent bool, id string, f
 	if err != nil {
 		return fmt.Errorf("add entry %s to dead letters: %w", id, err)
 	}
-	if err := s.dropEntry(ctx, p, urgent, id); err != nil {
+	if err := s.dropEntry(ctx, p, urgent, id, storyID, countDead); err != nil {
 		return fmt.Errorf("remove dead entry %s from outbox: %w", id, err)
 	}
 	return nil
@@ -524,6 +543,27 @@ func (s *Store) DeadLetters(ctx context.Context, count int64) ([]DeadLetterEntry
 // pending) and how many of them were read but not yet acknowledged
 // (pending), over every partition. One round trip.
 func (s *Store) OutboxDepth(ctx context.Context) (depth, pending int64, err error) {
+	parts, err := s.OutboxDepths(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, p := range parts {
+		depth += p.Depth
+		pending += p.Pending
+	}
+	return depth, pending, nil
+}
+
+// PartitionDepth is one outbox partition's depth (entries queued or
+// pending, both streams) and pending entries (read, not acknowledged).
+type PartitionDepth struct {
+	Partition      int
+	Depth, Pending int64
+}
+
+// OutboxDepths is OutboxDepth per partition, in partition order. One
+// round trip.
+func (s *Store) OutboxDepths(ctx context.Context) ([]PartitionDepth, error) {
 	streams := s.outboxStreams()
 	pipe := s.rdb.Pipeline()
 	lens := make([]*redis.IntCmd, len(streams))
@@ -533,22 +573,25 @@ func (s *Store) OutboxDepth(ctx context.Context) (depth, pending int64, err erro
 		pends[i] = pipe.XPending(ctx, st.key, OutboxGroup)
 	}
 	_, _ = pipe.Exec(ctx) // each command carries its own error
-	for i := range streams {
+	out := make([]PartitionDepth, s.OutboxPartitions())
+	for i, st := range streams {
+		d := &out[st.partition]
+		d.Partition = st.partition
 		n, err := lens[i].Result()
 		if err != nil {
-			return 0, 0, fmt.Errorf("outbox depth: %w", err)
+			return nil, fmt.Errorf("outbox depth: %w", err)
 		}
-		depth += n
+		d.Depth += n
 		pi, err := pends[i].Result()
 		if redisErrorIs(err, "NOGROUP") {
 			continue // no group yet: nothing pending
 		}
 		if err != nil {
-			return 0, 0, fmt.Errorf("outbox pending: %w", err)
+			return nil, fmt.Errorf("outbox pending: %w", err)
 		}
-		pending += pi.Count
+		d.Pending += pi.Count
 	}
-	return depth, pending, nil
+	return out, nil
 }
 
 // StoryMessage is a message sent for a story, as Acknowledge recorded it.

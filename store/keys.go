@@ -136,6 +136,23 @@ func (s *Store) keySent(p int, chatID int64, storyID string) string {
 	return s.outboxTag(p) + ":sent:" + strconv.FormatInt(chatID, 10) + ":" + storyID
 }
 
+// keyStoryDeliveries is a HASH: the deliveries of a story through
+// partition p, counted by the scripts that queue and finish them:
+// "queued" (ever queued), "sent", "dropped", "dead" (dead letters not
+// retried) and "first_sent" (unix ms of its first acknowledged send).
+// The story's figures are the sums over the partitions. TTL:
+// Options.DeliveryTTL (48 h), refreshed by each count.
+func (s *Store) keyStoryDeliveries(p int, storyID string) string {
+	return s.outboxTag(p) + ":story:" + storyID
+}
+
+// keyRetried is a STRING marker: dead letter id was put back into
+// partition p's outbox (RetryDeadLetter), so it is put back once. TTL:
+// Options.DeliveryTTL (48 h).
+func (s *Store) keyRetried(p int, deadID string) string {
+	return s.outboxTag(p) + ":retried:" + deadID
+}
+
 // keyPartitionLease is a STRING: the holder of partition p, the one
 // instance that consumes it. TTL: the lease's, renewed by its holder; it
 // expires when the holder dies, which is how another instance takes over.

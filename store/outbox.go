@@ -94,10 +94,12 @@ func deliveryArgs(d Delivery) []any {
 
 // enqueueScript queues deliveries of one partition exactly once.
 //
-// KEYS[1] urgent stream, KEYS[2] normal stream, KEYS[2+i] delivery i's
-// marker. ARGV[1] marker TTL (ms), ARGV[2] stream MAXLEN (approximate),
-// then per delivery: the stream (1 urgent, 2 normal) and deliveryFields
-// field names and values. Returns the number queued.
+// KEYS[1] urgent stream, KEYS[2] normal stream, then per delivery its
+// marker and its story's delivery counters (keyStoryDeliveries). ARGV[1]
+// marker TTL (ms), ARGV[2] stream MAXLEN (approximate), then per
+// delivery: the stream (1 urgent, 2 normal) and deliveryFields field
+// names and values. Returns the number queued; each story's "queued"
+// counter goes up by its deliveries queued, one HINCRBY per story.
 //
 // A delivery whose marker already exists was queued before (by this or
 // another instance) and is skipped; otherwise the marker is set and the
@@ -180,12 +182,12 @@ func (s *Store) Enqueue(ctx context.Context, deliveries []Delivery) (queued int,
 
 // enqueueCall is the enqueueScript call for deliveries ds of partition p.
 func (s *Store) enqueueCall(p int, ds []Delivery, ttl, maxLen int64) scriptCall {
-	keys := make([]string, 2, 2+len(ds))
+	keys := make([]string, 2, 2+2*len(ds))
 	keys[0], keys[1] = s.keyOutboxStream(p, true), s.keyOutboxStream(p, false)
 	args := make([]any, 2, 2+(deliveryFields+1)*len(ds))
 	args[0], args[1] = ttl, maxLen
 	for _, d := range ds {
-		keys = append(keys, s.keyDelivery(d.ChatID, d.StoryID))
+		keys = append(keys, s.keyDelivery(d.ChatID, d.StoryID), s.keyStoryDeliveries(p, d.StoryID))
 		stream := 2
 		if d.Urgent {
 			stream = 1

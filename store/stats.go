@@ -57,13 +57,17 @@ const (
 	// CounterBlocked counts subscribers found to have blocked the bot
 	// (the sender).
 	CounterBlocked Counter = "blocked"
+	// CounterTooManyRequests counts Telegram's 429 answers to sends (the
+	// sender's sends and edits); the sends' are also in
+	// CounterTelegramErrors.
+	CounterTooManyRequests Counter = "telegram_429"
 )
 
 // Counters returns every counter of the list above, in that order: what
 // /stats reads.
 func Counters() []Counter {
 	return []Counter{CounterAlerts, CounterDeliveries, CounterDeliveriesFailed,
-		CounterTelegramErrors, CounterDeadLetters, CounterBlocked}
+		CounterTelegramErrors, CounterDeadLetters, CounterBlocked, CounterTooManyRequests}
 }
 
 // SourceAlerts is the counter of one source's alerts, which /feeds and
@@ -95,12 +99,8 @@ func (s *Store) AddAt(ctx context.Context, c Counter, n int64, now time.Time) er
 	if c == "" {
 		return errors.New("count: empty counter name")
 	}
-	sec := now.Unix()
-	key := s.keyStatsHour(floorDiv(sec, 3600))
-	minute := floorDiv(sec, 60) % 60
-	if minute < 0 {
-		minute += 60
-	}
+	hour, minute := hourMinute(now)
+	key := s.keyStatsHour(hour)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HIncrBy(ctx, key, string(c), n)
 		p.HIncrBy(ctx, key, minuteField(c, minute), n)
@@ -143,12 +143,7 @@ func (s *Store) CountsManyAt(ctx context.Context, names []Counter, now time.Time
 	if len(names) == 0 {
 		return out, nil
 	}
-	sec := now.Unix()
-	hour := floorDiv(sec, 3600)
-	minute := floorDiv(sec, 60) % 60
-	if minute < 0 {
-		minute += 60
-	}
+	hour, minute := hourMinute(now)
 	// Current hour: totals and minutes 0…minute; previous hour: totals
 	// and minutes minute+1…59; the 22 hours before: totals only.
 	fields := func(from, to int64) []string {
@@ -198,6 +193,35 @@ func (s *Store) CountsManyAt(ctx context.Context, names []Counter, now time.Time
 		}
 	}
 	return out, nil
+}
+
+// MinuteCount returns counter c's count in the clock minute that t is
+// in (the caller's clock). One round trip.
+func (s *Store) MinuteCount(ctx context.Context, c Counter, t time.Time) (int64, error) {
+	hour, minute := hourMinute(t)
+	v, err := s.rdb.HGet(ctx, s.keyStatsHour(hour), minuteField(c, minute)).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read counter %s: %w", c, err)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read counter %s: %w", c, err)
+	}
+	return n, nil
+}
+
+// hourMinute is the clock hour (Unix s / 3600) and its minute (0–59)
+// that t is in.
+func hourMinute(t time.Time) (hour, minute int64) {
+	sec := t.Unix()
+	minute = floorDiv(sec, 60) % 60
+	if minute < 0 {
+		minute += 60
+	}
+	return floorDiv(sec, 3600), minute
 }
 
 // counterValue reads one HMGET value: nil (missing) is 0.

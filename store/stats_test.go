@@ -145,7 +145,7 @@ func TestCountNow(t *testing.T) {
 // of the hour hashes, shared by every instance and kept 25 h, so a
 // renamed one would read as zero until the old name's counts expire.
 func TestCounterNames(t *testing.T) {
-	want := []string{"alerts", "deliveries", "deliveries:failed", "telegram_errors", "dead_letters", "blocked"}
+	want := []string{"alerts", "deliveries", "deliveries:failed", "telegram_errors", "dead_letters", "blocked", "telegram_429"}
 	var got []string
 	for _, c := range store.Counters() {
 		got = append(got, string(c))

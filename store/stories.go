@@ -25,6 +25,8 @@ import (
 //	{stories}:h:<hash>    STRING  exact fingerprint hash → story id; TTL = window
 //	{stories}:k:<token>   ZSET    story id → sequence number of its indexing; only the newest
 //	                              StoryOptions.CandidatesPerKey kept; TTL = window
+//	{stories}:recent      ZSET    story id → created ms, for Recent; trimmed to the window at
+//	                              every creation; TTL = window
 //
 // A story is live while its record exists, so the window needs no clock of
 // its own: index entries of expired stories are skipped and removed by the
@@ -39,6 +41,7 @@ const (
 	storyRecordKey = storyTag + ":s:"
 	storyHashKey   = storyTag + ":h:"
 	storyIndexKey  = storyTag + ":k:"
+	storyRecentKey = storyTag + ":recent"
 )
 
 // Defaults of StoryOptions.
@@ -128,6 +131,9 @@ type StoryItem struct {
 // and when it was recorded.
 type SourceRef struct {
 	SourceID, ItemID string
+	// Title is the headline the source reported the story with; empty
+	// for sources recorded before headlines were kept.
+	Title string
 	// At is when the source reported the story; zero in AddSource means
 	// Redis's time at the call.
 	At time.Time
@@ -362,7 +368,8 @@ func (x *Stories) createCall(fp FP, item StoryItem, cursor StoryCursor, join boo
 		joinMax = x.opt.MaxSources
 	}
 	return scriptCall{storyCreateScript, keys,
-		x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash, joinMax)}
+		x.args(hasHash, int64(cursor), item.SourceID, item.ItemID, item.Title, item.Link, fp.Data, fp.Hash, joinMax,
+			x.prefix+storyRecentKey)}
 }
 
 // createReply is the create script's reply: the story created, or the
@@ -424,7 +431,7 @@ func (x *Stories) addSourceCall(storyID string, src SourceRef) scriptCall {
 		at = max(src.At.UnixMilli(), 1)
 	}
 	return scriptCall{storyAddSourceScript, []string{x.prefix + storyRecordKey + storyID},
-		[]any{src.SourceID, src.ItemID, at, x.opt.MaxSources}}
+		[]any{src.SourceID, src.ItemID, at, x.opt.MaxSources, src.Title}}
 }
 
 // SetTitle records a new wording of a story (an update with new facts that
@@ -452,6 +459,11 @@ func (x *Stories) Get(ctx context.Context, storyID string) (StoryRecord, error) 
 	if len(m) == 0 {
 		return StoryRecord{}, fmt.Errorf("story %s: get: %w", storyID, ErrStoryNotFound)
 	}
+	return storyFromHash(storyID, m), nil
+}
+
+// storyFromHash reads a story record's hash.
+func storyFromHash(storyID string, m map[string]string) StoryRecord {
 	ms, _ := strconv.ParseInt(m["created"], 10, 64)
 	r := StoryRecord{
 		ID: storyID, Created: time.UnixMilli(ms),
@@ -475,13 +487,47 @@ func (x *Stories) Get(ctx context.Context, storyID string) (StoryRecord, error) 
 		}
 		n, _ := strconv.Atoi(parts[0])
 		at, _ := strconv.ParseInt(parts[1], 10, 64)
-		refs = append(refs, ordered{n, SourceRef{SourceID: src, ItemID: parts[2], At: time.UnixMilli(at)}})
+		refs = append(refs, ordered{n, SourceRef{SourceID: src, ItemID: parts[2], Title: m["t:"+src], At: time.UnixMilli(at)}})
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].n < refs[j].n })
 	for _, o := range refs {
 		r.Sources = append(r.Sources, o.ref)
 	}
-	return r, nil
+	return r
+}
+
+// Recent returns the live stories created at since or later, newest
+// first, each with its later sources (as Get), at most limit of them
+// (limit ≤ 0: no limit). Two round trips: the index of stories by time,
+// then their records in one pipeline. A story that expired in between is
+// left out.
+func (x *Stories) Recent(ctx context.Context, since time.Time, limit int) ([]StoryRecord, error) {
+	ids, err := x.rdb.ZRevRangeByScore(ctx, x.prefix+storyRecentKey, &redis.ZRangeBy{
+		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf", Count: int64(max(limit, 0)),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("recent stories: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = x.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, x.prefix+storyRecordKey+id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent stories: %w", err)
+	}
+	out := make([]StoryRecord, 0, len(ids))
+	for i, id := range ids {
+		if m := cmds[i].Val(); len(m) > 0 {
+			out = append(out, storyFromHash(id, m))
+		}
+	}
+	return out, nil
 }
 
 // Resolution is the outcome of Resolve.
@@ -575,7 +621,7 @@ func (x *Stories) ResolveBatch(ctx context.Context, in []StoryInput, pick func(i
 		for _, i := range pending {
 			it := in[i].Item
 			if j := steps[i].join; j != nil {
-				calls = append(calls, x.addSourceCall(j.ID, SourceRef{SourceID: it.SourceID, ItemID: it.ItemID}))
+				calls = append(calls, x.addSourceCall(j.ID, SourceRef{SourceID: it.SourceID, ItemID: it.ItemID, Title: it.Title}))
 			} else {
 				calls = append(calls, x.createCall(in[i].FP, it, steps[i].cursor, true))
 			}

@@ -853,3 +853,40 @@ func TestStoryLookupPrunes(t *testing.T) {
 		t.Errorf("index after the lookup = %v, want the expired story's entry removed", members)
 	}
 }
+
+// TestStoryRecent: the stories of a period, newest first, with their
+// later sources and the headlines those reported.
+func TestStoryRecent(t *testing.T) {
+	ctx := context.Background()
+	e := newStoryEnv(t, store.StoryOptions{})
+	a := mustCreate(t, e.st, fpOf("ha", "غزة"), store.StoryItem{SourceID: "s1", ItemID: "1", Title: "قصف على غزة"})
+	b := mustCreate(t, e.st, fpOf("hb", "دمشق"), store.StoryItem{SourceID: "s1", ItemID: "2", Title: "انفجار في دمشق"})
+	if _, err := e.st.AddSource(ctx, a.ID, store.SourceRef{SourceID: "s2", ItemID: "9", Title: "غارات على غزة"}); err != nil {
+		t.Fatal(err)
+	}
+	// Joined through the hash: the joining item's headline is kept.
+	res, err := e.st.Resolve(ctx, fpOf("hb", "دمشق"), store.StoryItem{SourceID: "s3", ItemID: "3", Title: "دوي انفجار في دمشق"},
+		func([]store.StoryRecord) int { return -1 })
+	if err != nil || res.Story.ID != b.ID {
+		t.Fatalf("Resolve = %+v, %v; want story %s", res, err, b.ID)
+	}
+	got, err := e.st.Recent(ctx, a.Created, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != b.ID || got[1].ID != a.ID {
+		t.Fatalf("Recent = %v, want [%s %s]", ids(got), b.ID, a.ID)
+	}
+	if s := got[1].Sources; len(s) != 1 || s[0].SourceID != "s2" || s[0].Title != "غارات على غزة" || s[0].At.IsZero() {
+		t.Errorf("story a's later sources %+v, want s2 with its headline", s)
+	}
+	if s := got[0].Sources; len(s) != 1 || s[0].SourceID != "s3" || s[0].Title != "دوي انفجار في دمشق" {
+		t.Errorf("story b's later sources %+v, want s3 with its headline", s)
+	}
+	if got, _ := e.st.Recent(ctx, a.Created, 1); len(got) != 1 || got[0].ID != b.ID {
+		t.Errorf("Recent limit 1 = %v, want [%s]", ids(got), b.ID)
+	}
+	if got, _ := e.st.Recent(ctx, time.Now().Add(time.Hour), 0); len(got) != 0 {
+		t.Errorf("Recent from the future = %v, want none", ids(got))
+	}
+}

@@ -51,6 +51,29 @@ type Subscriber struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
+// SubscriberState is what a subscriber receives now: active (alerts),
+// paused (a /pause running) or stopped (Telegram refuses to deliver).
+type SubscriberState string
+
+// The states of a subscriber.
+const (
+	StateActive  SubscriberState = "active"
+	StatePaused  SubscriberState = "paused"
+	StateStopped SubscriberState = "stopped"
+)
+
+// State is the subscriber's state at now: stopped when not Active,
+// paused while PausedUntil is after now, else active.
+func (s Subscriber) State(now time.Time) SubscriberState {
+	switch {
+	case !s.Active:
+		return StateStopped
+	case s.PausedUntil.After(now):
+		return StatePaused
+	}
+	return StateActive
+}
+
 // ErrTooManyRules is returned by AddRule when the chat has its maximum
 // number of rules.
 var ErrTooManyRules = errors.New("too many rules")

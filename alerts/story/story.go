@@ -420,6 +420,13 @@ func Explain(a, b Fingerprint) Explanation {
 	return compareWith(a, b, defaults, true)
 }
 
+// ExplainHeadlines is Explain of two headlines' fingerprints, compared as
+// if reported at unknown times: what `aajil story --explain` prints and
+// the admin console shows for a story's merged reports.
+func ExplainHeadlines(a, b string) Explanation {
+	return Explain(NewFingerprint(a), NewFingerprint(b))
+}
+
 func compareWith(a, b Fingerprint, p params, explain bool) Explanation {
 	c := comparison{p: p, explain: explain, crossLanguage: a.Lang != "" && b.Lang != "" && a.Lang != b.Lang, seconds: -1}
 	if a.At > 0 && b.At > 0 {

@@ -169,7 +169,7 @@ func storyPairs(ctx context.Context, e env, out *storyOutput) int {
 
 // write compares headlines a and b and writes the result.
 func (o *storyOutput) write(a, b string) error {
-	x := story.Explain(story.NewFingerprint(a), story.NewFingerprint(b))
+	x := story.ExplainHeadlines(a, b)
 	score := x.Score // Explain gives it to three decimals
 	if o.asJSON {
 		l := storyLine{Verdict: x.Verdict.String(), Score: score, A: a, B: b}

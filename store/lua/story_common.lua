@@ -6,7 +6,7 @@
 --
 -- The scripts are written for server time, which every Redis command of a
 -- script costs on top of the script's own: each one makes as few calls as
--- the case needs (a new story under unused keys: 15 with three keys), reads
+-- the case needs (a new story under unused keys: 18 with three keys), reads
 -- only what it returns, and builds no table it does not return.
 if redis.replicate_commands then redis.replicate_commands() end
 
@@ -17,8 +17,9 @@ end
 
 -- add_source records a later source on the story record at key: 1 added,
 -- 0 already there (or the first source), 2 full, -1 the story is gone.
--- A later source is a field "r:<source id>" = "<order>\t<ms>\t<item id>".
-local function add_source(key, src, item, at, maxsrc)
+-- A later source is a field "r:<source id>" = "<order>\t<ms>\t<item id>",
+-- and its headline a field "t:<source id>" (written in the same HSET).
+local function add_source(key, src, item, at, maxsrc, title)
   local f = 'r:' .. src
   local v = redis.call('HMGET', key, 'created', 'first_source', f, 'nsrc')
   if not v[1] then return -1 end
@@ -26,6 +27,6 @@ local function add_source(key, src, item, at, maxsrc)
   local n = tonumber(v[4] or '0')
   if n >= maxsrc then return 2 end
   if at == '0' then at = tostring(now_ms()) end
-  redis.call('HSET', key, f, (n + 1) .. '\t' .. at .. '\t' .. item, 'nsrc', n + 1)
+  redis.call('HSET', key, f, (n + 1) .. '\t' .. at .. '\t' .. item, 't:' .. src, title, 'nsrc', n + 1)
   return 1
 end

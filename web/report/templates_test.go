@@ -1,0 +1,111 @@
+package report_test
+
+import (
+	"bytes"
+	"html/template"
+	"io/fs"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aajil/aajil/web/report"
+)
+
+// page parses one page's template with a t that gives keys back
+// (recording those asked for) and executes its "content" on data.
+func page(t *testing.T, name string, data any) (string, map[string]bool) {
+	t.Helper()
+	asked := map[string]bool{}
+	tmpl, err := template.New(name).Funcs(template.FuncMap{
+		"t": func(key string) string { asked[key] = true; return "[" + key + "]" },
+	}).ParseFS(report.Templates, "templates/"+name)
+	if err != nil {
+		t.Fatalf("parse %s: %v", name, err)
+	}
+	var b bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&b, "content", data); err != nil {
+		t.Fatalf("execute %s: %v", name, err)
+	}
+	return b.String(), asked
+}
+
+// TestTemplates executes each page on the fixture's data: hostile text
+// is escaped, every string key exists in both languages, and the markup
+// holds no inline style or script.
+func TestTemplates(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	stories, err := f.rep.Stories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivery, err := f.rep.Delivery(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivery.CSRFToken = `"><script>`
+	subs, err := f.rep.Subscribers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		data any
+		want []string
+	}{
+		{"stories.html", stories, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", headA2, "reuters", `<th scope="row">`, "1.5s"}},
+		{"delivery.html", delivery, []string{"can&#39;t parse entities", `name="id" value="` + f.deadLetter + `"`, "&#34;&gt;&lt;script&gt;", "inst-1", "2.00/s"}},
+		{"subscribers.html", subs, []string{"[state.paused]", "دمشق", `<th scope="col">`}},
+	}
+	for _, tt := range tests {
+		out, asked := page(t, tt.name, tt.data)
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q", tt.name, w)
+			}
+		}
+		if strings.Contains(out, "<script") || strings.Contains(out, "style=") {
+			t.Errorf("%s: output has a script or an inline style:\n%s", tt.name, out)
+		}
+		for key := range asked {
+			for lang, strs := range report.Strings {
+				if strs[key] == "" {
+					t.Errorf("%s: key %q has no %s text", tt.name, key, lang)
+				}
+			}
+		}
+	}
+}
+
+// TestStrings: both languages have the same keys, and every key a
+// template names literally is one of them.
+func TestStrings(t *testing.T) {
+	ar, en := slices.Sorted(maps.Keys(report.Strings["ar"])), slices.Sorted(maps.Keys(report.Strings["en"]))
+	if !slices.Equal(ar, en) {
+		t.Errorf("keys differ:\nar %q\nen %q", ar, en)
+	}
+	literal := regexp.MustCompile(`\bt "([^"]+)"`)
+	err := fs.WalkDir(report.Templates, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(report.Templates, path)
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := report.Strings["en"][m[1]]; !ok {
+				t.Errorf("%s: key %q not in Strings", path, m[1])
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := report.T("fr", "state.active"); got != "active" {
+		t.Errorf(`T("fr", "state.active") = %q, want the English "active"`, got)
+	}
+	if got := report.T("ar", "no.such.key"); got != "no.such.key" {
+		t.Errorf("T of an unknown key = %q, want the key", got)
+	}
+}
