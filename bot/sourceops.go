@@ -24,6 +24,9 @@ const (
 	ActionPauseFeed  = "pausefeed"
 	ActionResumeFeed = "resumefeed"
 	ActionImport     = "import"
+	// ActionRetryDelivery is a dead letter put back into the outbox from
+	// the web console.
+	ActionRetryDelivery = "retry"
 )
 
 // SourceOps are the changes to the sources registry that the admin

@@ -45,7 +45,7 @@ func TestLogin(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, nil)
+			h := newHarness(t, false)
 			tok := tc.token(h)
 			resp := h.do("POST", "/admin/login", "", url.Values{"t": {tok}})
 			if resp.status != tc.wantStatus {
@@ -88,7 +88,7 @@ func flip(s string) string {
 // TestLoginLinkPageDoesNotSpendTheLink: opening the link shows a button;
 // only its POST uses the link.
 func TestLoginLinkPageDoesNotSpendTheLink(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	tok := h.link(admin)
 	for range 2 {
 		page := h.do("GET", "/admin/login?t="+url.QueryEscape(tok), "", nil)
@@ -109,7 +109,7 @@ func TestSessionCookie(t *testing.T) {
 		base       string
 		wantSecure bool
 	}{{"http://127.0.0.1:8080", false}, {"https://aajil.example", true}} {
-		h := newHarness(t, nil)
+		h := newHarness(t, false)
 		h.console.secure = strings.HasPrefix(tc.base, "https:")
 		resp := h.do("POST", "/admin/login", "", url.Values{"t": {h.link(admin)}})
 		cookies := (&http.Response{Header: resp.header}).Cookies()
@@ -126,7 +126,7 @@ func TestSessionCookie(t *testing.T) {
 // TestWithoutSessionOnlyTheLoginPage: every page, with no session or a
 // bad one, is the login page, with the security headers.
 func TestWithoutSessionOnlyTheLoginPage(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	h.put(sourceAt(h, "a", "/rss"))
 	paths := []string{"/admin/", "/admin/sources", "/admin/sources/new", "/admin/sources/edit?id=a", "/admin/sources/export",
 		"/admin/sources/import", "/admin/tester", "/admin/stories", "/admin/delivery", "/admin/subscribers", "/admin/nothing"}
@@ -165,7 +165,7 @@ func checkHeaders(t *testing.T, path string, resp response) {
 }
 
 func TestCSRFRefused(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	h.put(sourceAt(h, "a", "/rss"))
 	sid := h.login(admin)
 	otherSid := h.login(otherAdmin)
@@ -192,7 +192,7 @@ func TestCSRFRefused(t *testing.T) {
 // TestAdminRemovedLosesAccess: a session whose user is no longer an
 // admin is no session, at the next request.
 func TestAdminRemovedLosesAccess(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	csrf := h.csrf(sid)
 	h.admins.remove(admin)
@@ -209,7 +209,7 @@ func TestAdminRemovedLosesAccess(t *testing.T) {
 }
 
 func TestRevokeAndLogout(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	a1, a2, other := h.login(admin), h.login(admin), h.login(otherAdmin)
 	n, err := h.console.RevokeSessions(context.Background(), admin)
 	if err != nil || n != 2 {
@@ -230,7 +230,7 @@ func TestRevokeAndLogout(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	for path, ctype := range map[string]string{"/admin/static/style.css": "text/css", "/admin/static/tester.js": "text/javascript"} {
 		resp := h.do("GET", path, "", nil)
 		if resp.status != http.StatusOK || !strings.HasPrefix(resp.header.Get("Content-Type"), ctype) {

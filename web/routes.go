@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"io/fs"
 	"net/http"
-	"net/url"
 )
 
 // routes are the console's pages. Every page but the login and the
@@ -33,10 +31,10 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /admin/sources/export", c.authed(c.export))
 	mux.HandleFunc("GET /admin/tester", c.authed(c.testerPage))
 	mux.HandleFunc("POST /admin/tester", c.authed(c.testSelectors))
-	type method = func(context.Context, url.Values) (any, string, error)
-	mux.HandleFunc("GET /admin/stories", c.authed(c.report("stories", func(r Reports) method { return r.Stories })))
-	mux.HandleFunc("GET /admin/delivery", c.authed(c.report("delivery", func(r Reports) method { return r.Delivery })))
-	mux.HandleFunc("GET /admin/subscribers", c.authed(c.report("subscribers", func(r Reports) method { return r.Subscribers })))
+	mux.HandleFunc("GET /admin/stories", c.authed(c.report("stories")))
+	mux.HandleFunc("GET /admin/delivery", c.authed(c.report("delivery")))
+	mux.HandleFunc("POST /admin/delivery/retry", c.authed(c.retryDeadLetter))
+	mux.HandleFunc("GET /admin/subscribers", c.authed(c.report("subscribers")))
 	mux.HandleFunc("/admin/", c.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
 		http.NotFound(w, r)
 	}))

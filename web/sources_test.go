@@ -34,7 +34,7 @@ func lastAudit(t *testing.T, h *harness) store.AuditEntry {
 // registry, is audited as made on the web by the admin, and comes back
 // to the page with its notice.
 func TestSourceOperations(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	by := "web:tg:501"
 	steps := []struct {
@@ -82,7 +82,7 @@ func TestSourceOperations(t *testing.T) {
 // TestAddAndEditRefuseWhatTheBotRefuses: the same validation as the
 // chat commands; the form comes back with the values and the problems.
 func TestAddAndEditRefuseWhatTheBotRefuses(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	h.put(sourceAt(h, "a", "/rss"))
 	sid := h.login(admin)
 	tests := map[string]struct {
@@ -120,7 +120,7 @@ func TestAddAndEditRefuseWhatTheBotRefuses(t *testing.T) {
 // TestSourcesPageShowsHealthAndCounts: the poll state and the 24-hour
 // counters of each source.
 func TestSourcesPageShowsHealthAndCounts(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	ctx := context.Background()
 	src := sourceAt(h, "sana", "/ticker")
 	src.Name = "سانا \u202Eevil"
@@ -160,7 +160,7 @@ const importYAML = `sources:
 `
 
 func TestImportAndExport(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	yaml := strings.ReplaceAll(importYAML, "%s", h.feeds.URL)
 
@@ -216,7 +216,7 @@ func (h *harness) upload(sid, file string) response {
 }
 
 func TestImportErrorsAndConfirmation(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	h.put(sourceAt(h, "a", "/rss"), sourceAt(h, "b", "/rss"), sourceAt(h, "c", "/rss"))
 	sid := h.login(admin)
 

@@ -11,7 +11,7 @@ import (
 )
 
 func TestTester(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	tests := map[string]struct {
 		form       url.Values
@@ -52,7 +52,7 @@ func TestTester(t *testing.T) {
 // values to the add form; without an id the source gets the one made
 // from its URL, as with /addfeed.
 func TestTesterSaveAsSource(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	page := h.post("/admin/tester", sid, url.Values{"url": {h.feeds.URL + "/rss"}})
 	if !strings.Contains(page.body, `formaction="/admin/sources/add"`) {
@@ -71,7 +71,7 @@ func TestTesterSaveAsSource(t *testing.T) {
 // TestHostileHeadlinesAreInert: markup in headlines is text, and bidi
 // controls are gone, on the tester's result.
 func TestHostileHeadlinesAreInert(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	sid := h.login(admin)
 	resp := h.post("/admin/tester", sid, url.Values{"url": {h.feeds.URL + "/hostile"}})
 	if resp.status != http.StatusOK {
@@ -93,7 +93,7 @@ func TestHostileHeadlinesAreInert(t *testing.T) {
 }
 
 func TestArabicPageIsRightToLeft(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, false)
 	if err := h.st.PutSubscriber(context.Background(), store.Subscriber{ChatID: admin, Active: true, Lang: "ar"}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,32 +104,5 @@ func TestArabicPageIsRightToLeft(t *testing.T) {
 	en := h.do("GET", "/admin/sources", h.login(otherAdmin), nil).body
 	if !strings.Contains(en, `<html lang="en" dir="ltr">`) {
 		t.Errorf("admin without a subscription: page not English left-to-right:\n%s", en[:min(len(en), 400)])
-	}
-}
-
-// fakeReports fills the Stories page with a template that exists and
-// the others with one that does not.
-type fakeReports struct{}
-
-func (fakeReports) Stories(context.Context, url.Values) (any, string, error) {
-	return reportData{Title: "nav_stories"}, "report", nil
-}
-func (fakeReports) Delivery(context.Context, url.Values) (any, string, error) {
-	return nil, "no-such-template", nil
-}
-func (fakeReports) Subscribers(context.Context, url.Values) (any, string, error) {
-	return nil, "", nil
-}
-
-func TestReportPages(t *testing.T) {
-	for _, reports := range []Reports{nil, fakeReports{}} {
-		h := newHarness(t, reports)
-		sid := h.login(admin)
-		for _, p := range []string{"stories", "delivery", "subscribers"} {
-			resp := h.do("GET", "/admin/"+p, sid, nil)
-			if resp.status != http.StatusOK || !strings.Contains(resp.body, `href="/admin/`+p+`" aria-current="page"`) {
-				t.Errorf("reports %T, /admin/%s: status %d, or not the current page in the bar", reports, p, resp.status)
-			}
-		}
 	}
 }

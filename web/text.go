@@ -96,18 +96,21 @@ var texts = map[string][2]string{
 	"p_unknown":      {"unknown field", "حقل غير معروف"},
 	"p_import_empty": {"paste the file or upload it", "الصق الملف أو ارفعه"},
 
-	"notice_added":     {"Source %s added.", "أُضيف المصدر %s."},
-	"notice_updated":   {"Source %s updated.", "عُدّل المصدر %s."},
-	"notice_deleted":   {"Source %s deleted.", "حُذف المصدر %s."},
-	"notice_paused":    {"Source %s paused.", "أُوقف المصدر %s."},
-	"notice_resumed":   {"Source %s resumed.", "استُؤنف المصدر %s."},
-	"notice_imported":  {"Imported (added · changed · removed): %s.", "استُورد (أُضيف · عُدّل · حُذف): %s."},
-	"notice_unchanged": {"The file holds the current sources: nothing changed.%.0s", "الملف يطابق المصادر الحالية: لم يتغير شيء.%.0s"},
+	"notice_added":         {"Source %s added.", "أُضيف المصدر %s."},
+	"notice_updated":       {"Source %s updated.", "عُدّل المصدر %s."},
+	"notice_deleted":       {"Source %s deleted.", "حُذف المصدر %s."},
+	"notice_paused":        {"Source %s paused.", "أُوقف المصدر %s."},
+	"notice_resumed":       {"Source %s resumed.", "استُؤنف المصدر %s."},
+	"notice_imported":      {"Imported (added · changed · removed): %s.", "استُورد (أُضيف · عُدّل · حُذف): %s."},
+	"notice_retried":       {"Dead letter %s is back in the outbox: it will be sent again.", "عادت الرسالة المتعذّرة %s إلى صندوق الإرسال: ستُرسل من جديد."},
+	"notice_retry_gone":    {"Dead letter %s was already retried or is gone.", "الرسالة المتعذّرة %s أُعيدت من قبل أو لم تعد موجودة."},
+	"notice_retry_corrupt": {"Dead letter %s holds no delivery that could be sent again.", "الرسالة المتعذّرة %s لا تحمل إرسالاً يمكن إعادته."},
+	"notice_unchanged":     {"The file holds the current sources: nothing changed.%.0s", "الملف يطابق المصادر الحالية: لم يتغير شيء.%.0s"},
 }
 
 // notices are the keys of the notices a redirect may ask for (?done=).
 var notices = map[string]bool{"added": true, "updated": true, "deleted": true, "paused": true,
-	"resumed": true, "imported": true, "unchanged": true}
+	"resumed": true, "imported": true, "unchanged": true, "retried": true, "retry_gone": true, "retry_corrupt": true}
 
 // tr is the text of key in lang ("ar", else English) with args.
 func tr(lang, key string, args ...any) string {

@@ -40,6 +40,8 @@ type Store interface {
 	Sources(ctx context.Context) ([]store.SourceRecord, error)
 	Source(ctx context.Context, id string) (store.SourceRecord, error)
 	LoadStates(ctx context.Context) (map[string]feeds.SourceState, error)
+	// Audit logs a change that is not a source's (a dead letter's retry).
+	Audit(ctx context.Context, e store.AuditEntry) error
 	CountsManyAt(ctx context.Context, names []store.Counter, now time.Time) (map[store.Counter][2]int64, error)
 }
 
@@ -105,7 +107,9 @@ type Console struct {
 	log    *slog.Logger
 	now    func() time.Time
 	pages  *pages
-	mux    *http.ServeMux
+	// reports are the report pages' templates by language.
+	reports reportPages
+	mux     *http.ServeMux
 }
 
 // New returns the console; without Options.Secret it reads (or makes)
@@ -129,6 +133,9 @@ func New(ctx context.Context, opts Options) (*Console, error) {
 		return nil, err
 	}
 	if c.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if c.reports, err = parseReportPages(); err != nil {
 		return nil, err
 	}
 	c.mux = c.routes()

@@ -19,6 +19,7 @@ import (
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
+	"github.com/aajil/aajil/web/report"
 )
 
 // TestMain shares one real Redis among the package's tests; each test
@@ -84,7 +85,9 @@ var fixtures = map[string]struct{ file, contentType string }{
 	"/ticker": {"../testdata/ticker_sana_synthetic.html", "text/html; charset=utf-8"},
 }
 
-func newHarness(t *testing.T, reports Reports) *harness {
+// newHarness starts a console; withReports gives it the real reports on
+// its store, else it has none.
+func newHarness(t *testing.T, withReports bool) *harness {
 	t.Helper()
 	h := &harness{t: t, st: &countingStore{Store: storetest.Open(t)},
 		admins: &admins{ids: map[int64]bool{admin: true, otherAdmin: true}},
@@ -94,6 +97,10 @@ func newHarness(t *testing.T, reports Reports) *harness {
 	det, err := alerts.NewDetector(alerts.DefaultMarkers())
 	if err != nil {
 		t.Fatal(err)
+	}
+	var reports Reports
+	if withReports {
+		reports = report.New(report.NewRedisStore(h.st.Store, store.StoryOptions{}), report.Options{SendLimit: 28.5})
 	}
 	poller := feeds.NewPoller(feeds.NewFetcher(feeds.NewClient(feeds.ClientOptions{AllowPrivate: true, Timeout: 5 * time.Second}), ""), det)
 	h.console, err = New(context.Background(), Options{

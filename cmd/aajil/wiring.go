@@ -17,6 +17,7 @@ import (
 	"github.com/aajil/aajil/metrics"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/web"
+	"github.com/aajil/aajil/web/report"
 )
 
 // instanceName names this process among the instances sharing one Redis:
@@ -92,6 +93,7 @@ func newConsole(ctx context.Context, cfg *configs.Config, st *store.Store, polle
 	return web.New(ctx, web.Options{
 		Store: st, Ops: bot.NewSourceOps(st, poller, cfg.AllowPrivateSources, nil), Inspector: poller,
 		Admins: bot.NewAdminSet(cfg.Admins), BaseURL: base, Secret: []byte(cfg.WebSecret), Logger: log,
+		Reports: report.New(report.NewRedisStore(st, store.StoryOptions{}), report.Options{SendLimit: cfg.Delivery.Rate}),
 	})
 }
 
