@@ -128,15 +128,26 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 	}
 	doc := body
 	if hits > 0 {
-		// The document without the items already known: gofeed reads
-		// the channel and the new items only.
+		// The document without the items already known, nor the
+		// channel's elements that no item is read with: gofeed reads the
+		// channel's link and language and the new items only.
 		doc = make([]byte, 0, len(body))
 		at := int64(0)
+		cut := func(sp feedSpan) {
+			doc = append(doc, body[at:sp.start]...)
+			at = sp.end
+		}
+		k := 0
 		for i, sp := range split.spans {
-			if known[i] {
-				doc = append(doc, body[at:sp.start]...)
-				at = sp.end
+			for ; k < len(split.skip) && split.skip[k].start < sp.start; k++ {
+				cut(split.skip[k])
 			}
+			if known[i] {
+				cut(sp)
+			}
+		}
+		for ; k < len(split.skip); k++ {
+			cut(split.skip[k])
 		}
 		doc = append(doc, body[at:]...)
 	}

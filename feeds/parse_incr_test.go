@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -377,6 +378,78 @@ func BenchmarkParseIncremental(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// A parse that leaves the known items out leaves out the channel's
+// elements that no item is read with, and keeps those that are: the
+// feed's link (relative item links resolve against it), its language,
+// an RDF channel. The items are those of a whole parse.
+func TestIncrementalSkipsChannelElements(t *testing.T) {
+	tests := map[string]struct {
+		before, after string
+		skipped       []string // the start of each element left out, in order
+	}{
+		"rss": {
+			before: `<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><link>https://site.example/news/</link><description>D</description><dc:language>ar</dc:language><image><url>https://site.example/logo.png</url><title>T</title><link>https://site.example/</link></image><lastBuildDate>Sun, 06 Dec 2026 02:00:00 GMT</lastBuildDate><atom:link href="https://site.example/feed" rel="self"/>
+<item><title>عاجل: الأول</title><link>one.html</link></item><item><title>الثاني</title><link>two.html</link></item></channel></rss>`,
+			after: `<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T (new)</title><link>https://site.example/news/</link><description>D</description><dc:language>ar</dc:language><image><url>https://site.example/logo.png</url><title>T</title><link>https://site.example/</link></image><lastBuildDate>Sun, 06 Dec 2026 02:01:00 GMT</lastBuildDate><atom:link href="https://site.example/feed" rel="self"/>
+<item><title>عاجل: الجديد</title><link>new.html</link></item><item><title>عاجل: الأول</title><link>one.html</link></item><item><title>الثاني</title><link>two.html</link></item><ttl>5</ttl></channel></rss>`,
+			skipped: []string{"<title>", "<description>", "<image>", "<lastBuildDate>", "<ttl>"},
+		},
+		"atom": {
+			before: `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>T</title><updated>2026-12-06T02:00:00Z</updated><link rel="alternate" href="https://site.example/a/"/><id>urn:x</id>
+<entry><title>Old</title><id>1</id><link href="old"/></entry></feed>`,
+			after: `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>T</title><updated>2026-12-06T02:05:00Z</updated><link rel="alternate" href="https://site.example/a/"/><id>urn:x</id>
+<entry><title>Breaking: new</title><id>2</id><link href="new"/></entry><entry><title>Old</title><id>1</id><link href="old"/></entry></feed>`,
+			skipped: []string{"<title>", "<updated>", "<id>"},
+		},
+		"rdf": {
+			before: `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://site.example/"><title>T</title><link>https://site.example/r/</link></channel>
+<item rdf:about="1"><title>Old</title><link>old</link></item></rdf:RDF>`,
+			after: `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://site.example/"><title>T</title><link>https://site.example/r/</link></channel><image rdf:about="x"><url>u</url></image>
+<item rdf:about="2"><title>New</title><link>new</link></item><item rdf:about="1"><title>Old</title><link>old</link></item></rdf:RDF>`,
+			skipped: []string{"<image "},
+		},
+	}
+	det := detector(t)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cache := newItemCache()
+			split, ok := splitFeed(cache.seed, []byte(tc.after))
+			if !ok {
+				t.Fatal("splitFeed refused the document")
+			}
+			var got []string
+			for _, sp := range split.skip {
+				el := tc.after[sp.start:sp.end]
+				got = append(got, el[:strings.IndexAny(el, " >")+1])
+			}
+			if !slices.Equal(got, tc.skipped) {
+				t.Errorf("skipped %q, want %q", got, tc.skipped)
+			}
+			src := Source{ID: name}
+			const base = "https://site.example/feed.xml"
+			cache.put(src.ID, &docItems{})
+			for _, doc := range []string{tc.before, tc.before} {
+				if _, _, err := cache.parse(src, []byte(doc), base, det, MaxItems); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := cache.parsed.Load()
+			items, _, err := cache.parse(src, []byte(tc.after), base, det, MaxItems)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := cache.parsed.Load() - before; n != 1 {
+				t.Errorf("the new document parsed %d items, want only the new one", n)
+			}
+			want, _, err := ParseLimit(src, []byte(tc.after), base, det, MaxItems)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareItems(t, "incremental", items, want)
 		})
 	}
 }

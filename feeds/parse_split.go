@@ -13,7 +13,20 @@ import (
 type feedSplit struct {
 	spans []feedSpan
 	ctx   uint64
+	// skip are the elements beside the items, under their parent, that
+	// an item's reading does not depend on (the channel's title,
+	// description, image, dates…: not channelKeeps), in document order.
+	// A document whose known items are left out of its parse leaves
+	// these out too.
+	skip []feedSpan
 }
+
+// channelKeeps are the local names of the elements beside the items that
+// the items are read with (the feed's link, which relative links resolve
+// against, and its language) or that hold them (an RDF channel): they
+// stay in a parse that leaves the known items out. Names are compared
+// without their prefix, so atom:link and dc:language stay too.
+var channelKeeps = map[string]bool{"link": true, "language": true, "channel": true}
 
 // maxSplitDepth bounds the nesting the splitter follows; a deeper
 // document is left to the full parse.
@@ -36,6 +49,13 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 		name       []byte
 		start, end int // the start tag's bytes
 	}
+	// sibling is an element opened at depth 1 or 2, not an item: one of
+	// split.skip once its parent is known to be the items'.
+	type sibling struct {
+		span   feedSpan
+		parent int
+		depth  int
+	}
 	var (
 		sp       feedSplit
 		stack    = make([]open, 0, 8)
@@ -44,6 +64,8 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 		inItem   = -1 // depth of the open item, -1 outside one
 		parent   = -1 // start offset of the items' parent
 		cur      feedSpan
+		sibs     []sibling
+		openSib  = -1 // index in sibs of the open depth-1 or -2 element
 	)
 	for i := 0; i < len(body); {
 		j := bytes.IndexByte(body[i:], '<')
@@ -95,6 +117,10 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 				sp.spans = append(sp.spans, cur)
 				inItem = -1
 			}
+			if openSib >= 0 && len(stack) == sibs[openSib].depth {
+				sibs[openSib].span.end = int64(i)
+				openSib = -1
+			}
 			if len(stack) == 0 {
 				rootDone = true
 			}
@@ -132,6 +158,14 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 					sp.ctx = h.Sum64()
 				}
 				inItem, cur = depth, feedSpan{start: int64(start)}
+			} else if inItem < 0 && openSib < 0 && (len(stack) == 1 || len(stack) == 2) && !channelKeeps[string(localName(name))] {
+				s := sibling{span: feedSpan{start: int64(start)}, parent: stack[len(stack)-1].start, depth: len(stack)}
+				if selfClosing {
+					s.span.end = int64(i)
+				} else {
+					openSib = len(sibs)
+				}
+				sibs = append(sibs, s)
 			}
 			if selfClosing {
 				if len(stack) == 0 {
@@ -147,6 +181,11 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 	}
 	if len(stack) > 0 || !rootDone {
 		return sp, false
+	}
+	for _, s := range sibs {
+		if s.parent == parent && s.span.end > s.span.start {
+			sp.skip = append(sp.skip, s.span)
+		}
 	}
 	return sp, true
 }
