@@ -264,13 +264,36 @@ var catalogAR = map[MsgID]string{
 		"المصادر: {2} من {3}\n" +
 		"الموجز: {4}\n" +
 		"اللغة: {5}\n" +
-		"الأزرار تحت التنبيهات: {6}\n\n" +
-		"اضغط زراً لتغييره.",
+		"الأزرار تحت التنبيهات: {6}\n" +
+		"الصور: {7}\n" +
+		"ساعات الهدوء: {8}\n" +
+		"التوقيت: {9}\n\n" +
+		"اضغط زراً لتغييره. زر ساعات الهدوء يتنقّل بين خيارات شائعة، و" + ltr("/quiet") + " يضبط أي ساعات، مثلاً: " + ltr("/quiet 22:30-06:00") + "، و" + ltr("/tz") + " أي مدينة أو منطقة زمنية.",
 	MsgSetMode:           "🔔 النمط: {0}",
 	MsgSetDigest:         "🗞 الموجز: {0}",
 	MsgSetButtons:        "🔘 الأزرار تحت التنبيهات: {0}",
 	MsgSetLang:           "🌐 اللغة: {0}",
 	MsgSetSources:        "📚 المصادر: {0} من {1}",
+	MsgSetMedia:          "🖼 الصور: {0}",
+	MsgSetQuiet:          "🌙 ساعات الهدوء: {0}",
+	MsgSetTZ:             "🕒 التوقيت: {0}",
+	MsgSetBack:           "« العودة إلى الإعدادات",
+	MsgSetZones:          "🕒 <b>توقيت</b> هذه المحادثة: {0} (الساعة الآن {1}).\nتتبعه ساعات الهدوء والموجز اليومي. اختر واحداً أدناه، أو أرسل " + ltr("/tz") + " مع أي مدينة أو منطقة زمنية، مثلاً: " + ltr("/tz Asia/Tokyo") + ".",
+	MsgQuietStateOff:     "متوقفة",
+	MsgQuietStateRange:   "من {0} إلى {1}",
+	MsgQuietStateUrgent:  "من {0} إلى {1}، ويرن العاجل",
+	MsgZoneDamascus:      "دمشق",
+	MsgZoneBeirut:        "بيروت",
+	MsgZoneAmman:         "عمّان",
+	MsgZoneBaghdad:       "بغداد",
+	MsgZoneRiyadh:        "الرياض، مكة",
+	MsgZoneDubai:         "دبي، أبوظبي",
+	MsgZoneCairo:         "القاهرة",
+	MsgZoneIstanbul:      "إسطنبول",
+	MsgZoneBerlin:        "برلين، باريس",
+	MsgZoneLondon:        "لندن",
+	MsgZoneNewYork:       "نيويورك",
+	MsgZoneUTC:           "التوقيت العالمي UTC",
 	MsgStateOn:           "مفعّلة",
 	MsgStateOff:          "متوقفة",
 	MsgModeUrgentShort:   "العاجل فقط",

@@ -257,13 +257,36 @@ var catalogEN = map[MsgID]string{
 		"Sources: {2} of {3}\n" +
 		"Digest: {4}\n" +
 		"Language: {5}\n" +
-		"Buttons under alerts: {6}\n\n" +
-		"Tap a button to change it.",
+		"Buttons under alerts: {6}\n" +
+		"Pictures: {7}\n" +
+		"Quiet hours: {8}\n" +
+		"Time zone: {9}\n\n" +
+		"Tap a button to change it. The quiet hours button goes through a few common choices; /quiet sets any hours, e.g. /quiet 22:30-06:00, and /tz any city or zone.",
 	MsgSetMode:           "🔔 Mode: {0}",
 	MsgSetDigest:         "🗞 Digest: {0}",
 	MsgSetButtons:        "🔘 Buttons under alerts: {0}",
 	MsgSetLang:           "🌐 Language: {0}",
 	MsgSetSources:        "📚 Sources: {0} of {1}",
+	MsgSetMedia:          "🖼 Pictures: {0}",
+	MsgSetQuiet:          "🌙 Quiet hours: {0}",
+	MsgSetTZ:             "🕒 Time zone: {0}",
+	MsgSetBack:           "« Back to the settings",
+	MsgSetZones:          "🕒 <b>Time zone</b> of this chat: {0} (now {1}).\nQuiet hours and a daily digest follow it. Choose one below, or send /tz with any city or zone, e.g. /tz Asia/Tokyo.",
+	MsgQuietStateOff:     "off",
+	MsgQuietStateRange:   "{0}–{1}",
+	MsgQuietStateUrgent:  "{0}–{1}, urgent rings",
+	MsgZoneDamascus:      "Damascus",
+	MsgZoneBeirut:        "Beirut",
+	MsgZoneAmman:         "Amman",
+	MsgZoneBaghdad:       "Baghdad",
+	MsgZoneRiyadh:        "Riyadh, Mecca",
+	MsgZoneDubai:         "Dubai, Abu Dhabi",
+	MsgZoneCairo:         "Cairo",
+	MsgZoneIstanbul:      "Istanbul",
+	MsgZoneBerlin:        "Berlin, Paris",
+	MsgZoneLondon:        "London",
+	MsgZoneNewYork:       "New York",
+	MsgZoneUTC:           "UTC",
 	MsgStateOn:           "on",
 	MsgStateOff:          "off",
 	MsgModeUrgentShort:   "urgent only",

@@ -390,4 +390,10 @@ var plainIDs = map[MsgID]bool{
 	MsgMuteNotAdmin: true, MsgButtonMuteConfirm: true, MsgButtonUndo: true, MsgMuted: true,
 	MsgWhyRule: true, MsgWhySep: true, MsgWhyUrgent: true, MsgWhyGone: true,
 	MsgMenuDigest: true, MsgMenuButtons: true, MsgMenuSettings: true,
+	MsgSetMedia: true, MsgSetQuiet: true, MsgSetTZ: true, MsgSetBack: true,
+	MsgQuietStateOff: true, MsgQuietStateRange: true, MsgQuietStateUrgent: true,
+	MsgZoneDamascus: true, MsgZoneBeirut: true, MsgZoneAmman: true, MsgZoneBaghdad: true, MsgZoneRiyadh: true, MsgZoneDubai: true,
+	MsgZoneCairo: true, MsgZoneIstanbul: true, MsgZoneBerlin: true, MsgZoneLondon: true, MsgZoneNewYork: true, MsgZoneUTC: true,
+	// Also the toasts of the /settings time zone keyboard.
+	MsgTZSet: true, MsgBadTZ: true,
 }

@@ -2,9 +2,12 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aajil/aajil/telegram"
 )
 
 func TestMenus(t *testing.T) {
@@ -23,6 +26,14 @@ func TestMenus(t *testing.T) {
 			// Every menu entry is a command the help text teaches.
 			if help := T(LangFromCode(lang), MsgHelp); !strings.Contains(help, "/"+c.Name) && c.Name != "start" && c.Name != "help" {
 				t.Errorf("%q: /%s is in the menu but not in /help", lang, c.Name)
+			}
+		}
+	}
+	// Every subscriber command is in the menu, in both languages.
+	for _, want := range []string{"start", "add", "del", "list", "clear", "mode", "media", "sources", "pause", "resume", "lang", "status", "last", "quiet", "tz", "settings", "digest", "buttons", "stop", "help"} {
+		for lang, cmds := range Menus() {
+			if !slices.ContainsFunc(cmds, func(c telegram.MenuCommand) bool { return c.Name == want }) {
+				t.Errorf("%q menu lacks /%s", lang, want)
 			}
 		}
 	}

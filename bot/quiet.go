@@ -305,20 +305,29 @@ func (b *Bot) cmdTZ(ctx context.Context, c *cmdContext) error {
 	if !ok {
 		return b.reply(ctx, c, T(c.lang, MsgBadTZ, c.cmd.Args))
 	}
-	sub, err := b.st.UpdateSubscriber(ctx, c.targetID(), func(s *store.Subscriber) error {
+	if _, err := b.setZone(ctx, c.targetID(), name); err != nil {
+		return err
+	}
+	return b.reply(ctx, c, T(c.lang, MsgTZSet, name, b.now().In(loc).Format("15:04")))
+}
+
+// setZone sets the time zone of chat chatID to name, an IANA zone name,
+// and moves a digest already pending to its time in the new zone. It
+// returns the subscription as it is now.
+func (b *Bot) setZone(ctx context.Context, chatID int64, name string) (store.Subscriber, error) {
+	sub, err := b.st.UpdateSubscriber(ctx, chatID, func(s *store.Subscriber) error {
 		s.TZ = name
 		return nil
 	})
 	if err != nil {
-		return err
+		return store.Subscriber{}, err
 	}
-	// A daily digest already pending is due at its time in the new zone.
 	if d, err := schedule.Parse(sub.Digest); err == nil && !d.Off() {
 		if err := b.rescheduleDigest(ctx, sub, d); err != nil {
-			return err
+			return store.Subscriber{}, err
 		}
 	}
-	return b.reply(ctx, c, T(c.lang, MsgTZSet, name, b.now().In(loc).Format("15:04")))
+	return sub, nil
 }
 
 // parseCount reads the N of /last: default def, at most max.

@@ -13,12 +13,32 @@ import (
 
 // Messages of /settings, /digest, /buttons and the alerts' buttons.
 const (
-	MsgSettings          MsgID = "settings"            // {0} mode, {1} rules, {2} sources followed, {3} sources, {4} digest, {5} language, {6} buttons
+	MsgSettings          MsgID = "settings"            // {0} mode, {1} rules, {2} sources followed, {3} sources, {4} digest, {5} language, {6} buttons, {7} pictures, {8} quiet hours, {9} time zone
 	MsgSetMode           MsgID = "set_mode"            // plain; {0} mode
 	MsgSetDigest         MsgID = "set_digest"          // plain; {0} digest
 	MsgSetButtons        MsgID = "set_buttons"         // plain; {0} on or off
 	MsgSetLang           MsgID = "set_lang"            // plain; {0} language
 	MsgSetSources        MsgID = "set_sources"         // plain; {0} followed, {1} sources
+	MsgSetMedia          MsgID = "set_media"           // plain; {0} on or off
+	MsgSetQuiet          MsgID = "set_quiet"           // plain; {0} quiet hours
+	MsgSetTZ             MsgID = "set_tz"              // plain; {0} time zone
+	MsgSetBack           MsgID = "set_back"            // plain; back to the settings
+	MsgSetZones          MsgID = "set_zones"           // {0} the chat's zone, {1} the time there
+	MsgQuietStateOff     MsgID = "quiet_state_off"     // plain
+	MsgQuietStateRange   MsgID = "quiet_state_range"   // plain; {0} from, {1} to
+	MsgQuietStateUrgent  MsgID = "quiet_state_urgent"  // plain; {0} from, {1} to: urgent alerts still ring
+	MsgZoneDamascus      MsgID = "zone_damascus"       // plain; a city of the time zone keyboard
+	MsgZoneBeirut        MsgID = "zone_beirut"         // plain
+	MsgZoneAmman         MsgID = "zone_amman"          // plain
+	MsgZoneBaghdad       MsgID = "zone_baghdad"        // plain
+	MsgZoneRiyadh        MsgID = "zone_riyadh"         // plain
+	MsgZoneDubai         MsgID = "zone_dubai"          // plain
+	MsgZoneCairo         MsgID = "zone_cairo"          // plain
+	MsgZoneIstanbul      MsgID = "zone_istanbul"       // plain
+	MsgZoneBerlin        MsgID = "zone_berlin"         // plain
+	MsgZoneLondon        MsgID = "zone_london"         // plain
+	MsgZoneNewYork       MsgID = "zone_new_york"       // plain
+	MsgZoneUTC           MsgID = "zone_utc"            // plain
 	MsgStateOn           MsgID = "state_on"            // plain
 	MsgStateOff          MsgID = "state_off"           // plain
 	MsgModeUrgentShort   MsgID = "mode_urgent_short"   // plain
@@ -56,7 +76,57 @@ const (
 	setButtons = "btn"
 	setLang    = "lang"
 	setSources = "src"
+	setMedia   = "media"
+	setQuiet   = "quiet"
+	setZones   = "tz"   // shows the time zone keyboard
+	setZone    = "z:"   // z:ZONE sets the chat's time zone to ZONE
+	setView    = "view" // back from the time zone keyboard
 )
+
+// quietPresets are the quiet hours a tap on the /settings row cycles
+// through, after off; /quiet sets any others.
+var quietPresets = []store.Quiet{
+	{From: 23 * 60, To: 7 * 60},
+	{From: 23 * 60, To: 7 * 60, Urgent: true},
+	{From: 0, To: 8 * 60},
+}
+
+// nextQuiet is the quiet hours after q in the /settings cycle: off, then
+// each preset, then off again. Hours that are no preset (set by /quiet)
+// go to off.
+func nextQuiet(q *store.Quiet) *store.Quiet {
+	if q == nil {
+		p := quietPresets[0]
+		return &p
+	}
+	for i, p := range quietPresets {
+		if p == *q && i+1 < len(quietPresets) {
+			next := quietPresets[i+1]
+			return &next
+		}
+	}
+	return nil
+}
+
+// settingsZones are the time zones the /settings keyboard offers, each
+// with the city that names it; /tz sets any other.
+var settingsZones = []struct {
+	name string
+	city MsgID
+}{
+	{"Asia/Damascus", MsgZoneDamascus},
+	{"Asia/Beirut", MsgZoneBeirut},
+	{"Asia/Amman", MsgZoneAmman},
+	{"Asia/Baghdad", MsgZoneBaghdad},
+	{"Asia/Riyadh", MsgZoneRiyadh},
+	{"Asia/Dubai", MsgZoneDubai},
+	{"Africa/Cairo", MsgZoneCairo},
+	{"Europe/Istanbul", MsgZoneIstanbul},
+	{"Europe/Berlin", MsgZoneBerlin},
+	{"Europe/London", MsgZoneLondon},
+	{"America/New_York", MsgZoneNewYork},
+	{"UTC", MsgZoneUTC},
+}
 
 // defaultDigest is the schedule /settings turns to after hourly: once a
 // day at 08:00.
@@ -91,9 +161,13 @@ func (b *Bot) settingsView(ctx context.Context, c *cmdContext, sub store.Subscri
 	}
 	language := Plain(lang, langName(subLang(sub)))
 	followed := followedCount(sub, srcs)
-	// Media, quiet hours and the chat's time zone add their line to
-	// MsgSettings and their row here when the record has them.
-	text := T(lang, MsgSettings, mode, len(sub.Rules), followed, len(srcs), digest, language, buttons)
+	media := Plain(lang, MsgStateOff)
+	if sub.Media {
+		media = Plain(lang, MsgStateOn)
+	}
+	quiet := quietState(lang, sub.Quiet)
+	zone := b.zoneName(sub)
+	text := T(lang, MsgSettings, mode, len(sub.Rules), followed, len(srcs), digest, language, buttons, media, quiet, zone)
 	row := func(label, what string) []tgbotapi.InlineKeyboardButton {
 		return tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(label, prefix+cbSettings+what))
 	}
@@ -101,10 +175,46 @@ func (b *Bot) settingsView(ctx context.Context, c *cmdContext, sub store.Subscri
 		row(Plain(lang, MsgSetMode, mode), setMode),
 		row(Plain(lang, MsgSetDigest, digest), setDigest),
 		row(Plain(lang, MsgSetButtons, buttons), setButtons),
+		row(Plain(lang, MsgSetMedia, media), setMedia),
+		row(Plain(lang, MsgSetQuiet, quiet), setQuiet),
+		row(Plain(lang, MsgSetTZ, zone), setZones),
 		row(Plain(lang, MsgSetLang, language), setLang),
 		row(Plain(lang, MsgSetSources, followed, len(srcs)), setSources),
 	)
 	return text, &kb, nil
+}
+
+// zonesView renders the time zone keyboard of /settings: the zones of
+// settingsZones, two a row, the chat's own marked, and a way back.
+func (b *Bot) zonesView(c *cmdContext, sub store.Subscriber) (string, *tgbotapi.InlineKeyboardMarkup) {
+	lang, prefix := c.lang, c.callbackPrefix()
+	current := b.zoneName(sub)
+	var rows [][]tgbotapi.InlineKeyboardButton
+	for i := 0; i < len(settingsZones); i += 2 {
+		var r []tgbotapi.InlineKeyboardButton
+		for _, z := range settingsZones[i:min(i+2, len(settingsZones))] {
+			label := Plain(lang, z.city)
+			if z.name == current {
+				label = "✓ " + label
+			}
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(label, prefix+cbSettings+setZone+z.name))
+		}
+		rows = append(rows, r)
+	}
+	rows = append(rows, tgbotapi.NewInlineKeyboardRow(tgbotapi.NewInlineKeyboardButtonData(Plain(lang, MsgSetBack), prefix+cbSettings+setView)))
+	kb := tgbotapi.NewInlineKeyboardMarkup(rows...)
+	return T(lang, MsgSetZones, current, b.now().In(b.chatLocation(sub)).Format("15:04")), &kb
+}
+
+// quietState says a chat's quiet hours in a few words.
+func quietState(lang Lang, q *store.Quiet) string {
+	switch {
+	case q == nil:
+		return Plain(lang, MsgQuietStateOff)
+	case q.Urgent:
+		return Plain(lang, MsgQuietStateUrgent, FormatClock(q.From), FormatClock(q.To))
+	}
+	return Plain(lang, MsgQuietStateRange, FormatClock(q.From), FormatClock(q.To))
 }
 
 // digestState says a stored digest schedule in words.
@@ -122,8 +232,20 @@ func digestState(lang Lang, stored string) string {
 // onSettings handles a press on a /settings button: the setting changes
 // and the message shows the settings as they are now.
 func (b *Bot) onSettings(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQuery, what string) error {
-	if what == setSources {
+	switch what {
+	case setSources:
 		return b.onSourcePage(ctx, c, q, 0, "")
+	case setView:
+		return b.redrawSettings(ctx, c, q, *c.sub, "")
+	case setZones:
+		text, kb := b.zonesView(c, *c.sub)
+		if err := b.edit(ctx, q.Message, c.framed(text), kb); err != nil {
+			return err
+		}
+		return b.answer(ctx, q, "")
+	}
+	if name, ok := strings.CutPrefix(what, setZone); ok {
+		return b.onZone(ctx, c, q, name)
 	}
 	var next schedule.Schedule
 	changeDigest := false
@@ -146,6 +268,10 @@ func (b *Bot) onSettings(ctx context.Context, c *cmdContext, q *tgbotapi.Callbac
 			s.Digest, changeDigest = next.String(), true
 		case setButtons:
 			s.NoButtons = !s.NoButtons
+		case setMedia:
+			s.Media = !s.Media
+		case setQuiet:
+			s.Quiet = nextQuiet(s.Quiet)
 		case setLang:
 			if subLang(*s) == LangAR {
 				s.Lang = string(LangEN)
@@ -163,6 +289,12 @@ func (b *Bot) onSettings(ctx context.Context, c *cmdContext, q *tgbotapi.Callbac
 			return err
 		}
 	}
+	return b.redrawSettings(ctx, c, q, sub, "")
+}
+
+// redrawSettings shows the settings of sub in the message of q and
+// answers the press with toast.
+func (b *Bot) redrawSettings(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQuery, sub store.Subscriber, toast string) error {
 	if c.managed == nil {
 		c.lang = subLang(sub) // the reader is the chat: replies follow its language
 	}
@@ -173,7 +305,22 @@ func (b *Bot) onSettings(ctx context.Context, c *cmdContext, q *tgbotapi.Callbac
 	if err := b.edit(ctx, q.Message, c.framed(text), kb); err != nil {
 		return err
 	}
-	return b.answer(ctx, q, "")
+	return b.answer(ctx, q, toast)
+}
+
+// onZone handles a press on a zone of the time zone keyboard: the chat's
+// zone is set as /tz sets it, and the settings are shown again.
+func (b *Bot) onZone(ctx context.Context, c *cmdContext, q *tgbotapi.CallbackQuery, arg string) error {
+	name, loc, ok := ParseZone(arg)
+	if !ok {
+		// Not a zone this build knows: show the settings unchanged.
+		return b.redrawSettings(ctx, c, q, *c.sub, Plain(c.lang, MsgBadTZ, arg))
+	}
+	sub, err := b.setZone(ctx, c.targetID(), name)
+	if err != nil {
+		return err
+	}
+	return b.redrawSettings(ctx, c, q, sub, Plain(c.lang, MsgTZSet, name, b.now().In(loc).Format("15:04")))
 }
 
 // cmdDigest is /digest hourly | daily [HH:MM] | off, in English or

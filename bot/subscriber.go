@@ -134,7 +134,9 @@ func (b *Bot) startChannel(ctx context.Context, c *cmdContext, name string) erro
 	return err
 }
 
-// cmdStop unsubscribes the chat, keeping nothing about it.
+// cmdStop unsubscribes the chat, keeping nothing about it: its record
+// with its choices (quiet hours, time zone…), its /last history and any
+// digest it was waiting for go together (store.DeleteSubscriber).
 func (b *Bot) cmdStop(ctx context.Context, c *cmdContext) error {
 	err := b.st.DeleteSubscriber(ctx, c.targetID())
 	if errors.Is(err, store.ErrNotFound) {

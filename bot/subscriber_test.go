@@ -653,3 +653,58 @@ func TestFindRule(t *testing.T) {
 		})
 	}
 }
+
+// TestStopForgetsTheChat: /stop deletes what the bot keeps of the chat
+// beyond its subscription: quiet hours and time zone with the record,
+// the /last history, and a digest it was waiting for. (The store's
+// TestDeleteSubscriberLeavesNothing scans Redis for the keys left.)
+func TestStopForgetsTheChat(t *testing.T) {
+	h := newHarness(t, Options{Location: time.UTC})
+	chat := telegramtest.PrivateChat(enUser.ID)
+	h.send(chat, enUser, "/start")
+	for _, cmd := range []string{"/mode all", "/digest hourly", "/quiet 23-7", "/tz Beirut", "/media on"} {
+		h.send(chat, enUser, cmd)
+	}
+	ctx := context.Background()
+	p := h.st.PartitionOf(chat.ID)
+	for i, finish := range []string{"ack", "hold"} {
+		d := store.Delivery{ChatID: chat.ID, StoryID: string(rune('a' + i)), SourceID: "sana", Title: "t"}
+		if _, err := h.st.Enqueue(ctx, []store.Delivery{d}); err != nil {
+			t.Fatal(err)
+		}
+		es, err := h.st.ReadPartition(ctx, p, "test", 10, 0)
+		if err != nil || len(es) != 1 {
+			t.Fatalf("ReadPartition: %d, %v", len(es), err)
+		}
+		if finish == "ack" {
+			err = h.st.Acknowledge(ctx, es[0], store.SentRecord{MessageID: 1, SentAt: testEpoch})
+		} else {
+			_, err = h.st.HoldForDigest(ctx, es[0], testEpoch.Add(time.Hour))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := h.sub(chat.ID); s == nil || s.Quiet == nil || s.TZ == "" {
+		t.Fatalf("subscriber before /stop = %+v, want quiet hours and a zone", s)
+	}
+
+	got := h.send(chat, enUser, "/stop")
+	if len(got) != 1 || got[0].Text != T(LangEN, MsgStopped) {
+		t.Fatalf("/stop answered %+v, want MsgStopped", got)
+	}
+	if s := h.sub(chat.ID); s != nil {
+		t.Errorf("subscriber after /stop = %+v, want none", s)
+	}
+	if hist, err := h.st.History(ctx, chat.ID, store.HistoryMax); err != nil || len(hist) != 0 {
+		t.Errorf("History after /stop = %v, %v; want none", hist, err)
+	}
+	if n, due, err := h.st.PendingDigest(ctx, chat.ID); err != nil || n != 0 || !due.IsZero() {
+		t.Errorf("PendingDigest after /stop = %d, %v, %v; want none", n, due, err)
+	}
+	// A new /start starts afresh.
+	h.send(chat, enUser, "/start")
+	if s := h.sub(chat.ID); s == nil || s.Quiet != nil || s.TZ != "" || s.Media || s.Digest != "" {
+		t.Errorf("subscriber after a new /start = %+v, want the defaults", s)
+	}
+}

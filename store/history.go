@@ -49,8 +49,8 @@ func historyOf(e OutboxEntry, at time.Time, paused bool) HistoryEntry {
 // keyHistory is a LIST: the chat's latest alerts as JSON HistoryEntry,
 // newest first, written by Acknowledge and SkipPaused in the round trip
 // that finishes the delivery. Bound: HistoryMax (LTRIM on every push);
-// TTL: HistoryTTL, refreshed on every push. It shares the chat's
-// subscriber tag.
+// TTL: HistoryTTL, refreshed on every push; deleted by /stop
+// (DeleteSubscriber). It shares the chat's subscriber tag.
 func (s *Store) keyHistory(chatID int64) string { return s.keySubscriber(chatID) + ":last" }
 
 // keyRecentUrgent is a LIST: the latest new urgent stories of every

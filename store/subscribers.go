@@ -158,16 +158,31 @@ func (s *Store) Subscriber(ctx context.Context, chatID int64) (Subscriber, error
 	return sub, nil
 }
 
-// DeleteSubscriber is /stop: it deletes everything kept about the chat
-// (no "stopped" marker is kept: a later /start simply starts afresh, and
-// the sender drops queued deliveries to chats that no longer exist).
-// ErrNotFound when there was nothing to delete.
+// DeleteSubscriber is /stop: it deletes everything kept about the chat,
+// in one round trip: its record (with its quiet hours, time zone and
+// other choices), its /last history, the channel it manages from a
+// private chat, and its held digest items with their due time. No
+// "stopped" marker is kept: a later /start simply starts afresh, and the
+// sender drops queued deliveries to chats that no longer exist (and the
+// digest builder the items of one, should an alert be held while it
+// stops). What remains is the delivery bookkeeping that expires on its
+// own: queued and sent markers (DeliveryTTL) and the chat's send limiter
+// (seconds). ErrNotFound when there was no record; the rest is deleted
+// all the same.
 func (s *Store) DeleteSubscriber(ctx context.Context, chatID int64) error {
-	n, err := s.rdb.Del(ctx, s.keySubscriber(chatID)).Result()
+	p := s.PartitionOf(chatID)
+	var del *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(pp redis.Pipeliner) error {
+		del = pp.Del(ctx, s.keySubscriber(chatID))
+		pp.Del(ctx, s.keyHistory(chatID), s.keyManaged(chatID)) // one slot: {sub:CHAT}
+		pp.Del(ctx, s.keyDigestItems(p, chatID))
+		pp.ZRem(ctx, s.keyDigestDue(p), strconv.FormatInt(chatID, 10))
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete subscriber %d: %w", chatID, err)
 	}
-	if n == 0 {
+	if del.Val() == 0 {
 		return fmt.Errorf("delete subscriber %d: %w", chatID, ErrNotFound)
 	}
 	if err := s.logSubChanges(ctx, subChange{chatID, false}); err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -419,5 +421,97 @@ func TestSubscribersSurviveRestart(t *testing.T) {
 	all, err := s2.Subscribers(t.Context())
 	if err != nil || len(all) != 1 || !slices.Equal(all[0].Rules, sampleSub(11).Rules) {
 		t.Errorf("Subscribers after restart = %+v, %v; want subscriber 11 with its rules", all, err)
+	}
+}
+
+// TestDeleteSubscriberLeavesNothing: /stop deletes every key of the chat
+// but the delivery markers, which expire: a SCAN of the store's keys for
+// the chat id finds nothing else.
+func TestDeleteSubscriberLeavesNothing(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := t.Context()
+	const chat = -1009876543
+	other := sampleSub(5)
+	sub := sampleSub(chat)
+	sub.Type, sub.TZ, sub.Digest = "channel", "Asia/Beirut", "hourly"
+	sub.Quiet = &store.Quiet{From: 23 * 60, To: 7 * 60, Urgent: true}
+	for _, x := range []store.Subscriber{sub, other} {
+		if err := s.PutSubscriber(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EnsureOutboxGroups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, time.March, 1, 10, 0, 0, 0, time.UTC)
+	// Three deliveries: one sent, one skipped while paused (both in
+	// /last), one held for the digest.
+	for i, finish := range []string{"ack", "skip", "hold"} {
+		d := store.Delivery{ChatID: chat, StoryID: fmt.Sprint("s", i), ItemID: "i", SourceID: "src", Title: "t"}
+		if _, err := s.Enqueue(ctx, []store.Delivery{d}); err != nil {
+			t.Fatal(err)
+		}
+		es, err := s.ReadPartition(ctx, s.PartitionOf(chat), "c", 1, 0)
+		if err != nil || len(es) != 1 {
+			t.Fatalf("read: %v, %d", err, len(es))
+		}
+		switch finish {
+		case "ack":
+			err = s.Acknowledge(ctx, es[0], store.SentRecord{MessageID: 7, SentAt: at})
+		case "skip":
+			err = s.SkipPaused(ctx, es[0], at)
+		case "hold":
+			_, err = s.HoldForDigest(ctx, es[0], at.Add(time.Hour))
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", finish, err)
+		}
+	}
+	if err := s.SetManagedChat(ctx, chat, store.ManagedChat{ChatID: -100555, Name: "@x"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := s.History(ctx, chat, 10); len(h) != 2 {
+		t.Fatalf("History before /stop: %d entries, want 2", len(h))
+	}
+	if n, _, _ := s.PendingDigest(ctx, chat); n != 1 {
+		t.Fatalf("PendingDigest before /stop: %d, want 1", n)
+	}
+
+	if err := s.DeleteSubscriber(ctx, chat); err != nil {
+		t.Fatal(err)
+	}
+
+	id := fmt.Sprint(chat)
+	markers := regexp.MustCompile(`^\{outbox:[0-9]+\}:(dlv|sent):` + regexp.QuoteMeta(id) + `:`)
+	iter := s.Redis().Scan(ctx, 0, s.KeyPrefix()+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		short := strings.TrimPrefix(k, s.KeyPrefix())
+		if !strings.Contains(short, id) {
+			continue
+		}
+		if !markers.MatchString(short) {
+			t.Errorf("key %s left after /stop", short)
+			continue
+		}
+		if ttl, err := s.Redis().PTTL(ctx, k).Result(); err != nil || ttl <= 0 {
+			t.Errorf("marker %s left after /stop without a TTL (%v, %v)", short, ttl, err)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, due, err := s.PendingDigest(ctx, chat); err != nil || n != 0 || !due.IsZero() {
+		t.Errorf("PendingDigest after /stop = %d, %v, %v; want none", n, due, err)
+	}
+	if _, err := s.ManagedChat(ctx, chat, time.Hour); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ManagedChat after /stop: error %v, want ErrNotFound", err)
+	}
+	if all, err := s.Subscribers(ctx); err != nil || len(all) != 1 || all[0].ChatID != other.ChatID {
+		t.Errorf("Subscribers after /stop = %v, %v; want only chat %d", all, err, other.ChatID)
+	}
+	// A second /stop finds nothing.
+	if err := s.DeleteSubscriber(ctx, chat); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second DeleteSubscriber: error %v, want ErrNotFound", err)
 	}
 }
