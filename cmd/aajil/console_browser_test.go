@@ -116,6 +116,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	// 4. Two deliveries Telegram refuses become dead letters; the newest
 	// is retried and then delivered.
 	ctx := context.Background()
+	wait.For(t, "the feed's alerts sent", func() bool {
+		depth, pending, err := c.st.OutboxDepth(ctx)
+		return err == nil && depth == 0 && pending == 0
+	})
 	c.fake.FailChat(userID, telegramtest.Failure{Code: http.StatusBadRequest, Description: "Bad Request: can't parse entities: unsupported start tag \"b\""})
 	enqueueStory(t, c.st, userID, "wire-1", "عاجل | انفجار في مرفأ اللاذقية وأنباء عن إصابات")
 	enqueueStory(t, c.st, userID, "wire-2", "عاجل | وزير الخارجية يصل إلى عمّان")
@@ -143,14 +147,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return false
 	})
-	if out, err := c.st.ReadOutbox(ctx, 10); err != nil || len(out) != 0 {
-		t.Errorf("outbox after the retry was sent = %d entries, %v; want it drained", len(out), err)
-	}
+	wait.For(t, "the outbox drained after the retry", func() bool {
+		out, err := c.st.ReadOutbox(ctx, 10)
+		return err == nil && len(out) == 0
+	})
 
 	// 5. Every page, in English, then in Arabic once the admin chose it.
 	shots.pages(base, feed.URL+"/feed", ticker.URL+"/ar/ticker.html")
 	c.fromAdmin("/lang ar")
-	c.received(c.admin.ID, 3)
+	wait.For(t, "the reply to /lang ar", func() bool {
+		for _, m := range c.fake.Sent(c.admin.ID) {
+			if strings.Contains(m.Text, "بالعربية") {
+				return true
+			}
+		}
+		return false
+	})
 	shots.lang = "ar"
 	b.Navigate(base + "sources")
 	if got, want := b.Text("h1"), "المصادر (1)"; got != want {
