@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aajil/aajil/internal/wait"
+	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/telegramtest"
 )
 
@@ -321,6 +322,7 @@ type chatRun struct {
 	run   *cliRun
 	addr  string // the HTTP address: /metrics
 	admin telegramtest.User
+	st    *store.Store // on the run's Redis database
 }
 
 // startChatRun starts the run on Redis database db with config as its
@@ -328,7 +330,7 @@ type chatRun struct {
 func startChatRun(t *testing.T, db int, config string, userID int64) *chatRun {
 	t.Helper()
 	fake := telegramtest.New(t, telegramtest.Options{})
-	redisURL, _ := redisDB(t, db)
+	redisURL, st := redisDB(t, db)
 	addr := freeAddr(t)
 	run := startRun(t, map[string]string{
 		"AAJIL_CONFIG":                writeConfig(t, config),
@@ -339,7 +341,7 @@ func startChatRun(t *testing.T, db int, config string, userID int64) *chatRun {
 	})
 	c := &chatRun{
 		t: t, fake: fake, run: run, addr: addr,
-		admin: telegramtest.User{ID: 900, FirstName: "Admin", LanguageCode: "en"},
+		admin: telegramtest.User{ID: 900, FirstName: "Admin", LanguageCode: "en"}, st: st,
 	}
 	subscribe(t, fake, addr, userID)
 	return c

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -115,6 +117,28 @@ func (b *Browser) Click(sel string) {
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
+// ClickAndWait clicks the first element matching sel, once it is
+// visible, and waits for the page the click loads (a form's submit
+// button, a link).
+func (b *Browser) ClickAndWait(sel string) {
+	b.tb.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, ActionTimeout)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		b.tb.Fatalf("browser: click %s and wait for the page: %v", sel, err)
+	}
+}
+
+// Location returns the URL of the current page.
+func (b *Browser) Location() string {
+	b.tb.Helper()
+	u, err := run(b, chromedp.Location())
+	if err != nil {
+		b.tb.Fatalf("browser: read the location: %v", err)
+	}
+	return u
+}
+
 // Fill sets the value of the form field matching sel to value, firing
 // its input and change events as typing would. An empty value clears
 // the field (its value attribute, which is its value until typed in).
@@ -151,10 +175,35 @@ func (b *Browser) Text(sel string) string {
 	return s
 }
 
+// Eval evaluates the JavaScript expression js in the page and returns
+// its value, which must be JSON (a string, a number…).
+func Eval[T any](b *Browser, js string) T {
+	b.tb.Helper()
+	v, err := run(b, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.tb.Fatalf("browser: evaluate %q: %v", js, err)
+	}
+	return v
+}
+
 // Screenshot writes a PNG of the whole page (beyond the window) to path.
+// The viewport is made as tall as the page for the capture and then
+// restored: Chromium's own capture beyond the viewport shifts a
+// right-to-left page sideways.
 func (b *Browser) Screenshot(path string) {
 	b.tb.Helper()
-	png, err := run(b, chromedp.FullScreenshot(100)) // 100: PNG
+	size := Eval[[2]int64](b, "[document.documentElement.clientWidth, Math.ceil(document.documentElement.scrollHeight)]")
+	var png []byte
+	_, err := run(b, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.EmulateViewport(size[0], size[1])(ctx, t)
+		if err == nil {
+			png, err = chromedp.CaptureScreenshot()(ctx, t)
+		}
+		if _, rerr := cdp.Call(ctx, t, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err == nil {
+			err = rerr
+		}
+		return err
+	}))
 	if err == nil {
 		err = os.WriteFile(path, png, 0o644)
 	}

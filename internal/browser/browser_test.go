@@ -52,6 +52,18 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("greeting = %q, want %q", got, want)
 	}
 
+	b.Fill("#name", "again")
+	b.ClickAndWait("#go")
+	if got, want := b.Text("#greeting"), "Hello, again!"; got != want {
+		t.Errorf("greeting after the click = %q, want %q", got, want)
+	}
+	if got, want := b.Location(), srv.URL+"/"; got != want {
+		t.Errorf("location = %q, want %q", got, want)
+	}
+	if got, want := browser.Eval[string](b, "document.documentElement.lang"), "en"; got != want {
+		t.Errorf("Eval(lang) = %q, want %q", got, want)
+	}
+
 	shot := filepath.Join(t.TempDir(), "page.png")
 	b.Screenshot(shot)
 	data, err := os.ReadFile(shot)
