@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aajil/aajil/feeds"
@@ -90,27 +92,74 @@ func (c *AlertCounter) count(ctx context.Context, source string) error {
 // ItemCounter counts each source's new items, and how many of them were
 // urgent, in the store (store.SourceItems, store.SourceUrgentItems): the
 // figures of the web console's Sources page. Its OnFresh is a Pipeline's.
+//
+// Counts are gathered in memory and written together, in one round trip,
+// Every after the first of them: a busy process writes them once a
+// second whatever the number of polls, an idle one never wakes for them.
+// Flush writes what is gathered at once (at shutdown).
 type ItemCounter struct {
-	Store Counter
+	Store ManyCounter
+	// Every is how long counts gather before they are written; one
+	// second when zero.
+	Every time.Duration
 	// Log reports a count that failed, at debug level.
 	Log *slog.Logger
+
+	mu      sync.Mutex
+	pending map[store.Counter]int64
+	timer   *time.Timer // set while counts gather
+}
+
+// ManyCounter adds several counters in one call (a *store.Store).
+type ManyCounter interface {
+	AddMany(ctx context.Context, counts map[store.Counter]int64, now time.Time) error
 }
 
 // OnFresh counts a source's new items.
 func (c *ItemCounter) OnFresh(src feeds.Source, fresh []feeds.Item) {
+	if len(fresh) == 0 {
+		return
+	}
 	urgent := 0
 	for _, it := range fresh {
 		if it.Urgent {
 			urgent++
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
-	defer cancel()
-	err := c.Store.Add(ctx, store.SourceItems(src.ID), int64(len(fresh)))
-	if err == nil && urgent > 0 {
-		err = c.Store.Add(ctx, store.SourceUrgentItems(src.ID), int64(urgent))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[store.Counter]int64{}
 	}
-	if err != nil {
-		c.Log.Debug("items not counted", slog.String("source", src.ID), slog.Any("error", err))
+	c.pending[store.SourceItems(src.ID)] += int64(len(fresh))
+	if urgent > 0 {
+		c.pending[store.SourceUrgentItems(src.ID)] += int64(urgent)
+	}
+	if c.timer == nil {
+		c.timer = time.AfterFunc(cmp.Or(c.Every, time.Second), func() {
+			ctx, cancel := context.WithTimeout(context.Background(), countTimeout)
+			defer cancel()
+			c.Flush(ctx)
+		})
+	}
+}
+
+// Flush writes the counts gathered so far. Counts that could not be
+// written are logged and dropped: they are figures for a page, and a
+// retry could count them twice.
+func (c *ItemCounter) Flush(ctx context.Context) {
+	c.mu.Lock()
+	counts := c.pending
+	c.pending = nil
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.mu.Unlock()
+	if len(counts) == 0 {
+		return
+	}
+	if err := c.Store.AddMany(ctx, counts, time.Now()); err != nil {
+		c.Log.Debug("items not counted", slog.Int("counters", len(counts)), slog.Any("error", err))
 	}
 }

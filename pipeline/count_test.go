@@ -5,19 +5,40 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aajil/aajil/feeds"
+	"github.com/aajil/aajil/internal/wait"
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/store/storetest"
 )
 
 // fakeCounter records the counts, or fails.
 type fakeCounter struct {
+	mu    sync.Mutex
 	names []store.Counter
+	calls []map[store.Counter]int64 // AddMany's
 	err   error
+}
+
+func (f *fakeCounter) AddMany(_ context.Context, counts map[store.Counter]int64, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.calls = append(f.calls, maps.Clone(counts))
+	return nil
+}
+
+func (f *fakeCounter) addManyCalls() []map[store.Counter]int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
 }
 
 func (f *fakeCounter) Add(_ context.Context, c store.Counter, n int64) error {
@@ -86,6 +107,7 @@ func TestItemsCountedPerSource(t *testing.T) {
 	doc := []feeds.Item{item("2", "انفجار في ريف حمص", true), item("3", "افتتاح معرض للكتاب", false), item("1", "خبر قديم", true)}
 	h.poll(sana, doc...)
 	h.poll(sana, doc...)
+	counter.Flush(context.Background())
 	names := []store.Counter{store.SourceItems("sana"), store.SourceUrgentItems("sana")}
 	got, err := st.CountsMany(context.Background(), names)
 	if err != nil {
@@ -106,7 +128,31 @@ func TestItemCounterLogsAFailedCount(t *testing.T) {
 	c := &ItemCounter{Store: &fakeCounter{err: errors.New("redis down")},
 		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	c.OnFresh(sana, []feeds.Item{item("1", "t", true)})
+	c.Flush(context.Background())
 	if !bytes.Contains(log.Bytes(), []byte("items not counted")) {
 		t.Errorf("log = %q, want it to say the items were not counted", log.String())
+	}
+}
+
+// Counts gather and are written together, once, after Every; nothing is
+// written for polls without new items.
+func TestItemCounterBatches(t *testing.T) {
+	f := &fakeCounter{}
+	c := &ItemCounter{Store: f, Every: 20 * time.Millisecond, Log: slog.New(slog.DiscardHandler)}
+	other := feeds.Source{ID: "bbc"}
+	c.OnFresh(sana, []feeds.Item{item("1", "a", true), item("2", "b", false)})
+	c.OnFresh(other, nil)
+	c.OnFresh(other, []feeds.Item{item("3", "c", false)})
+	c.OnFresh(sana, []feeds.Item{item("4", "d", true)})
+	wait.For(t, "the gathered counts written", func() bool { return len(f.addManyCalls()) > 0 })
+	want := map[store.Counter]int64{
+		store.SourceItems("sana"): 3, store.SourceUrgentItems("sana"): 2, store.SourceItems("bbc"): 1,
+	}
+	if got := f.addManyCalls(); len(got) != 1 || !maps.Equal(got[0], want) {
+		t.Errorf("AddMany calls = %v, want one with %v", got, want)
+	}
+	c.Flush(context.Background()) // nothing gathered: no call
+	if got := f.addManyCalls(); len(got) != 1 {
+		t.Errorf("AddMany calls after an empty flush = %d, want 1", len(got))
 	}
 }

@@ -113,6 +113,31 @@ func (s *Store) AddAt(ctx context.Context, c Counter, n int64, now time.Time) er
 	return nil
 }
 
+// AddMany adds several counters at once, at now, in one round trip: n of
+// each counter of counts.
+func (s *Store) AddMany(ctx context.Context, counts map[Counter]int64, now time.Time) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	hour, minute := hourMinute(now)
+	key := s.keyStatsHour(hour)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for c, n := range counts {
+			if c == "" {
+				return errors.New("empty counter name")
+			}
+			p.HIncrBy(ctx, key, string(c), n)
+			p.HIncrBy(ctx, key, minuteField(c, minute), n)
+		}
+		p.Expire(ctx, key, StatsKeep)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count %d counters: %w", len(counts), err)
+	}
+	return nil
+}
+
 // Counts returns a counter's sums for the last hour (the current minute
 // and the 59 before it) and the last day (hour granularity: the current
 // clock hour and the 23 before it).

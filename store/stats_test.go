@@ -187,3 +187,34 @@ func TestCountTTL(t *testing.T) {
 		t.Errorf("PTTL = %v, want about %v", ttl, store.StatsKeep)
 	}
 }
+
+// AddMany adds each counter as Add would, in one call.
+func TestAddMany(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := t.Context()
+	now := time.Date(2026, 12, 6, 14, 30, 20, 0, time.UTC)
+	a, b := store.SourceItems("sana"), store.SourceUrgentItems("sana")
+	if err := st.AddAt(ctx, a, 2, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMany(ctx, map[store.Counter]int64{a: 3, b: 1}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMany(ctx, nil, now); err != nil {
+		t.Errorf("AddMany(nil) = %v, want nil", err)
+	}
+	got, err := st.CountsManyAt(ctx, []store.Counter{a, b}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[store.Counter][2]int64{a: {5, 5}, b: {1, 1}}
+	if !maps.Equal(got, want) {
+		t.Errorf("counts = %v, want %v", got, want)
+	}
+	if n, err := st.MinuteCount(ctx, a, now); err != nil || n != 3 {
+		t.Errorf("MinuteCount = %d, %v; want 3 (this minute's)", n, err)
+	}
+	if err := st.AddMany(ctx, map[store.Counter]int64{"": 1}, now); err == nil {
+		t.Error("AddMany with an empty name = nil, want an error")
+	}
+}

@@ -185,6 +185,7 @@ func (e *engine) shutdown(ctx context.Context, w *workers) {
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
 	e.states.Save(saveCtx)
+	e.counted.Flush(saveCtx)
 	e.leased.Release(saveCtx)
 	w.stopHTTP()
 }
@@ -196,6 +197,8 @@ type engine struct {
 	sched   *feeds.Scheduler
 	states  *feeds.StateSaver
 	sources *pipeline.SourceSync
+	// counted counts the sources' new items for the console.
+	counted *pipeline.ItemCounter
 }
 
 // engineHooks are optional additions to the scheduler: an interval
@@ -238,14 +241,15 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		}
 		pipe.Consume(ctx, r)
 	}, feeds.SchedulerOptions{Logger: log, IntervalFor: hooks.intervalFor, OnCascade: m.Cascade, Scheduled: leased.Scheduled, Removed: forgetter(poller)})
+	counted := &pipeline.ItemCounter{Store: st, Log: log}
 	pipe = pipeline.New(pipeline.Options{
 		Seen: st, Stories: stories, Outbox: pipeline.CountQueued(st, m.Queued),
 		Edits: st, OnMerged: func(string, feeds.Source, bool) { m.StoriesMerged(1) },
 		OnAlert: alerted.OnAlert, Cascade: sched, Log: log,
-		OnFresh: (&pipeline.ItemCounter{Store: st, Log: log}).OnFresh,
+		OnFresh: counted.OnFresh,
 	})
 	return &engine{
-		pipe: pipe, leased: leased, sched: sched,
+		pipe: pipe, leased: leased, sched: sched, counted: counted,
 		states: feeds.NewStateSaver(st, sched, statesEvery*watch, log),
 		sources: pipeline.NewSourceSync(pipeline.SourceSyncOptions{
 			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
