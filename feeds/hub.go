@@ -14,7 +14,9 @@ type HubLinks struct {
 	// Hubs are the hub URLs, in the order found, without repeats.
 	Hubs []string
 	// Self is the feed's canonical URL (rel="self"), the topic; empty
-	// when not announced.
+	// when not announced. A document's own self link is read only when
+	// a hub may be announced (mayAnnounceHub): without a hub there is
+	// nothing to subscribe to.
 	Self string
 }
 
@@ -61,10 +63,29 @@ func DiscoverHub(linkHeaders []string, body []byte, kind Kind, baseURL string) H
 			add(l.Rel, l.URL)
 		}
 	}
-	if kind == KindRSS {
+	if kind == KindRSS && (len(h.Hubs) > 0 || mayAnnounceHub(body)) {
 		documentLinks(body, add)
 	}
 	return h
+}
+
+// mayAnnounceHub reports whether the feed-level part of a document (up to
+// its first item or entry) holds the letters "hub" in any case: a
+// document without them announces no hub, and its self link matters
+// only beside a hub, so it is not read (most polls of most feeds).
+func mayAnnounceHub(body []byte) bool {
+	head := body
+	for _, tag := range [][]byte{[]byte("<item"), []byte("<entry")} {
+		if i := bytes.Index(head, tag); i >= 0 {
+			head = head[:i]
+		}
+	}
+	for i := 0; i+3 <= len(head); i++ {
+		if head[i]|0x20 == 'h' && head[i+1]|0x20 == 'u' && head[i+2]|0x20 == 'b' {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {

@@ -23,9 +23,10 @@ func TestDiscoverHub(t *testing.T) {
 		base: "http://www.amarbanglabd.com/rss", kind: KindRSS,
 		hubs: []string{"https://pubsubhubbub.appspot.com/"}, self: "http://www.amarbanglabd.com/feeds",
 	}, {
-		name: "rss self only", file: "en_bbc_world_2026-08-13T0424Z.rss",
+		// A self link without a hub is not read: there is nothing to
+		// subscribe to, and most polls of most feeds are spared the read.
+		name: "rss self only, not read", file: "en_bbc_world_2026-08-13T0424Z.rss",
 		base: "https://feeds.bbci.co.uk/news/world/rss.xml", kind: KindRSS,
-		self: "https://feeds.bbci.co.uk/news/world/rss.xml",
 	}, {
 		name: "no links, item links ignored", file: "bn_amarbanglabd_atom_rfc822dates_U+FFFD_2026-08-13T0927Z.atom",
 		base: "http://www.amarbanglabd.com/feeds", kind: KindRSS,
@@ -88,4 +89,24 @@ func FuzzDiscoverHub(f *testing.F) {
 	f.Fuzz(func(t *testing.T, link string, body []byte) {
 		DiscoverHub([]string{link}, body, KindRSS, "https://example.org/feed")
 	})
+}
+
+func TestMayAnnounceHub(t *testing.T) {
+	tests := map[string]struct {
+		doc  string
+		want bool
+	}{
+		"hub link":               {`<rss><channel><atom:link rel="hub" href="h"/><item/></channel></rss>`, true},
+		"upper case":             {`<rss><channel><atom:link rel="HUB" href="h"/></channel></rss>`, true},
+		"hub only in an item":    {`<rss><channel><title>t</title><item><title>hub</title></item></channel></rss>`, false},
+		"hub only in an entry":   {`<feed><title>t</title><entry><link rel="hub" href="h"/></entry></feed>`, false},
+		"none":                   {`<rss><channel><atom:link rel="self" href="s"/><item/></channel></rss>`, false},
+		"short":                  {`hu`, false},
+		"pubsubhubbub namespace": {`<feed xmlns:ps="http://pubsubhubbub.appspot.com/"><entry/></feed>`, true},
+	}
+	for name, tc := range tests {
+		if got := mayAnnounceHub([]byte(tc.doc)); got != tc.want {
+			t.Errorf("%s: mayAnnounceHub = %t, want %t", name, got, tc.want)
+		}
+	}
 }
