@@ -137,8 +137,9 @@ func (n *notices) start(s *Store) {
 	if n.users > 1 {
 		return
 	}
-	// A failed SUBSCRIBE is made again by the receiver's first read.
-	n.ps = s.rdb.Subscribe(context.Background(), s.keyRegistryNotices())
+	// No channel yet, so no round trip under the lock: the receiver
+	// subscribes.
+	n.ps = s.rdb.Subscribe(context.Background())
 	n.quit, n.done = make(chan struct{}), make(chan struct{})
 	go n.receive(s, n.ps, n.quit, n.done)
 }
@@ -164,6 +165,9 @@ func (n *notices) stop() {
 func (n *notices) receive(s *Store, ps *redis.PubSub, quit, done chan struct{}) {
 	defer close(done)
 	ctx := context.Background()
+	// A SUBSCRIBE that fails is made again, with the connection, by the
+	// next read: the channel is recorded either way.
+	_ = ps.Subscribe(ctx, s.keyRegistryNotices())
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, noticeIdle)
 		select {
