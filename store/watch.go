@@ -203,7 +203,7 @@ func (n *notices) receive(s *Store, ps *redis.PubSub, quit, done chan struct{}) 
 // versions is the registries' versions as last read at a tick, shared by
 // the process's watchers: the first watcher to wake at a tick reads both
 // in one round trip, and the other uses that read unless its registry
-// changed in this process since it began.
+// changed since it began (a change by this process, or a notice).
 type versions struct {
 	mu   sync.Mutex
 	tick time.Time             // the tick of the read; zero: none
