@@ -107,15 +107,17 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 	if err != nil {
 		return nil, &FetchError{Class: ClassOther, URL: redactURL(src.URL), Err: fmt.Errorf("parse url: %w", err)}
 	}
-	shown := u.Redacted()
+	// The URL as errors show it, made only for an error: a poll that
+	// succeeds (most are 304s) does not build it.
+	shown := u.Redacted
 	fail := func(err error) *FetchError {
-		return &FetchError{Class: ClassOf(err), URL: shown, Err: err}
+		return &FetchError{Class: ClassOf(err), URL: shown(), Err: err}
 	}
 	if err := checkScheme(u.Scheme); err != nil {
 		return nil, fail(err)
 	}
 	if u.Host == "" {
-		return nil, &FetchError{Class: ClassOther, URL: shown, Err: errors.New("url has no host")}
+		return nil, &FetchError{Class: ClassOther, URL: shown(), Err: errors.New("url has no host")}
 	}
 
 	// The stall watchdog cancels the request with ErrBodyStalled.
@@ -160,7 +162,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src Source, v Validators) (*Respons
 		return out, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, f.statusError(resp, shown)
+		return nil, f.statusError(resp, shown())
 	}
 	if err := f.readBody(ctx, cancel, resp, src, out, shown); err != nil {
 		return nil, err
@@ -206,7 +208,7 @@ func (f *Fetcher) statusError(resp *http.Response, shown string) *FetchError {
 // readBody reads the body into out, capped at src.EffectiveMaxBytes() and
 // watched for stalls (cancel stops the request with ErrBodyStalled), and
 // decodes it to UTF-8.
-func (f *Fetcher) readBody(ctx context.Context, cancel context.CancelCauseFunc, resp *http.Response, src Source, out *Response, shown string) *FetchError {
+func (f *Fetcher) readBody(ctx context.Context, cancel context.CancelCauseFunc, resp *http.Response, src Source, out *Response, shown func() string) *FetchError {
 	limit := src.EffectiveMaxBytes()
 	watch := newStallReader(resp.Body, f.stall, func() { cancel(ErrBodyStalled) })
 	raw, err := readCapped(watch, resp.ContentLength, limit)
@@ -214,13 +216,13 @@ func (f *Fetcher) readBody(ctx context.Context, cancel context.CancelCauseFunc, 
 	if err != nil {
 		if errors.Is(context.Cause(ctx), ErrBodyStalled) {
 			err = fmt.Errorf("read body: %w: less than %d bytes in %v", ErrBodyStalled, stallBytes, f.stall)
-			return &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown, Err: err}
+			return &FetchError{Class: ClassTimeout, Status: resp.StatusCode, URL: shown(), Err: err}
 		}
-		return &FetchError{Class: ClassOf(err), Status: resp.StatusCode, URL: shown, Err: err}
+		return &FetchError{Class: ClassOf(err), Status: resp.StatusCode, URL: shown(), Err: err}
 	}
 	body, cs, err := DecodeBody(raw, out.ContentType, src.Charset)
 	if err != nil {
-		return &FetchError{Class: ClassParse, Status: resp.StatusCode, URL: shown, Err: err}
+		return &FetchError{Class: ClassParse, Status: resp.StatusCode, URL: shown(), Err: err}
 	}
 	out.Body, out.Charset = body, cs
 	return nil

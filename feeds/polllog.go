@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 )
@@ -30,8 +31,12 @@ func (p *PollLog) Observe(r PollResult) {
 			delete(p.fail, id)
 			p.log.Info("source recovered", slog.String("source", id))
 		}
-		p.log.Debug("polled", slog.String("source", id), slog.Int("items", len(r.Items)),
-			slog.Bool("not_modified", r.NotModified), slog.Duration("took", r.Duration))
+		// Asked first: the attributes would be allocated for nothing
+		// at every poll.
+		if p.log.Enabled(context.Background(), slog.LevelDebug) {
+			p.log.Debug("polled", slog.String("source", id), slog.Int("items", len(r.Items)),
+				slog.Bool("not_modified", r.NotModified), slog.Duration("took", r.Duration))
+		}
 		return
 	}
 	class := ClassOf(r.Err)

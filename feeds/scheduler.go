@@ -564,6 +564,19 @@ func (s *Scheduler) States() []SourceState {
 	return out
 }
 
+// eachState calls fn with a snapshot of the state of every source, in no
+// order, with the scheduler's lock held: fn must be quick and must not
+// call the scheduler. Unlike States it copies nothing to the heap.
+func (s *Scheduler) eachState(fn func(SourceState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if !e.removed {
+			fn(e.snapshot())
+		}
+	}
+}
+
 func (e *entry) snapshot() SourceState {
 	st := e.SourceState
 	if e.state != stPaused {

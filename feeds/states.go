@@ -3,6 +3,8 @@ package feeds
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,15 +30,20 @@ type StateSaver struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	// mu serialises saves; saved is what the last successful saves wrote.
+	// mu serialises saves; saved is what the last successful saves wrote,
+	// and round counts the saves, so that a source no longer in the
+	// scheduler is found without a set of the live ones.
 	mu    sync.Mutex
-	saved map[string]savedState
+	saved map[string]*savedState
+	round uint64
 }
 
-// savedState is a state as saved, and when.
+// savedState is a state as saved, and when; round is the last save that
+// found its source in the scheduler.
 type savedState struct {
 	state SourceState
 	at    time.Time
+	round uint64
 }
 
 // StateRefresh is how often a source's state is saved when it has not
@@ -46,7 +53,7 @@ const StateRefresh = 24 * time.Hour
 // NewStateSaver returns a StateSaver that saves sched's state to store
 // every interval.
 func NewStateSaver(store StateStore, sched *Scheduler, every time.Duration, log *slog.Logger) *StateSaver {
-	return &StateSaver{store: store, sched: sched, every: every, log: log, now: time.Now, saved: make(map[string]savedState)}
+	return &StateSaver{store: store, sched: sched, every: every, log: log, now: time.Now, saved: make(map[string]*savedState)}
 }
 
 // Restore hands the saved state to the scheduler; when it cannot be read,
@@ -76,29 +83,43 @@ func (s *StateSaver) Save(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	all := s.sched.States()
-	changed := all[:0:0]
-	live := make(map[string]bool, len(all))
-	for _, st := range all {
-		live[st.ID] = true
-		if last, ok := s.saved[st.ID]; !ok || last.state != st || now.Sub(last.at) >= StateRefresh {
+	s.round++
+	var changed []SourceState
+	live := 0
+	// Compared where they are, under the scheduler's lock: only the
+	// changed states are copied (a 304 changes its source's; the others
+	// wait for their polls).
+	s.sched.eachState(func(st SourceState) {
+		live++
+		last := s.saved[st.ID]
+		if last != nil {
+			last.round = s.round
+		}
+		if last == nil || last.state != st || now.Sub(last.at) >= StateRefresh {
 			changed = append(changed, st)
 		}
-	}
+	})
 	// Sources gone from the scheduler are forgotten.
-	for id := range s.saved {
-		if !live[id] {
-			delete(s.saved, id)
+	if len(s.saved) > live {
+		for id, sv := range s.saved {
+			if sv.round != s.round {
+				delete(s.saved, id)
+			}
 		}
 	}
 	if len(changed) == 0 {
 		return
 	}
+	slices.SortFunc(changed, func(a, b SourceState) int { return strings.Compare(a.ID, b.ID) })
 	if err := s.store.SaveStates(ctx, changed); err != nil {
 		s.log.Debug("poll state not saved", slog.Any("error", err))
 		return
 	}
 	for _, st := range changed {
-		s.saved[st.ID] = savedState{state: st, at: now}
+		if sv := s.saved[st.ID]; sv != nil {
+			sv.state, sv.at = st, now
+			continue
+		}
+		s.saved[st.ID] = &savedState{state: st, at: now, round: s.round}
 	}
 }

@@ -251,8 +251,10 @@ func (s *Store) SourcesVersion(ctx context.Context) (int64, error) {
 
 // WatchSources calls fn with every source (paused ones included, with
 // Paused set, as feeds.Scheduler.Set expects) at once and then whenever
-// the registry changes, checking its version every interval (1 s when
-// every <= 0). It blocks until ctx is done. Redis errors do not stop it:
+// the registry changes: at once when the change is announced (by this
+// process, or by another on the change channel), and otherwise within
+// every (1 s when every <= 0), the safety re-read of its version. It
+// blocks until ctx is done. Redis errors do not stop it:
 // it retries at the next tick and reports the outage through
 // Options.WatchErrors. fn runs on the watcher's goroutine.
 func (s *Store) WatchSources(ctx context.Context, every time.Duration, fn func([]feeds.Source)) {
@@ -339,6 +341,8 @@ func (s *Store) sourcesTx(ctx context.Context, change func(map[string]SourceReco
 			}
 			if changed {
 				p.Incr(ctx, keys[2])
+				// The other processes' watchers re-read at once.
+				p.Publish(ctx, s.keyRegistryNotices(), registryName(regSources))
 			}
 			return nil
 		})

@@ -28,13 +28,16 @@ type Store struct {
 	prefix string
 	opts   Options
 
-	// This process's changes of the registries wake its own watchers at
-	// once; other processes' changes are seen at the next tick.
-	// Indexed by regSources and regSubscribers.
+	// A change of a registry wakes the process's watchers at once: this
+	// process's own changes directly, other processes' through the
+	// change notices (notices). Indexed by regSources and regSubscribers.
 	changed [numRegistries]*signal
 	// versions is the watchers' shared read of the registries'
 	// versions at a tick.
 	versions versions
+	// notices is the watchers' one subscription to the registries'
+	// change channel.
+	notices notices
 }
 
 // Defaults of Options.

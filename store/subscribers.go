@@ -114,7 +114,7 @@ func (s *Store) logSubChanges(ctx context.Context, changes ...subChange) error {
 	if err := subLogScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return err
 	}
-	s.changed[regSubscribers].notify()
+	s.registryChanged(ctx, regSubscribers)
 	return nil
 }
 
@@ -449,8 +449,9 @@ type SubscriberUpdate struct {
 }
 
 // WatchSubscribers calls fn with every subscriber at once, and then,
-// whenever the subscribers change (checked every interval, 1 s when
-// every <= 0), with what changed; with everything again when the change
+// whenever the subscribers change (at once when the change is announced,
+// as for WatchSources; re-read every interval, 1 s when every <= 0), with
+// what changed; with everything again when the change
 // log no longer reaches back. It blocks until ctx is done. Redis errors
 // do not stop it: it retries at the next tick and reports the outage
 // through Options.WatchErrors. fn runs on the watcher's goroutine.

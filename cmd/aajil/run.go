@@ -50,6 +50,11 @@ example when that file does not exist) and the AAJIL_* variables.
 // watch periods: 10 s in production.
 const statesEvery = 10
 
+// resyncEvery is how often the registries are read again in case a change
+// notice was missed (store.WatchSources), in watch periods: 30 s in
+// production. Changes are announced, and seen at once, in between.
+const resyncEvery = 30
+
 func runCmd(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -91,8 +96,9 @@ func runCmd(ctx context.Context, e env, args []string) int {
 	return 0
 }
 
-// watchEvery is how often the source and subscriber registries in Redis
-// are checked for changes.
+// watchEvery is the period of the watchers' work: the poll state saved
+// every statesEvery of it, the registries read again every resyncEvery
+// (their changes are announced and seen at once in between).
 const watchEvery = time.Second
 
 // run wires the pieces and runs until ctx is done, checking the registries
@@ -252,7 +258,7 @@ func newEngine(st *store.Store, stories *store.Stories, poller feeds.SourcePolle
 		pipe: pipe, leased: leased, sched: sched, counted: counted,
 		states: feeds.NewStateSaver(st, sched, statesEvery*watch, log),
 		sources: pipeline.NewSourceSync(pipeline.SourceSyncOptions{
-			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: watch,
+			Watch: st, Rebaser: pipeline.NewRebaser(st, log), Scheduler: sched, Names: names, Metrics: m, Every: resyncEvery * watch,
 		}),
 	}
 }
@@ -265,7 +271,7 @@ func (e *engine) start(ctx context.Context, w *workers, st *store.Store, m *metr
 	watchCtx := w.watchCtx(ctx)
 	w.watchers.Go(func() { e.sources.Run(watchCtx) })
 	w.watchers.Go(func() {
-		st.WatchSubscribers(watchCtx, watch, func(u store.SubscriberUpdate) {
+		st.WatchSubscribers(watchCtx, resyncEvery*watch, func(u store.SubscriberUpdate) {
 			e.pipe.ApplySubscribers(u)
 			m.SetSubscribers(e.pipe.SubscriberCounts())
 		})
