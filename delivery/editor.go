@@ -77,6 +77,19 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 	if len(names) == 0 && title == base.Title {
 		return
 	}
+	// The edited messages are counted for the console's Stories page,
+	// once the round is over (or cut short).
+	var edited []int64
+	defer func() {
+		if len(edited) == 0 {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+		defer cancel()
+		if err := s.edits.CountEdits(cctx, storyID, edited); err != nil {
+			s.redisError("count edits", err)
+		}
+	}()
 	for _, m := range sm.Messages {
 		if ctx.Err() != nil {
 			return
@@ -100,7 +113,11 @@ func (s *Sender) editStory(ctx context.Context, storyID string) {
 			AlsoReportedBy: names,
 		}, RenderOptions{Location: s.chatLocation(ctx, m.ChatID), MaxLength: limit})
 		buttons := s.alertButtons(ctx, m.ChatID, m.Lang, base.SourceID, storyID, m.Rule)
-		s.opts.Metrics.Edited(s.edit(ctx, storyID, m, text, buttons))
+		outcome := s.edit(ctx, storyID, m, text, buttons)
+		s.opts.Metrics.Edited(outcome)
+		if outcome == "edited" {
+			edited = append(edited, m.ChatID)
+		}
 	}
 }
 

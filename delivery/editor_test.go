@@ -71,6 +71,11 @@ func TestEditorAlsoReportedBy(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait.For(t, "edits made", func() bool { return m.getEdited("edited") == 2 && m.getEdited("too_old") == 1 })
+	// The console's Stories page counts the two edited messages.
+	wait.For(t, "edits counted", func() bool {
+		c, err := h.st.StoryDeliveryCounts(context.Background(), []string{"st"})
+		return err == nil && c["st"].Edited == 2
+	})
 
 	for _, tc := range []struct {
 		d    store.Delivery

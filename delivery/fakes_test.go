@@ -37,6 +37,7 @@ type fakeStore struct {
 	changed chan struct{} // closed and replaced when an entry is added
 
 	sent    map[sentKey]store.SentRecord
+	edited  map[string]int // story → messages edited (CountEdits)
 	acked   []store.OutboxEntry
 	dropped []store.OutboxEntry
 	dead    []deadLetter
@@ -398,6 +399,16 @@ func (f *fakeStore) DueEdits(_ context.Context, _ time.Time, count int64) ([]str
 	due := slices.Clone(f.due[:n])
 	f.due = f.due[n:]
 	return due, nil
+}
+
+func (f *fakeStore) CountEdits(_ context.Context, storyID string, chats []int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.edited == nil {
+		f.edited = map[string]int{}
+	}
+	f.edited[storyID] += len(chats)
+	return nil
 }
 
 func (f *fakeStore) StoryMessages(_ context.Context, storyID string) (store.StoryMessages, error) {

@@ -81,6 +81,8 @@ type Edits interface {
 	DueEdits(ctx context.Context, now time.Time, count int64) ([]string, error)
 	// StoryMessages returns the messages sent about a story.
 	StoryMessages(ctx context.Context, storyID string) (store.StoryMessages, error)
+	// CountEdits counts the story's messages edited, one per chat.
+	CountEdits(ctx context.Context, storyID string, chats []int64) error
 }
 
 // Counter adds to the shared counters behind /stats.

@@ -78,6 +78,9 @@ type StoryDeliveries struct {
 	// Queued counts every delivery ever queued; Sent, Dropped and Dead
 	// those finished so (Dead: in the dead letters, not retried).
 	Queued, Sent, Dropped, Dead int64
+	// Edited counts the messages edited to name later sources ("also
+	// reported by", CountEdits).
+	Edited int64
 	// FirstSent is when the first one was acknowledged; zero if none.
 	FirstSent time.Time
 }
@@ -120,11 +123,42 @@ func (d *StoryDeliveries) add(h map[string]string) {
 	d.Sent += n("sent")
 	d.Dropped += n(countDropped)
 	d.Dead += n(countDead)
+	d.Edited += n(countEdited)
 	if ms := n("first_sent"); ms > 0 {
 		if t := time.UnixMilli(ms); d.FirstSent.IsZero() || t.Before(d.FirstSent) {
 			d.FirstSent = t
 		}
 	}
+}
+
+// countEdited is the field of a story's delivery counters that counts
+// its edited messages.
+const countEdited = "edited"
+
+// CountEdits counts the messages of a story that were edited, one for
+// each chat of chats, in the counters of the chats' partitions
+// (StoryDeliveries.Edited), in one round trip.
+func (s *Store) CountEdits(ctx context.Context, storyID string, chats []int64) error {
+	if len(chats) == 0 {
+		return nil
+	}
+	per := map[int]int64{}
+	for _, c := range chats {
+		per[s.PartitionOf(c)]++
+	}
+	ttl := s.opts.DeliveryTTL
+	_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for p, n := range per {
+			key := s.keyStoryDeliveries(p, storyID)
+			pipe.HIncrBy(ctx, key, countEdited, n)
+			pipe.PExpire(ctx, key, ttl)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count edits of story %s: %w", storyID, err)
+	}
+	return nil
 }
 
 // PartitionHolders returns the holder of each outbox partition's lease,

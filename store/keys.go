@@ -139,7 +139,8 @@ func (s *Store) keySent(p int, chatID int64, storyID string) string {
 // keyStoryDeliveries is a HASH: the deliveries of a story through
 // partition p, counted by the scripts that queue and finish them:
 // "queued" (ever queued), "sent", "dropped", "dead" (dead letters not
-// retried) and "first_sent" (unix ms of its first acknowledged send).
+// retried), "first_sent" (unix ms of its first acknowledged send) and
+// "edited" (messages edited to name later sources, CountEdits).
 // The story's figures are the sums over the partitions. TTL:
 // Options.DeliveryTTL (48 h), refreshed by each count.
 func (s *Store) keyStoryDeliveries(p int, storyID string) string {

@@ -109,6 +109,10 @@ func (f *fixture) finish(t *testing.T) {
 	if err := f.st.DeadLetter(ctx, byChat[f.chats[3]], "telegram 400: Bad Request: can't parse entities", 1); err != nil {
 		t.Fatal(err)
 	}
+	// Both sent messages were edited to name the later sources.
+	if err := f.st.CountEdits(ctx, f.a.ID, f.chats[:2]); err != nil {
+		t.Fatal(err)
+	}
 	dl, err := f.st.DeadLetters(ctx, 1)
 	if err != nil || len(dl) != 1 {
 		t.Fatalf("DeadLetters = %v, %v", dl, err)
@@ -172,8 +176,8 @@ func TestStories(t *testing.T) {
 	if b.Headline != headB || b.Queued != 1 || b.Sent != 0 || !b.FirstDelivered.IsZero() || b.Delay != 0 || len(b.Merges) != 0 {
 		t.Errorf("story b = %+v, want queued 1, nothing sent, no merge", b)
 	}
-	if a.Sent != 2 || a.Queued != 0 || a.Failed != 1 || a.Dropped != 1 {
-		t.Errorf("story a sent/queued/failed/dropped = %d/%d/%d/%d, want 2/0/1/1", a.Sent, a.Queued, a.Failed, a.Dropped)
+	if a.Sent != 2 || a.Queued != 0 || a.Failed != 1 || a.Dropped != 1 || a.Edited != 2 {
+		t.Errorf("story a sent/queued/failed/dropped/edited = %d/%d/%d/%d/%d, want 2/0/1/1/2", a.Sent, a.Queued, a.Failed, a.Dropped, a.Edited)
 	}
 	if !a.FirstSeen.Equal(f.a.Created) || !a.FirstDelivered.Equal(f.sentAt) || a.Delay != 1500*time.Millisecond {
 		t.Errorf("story a first seen %v, delivered %v, delay %v; want %v, %v, 1.5s", a.FirstSeen, a.FirstDelivered, a.Delay, f.a.Created, f.sentAt)

@@ -33,6 +33,8 @@ type Story struct {
 	// Deliveries: Sent, Queued (still in the outbox), Failed (dead
 	// letters not retried) and Dropped (the chat stopped or paused).
 	Sent, Queued, Failed, Dropped int64
+	// Edited counts its messages edited to name the later sources.
+	Edited int64
 	// AlsoReportedBy are the later sources, which the "also reported
 	// by" edits of its messages name.
 	AlsoReportedBy []string
@@ -87,7 +89,7 @@ func newStory(rec store.StoryRecord, d store.StoryDeliveries) Story {
 		ID: rec.ID, Headline: rec.Title, Link: rec.Link, FirstSeen: rec.Created,
 		Reports:        []Report{{Source: rec.FirstSource, Headline: rec.Title, At: rec.Created}},
 		FirstDelivered: d.FirstSent,
-		Sent:           d.Sent, Queued: d.Waiting(), Failed: d.Dead, Dropped: d.Dropped,
+		Sent:           d.Sent, Queued: d.Waiting(), Failed: d.Dead, Dropped: d.Dropped, Edited: d.Edited,
 	}
 	if !d.FirstSent.IsZero() {
 		s.Delay = max(d.FirstSent.Sub(rec.Created), 0)
