@@ -61,7 +61,27 @@ var funcs = template.FuncMap{
 	// around it; templates also put such values in <bdi>.
 	"clean": tgtext.StripBidiControls,
 	"when":  when,
-	"ago":   func(t time.Time) time.Duration { return time.Since(t).Truncate(time.Second) },
+	// why says in words which marker made an item urgent.
+	"why": markerText,
+	"ago": func(t time.Time) time.Duration { return time.Since(t).Truncate(time.Second) },
+}
+
+// markerText says which marker made an item urgent (feeds.Item.Marker)
+// in lang: the source's marker selector or field (with the text it
+// matched), a category, the source's all_urgent, or the banner found in
+// the headline, which is shown as it is.
+func markerText(lang, m string) string {
+	switch {
+	case m == "marker":
+		return tr(lang, "why_marker")
+	case strings.HasPrefix(m, "marker:"):
+		return tr(lang, "why_marker_text", strings.TrimPrefix(m, "marker:"))
+	case strings.HasPrefix(m, "category:"):
+		return tr(lang, "why_category", strings.TrimPrefix(m, "category:"))
+	case m == "all_urgent":
+		return tr(lang, "why_all_urgent")
+	}
+	return tr(lang, "why_banner", m)
 }
 
 // when formats a time for a table, "—" for none.

@@ -22,7 +22,7 @@ func TestTester(t *testing.T) {
 			want: []string{"Items found:", `<tr class="urgent">`, "https://www.aljazeera.net/"}},
 		"html ticker": {form: url.Values{"url": {h.feeds.URL + "/ticker"}, "kind": {"html"}, "item": {".news-ticker li"}, "text": {"a"}, "link": {"a"}, "marker": {".urgent, .badge"}},
 			wantStatus: http.StatusOK,
-			want: []string{"الكرملين: علاقتنا مع دمشق استراتيجية", `<tr class="urgent">`, "yes <bdi>marker</bdi>",
+			want: []string{"الكرملين: علاقتنا مع دمشق استراتيجية", `<tr class="urgent">`, "yes: <bdi>the marker selector</bdi>",
 				`<pre class="element"><code>&lt;li class=&#34;urgent&#34; data-id=&#34;123&#34;&gt;`, `value=".news-ticker li"`}},
 		"html, selector matching nothing": {form: url.Values{"url": {h.feeds.URL + "/ticker"}, "kind": {"html"}, "item": {".nothing li"}},
 			wantStatus: http.StatusUnprocessableEntity, want: []string{"probe failed", "matched no element", `value=".nothing li"`}},
@@ -104,5 +104,22 @@ func TestArabicPageIsRightToLeft(t *testing.T) {
 	en := h.do("GET", "/admin/sources", h.login(otherAdmin), nil).body
 	if !strings.Contains(en, `<html lang="en" dir="ltr">`) {
 		t.Errorf("admin without a subscription: page not English left-to-right:\n%s", en[:min(len(en), 400)])
+	}
+}
+
+func TestMarkerText(t *testing.T) {
+	tests := []struct{ lang, marker, want string }{
+		{"en", "marker", "the marker selector"},
+		{"ar", "marker", "محدد علامة العاجل"},
+		{"en", "marker:عاجل", "the marker selector: عاجل"},
+		{"en", "category:Breaking News", "category Breaking News"},
+		{"ar", "all_urgent", "كل أخبار المصدر عاجلة"},
+		{"en", "عــاجــل", "banner عــاجــل in the headline"},
+		{"en", "🔴", "banner 🔴 in the headline"},
+	}
+	for _, tc := range tests {
+		if got := markerText(tc.lang, tc.marker); got != tc.want {
+			t.Errorf("markerText(%q, %q) = %q, want %q", tc.lang, tc.marker, got, tc.want)
+		}
 	}
 }

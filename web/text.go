@@ -53,6 +53,11 @@ var texts = map[string][2]string{
 	"probe_and_add":    {"Probe and add", "فحص وإضافة"},
 	"delete_question":  {"Delete the source %s?", "حذف المصدر %s؟"},
 	"yes":              {"yes", "نعم"},
+	"why_marker":       {"the marker selector", "محدد علامة العاجل"},
+	"why_marker_text":  {"the marker selector: %s", "محدد علامة العاجل: %s"},
+	"why_category":     {"category %s", "التصنيف %s"},
+	"why_all_urgent":   {"all of this source is urgent", "كل أخبار المصدر عاجلة"},
+	"why_banner":       {"banner %s in the headline", "شارة %s في العنوان"},
 	"no":               {"no", "لا"},
 	"items_found":      {"Items found: %d", "الأخبار الموجودة: %d"},
 
