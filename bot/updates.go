@@ -264,7 +264,16 @@ func (p *Poller) hold(ctx context.Context, lease *store.Lease) error {
 	err := p.poll(lctx, fl)
 	cancel(nil)
 	wg.Wait()
-	if cause := context.Cause(lctx); errors.Is(cause, store.ErrLeaseLost) && ctx.Err() == nil {
+	fl.mu.Lock()
+	fenced := fl.fencedOut
+	fl.mu.Unlock()
+	cause := context.Cause(lctx)
+	if fenced && !errors.Is(cause, store.ErrLeaseLost) {
+		// The store refused the offset before the keeper's next renewal
+		// found the lease gone.
+		cause = fmt.Errorf("offset refused: %w", store.ErrLeaseLost)
+	}
+	if errors.Is(cause, store.ErrLeaseLost) && ctx.Err() == nil {
 		p.log.Warn("telegram lease lost: stopped polling", slog.Any("error", cause))
 	}
 	return err
@@ -365,6 +374,9 @@ func (p *Poller) advance(ctx context.Context, fl *inFlight, offset *int) bool {
 		p.log.Warn("telegram updates: cannot store the offset", slog.Int("offset", next), slog.Any("error", err))
 	case !ok:
 		p.log.Warn("telegram updates: lease lost before storing the offset", slog.Int("offset", next))
+		fl.mu.Lock()
+		fl.fencedOut = true
+		fl.mu.Unlock()
 		return false
 	}
 	*offset = next
@@ -414,6 +426,9 @@ type inFlight struct {
 	// fence is the lease's fence of this term, which storing the
 	// offset presents.
 	fence store.Fence
+	// fencedOut says the store refused the offset for that fence: the
+	// lease was lost before its keeper noticed.
+	fencedOut bool
 }
 
 func newInFlight(fence store.Fence) *inFlight {

@@ -815,3 +815,34 @@ func (l *messageLog) waitFor(t *testing.T, msg string) {
 		return slices.Contains(l.msgs, msg)
 	})
 }
+
+// TestPollerStopsWhenTheOffsetIsRefused: the lease is taken from under
+// the poller while it handles an update, long before its keeper's next
+// renewal; storing the offset past that update is refused by the fence,
+// and the poller stops and says the lease was lost.
+func TestPollerStopsWhenTheOffsetIsRefused(t *testing.T) {
+	ss, fake, api, rec := pollerRigs(t, 2)
+	opts := fastPollerOptions("p")
+	opts.LeaseTTL = time.Minute // the keeper renews every 20 s: too late here
+	logs := &messageLog{}
+	opts.Logger = slog.New(logs)
+	p := NewPoller(api, ss[0], rec.handler("p"), opts)
+	ctx := context.Background()
+	rec.hook = func(_ string, u tgbotapi.Update) {
+		if u.UpdateID != 1 {
+			return
+		}
+		if ok, err := ss[1].TelegramLease(p.Holder(), time.Minute).Release(ctx); err != nil || !ok {
+			t.Errorf("release the poller's lease: %v, %v", ok, err)
+		}
+		if token, _, err := ss[1].TelegramLease("intruder", time.Minute).Take(ctx); err != nil || token == 0 {
+			t.Errorf("intruder take: %d, %v", token, err)
+		}
+	}
+	startPoller(t, p)
+	waitLeaseHolder(t, ss[0])
+	fake.SendText(updChat, updUser, "/start")
+	rec.waitHandled(t, 1, 5*time.Second)
+	logs.waitFor(t, "telegram updates: lease lost before storing the offset")
+	logs.waitFor(t, "telegram lease lost: stopped polling")
+}
