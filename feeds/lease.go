@@ -171,7 +171,7 @@ func (l *LeasedPoller) Scheduled(id string, next time.Time) {
 	// On the linger's multiples of the wall clock, with the process's
 	// other periodic work (pause.Tick), unless the lease needs it sooner.
 	by := now.Truncate(l.linger).Add(l.linger)
-	if soon := now.Add(coverOf(HoldFor(delay), delay) / 2); soon.Before(by) {
+	if soon := flushSoon(now, now.Add(coverOf(HoldFor(delay), delay)/2)); soon.Before(by) {
 		by = soon
 	}
 	l.mu.Lock()
@@ -187,6 +187,18 @@ func (l *LeasedPoller) Scheduled(id string, next time.Time) {
 		default:
 		}
 	}
+}
+
+// flushSoon is when extensions needed by soon are sent: the whole second
+// of the wall clock at or before soon, when it is still to come, so that
+// the send shares the wake-up of the process's other work on whole
+// seconds (the dispatcher's slots, pause.Tick) instead of waking it on
+// its own; soon itself otherwise. It is never later than soon.
+func flushSoon(now, soon time.Time) time.Time {
+	if s := soon.Truncate(time.Second); s.After(now) {
+		return s
+	}
+	return soon
 }
 
 // Run sends the extensions Scheduled gathers until ctx is done: those

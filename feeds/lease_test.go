@@ -341,3 +341,28 @@ func TestLeasedPollerExtendsInOneRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+func TestFlushSoon(t *testing.T) {
+	base := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		name      string
+		now, soon time.Time
+		want      time.Time
+	}{
+		{"whole second before soon", base.Add(200 * time.Millisecond), base.Add(7950 * time.Millisecond), base.Add(7 * time.Second)},
+		{"soon on a whole second", base.Add(time.Second), base.Add(3 * time.Second), base.Add(3 * time.Second)},
+		{"no whole second left before soon", base.Add(200 * time.Millisecond), base.Add(900 * time.Millisecond), base.Add(900 * time.Millisecond)},
+		{"the whole second is now", base, base.Add(500 * time.Millisecond), base.Add(500 * time.Millisecond)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := flushSoon(tt.now, tt.soon)
+			if !got.Equal(tt.want) {
+				t.Errorf("flushSoon(%v, %v) = %v, want %v", tt.now.Sub(base), tt.soon.Sub(base), got.Sub(base), tt.want.Sub(base))
+			}
+			if got.After(tt.soon) || !got.After(tt.now) {
+				t.Errorf("flushSoon = %v, want in (now %v, soon %v]", got.Sub(base), tt.now.Sub(base), tt.soon.Sub(base))
+			}
+		})
+	}
+}
