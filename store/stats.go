@@ -96,26 +96,21 @@ func (s *Store) Add(ctx context.Context, c Counter, n int64) error {
 // AddAt is Add at a given time (the caller's clock): the minute and hour
 // n is added to.
 func (s *Store) AddAt(ctx context.Context, c Counter, n int64, now time.Time) error {
-	if c == "" {
-		return errors.New("count: empty counter name")
-	}
-	hour, minute := hourMinute(now)
-	key := s.keyStatsHour(hour)
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, key, string(c), n)
-		p.HIncrBy(ctx, key, minuteField(c, minute), n)
-		p.Expire(ctx, key, StatsKeep)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("count %s: %w", c, err)
-	}
-	return nil
+	return s.AddMany(ctx, map[Counter]int64{c: n}, now)
 }
 
 // AddMany adds several counters at once, at now, in one round trip: n of
 // each counter of counts.
 func (s *Store) AddMany(ctx context.Context, counts map[Counter]int64, now time.Time) error {
+	what := fmt.Sprintf("%d counters", len(counts))
+	for c := range counts {
+		if c == "" {
+			return errors.New("count: empty counter name")
+		}
+		if len(counts) == 1 {
+			what = string(c)
+		}
+	}
 	if len(counts) == 0 {
 		return nil
 	}
@@ -123,9 +118,6 @@ func (s *Store) AddMany(ctx context.Context, counts map[Counter]int64, now time.
 	key := s.keyStatsHour(hour)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for c, n := range counts {
-			if c == "" {
-				return errors.New("empty counter name")
-			}
 			p.HIncrBy(ctx, key, string(c), n)
 			p.HIncrBy(ctx, key, minuteField(c, minute), n)
 		}
@@ -133,7 +125,7 @@ func (s *Store) AddMany(ctx context.Context, counts map[Counter]int64, now time.
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("count %d counters: %w", len(counts), err)
+		return fmt.Errorf("count %s: %w", what, err)
 	}
 	return nil
 }
