@@ -115,6 +115,23 @@ func (h *harness) handlePending() {
 	}
 }
 
+// queued queues one delivery of story to chat and reads it back from
+// the outbox, as the sender would, for a test to finish it (hold it for
+// a digest, acknowledge it).
+func (h *harness) queued(chat int64, story string) store.OutboxEntry {
+	h.t.Helper()
+	ctx := context.Background()
+	d := store.Delivery{ChatID: chat, StoryID: story, SourceID: "sana", Title: "t"}
+	if _, err := h.st.Enqueue(ctx, []store.Delivery{d}); err != nil {
+		h.t.Fatal(err)
+	}
+	es, err := h.st.ReadPartition(ctx, h.st.PartitionOf(chat), "test", 10, 0)
+	if err != nil || len(es) != 1 {
+		h.t.Fatalf("ReadPartition: %d, %v; want the one queued", len(es), err)
+	}
+	return es[0]
+}
+
 // sub returns the stored subscriber of a chat, nil when there is none.
 func (h *harness) sub(chatID int64) *store.Subscriber {
 	h.t.Helper()

@@ -122,15 +122,7 @@ func TestSettingsZone(t *testing.T) {
 	h.send(chat, enUser, "/mode all")
 	h.send(chat, enUser, "/digest daily 20:00")
 	ctx := context.Background()
-	d := store.Delivery{ChatID: chat.ID, StoryID: "1", SourceID: "sana", Title: "t"}
-	if _, err := h.st.Enqueue(ctx, []store.Delivery{d}); err != nil {
-		t.Fatal(err)
-	}
-	es, err := h.st.ReadPartition(ctx, h.st.PartitionOf(chat.ID), "test", 10, 0)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("ReadPartition: %d, %v", len(es), err)
-	}
-	if _, err := h.st.HoldForDigest(ctx, es[0], schedule.Daily(20, 0).Next(h.clock.Now(), time.UTC)); err != nil {
+	if _, err := h.st.HoldForDigest(ctx, h.queued(chat.ID, "1"), schedule.Daily(20, 0).Next(h.clock.Now(), time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	msg := h.send(chat, enUser, "/settings")[0]
@@ -267,15 +259,7 @@ func TestDigestRescheduled(t *testing.T) {
 	h.send(chat, enUser, "/start")
 	h.send(chat, enUser, "/digest hourly")
 	ctx := context.Background()
-	d := store.Delivery{ChatID: chat.ID, StoryID: "1", SourceID: "sana", Title: "t"}
-	if _, err := h.st.Enqueue(ctx, []store.Delivery{d}); err != nil {
-		t.Fatal(err)
-	}
-	es, err := h.st.ReadPartition(ctx, h.st.PartitionOf(chat.ID), "test", 10, 0)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("ReadPartition: %d, %v", len(es), err)
-	}
-	if _, err := h.st.HoldForDigest(ctx, es[0], schedule.Hourly.Next(h.clock.Now(), time.UTC)); err != nil {
+	if _, err := h.st.HoldForDigest(ctx, h.queued(chat.ID, "1"), schedule.Hourly.Next(h.clock.Now(), time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

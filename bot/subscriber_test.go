@@ -666,24 +666,11 @@ func TestStopForgetsTheChat(t *testing.T) {
 		h.send(chat, enUser, cmd)
 	}
 	ctx := context.Background()
-	p := h.st.PartitionOf(chat.ID)
-	for i, finish := range []string{"ack", "hold"} {
-		d := store.Delivery{ChatID: chat.ID, StoryID: string(rune('a' + i)), SourceID: "sana", Title: "t"}
-		if _, err := h.st.Enqueue(ctx, []store.Delivery{d}); err != nil {
-			t.Fatal(err)
-		}
-		es, err := h.st.ReadPartition(ctx, p, "test", 10, 0)
-		if err != nil || len(es) != 1 {
-			t.Fatalf("ReadPartition: %d, %v", len(es), err)
-		}
-		if finish == "ack" {
-			err = h.st.Acknowledge(ctx, es[0], store.SentRecord{MessageID: 1, SentAt: testEpoch})
-		} else {
-			_, err = h.st.HoldForDigest(ctx, es[0], testEpoch.Add(time.Hour))
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := h.st.Acknowledge(ctx, h.queued(chat.ID, "a"), store.SentRecord{MessageID: 1, SentAt: testEpoch}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.st.HoldForDigest(ctx, h.queued(chat.ID, "b"), testEpoch.Add(time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	if s := h.sub(chat.ID); s == nil || s.Quiet == nil || s.TZ == "" {
 		t.Fatalf("subscriber before /stop = %+v, want quiet hours and a zone", s)
