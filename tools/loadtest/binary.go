@@ -117,6 +117,7 @@ type binaryRun struct {
 	window            time.Duration
 	counts            serverCounts
 	aajil, redis      procstat.CPU
+	threads           procstat.Threads // aajil's threads: exact on-CPU time, switches
 	mem               procstat.Memory
 	load0, load1      string
 	serverCPU         time.Duration
@@ -190,8 +191,11 @@ func runBinary(ctx context.Context, c config, out io.Writer) error {
 func measure(ctx context.Context, c config, p *aajilProc, redisPid int, base string) (binaryRun, error) {
 	// What the window measures: aajil's and redis-server's CPU, the
 	// polls the feed server answered.
-	snapshot := func() (aajil, redis procstat.CPU, polls serverCounts, err error) {
+	snapshot := func() (aajil, redis procstat.CPU, th procstat.Threads, polls serverCounts, err error) {
 		if aajil, err = procstat.ReadCPU(p.pid); err != nil {
+			return
+		}
+		if th, err = procstat.ReadThreads(p.pid); err != nil {
 			return
 		}
 		if redis, err = procstat.ReadCPU(redisPid); err != nil {
@@ -200,7 +204,7 @@ func measure(ctx context.Context, c config, p *aajilProc, redisPid int, base str
 		polls, err = readCounts(ctx, base)
 		return
 	}
-	a0, r0, n0, err := snapshot()
+	a0, r0, th0, n0, err := snapshot()
 	if err != nil {
 		return binaryRun{}, err
 	}
@@ -212,7 +216,7 @@ func measure(ctx context.Context, c config, p *aajilProc, redisPid int, base str
 	if err := p.sleep(ctx, c.duration); err != nil {
 		return binaryRun{}, err
 	}
-	a1, r1, n1, err := snapshot()
+	a1, r1, th1, n1, err := snapshot()
 	if err != nil {
 		return binaryRun{}, err
 	}
@@ -229,7 +233,7 @@ func measure(ctx context.Context, c config, p *aajilProc, redisPid int, base str
 			return binaryRun{}, err
 		}
 	}
-	return binaryRun{window: window, counts: n1.sub(n0), aajil: a1.Sub(a0), redis: r1.Sub(r0), mem: mem}, nil
+	return binaryRun{window: window, counts: n1.sub(n0), aajil: a1.Sub(a0), redis: r1.Sub(r0), threads: th1.Sub(th0), mem: mem}, nil
 }
 
 // aajilProc is the aajil run under measurement.
@@ -374,6 +378,11 @@ func (r binaryRun) report(out io.Writer) {
 	}{{"aajil", r.aajil}, {"redis-server", r.redis}} {
 		fmt.Fprintf(out, "%s cpu: %v (user %v, sys %v): %s per poll, %s\n",
 			p.name, p.cpu.Total(), p.cpu.User, p.cpu.Sys, perPoll(p.cpu.Total()), perSec(p.cpu.Total()))
+	}
+	if polls > 0 {
+		fmt.Fprintf(out, "aajil threads: on-cpu %v (schedstat, exact): %s per poll, %s; context switches %d (%d voluntary): %.2f per poll, %.1f/s\n",
+			r.threads.OnCPU.Round(time.Microsecond), perPoll(r.threads.OnCPU), perSec(r.threads.OnCPU),
+			r.threads.Switches(), r.threads.Voluntary, float64(r.threads.Switches())/float64(polls), float64(r.threads.Switches())/secs)
 	}
 	fmt.Fprintf(out, "aajil memory: peak rss (VmHWM) %.1f MB, rss at the end %.1f MB\n", float64(r.mem.HWM)/1e6, float64(r.mem.RSS)/1e6)
 	fmt.Fprintf(out, "feed server (not counted above): cpu %v over the whole run\n", r.serverCPU.Round(time.Millisecond))

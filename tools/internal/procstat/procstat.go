@@ -98,3 +98,66 @@ func ReadMemory(pid int) (Memory, error) {
 	}
 	return m, nil
 }
+
+// Threads is what the scheduler counted for all of a process's threads
+// (those alive when read): the time they ran on a CPU, in nanoseconds
+// (/proc/PID/task/TID/schedstat, not rounded to clock ticks as
+// /proc/PID/stat is), and their context switches, voluntary (a thread
+// blocked or went to sleep) and not (it was preempted).
+type Threads struct {
+	OnCPU                  time.Duration
+	Voluntary, Involuntary int64
+}
+
+// Sub returns the counts from b to a.
+func (a Threads) Sub(b Threads) Threads {
+	return Threads{OnCPU: a.OnCPU - b.OnCPU, Voluntary: a.Voluntary - b.Voluntary, Involuntary: a.Involuntary - b.Involuntary}
+}
+
+// Switches is the voluntary and involuntary switches together.
+func (a Threads) Switches() int64 { return a.Voluntary + a.Involuntary }
+
+// ReadThreads sums the on-CPU time and the context switches of every
+// thread of process pid. A thread that exits between the listing and the
+// read is skipped.
+func ReadThreads(pid int) (Threads, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return Threads{}, fmt.Errorf("read threads: %w", err)
+	}
+	var t Threads
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name() + "/schedstat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 1 {
+			return Threads{}, fmt.Errorf("read threads of %d: malformed schedstat", pid)
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return Threads{}, fmt.Errorf("read threads of %d: %w", pid, err)
+		}
+		t.OnCPU += time.Duration(ns)
+		st, err := os.ReadFile(dir + "/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		for line := range strings.SplitSeq(string(st), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			switch k {
+			case "voluntary_ctxt_switches":
+				t.Voluntary += n
+			case "nonvoluntary_ctxt_switches":
+				t.Involuntary += n
+			}
+		}
+	}
+	return t, nil
+}
