@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -47,13 +48,22 @@ type ClientOptions struct {
 	// resolver replaces the system resolver; tests point it at a DNS
 	// server of their own on 127.0.0.1.
 	resolver *net.Resolver
+	// rootCAs replaces the system's roots; tests trust an
+	// httptest.NewTLSServer's certificate with it.
+	rootCAs *x509.CertPool
 }
 
 // NewClient builds the one http.Client shared by every fetch. It has a
-// single Transport, so connections are kept alive and reused across polls
-// (a Transport per request would handshake every time); HTTP/2 is used
-// where the server offers it, and gzip is negotiated and decoded by the
-// Transport itself.
+// single transport, so connections are kept alive and reused across polls
+// (a transport per request would handshake every time), and gzip is
+// negotiated and decoded by the transport itself.
+//
+// GETs and HEADs without a body, every source fetch, take a lean path
+// (see leanTransport): HTTP/1.1, run on the caller's goroutine alone,
+// since http.Transport's goroutines per connection cost more wake-ups
+// than a small conditional GET costs work. Feeds are therefore fetched
+// over HTTP/1.1, never HTTP/2. Anything else goes to an http.Transport,
+// which uses HTTP/2 where the server offers it.
 //
 // No proxy is used, on purpose: the private-address check runs on the
 // address actually dialed, and through a proxy that would be the proxy's.
@@ -90,17 +100,22 @@ func NewClient(opts ClientOptions) *http.Client {
 		dialer.Control = addressPolicy{exempt: opts.exempt}.control
 	}
 
-	transport := &http.Transport{
+	dial := numericHostDialer(dialer)
+	// Each transport has a tls.Config of its own: http.Transport adds
+	// its ALPN protocols to the one it is given.
+	tlsConfig := func() *tls.Config { return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.rootCAs} }
+	fallback := &http.Transport{
 		Proxy:                 nil,
-		DialContext:           numericHostDialer(dialer),
+		DialContext:           dial,
 		ForceAttemptHTTP2:     true,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       tlsConfig(),
 		TLSHandshakeTimeout:   opts.TLSTimeout,
-		MaxIdleConns:          0, // no global cap: thousands of sources span many hosts
-		MaxIdleConnsPerHost:   4, // a few sources often share one host
-		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          0,                  // no global cap: thousands of sources span many hosts
+		MaxIdleConnsPerHost:   leanMaxIdlePerHost, // a few sources often share one host
+		IdleConnTimeout:       leanIdleTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
+	transport := newLeanTransport(dial, tlsConfig(), opts.TLSTimeout, fallback)
 
 	maxRedirects := opts.MaxRedirects
 	return &http.Client{
@@ -123,7 +138,7 @@ func NewClient(opts ClientOptions) *http.Client {
 // userAgentTransport sets the User-Agent on requests that have none, so
 // that every request made with the client names Aajil.
 type userAgentTransport struct {
-	base      *http.Transport
+	base      *leanTransport
 	userAgent string
 }
 
