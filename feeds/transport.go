@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -173,12 +174,12 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	wire := req
 	gzipped := req.Method != http.MethodHead && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == ""
 	if gzipped {
+		// A copy of the map only: Write reads the values, and the
+		// caller's request is not modified.
 		r := *req
-		r.Header = req.Header.Clone()
-		if r.Header == nil {
-			r.Header = make(http.Header)
-		}
-		r.Header.Set("Accept-Encoding", "gzip")
+		r.Header = make(http.Header, len(req.Header)+1)
+		maps.Copy(r.Header, req.Header)
+		r.Header["Accept-Encoding"] = []string{"gzip"}
 		wire = &r
 	}
 
