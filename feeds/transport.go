@@ -18,6 +18,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // leanTransport is the http.RoundTripper of source fetches: GET and HEAD
@@ -159,7 +162,7 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	key := connKey{scheme: req.URL.Scheme, host: req.URL.Hostname()}
+	key := connKey{scheme: req.URL.Scheme, host: asciiHost(req.URL.Hostname())}
 	port := req.URL.Port()
 	if port == "" {
 		port = "80"
@@ -207,6 +210,20 @@ func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		c, reused = nil, false
 	}
+}
+
+// asciiHost is host as dialed and named in TLS: an internationalised
+// name in its ASCII (punycode) form, as http.Transport has it.
+func asciiHost(host string) string {
+	for i := 0; i < len(host); i++ {
+		if host[i] >= utf8.RuneSelf {
+			if a, err := idna.Lookup.ToASCII(host); err == nil {
+				return a
+			}
+			return host
+		}
+	}
+	return host
 }
 
 // retryableError is a failure of a request before any byte of the answer

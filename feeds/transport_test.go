@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -712,5 +713,22 @@ func TestLeanTransportRefusesPrivateAddresses(t *testing.T) {
 				t.Errorf("connections = %d, want 0", got)
 			}
 		})
+	}
+}
+
+func TestLeanTransportInternationalHost(t *testing.T) {
+	srv, conns := connCountingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Host) }, false)
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolver := startDNS(t, map[string]netip.Addr{"xn--mgbh0fb.example.": netip.MustParseAddr("127.0.0.1")})
+	c := NewClient(ClientOptions{AllowPrivate: true, resolver: resolver})
+	_, body, err := get(t.Context(), c, "http://مثال.example:"+port+"/feed")
+	if want := "xn--mgbh0fb.example:" + port; err != nil || body != want {
+		t.Errorf("got Host %q, %v; want %q", body, err, want)
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("connections = %d, want 1", got)
 	}
 }
