@@ -97,7 +97,8 @@ type connKey struct {
 // leanConn is one keep-alive connection.
 type leanConn struct {
 	key    connKey
-	conn   net.Conn // a *tls.Conn for https
+	conn   net.Conn        // a *tls.Conn for https
+	raw    syscall.RawConn // the socket, for idleQuiet; may be nil
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	tls    *tls.ConnectionState
@@ -363,7 +364,7 @@ func (t *leanTransport) connect(ctx context.Context, key connKey) (*leanConn, er
 		}
 		return nil, err
 	}
-	c := &leanConn{key: key, conn: conn}
+	c := &leanConn{key: key, conn: conn, raw: idleRawConn(conn)}
 	if key.scheme == "https" {
 		cfg := t.tlsConfig.Clone()
 		if cfg.ServerName == "" {
@@ -411,32 +412,42 @@ func (t *leanTransport) handshake(ctx context.Context, tc *tls.Conn) error {
 }
 
 // idleConn takes the most recently used idle connection of key that is
-// not stale, or returns nil; reused reports a connection taken.
+// neither too old nor closed or written to by the server meanwhile, or
+// returns nil; reused reports a connection taken.
 func (t *leanTransport) idleConn(key connKey) (c *leanConn, reused bool) {
-	now := time.Now()
-	var stale []*leanConn
-	t.mu.Lock()
-	list := t.idle[key]
-	for len(list) > 0 {
-		last := list[len(list)-1]
-		list[len(list)-1] = nil
-		list = list[:len(list)-1]
-		if now.Sub(last.idleAt) < t.idleTimeout {
-			c = last
-			break
+	for {
+		now := time.Now()
+		var stale []*leanConn
+		t.mu.Lock()
+		list := t.idle[key]
+		for len(list) > 0 {
+			last := list[len(list)-1]
+			list[len(list)-1] = nil
+			list = list[:len(list)-1]
+			if now.Sub(last.idleAt) < t.idleTimeout {
+				c = last
+				break
+			}
+			stale = append(stale, last)
 		}
-		stale = append(stale, last)
+		if len(list) == 0 {
+			delete(t.idle, key)
+		} else {
+			t.idle[key] = list
+		}
+		t.mu.Unlock()
+		for _, s := range stale {
+			_ = s.conn.Close()
+		}
+		if c == nil {
+			return nil, false
+		}
+		if idleQuiet(c.raw, c.tls != nil) {
+			return c, true
+		}
+		_ = c.conn.Close()
+		c = nil
 	}
-	if len(list) == 0 {
-		delete(t.idle, key)
-	} else {
-		t.idle[key] = list
-	}
-	t.mu.Unlock()
-	for _, s := range stale {
-		_ = s.conn.Close()
-	}
-	return c, c != nil
 }
 
 // putIdle keeps c for the next request of its host, or closes it when
@@ -565,7 +576,8 @@ func (b *leanBody) finish(ok bool) {
 	}
 	b.done = true
 	stopped := b.stop()
-	if ok && stopped && b.reusable && b.ctx.Err() == nil {
+	// Bytes already buffered after the answer were not asked for.
+	if ok && stopped && b.reusable && b.ctx.Err() == nil && b.c.br.Buffered() == 0 {
 		b.t.putIdle(b.c)
 		return
 	}

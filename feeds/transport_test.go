@@ -332,6 +332,7 @@ const (
 	halfAnswerClose                        // send part of the status line and headers, then close
 	answerSwitching                        // answer 101 Switching Protocols
 	answerInterimFirst                     // answer 100 and 103 before the answer
+	answerThenTimeout                      // answer, then a 408 nobody asked for, and wait
 )
 
 func scriptServer(t *testing.T, plan func(conn, req int) scriptAction) string {
@@ -386,6 +387,8 @@ func scriptServer(t *testing.T, plan func(conn, req int) scriptAction) string {
 					case answerThenClose:
 						io.WriteString(conn, ok)
 						return
+					case answerThenTimeout:
+						io.WriteString(conn, ok+"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
 					case closeUnanswered:
 						return
 					case halfAnswerClose:
@@ -406,10 +409,12 @@ func scriptServer(t *testing.T, plan func(conn, req int) scriptAction) string {
 
 func TestLeanTransportRetry(t *testing.T) {
 	tests := map[string]struct {
+		first    scriptAction // what connection 1 does with request 1
 		second   scriptAction // what connection 1 does with request 2
 		wantBody string       // of request 2; "" means an error
 	}{
-		"idle connection closed by the server": {second: answer, wantBody: "c2 r1"},
+		"idle connection closed by the server": {first: answerThenClose, second: answer, wantBody: "c2 r1"},
+		"unsolicited answer while idle":        {first: answerThenTimeout, second: answer, wantBody: "c2 r1"},
 		"closed when the request comes":        {second: closeUnanswered, wantBody: "c2 r1"},
 		"reset when the request comes":         {second: resetUnanswered, wantBody: "c2 r1"},
 		"closed after part of an answer":       {second: halfAnswerClose},
@@ -418,8 +423,8 @@ func TestLeanTransportRetry(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url := scriptServer(t, func(conn, req int) scriptAction {
 				switch {
-				case conn == 1 && req == 1 && name == "idle connection closed by the server":
-					return answerThenClose
+				case conn == 1 && req == 1:
+					return tt.first
 				case conn == 1 && req == 2:
 					return tt.second
 				}
