@@ -39,7 +39,9 @@ import (
 // What it does, as http.Transport does: an idle pool per (scheme,
 // host:port), bounded (leanMaxIdlePerHost) and aged (leanIdleTimeout; a
 // stale connection is discarded when taken, and a sweep now and then
-// closes those of hosts no longer polled); dialing with the client's
+// closes those of hosts no longer polled); an idle connection the server
+// closed, or wrote to unasked (a 408), is dropped before use, found by a
+// non-blocking peek at its socket where it can (Linux); dialing with the client's
 // dialer, so the private-address check sees every connection; TLS with
 // the client's settings, the handshake bounded by the TLS timeout;
 // transparent gzip (asked for only when the caller set no
