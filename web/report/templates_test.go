@@ -28,7 +28,7 @@ func page(t *testing.T, content func(t func(string) string) templ.Component) (st
 	return b.String(), asked
 }
 
-// TestTemplates executes each page on the fixture's data: hostile text
+// TestTemplates renders each page on the fixture's data: hostile text
 // is escaped, every string key exists in both languages, and the markup
 // holds no inline style or script.
 func TestTemplates(t *testing.T) {
