@@ -47,6 +47,10 @@ type QueueFunc func(ctx context.Context) (depth, pending, deadLetters int64, err
 // or unreachable Redis cannot hang Prometheus' scraper.
 const QueueTimeout = 2 * time.Second
 
+// pollKinds are the kinds of source, the values of the kind label of
+// aajil_poll_duration_seconds, created at zero.
+var pollKinds = []feeds.Kind{feeds.KindRSS, feeds.KindHTML, feeds.KindJSON, feeds.KindTelegram}
+
 // Histogram buckets, in seconds.
 var (
 	// pollBuckets: a fetch and parse takes tens of milliseconds to the
@@ -72,6 +76,7 @@ type Metrics struct {
 	fetchErrors  *prometheus.CounterVec
 	items        *prometheus.CounterVec
 	urgentItems  *prometheus.CounterVec
+	pollSeconds  *prometheus.CounterVec
 	pollDuration *prometheus.HistogramVec
 	cascades     prometheus.Counter
 	cascadePolls prometheus.Counter
@@ -106,7 +111,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollDuration, m.cascades, m.cascadePolls,
+		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollSeconds, m.pollDuration, m.cascades, m.cascadePolls,
 		m.alerts, m.storiesMerged, m.queued,
 		m.deliveries, m.rateLimited, m.alertLatency, m.publishLatency, m.edits,
 		m.telegramErrors, m.scrapeErrors, m.sources, m.partitions, m.subscribers,
@@ -120,6 +125,9 @@ func New() *Metrics {
 	}
 	m.rateLimited.WithLabelValues("global")
 	m.rateLimited.WithLabelValues("chat")
+	for _, k := range pollKinds {
+		m.pollDuration.WithLabelValues(string(k))
+	}
 	return m
 }
 
@@ -133,11 +141,17 @@ func (m *Metrics) initPolls() {
 		"Items found in the polled documents (new or not), by source.", "source")
 	m.urgentItems = counterVec("urgent_items_total",
 		"Items marked urgent in the polled documents (new or not), by source.", "source")
+	m.pollSeconds = counterVec("poll_seconds_total",
+		"Time spent fetching and parsing a source, by source: over aajil_polls_total, the mean time of its polls.", "source")
+	// The histogram is by kind, not by source: a histogram's buckets for
+	// each of thousands of sources were the largest part of the metrics'
+	// memory and the series count Prometheus advises against; a source's
+	// own time is aajil_poll_seconds_total.
 	m.pollDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "poll_duration_seconds",
-		Help:    "Time to fetch and parse a source, by source.",
+		Help:    "Time to fetch and parse a source, by kind of source (rss, html, json, telegram).",
 		Buckets: pollBuckets,
-	}, []string{"source"})
+	}, []string{"kind"})
 	m.cascades = counter("cascades_total",
 		"Cascades started: a new urgent story had the other adaptive sources polled soon and at their minimum interval.")
 	m.cascadePolls = counter("cascade_polls_total",
@@ -258,7 +272,8 @@ func (m *Metrics) Poll(r feeds.PollResult) {
 		m.urgentItems.WithLabelValues(src).Add(float64(urgent))
 	}
 	if r.Duration > 0 {
-		m.pollDuration.WithLabelValues(src).Observe(r.Duration.Seconds())
+		m.pollSeconds.WithLabelValues(src).Add(r.Duration.Seconds())
+		m.pollDuration.WithLabelValues(string(r.Source.EffectiveKind())).Observe(r.Duration.Seconds())
 	}
 }
 
@@ -284,7 +299,7 @@ func (m *Metrics) RemoveSource(id string) {
 	m.polls.DeletePartialMatch(l)
 	m.items.DeletePartialMatch(l)
 	m.urgentItems.DeletePartialMatch(l)
-	m.pollDuration.DeletePartialMatch(l)
+	m.pollSeconds.DeletePartialMatch(l)
 }
 
 // Alert counts one new story alerted.
