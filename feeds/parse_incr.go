@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,7 +133,16 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 		// The document without the items already known, nor the
 		// channel's elements that no item is read with: gofeed reads the
 		// channel's link and language and the new items only.
-		doc = make([]byte, 0, len(body))
+		size := int64(len(body)) + int64(len(split.spans)-hits)*maxDateGrowth
+		for i, sp := range split.spans {
+			if known[i] {
+				size -= sp.end - sp.start
+			}
+		}
+		for _, sp := range split.skip {
+			size -= sp.end - sp.start
+		}
+		doc = make([]byte, 0, size)
 		at := int64(0)
 		cut := func(sp feedSpan) {
 			doc = append(doc, body[at:sp.start]...)
@@ -167,7 +177,19 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 	}
 	c.parsed.Add(int64(len(feed.Items)))
 	fc := newFeedContext(feed, baseURL)
-	next := &docItems{key: key, items: make(map[uint64]candidate, len(split.spans))}
+	next := &docItems{key: key}
+	if hits > 0 {
+		// prev is this parse's own (taken from the cache): its map is
+		// the next one, without the items the document no longer has.
+		next.items = prev.items
+		for h := range next.items {
+			if !slices.Contains(hashes, h) {
+				delete(next.items, h)
+			}
+		}
+	} else {
+		next.items = make(map[uint64]candidate, len(split.spans))
+	}
 	k := 0
 	for i := range split.spans {
 		if !known[i] {
@@ -247,6 +269,10 @@ func appendFastDates(dst, item []byte) []byte {
 	}
 	return append(dst, item[at:]...)
 }
+
+// maxDateGrowth is what appendFastDates may add to an item element of a
+// usual size: one date, " GMT" written " +0000". More only grows the copy.
+const maxDateGrowth = 2
 
 // gmtRFC1123 reports whether text is a date of the form of time.RFC1123
 // in GMT or UTC, nothing around it.
