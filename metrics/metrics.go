@@ -72,11 +72,8 @@ var (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	polls        *prometheus.CounterVec
+	sourcePolls  *sourceCollector // the per-source counters
 	fetchErrors  *prometheus.CounterVec
-	items        *prometheus.CounterVec
-	urgentItems  *prometheus.CounterVec
-	pollSeconds  *prometheus.CounterVec
 	pollDuration *prometheus.HistogramVec
 	cascades     prometheus.Counter
 	cascadePolls prometheus.Counter
@@ -111,7 +108,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollSeconds, m.pollDuration, m.cascades, m.cascadePolls,
+		m.sourcePolls, m.fetchErrors, m.pollDuration, m.cascades, m.cascadePolls,
 		m.alerts, m.storiesMerged, m.queued,
 		m.deliveries, m.rateLimited, m.alertLatency, m.publishLatency, m.edits,
 		m.telegramErrors, m.scrapeErrors, m.sources, m.partitions, m.subscribers,
@@ -133,16 +130,9 @@ func New() *Metrics {
 
 // initPolls builds the metrics of the polls, by source.
 func (m *Metrics) initPolls() {
-	m.polls = counterVec("polls_total",
-		"Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.", "source", "outcome")
+	m.sourcePolls = newSourceCollector()
 	m.fetchErrors = counterVec("fetch_errors_total",
 		"Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).", "class")
-	m.items = counterVec("items_total",
-		"Items found in the polled documents (new or not), by source.", "source")
-	m.urgentItems = counterVec("urgent_items_total",
-		"Items marked urgent in the polled documents (new or not), by source.", "source")
-	m.pollSeconds = counterVec("poll_seconds_total",
-		"Time spent fetching and parsing a source, by source: over aajil_polls_total, the mean time of its polls.", "source")
 	// The histogram is by kind, not by source: a histogram's buckets for
 	// each of thousands of sources were the largest part of the metrics'
 	// memory and the series count Prometheus advises against; a source's
@@ -251,28 +241,22 @@ func (m *Metrics) Poll(r feeds.PollResult) {
 	if m == nil {
 		return
 	}
-	src := r.Source.ID
+	outcome := outcomeOK
 	switch {
 	case r.Err != nil:
-		m.polls.WithLabelValues(src, PollError).Inc()
+		outcome = outcomeError
 		m.fetchErrors.WithLabelValues(string(feeds.ClassOf(r.Err))).Inc()
 	case r.NotModified:
-		m.polls.WithLabelValues(src, PollNotModified).Inc()
-	default:
-		m.polls.WithLabelValues(src, PollOK).Inc()
+		outcome = outcomeNotModified
 	}
-	if n := len(r.Items); n > 0 {
-		urgent := 0
-		for _, it := range r.Items {
-			if it.Urgent {
-				urgent++
-			}
+	urgent := 0
+	for _, it := range r.Items {
+		if it.Urgent {
+			urgent++
 		}
-		m.items.WithLabelValues(src).Add(float64(n))
-		m.urgentItems.WithLabelValues(src).Add(float64(urgent))
 	}
+	m.sourcePolls.poll(r.Source.ID, outcome, len(r.Items), urgent, r.Duration.Seconds())
 	if r.Duration > 0 {
-		m.pollSeconds.WithLabelValues(src).Add(r.Duration.Seconds())
 		m.pollDuration.WithLabelValues(string(r.Source.EffectiveKind())).Observe(r.Duration.Seconds())
 	}
 }
@@ -295,11 +279,7 @@ func (m *Metrics) RemoveSource(id string) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"source": id}
-	m.polls.DeletePartialMatch(l)
-	m.items.DeletePartialMatch(l)
-	m.urgentItems.DeletePartialMatch(l)
-	m.pollSeconds.DeletePartialMatch(l)
+	m.sourcePolls.remove(id)
 }
 
 // Alert counts one new story alerted.
