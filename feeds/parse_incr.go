@@ -163,7 +163,7 @@ func (c *itemCache) incremental(src Source, body []byte, baseURL string, det *al
 		}
 		doc = append(doc, body[at:]...)
 	}
-	feed, err := safeGofeed(doc)
+	feed, err := safeGofeedFormat(doc, split.atom, split.rootEnd)
 	if err != nil || len(feed.Items) != len(split.spans)-hits {
 		return nil, nil, false
 	}

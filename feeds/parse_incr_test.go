@@ -527,3 +527,51 @@ func TestFastDatesEveryPubDate(t *testing.T) {
 		}
 	}
 }
+
+// TestGofeedFormatMatchesDetection: gofeed's format parser, chosen by the
+// splitter's root, gives what gofeed's Parse gives, its detection pass
+// included, for every document of testdata/ and for starts the two read
+// differently (those go to Parse).
+func TestGofeedFormatMatchesDetection(t *testing.T) {
+	type doc struct {
+		name string
+		body []byte
+	}
+	var docs []doc
+	for _, c := range incrCases(t) {
+		docs = append(docs, doc{c.name, c.body})
+	}
+	rss := `<rss version="2.0"><channel><title>t</title><item><title>a</title><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate></item></channel></rss>`
+	atom := `<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><updated>2026-08-13T03:28:56Z</updated></entry></feed>`
+	for _, d := range []doc{
+		{"rss", []byte(rss)},
+		{"atom", []byte(atom)},
+		{"white space first", []byte(" \n\t" + rss)},
+		{"byte order mark", []byte("\xef\xbb\xbf" + rss)},
+		{"text first", []byte("x" + rss)},
+		{"control byte in the prolog", []byte("<?xml version=\"1.0\"?>\x01" + rss)},
+		{"control byte in the root tag", []byte(`<rss version="2.0` + "\x02" + `"><channel><item><title>a</title></item></channel></rss>`)},
+		{"root past the detection's peek", []byte("<!--" + strings.Repeat("x", detectionPeek) + "-->" + rss)},
+		{"root ending at the peek", []byte("<!--" + strings.Repeat("x", detectionPeek-len(`<!---->`)-len(`<rss version="2.0">`)) + "-->" + rss)},
+		{"rdf", []byte(`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><channel><title>t</title></channel><item><title>a</title></item></rdf:RDF>`)},
+		{"upper-case root", []byte(`<RSS version="2.0"><channel><item><title>a</title></item></channel></RSS>`)},
+	} {
+		docs = append(docs, d)
+	}
+	for _, d := range docs {
+		t.Run(d.name, func(t *testing.T) {
+			sp, ok := splitFeed(maphash.MakeSeed(), d.body)
+			if !ok {
+				t.Skip("not split: parsed whole, with detection")
+			}
+			got, gotErr := safeGofeedFormat(d.body, sp.atom, sp.rootEnd)
+			want, wantErr := safeGofeed(d.body)
+			if (gotErr != nil) != (wantErr != nil) {
+				t.Fatalf("error %v, want %v", gotErr, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("feed differs from gofeed's Parse:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
