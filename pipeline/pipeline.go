@@ -284,7 +284,13 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 		p.queued[r.Source.ID] = true
 		p.ready = append(p.ready, r.Source.ID)
 	}
+	// A worker gathering takes this source too: no other is woken for
+	// it only to find the work taken.
+	gathering := p.gathering
 	p.mu.Unlock()
+	if gathering {
+		return
+	}
 	select {
 	case p.wake <- struct{}{}:
 	default:
