@@ -223,22 +223,28 @@ func appendFastDates(dst, item []byte) []byte {
 		}
 		i += j
 		rest := item[i:]
-		var skip []byte // what ends the construct at i, if not a tag
+		// A comment, CDATA section or processing instruction is passed
+		// over as splitFeed reads it.
+		var from int
+		var skip []byte
 		switch {
 		case bytes.HasPrefix(rest, []byte("<!--")):
-			skip = []byte("-->")
+			from, skip = 4, []byte("-->")
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			skip = []byte("]]>")
 		case bytes.HasPrefix(rest, []byte("<?")):
 			skip = []byte("?>")
 		}
 		if skip != nil {
-			k := bytes.Index(rest, skip)
+			k := bytes.Index(rest[from:], skip)
 			if k < 0 {
 				break
 			}
-			i += k + len(skip)
+			i += from + k + len(skip)
 			continue
+		}
+		if len(rest) < 2 {
+			break
 		}
 		if rest[1] == '/' {
 			k := bytes.IndexByte(rest, '>')

@@ -514,6 +514,8 @@ func TestFastDatesEveryPubDate(t *testing.T) {
 			"<item><pubDate>x</pubDate><x:pubDate>Thu, 13 Aug 2026 03:28:56 UTC</x:pubDate><pubDate>Thu, 13 Aug 2026 03:28:56 +0000</pubDate></item>"},
 		{"<item><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</item>", "<item><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</item>"},
 		{"<item></item>", "<item></item>"},
+		{"<item><!--><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate>--></item>", "<item><!--><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate>--></item>"},
+		{"<item><title>a</title><", "<item><title>a</title><"},
 		{"<item><source><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate></source></item>", "<item><source><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate></source></item>"},
 		{"<item><description><![CDATA[<pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate>]]></description><!-- <pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate> --><br/><pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate></item>",
 			"<item><description><![CDATA[<pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate>]]></description><!-- <pubDate>Thu, 13 Aug 2026 03:28:56 GMT</pubDate> --><br/><pubDate>Thu, 13 Aug 2026 03:28:56 +0000</pubDate></item>"},
