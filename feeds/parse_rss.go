@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	"github.com/mmcdole/gofeed/rss"
 )
 
 // parseFeed reads an RSS 0.9x/1.0/2.0, Atom, RDF or JSON Feed document
@@ -225,19 +227,89 @@ func joinSpans(body []byte, spans []feedSpan, firstStart, lastEnd int64) []byte 
 
 // safeGofeed runs gofeed on body. gofeed is third-party code fed with
 // bytes from the network: if it ever panics on a malformed document, the
-// panic is turned into a parse error here, the one place it can happen,
-// instead of taking down the poller.
+// panic is turned into a parse error here (and in safeGofeedFormat), the
+// one place it can happen, instead of taking down the poller.
 func safeGofeed(body []byte) (feed *gofeed.Feed, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			feed, err = nil, fmt.Errorf("feed parser failed: %v", p)
 		}
 	}()
-	feed, err = gofeed.NewParser().Parse(bytes.NewReader(body))
+	fp := gofeed.NewParser()
+	fp.RSSTranslator = rssTranslator()
+	feed, err = fp.Parse(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("read feed: %w", err)
 	}
 	return feed, nil
+}
+
+// rssTranslator is gofeed's RSS translator without its fallback for an
+// item's picture, which parses the item's content and description as
+// HTML documents for their first <img>: an RSS item's Item.Image is not
+// read (feedImage), and that parse was a fifth of the memory a document's
+// parse allocated.
+func rssTranslator() gofeed.Translator {
+	return &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+}
+
+// detectionPeek is how many leading bytes gofeed's Parse reads to find
+// the root element and so the format (gofeed.Parser.Parse).
+const detectionPeek = 4096
+
+// safeGofeedFormat is safeGofeed for a document whose root element the
+// splitter has read (an Atom feed, else RSS or RDF, its start tag ending
+// at rootEnd): it runs gofeed's parser of that format and its translator,
+// without the detection pass, which reads the document's start a second
+// time with a parser of its own. That pass decides as the splitter did
+// when the root's start tag is within its peek and nothing before the
+// root is read differently by the two (the format parsers drop C0
+// control bytes, the detection does not; it skips a byte order mark and
+// the like before the first '<', the format parsers do not): a document
+// not of that kind goes to safeGofeed.
+func safeGofeedFormat(body []byte, isAtom bool, rootEnd int64) (feed *gofeed.Feed, err error) {
+	if rootEnd <= 0 || rootEnd >= detectionPeek || rootEnd > int64(len(body)) || !plainProlog(body[:rootEnd]) {
+		return safeGofeed(body)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			feed, err = nil, fmt.Errorf("feed parser failed: %v", p)
+		}
+	}()
+	if isAtom {
+		var af *atom.Feed
+		if af, err = (&atom.Parser{}).Parse(bytes.NewReader(body)); err == nil {
+			feed, err = (&gofeed.DefaultAtomTranslator{}).Translate(af)
+		}
+	} else {
+		var rf *rss.Feed
+		if rf, err = (&rss.Parser{}).Parse(bytes.NewReader(body)); err == nil {
+			feed, err = rssTranslator().Translate(rf)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read feed: %w", err)
+	}
+	return feed, nil
+}
+
+// plainProlog reports whether b, a document's start up to the end of its
+// root's start tag, begins with '<' after ASCII white space and holds no
+// C0 control byte but tab, LF and CR.
+func plainProlog(b []byte) bool {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i == len(b) || b[i] != '<' {
+		return false
+	}
+	for _, c := range b[i:] {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // feedburnerOrigLink returns the feedburner:origLink of an item, or "".

@@ -19,6 +19,10 @@ type feedSplit struct {
 	// A document whose known items are left out of its parse leaves
 	// these out too.
 	skip []feedSpan
+	// atom says the root is an Atom feed (else rss or RDF); rootEnd is
+	// where the root's start tag ends.
+	atom    bool
+	rootEnd int64
 }
 
 // channelKeeps are the local names of the elements beside the items that
@@ -136,10 +140,11 @@ func splitFeed(seed maphash.Seed, body []byte) (feedSplit, bool) {
 				case "rss", "rdf":
 					itemName = "item"
 				case "feed":
-					itemName = "entry"
+					itemName, sp.atom = "entry", true
 				default:
 					return sp, false
 				}
+				sp.rootEnd = int64(i)
 			}
 			if inItem < 0 && len(stack) > 0 && bytes.EqualFold(localName(name), []byte(itemName)) {
 				depth := len(stack)

@@ -197,7 +197,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	fams := scrape(t, m)
 	for _, name := range []string{
 		"aajil_polls_total", "aajil_fetch_errors_total", "aajil_items_total", "aajil_urgent_items_total",
-		"aajil_poll_duration_seconds", "aajil_alerts_total", "aajil_stories_merged_total",
+		"aajil_poll_seconds_total", "aajil_poll_duration_seconds", "aajil_alerts_total", "aajil_stories_merged_total",
 		"aajil_deliveries_queued_total", "aajil_deliveries_total", "aajil_telegram_429_total",
 		"aajil_alert_latency_seconds", "aajil_publish_latency_seconds", "aajil_edits_total",
 		"aajil_telegram_errors_total", "aajil_scrape_errors_total", "aajil_sources", "aajil_outbox_partitions_held", "aajil_subscribers",

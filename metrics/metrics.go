@@ -47,6 +47,10 @@ type QueueFunc func(ctx context.Context) (depth, pending, deadLetters int64, err
 // or unreachable Redis cannot hang Prometheus' scraper.
 const QueueTimeout = 2 * time.Second
 
+// pollKinds are the kinds of source, the values of the kind label of
+// aajil_poll_duration_seconds, created at zero.
+var pollKinds = []feeds.Kind{feeds.KindRSS, feeds.KindHTML, feeds.KindJSON, feeds.KindTelegram}
+
 // Histogram buckets, in seconds.
 var (
 	// pollBuckets: a fetch and parse takes tens of milliseconds to the
@@ -68,10 +72,8 @@ var (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	polls        *prometheus.CounterVec
+	sourcePolls  *sourceCollector // the per-source counters
 	fetchErrors  *prometheus.CounterVec
-	items        *prometheus.CounterVec
-	urgentItems  *prometheus.CounterVec
 	pollDuration *prometheus.HistogramVec
 	cascades     prometheus.Counter
 	cascadePolls prometheus.Counter
@@ -106,7 +108,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.polls, m.fetchErrors, m.items, m.urgentItems, m.pollDuration, m.cascades, m.cascadePolls,
+		m.sourcePolls, m.fetchErrors, m.pollDuration, m.cascades, m.cascadePolls,
 		m.alerts, m.storiesMerged, m.queued,
 		m.deliveries, m.rateLimited, m.alertLatency, m.publishLatency, m.edits,
 		m.telegramErrors, m.scrapeErrors, m.sources, m.partitions, m.subscribers,
@@ -120,24 +122,26 @@ func New() *Metrics {
 	}
 	m.rateLimited.WithLabelValues("global")
 	m.rateLimited.WithLabelValues("chat")
+	for _, k := range pollKinds {
+		m.pollDuration.WithLabelValues(string(k))
+	}
 	return m
 }
 
 // initPolls builds the metrics of the polls, by source.
 func (m *Metrics) initPolls() {
-	m.polls = counterVec("polls_total",
-		"Polls of a source, by outcome: ok, not_modified (HTTP 304) or error.", "source", "outcome")
+	m.sourcePolls = newSourceCollector()
 	m.fetchErrors = counterVec("fetch_errors_total",
 		"Failed polls, by error class (dns, connect, tls, timeout, http_status, too_large, parse, blocked, canceled, other).", "class")
-	m.items = counterVec("items_total",
-		"Items found in the polled documents (new or not), by source.", "source")
-	m.urgentItems = counterVec("urgent_items_total",
-		"Items marked urgent in the polled documents (new or not), by source.", "source")
+	// The histogram is by kind, not by source: a histogram's buckets for
+	// each of thousands of sources were the largest part of the metrics'
+	// memory and the series count Prometheus advises against; a source's
+	// own time is aajil_poll_seconds_total.
 	m.pollDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "poll_duration_seconds",
-		Help:    "Time to fetch and parse a source, by source.",
+		Help:    "Time to fetch and parse a source, by kind of source (rss, html, json, telegram).",
 		Buckets: pollBuckets,
-	}, []string{"source"})
+	}, []string{"kind"})
 	m.cascades = counter("cascades_total",
 		"Cascades started: a new urgent story had the other adaptive sources polled soon and at their minimum interval.")
 	m.cascadePolls = counter("cascade_polls_total",
@@ -237,28 +241,23 @@ func (m *Metrics) Poll(r feeds.PollResult) {
 	if m == nil {
 		return
 	}
-	src := r.Source.ID
+	outcome := outcomeOK
 	switch {
 	case r.Err != nil:
-		m.polls.WithLabelValues(src, PollError).Inc()
+		outcome = outcomeError
 		m.fetchErrors.WithLabelValues(string(feeds.ClassOf(r.Err))).Inc()
 	case r.NotModified:
-		m.polls.WithLabelValues(src, PollNotModified).Inc()
-	default:
-		m.polls.WithLabelValues(src, PollOK).Inc()
+		outcome = outcomeNotModified
 	}
-	if n := len(r.Items); n > 0 {
-		urgent := 0
-		for _, it := range r.Items {
-			if it.Urgent {
-				urgent++
-			}
+	urgent := 0
+	for _, it := range r.Items {
+		if it.Urgent {
+			urgent++
 		}
-		m.items.WithLabelValues(src).Add(float64(n))
-		m.urgentItems.WithLabelValues(src).Add(float64(urgent))
 	}
+	m.sourcePolls.poll(r.Source.ID, outcome, len(r.Items), urgent, r.Duration.Seconds())
 	if r.Duration > 0 {
-		m.pollDuration.WithLabelValues(src).Observe(r.Duration.Seconds())
+		m.pollDuration.WithLabelValues(string(r.Source.EffectiveKind())).Observe(r.Duration.Seconds())
 	}
 }
 
@@ -280,11 +279,7 @@ func (m *Metrics) RemoveSource(id string) {
 	if m == nil {
 		return
 	}
-	l := prometheus.Labels{"source": id}
-	m.polls.DeletePartialMatch(l)
-	m.items.DeletePartialMatch(l)
-	m.urgentItems.DeletePartialMatch(l)
-	m.pollDuration.DeletePartialMatch(l)
+	m.sourcePolls.remove(id)
 }
 
 // Alert counts one new story alerted.

@@ -160,12 +160,23 @@ func TestPoll(t *testing.T) {
 			if items != tt.wantItems || urgent != tt.wantUrgent {
 				t.Errorf("items, urgent = %v, %v; want %v, %v", items, urgent, tt.wantItems, tt.wantUrgent)
 			}
-			count, sum, timed := sample(t, m, "aajil_poll_duration_seconds", lbl)
+			secs, _, timed := sample(t, m, "aajil_poll_seconds_total", lbl)
 			if timed != tt.wantTimed {
-				t.Fatalf("poll duration observed = %v, want %v", timed, tt.wantTimed)
+				t.Fatalf("poll seconds exposed = %v, want %v", timed, tt.wantTimed)
 			}
-			if timed && (count != 1 || sum != tt.result.Duration.Seconds()) {
-				t.Errorf("poll duration count, sum = %v, %v; want 1, %v", count, sum, tt.result.Duration.Seconds())
+			if timed && secs != tt.result.Duration.Seconds() {
+				t.Errorf("poll seconds = %v, want %v", secs, tt.result.Duration.Seconds())
+			}
+			var wantCount, wantSum float64
+			if tt.wantTimed {
+				wantCount, wantSum = 1, tt.result.Duration.Seconds()
+			}
+			count, sum, _ := sample(t, m, "aajil_poll_duration_seconds", map[string]string{"kind": string(feeds.KindHTML)})
+			if count != wantCount || sum != wantSum {
+				t.Errorf("poll duration{kind=html} count, sum = %v, %v; want %v, %v", count, sum, wantCount, wantSum)
+			}
+			if n := countSeries(t, m, "aajil_poll_duration_seconds"); n != 4 {
+				t.Errorf("poll duration has %d series, want 4 (one per kind)", n)
 			}
 		})
 	}
@@ -263,7 +274,7 @@ func TestPollFromPoller(t *testing.T) {
 	m.Poll(feeds.PollResult{Source: src, NotModified: true, Duration: time.Second})
 	m.RemoveSource("unknown")
 	m.RemoveSource("aljazeera")
-	for _, name := range []string{"aajil_polls_total", "aajil_items_total", "aajil_urgent_items_total", "aajil_poll_duration_seconds"} {
+	for _, name := range []string{"aajil_polls_total", "aajil_items_total", "aajil_urgent_items_total", "aajil_poll_seconds_total"} {
 		if n := countSeries(t, m, name); n != 0 {
 			t.Errorf("after RemoveSource, %s has %d series, want 0", name, n)
 		}

@@ -38,6 +38,13 @@ type SeenStore interface {
 	MarkSeen(ctx context.Context, sourceID string, itemIDs []string) (fresh []string, baseline bool, err error)
 }
 
+// SeenBatcher is a SeenStore that also marks the polls of several
+// sources in one round trip (*store.Store): the pipeline then marks the
+// sources that are ready together at once.
+type SeenBatcher interface {
+	MarkSeenMany(ctx context.Context, polls []store.SeenPoll) []store.SeenResult
+}
+
 // StoryIndex finds or creates the stories of items, race-free, in one
 // pipelined batch.
 type StoryIndex interface {
@@ -94,6 +101,17 @@ type Options struct {
 	// Workers process sources in parallel (each source in order);
 	// default 4.
 	Workers int
+	// Gather is how long a worker woken by new work waits for the
+	// polls finishing about then (the scheduler starts the polls due in
+	// the same second together) before it takes the sources ready, at
+	// most BatchSize of them, and marks their items seen in one round
+	// trip (when Seen is a SeenBatcher): one wake-up and one round trip
+	// for a second's polls instead of one each. Default DefaultGather;
+	// negative for none (each source as soon as a worker is free).
+	Gather time.Duration
+	// BatchSize is the most sources a worker takes at once; default
+	// DefaultBatchSize.
+	BatchSize int
 	// MaxPending bounds the items held per source and not yet marked
 	// seen (while Redis is away, or while the source's previous poll is
 	// still being worked on); default feeds.MaxItems, the most a poll
@@ -132,6 +150,10 @@ type Pipeline struct {
 	ready   []string               // source ids with work, in arrival order
 	queued  map[string]bool        // ids in ready or being processed
 	wake    chan struct{}
+	// gathering is set while a worker waits for more work before taking
+	// a batch (Options.Gather): another worker woken meanwhile leaves the
+	// work to it.
+	gathering bool
 
 	outage outageLog
 
@@ -159,10 +181,22 @@ type sourceWork struct {
 	inOutage bool
 }
 
+// Defaults of Options.Gather and Options.BatchSize.
+const (
+	DefaultGather    = 10 * time.Millisecond
+	DefaultBatchSize = 32
+)
+
 // New returns a pipeline; call Run to process what Submit hands it.
 func New(opt Options) *Pipeline {
 	if opt.Workers <= 0 {
 		opt.Workers = 4
+	}
+	if opt.Gather == 0 {
+		opt.Gather = DefaultGather
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultBatchSize
 	}
 	if opt.MaxPending <= 0 {
 		opt.MaxPending = feeds.MaxItems
@@ -250,7 +284,13 @@ func (p *Pipeline) Submit(r feeds.PollResult) {
 		p.queued[r.Source.ID] = true
 		p.ready = append(p.ready, r.Source.ID)
 	}
+	// A worker gathering takes this source too: no other is woken for
+	// it only to find the work taken.
+	gathering := p.gathering
 	p.mu.Unlock()
+	if gathering {
+		return
+	}
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -299,8 +339,8 @@ func (p *Pipeline) Run(ctx context.Context, drain time.Duration) {
 
 func (p *Pipeline) worker(ctx context.Context, drain time.Duration) {
 	for {
-		id, ok := p.next()
-		if !ok {
+		ids := p.nextBatch(ctx)
+		if len(ids) == 0 {
 			select {
 			case <-ctx.Done():
 				return
@@ -314,11 +354,15 @@ func (p *Pipeline) worker(ctx context.Context, drain time.Duration) {
 		stop := context.AfterFunc(ctx, func() {
 			time.AfterFunc(drain, cancel)
 		})
-		err := p.process(wctx, id)
+		errs := p.processBatch(wctx, ids)
 		stop()
 		cancel()
-		p.done(id, err != nil)
-		if err != nil {
+		failed := false
+		for i, id := range ids {
+			p.done(id, errs[i] != nil)
+			failed = failed || errs[i] != nil
+		}
+		if failed {
 			if !p.backoff(ctx) {
 				return
 			}
@@ -326,16 +370,41 @@ func (p *Pipeline) worker(ctx context.Context, drain time.Duration) {
 	}
 }
 
-// next takes a source with work off the ready list.
-func (p *Pipeline) next() (string, bool) {
+// nextBatch takes sources with work off the ready list, at most
+// BatchSize; none when there is none, or when another worker is
+// gathering them. With work ready and fewer than BatchSize sources, it
+// first waits Options.Gather for more (not once ctx is done).
+func (p *Pipeline) nextBatch(ctx context.Context) []string {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.ready) == 0 {
-		return "", false
+	if len(p.ready) == 0 || p.gathering {
+		p.mu.Unlock()
+		return nil
 	}
-	id := p.ready[0]
-	p.ready = p.ready[1:]
-	return id, true
+	if p.opt.Gather > 0 && len(p.ready) < p.opt.BatchSize && ctx.Err() == nil {
+		p.gathering = true
+		p.mu.Unlock()
+		t := time.NewTimer(p.opt.Gather)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		p.mu.Lock()
+		p.gathering = false
+	}
+	defer p.mu.Unlock()
+	n := min(len(p.ready), p.opt.BatchSize)
+	ids := slices.Clone(p.ready[:n])
+	p.ready = p.ready[n:]
+	if len(p.ready) > 0 {
+		// More than a batch, or work that came while gathering and
+		// was left to this worker: another worker takes it.
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	return ids
 }
 
 // done puts a source back on the ready list when it still has work.
@@ -374,71 +443,113 @@ func (p *Pipeline) backoff(ctx context.Context) bool {
 	}
 }
 
-// process works through one source's pending items, in order: mark the
-// unseen ones seen, then turn each fresh one into an alert. On an error it
-// stops where it is; what is left stays pending for the next try.
-func (p *Pipeline) process(ctx context.Context, id string) error {
-	p.mu.Lock()
-	w := p.pending[id]
-	if w == nil {
-		p.mu.Unlock()
-		return nil
+// processBatch works through the pending items of the sources ids, each
+// in order: mark the unseen ones seen (all the sources' in one round
+// trip when the store can), then turn each fresh one into an alert. On a
+// source's error it stops where that source is; what is left stays
+// pending for the next try. errs[i] is the error of ids[i].
+func (p *Pipeline) processBatch(ctx context.Context, ids []string) (errs []error) {
+	errs = make([]error, len(ids))
+	type marking struct {
+		i      int // in ids
+		w      *sourceWork
+		unseen []feeds.Item
 	}
-	src, unseen, dropped, inOutage := w.src, w.unseen, w.dropped, w.inOutage
-	w.unseen, w.dropped, w.inOutage = nil, 0, false
-	p.mu.Unlock()
-	if dropped > 0 {
-		if inOutage {
-			p.log.Warn("items dropped while redis was unavailable: more were held than the bound, the oldest went",
-				slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
-		} else {
-			p.log.Warn("items skipped: more were waiting for this source than the bound, the oldest went",
-				slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
+	var marks []marking
+	works := make([]*sourceWork, len(ids))
+	for i, id := range ids {
+		p.mu.Lock()
+		w := p.pending[id]
+		if w == nil {
+			p.mu.Unlock()
+			continue
+		}
+		works[i] = w
+		unseen, dropped, inOutage := w.unseen, w.dropped, w.inOutage
+		w.unseen, w.dropped, w.inOutage = nil, 0, false
+		marked := p.marked[id]
+		p.mu.Unlock()
+		if dropped > 0 {
+			if inOutage {
+				p.log.Warn("items dropped while redis was unavailable: more were held than the bound, the oldest went",
+					slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
+			} else {
+				p.log.Warn("items skipped: more were waiting for this source than the bound, the oldest went",
+					slog.String("source", id), slog.Int("dropped", dropped), slog.Int("bound", p.opt.MaxPending))
+			}
+		}
+		if len(unseen) > 0 || !marked {
+			marks = append(marks, marking{i: i, w: w, unseen: unseen})
 		}
 	}
 
-	p.mu.Lock()
-	marked := p.marked[id]
-	p.mu.Unlock()
-	if len(unseen) > 0 || !marked {
-		ids := make([]string, len(unseen))
-		for i, it := range unseen {
-			ids[i] = it.ID
+	polls := make([]store.SeenPoll, len(marks))
+	for j, m := range marks {
+		itemIDs := make([]string, len(m.unseen))
+		for k, it := range m.unseen {
+			itemIDs[k] = it.ID
 		}
-		fresh, baseline, err := p.opt.Seen.MarkSeen(ctx, id, ids)
-		if err != nil {
-			p.requeue(id, unseen)
-			return p.failed(fmt.Errorf("mark seen %s: %w", id, err))
+		polls[j] = store.SeenPoll{SourceID: ids[m.i], ItemIDs: itemIDs}
+	}
+	results := p.markSeen(ctx, polls)
+	for j, m := range marks {
+		id, r := ids[m.i], results[j]
+		if r.Err != nil {
+			p.requeue(id, m.unseen)
+			errs[m.i] = p.failed(fmt.Errorf("mark seen %s: %w", id, r.Err))
+			continue
 		}
-		if baseline {
-			p.log.Info("first poll of a source: its current items are the baseline", slog.String("source", id), slog.Int("items", len(ids)))
+		if r.Baseline {
+			p.log.Info("first poll of a source: its current items are the baseline", slog.String("source", id), slog.Int("items", len(polls[j].ItemIDs)))
 		}
-		isFresh := make(map[string]bool, len(fresh))
-		p.mu.Lock()
-		p.marked[id] = true
-		p.mu.Unlock()
-		for _, f := range fresh {
+		isFresh := make(map[string]bool, len(r.Fresh))
+		for _, f := range r.Fresh {
 			isFresh[f] = true
 		}
 		var added []feeds.Item
 		p.mu.Lock()
-		for _, it := range unseen {
+		p.marked[id] = true
+		for _, it := range m.unseen {
 			if isFresh[it.ID] {
-				w.fresh = append(w.fresh, it)
+				m.w.fresh = append(m.w.fresh, it)
 				added = append(added, it)
 			}
 		}
+		src := m.w.src
 		p.mu.Unlock()
 		if len(added) > 0 && p.opt.OnFresh != nil {
 			p.opt.OnFresh(src, added)
 		}
 	}
 
-	if err := p.alertFresh(ctx, src, w); err != nil {
-		return p.failed(err)
+	for i, w := range works {
+		if w == nil || errs[i] != nil {
+			continue
+		}
+		p.mu.Lock()
+		src := w.src
+		p.mu.Unlock()
+		if err := p.alertFresh(ctx, src, w); err != nil {
+			errs[i] = p.failed(err)
+			continue
+		}
+		p.outage.ok()
 	}
-	p.outage.ok()
-	return nil
+	return errs
+}
+
+// markSeen marks the polls seen: in one round trip when the store is a
+// SeenBatcher and there are several, else one by one.
+func (p *Pipeline) markSeen(ctx context.Context, polls []store.SeenPoll) []store.SeenResult {
+	if b, ok := p.opt.Seen.(SeenBatcher); ok && len(polls) > 1 {
+		return b.MarkSeenMany(ctx, polls)
+	}
+	results := make([]store.SeenResult, len(polls))
+	for i, sp := range polls {
+		r := &results[i]
+		r.Fresh, r.Baseline, r.Err = p.opt.Seen.MarkSeen(ctx, sp.SourceID, sp.ItemIDs)
+	}
+	return results
 }
 
 // requeue puts items that could not be marked back in front.

@@ -32,6 +32,42 @@ var markSeenScript = luaScript("mark_seen")
 // get it fresh exactly once between them. fresh keeps the order of
 // itemIDs; empty ids are ignored.
 func (s *Store) MarkSeen(ctx context.Context, sourceID string, itemIDs []string) (fresh []string, baseline bool, err error) {
+	res, err := markSeenScript.Run(ctx, s.rdb, s.baselineKeys(sourceID), s.markSeenArgs(itemIDs)...).Slice()
+	return markSeenReply(sourceID, res, err)
+}
+
+// SeenPoll is one source's poll for MarkSeenMany: the ids of its items.
+type SeenPoll struct {
+	SourceID string
+	ItemIDs  []string
+}
+
+// SeenResult is what MarkSeen returns, for one poll of MarkSeenMany.
+type SeenResult struct {
+	Fresh    []string
+	Baseline bool
+	Err      error
+}
+
+// MarkSeenMany is MarkSeen for the polls of several sources in one round
+// trip (a pipeline of the same script, each atomic on its own): results[i]
+// is what MarkSeen(polls[i]) would return.
+func (s *Store) MarkSeenMany(ctx context.Context, polls []SeenPoll) []SeenResult {
+	calls := make([]scriptCall, len(polls))
+	for i, p := range polls {
+		calls[i] = scriptCall{script: markSeenScript, keys: s.baselineKeys(p.SourceID), args: s.markSeenArgs(p.ItemIDs)}
+	}
+	results := make([]SeenResult, len(polls))
+	for i, c := range s.runScripts(ctx, calls) {
+		res, err := c.Slice()
+		r := &results[i]
+		r.Fresh, r.Baseline, r.Err = markSeenReply(polls[i].SourceID, res, err)
+	}
+	return results
+}
+
+// markSeenArgs are markSeenScript's ARGV for itemIDs.
+func (s *Store) markSeenArgs(itemIDs []string) []any {
 	args := make([]any, 2, len(itemIDs)+2)
 	args[0] = s.opts.SeenTTL.Milliseconds()
 	args[1] = s.opts.SeenMax
@@ -40,7 +76,11 @@ func (s *Store) MarkSeen(ctx context.Context, sourceID string, itemIDs []string)
 			args = append(args, id)
 		}
 	}
-	res, err := markSeenScript.Run(ctx, s.rdb, s.baselineKeys(sourceID), args...).Slice()
+	return args
+}
+
+// markSeenReply reads markSeenScript's reply (or error) for sourceID.
+func markSeenReply(sourceID string, res []any, err error) (fresh []string, baseline bool, _ error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("mark seen %s: %w", sourceID, err)
 	}

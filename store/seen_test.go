@@ -458,3 +458,56 @@ func TestMarkSeenRefreshesBaselineTag(t *testing.T) {
 		t.Errorf("PTTL(tag) after MarkSeen = %v, %v; want about %v", got, err, ttl)
 	}
 }
+
+// MarkSeenMany gives each poll what MarkSeen gives it, in order (a source
+// twice in one call sees its first poll's ids), also after the server
+// lost its scripts.
+func TestMarkSeenMany(t *testing.T) {
+	type result struct {
+		fresh    []string
+		baseline bool
+	}
+	tests := []struct {
+		name  string
+		flush bool // SCRIPT FLUSH before the call
+		polls []store.SeenPoll
+		want  []result
+	}{
+		{
+			name:  "first polls are baselines",
+			polls: []store.SeenPoll{{SourceID: "a", ItemIDs: []string{"1", "2"}}, {SourceID: "b", ItemIDs: nil}},
+			want:  []result{{nil, true}, {nil, true}},
+		},
+		{
+			name:  "new ids are fresh, each source on its own",
+			polls: []store.SeenPoll{{SourceID: "a", ItemIDs: []string{"3", "1", "2"}}, {SourceID: "b", ItemIDs: []string{"1", "", "4"}}},
+			want:  []result{{[]string{"3"}, false}, {[]string{"1", "4"}, false}},
+		},
+		{
+			name:  "a source twice: the second poll sees the first",
+			flush: true,
+			polls: []store.SeenPoll{{SourceID: "a", ItemIDs: []string{"5", "3"}}, {SourceID: "c", ItemIDs: []string{"x"}}, {SourceID: "a", ItemIDs: []string{"5", "6"}}},
+			want:  []result{{[]string{"5"}, false}, {nil, true}, {[]string{"6"}, false}},
+		},
+		{
+			name: "nothing asked",
+		},
+	}
+	s := storetest.Open(t)
+	for _, tt := range tests {
+		if tt.flush {
+			if err := s.Redis().ScriptFlush(t.Context()).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := s.MarkSeenMany(t.Context(), tt.polls)
+		if len(got) != len(tt.want) {
+			t.Fatalf("%s: %d results, want %d", tt.name, len(got), len(tt.want))
+		}
+		for i, r := range got {
+			if r.Err != nil || !slices.Equal(r.Fresh, tt.want[i].fresh) || r.Baseline != tt.want[i].baseline {
+				t.Errorf("%s: poll %d (%+v): got fresh %q baseline %v err %v, want %q %v", tt.name, i, tt.polls[i], r.Fresh, r.Baseline, r.Err, tt.want[i].fresh, tt.want[i].baseline)
+			}
+		}
+	}
+}

@@ -147,7 +147,7 @@ func (c *Console) newSourceForm(r *http.Request, lang, defaultID string) (feeds.
 
 // newPage is GET /admin/sources/new.
 func (c *Console) newPage(w http.ResponseWriter, r *http.Request, s *session) {
-	c.render(w, r, s, http.StatusOK, "source_form", "sources", formData{Form: sourceForm{Kind: "rss"}, Kinds: kinds})
+	c.render(w, r, s, http.StatusOK, "sources", sourceFormOf(formData{Form: sourceForm{Kind: "rss"}, Kinds: kinds}))
 }
 
 // addSource is POST /admin/sources/add: validated, probed, added live
@@ -170,7 +170,7 @@ func (c *Console) addSource(w http.ResponseWriter, r *http.Request, s *session) 
 		data.Items, data.Problems = res.Items, probeProblem(lang, res)
 	}
 	if len(data.Problems) > 0 {
-		c.render(w, r, s, http.StatusUnprocessableEntity, "source_form", "sources", data)
+		c.render(w, r, s, http.StatusUnprocessableEntity, "sources", sourceFormOf(data))
 		return
 	}
 	if err := c.opts.Ops.Add(r.Context(), s.by(), src, data.Items); err != nil {
@@ -183,7 +183,7 @@ func (c *Console) addSource(w http.ResponseWriter, r *http.Request, s *session) 
 // editPage is GET /admin/sources/edit?id=.
 func (c *Console) editPage(w http.ResponseWriter, r *http.Request, s *session) {
 	if rec, ok := c.loadSource(w, r, s); ok {
-		c.render(w, r, s, http.StatusOK, "source_form", "sources", formData{Form: formOf(rec.Source), Kinds: kinds, Edit: true})
+		c.render(w, r, s, http.StatusOK, "sources", sourceFormOf(formData{Form: formOf(rec.Source), Kinds: kinds, Edit: true}))
 	}
 }
 
@@ -198,7 +198,7 @@ func (c *Console) editSource(w http.ResponseWriter, r *http.Request, s *session)
 	form.ID = rec.Source.ID
 	src := rec.Source
 	if probs := c.buildSource(c.langOf(r, s), &src, kv); len(probs) > 0 {
-		c.render(w, r, s, http.StatusUnprocessableEntity, "source_form", "sources", formData{Form: form, Kinds: kinds, Edit: true, Problems: probs})
+		c.render(w, r, s, http.StatusUnprocessableEntity, "sources", sourceFormOf(formData{Form: form, Kinds: kinds, Edit: true, Problems: probs}))
 		return
 	}
 	if err := c.opts.Ops.Update(r.Context(), s.by(), rec.Source, src); err != nil {

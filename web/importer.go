@@ -23,7 +23,7 @@ type importCounts struct{ Removed, Current, Added, Changed int }
 
 // importPage is GET /admin/sources/import.
 func (c *Console) importPage(w http.ResponseWriter, r *http.Request, s *session) {
-	c.render(w, r, s, http.StatusOK, "import", "sources", importData{})
+	c.render(w, r, s, http.StatusOK, "sources", importOf(importData{}))
 }
 
 // errLine splits "line 12: sources[3] …" into its line and the rest.
@@ -44,13 +44,13 @@ func (c *Console) importSources(w http.ResponseWriter, r *http.Request, s *sessi
 	page := importData{YAML: string(data)}
 	if len(strings.TrimSpace(page.YAML)) == 0 {
 		page.Problems = []problem{{Text: tr(lang, "p_import_empty")}}
-		c.render(w, r, s, http.StatusUnprocessableEntity, "import", "sources", page)
+		c.render(w, r, s, http.StatusUnprocessableEntity, "sources", importOf(page))
 		return
 	}
 	cfg, err := c.opts.Ops.ParseImport(data)
 	if err != nil {
 		page.Problems = importProblems(err)
-		c.render(w, r, s, http.StatusUnprocessableEntity, "import", "sources", page)
+		c.render(w, r, s, http.StatusUnprocessableEntity, "sources", importOf(page))
 		return
 	}
 	plan, err := c.opts.Ops.PlanImport(r.Context(), cfg)
@@ -60,7 +60,7 @@ func (c *Console) importSources(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	if plan.NeedsConfirmation() && r.PostFormValue("confirm") != "yes" {
 		page.Confirm = &importCounts{Removed: len(plan.Removed), Current: len(plan.Current), Added: len(plan.Added), Changed: len(plan.Changed)}
-		c.render(w, r, s, http.StatusOK, "import", "sources", page)
+		c.render(w, r, s, http.StatusOK, "sources", importOf(page))
 		return
 	}
 	if err := c.opts.Ops.ApplyImport(r.Context(), s.by(), plan); err != nil {

@@ -4,66 +4,39 @@ import (
 	"bytes"
 	"embed"
 	"errors"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/aajil/aajil/store"
 	"github.com/aajil/aajil/telegram/tgtext"
 )
 
-//go:embed templates/*.html
-var templateFiles embed.FS
+//go:generate go run github.com/a-h/templ/cmd/templ@v0.3.1118 generate
 
 //go:embed static
 var staticFiles embed.FS
 
-// pages are the parsed templates: each page is the layout with its
-// content.
-type pages struct {
-	byName map[string]*template.Template
+// clean drops explicit bidi controls (U+202A–E, U+2066–9) from a value
+// from a feed or a user, so that it cannot reorder the page around it;
+// the pages also put such values in <bdi>.
+func clean(s string) string { return tgtext.StripBidiControls(s) }
+
+// sourceURL is the page of action ("edit", "delete") on source id.
+func sourceURL(action, id string) templ.SafeURL {
+	return templ.SafeURL(Prefix + "sources/" + action + "?id=" + url.QueryEscape(id))
 }
 
-// parsePages parses every page of templates/ with the layout.
-func parsePages() (*pages, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html")
-	if err != nil {
-		return nil, fmt.Errorf("web templates: %w", err)
+// sourceFormTitle is the title of the source form's page.
+func sourceFormTitle(lang string, edit bool) string {
+	if edit {
+		return tr(lang, "edit_source")
 	}
-	names, err := fs.Glob(templateFiles, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("web templates: %w", err)
-	}
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFiles, n)
-		if err != nil {
-			return nil, fmt.Errorf("web templates: %w", err)
-		}
-		p.byName[name] = t
-	}
-	return p, nil
-}
-
-// funcs are the templates' helpers.
-var funcs = template.FuncMap{
-	"t": tr,
-	// clean drops explicit bidi controls (U+202A–E, U+2066–9) from a
-	// value from a feed or a user, so that it cannot reorder the page
-	// around it; templates also put such values in <bdi>.
-	"clean": tgtext.StripBidiControls,
-	"when":  when,
-	// why says in words which marker made an item urgent.
-	"why": markerText,
-	"ago": func(t time.Time) time.Duration { return time.Since(t).Truncate(time.Second) },
+	return tr(lang, "add_source")
 }
 
 // markerText says which marker made an item urgent (feeds.Item.Marker)
@@ -92,7 +65,7 @@ func when(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// view is what every page's template gets.
+// view is what every page gets besides its own data.
 type view struct {
 	Lang, Dir string
 	// Nav is the page's entry in the navigation bar.
@@ -101,8 +74,10 @@ type view struct {
 	// SignedIn shows the navigation bar and the sign-out button.
 	SignedIn bool
 	Notice   string
-	Data     any
 }
+
+// page makes a page's component for the view.
+type page func(v view) templ.Component
 
 // langOf is the admin's language: that of the subscription of their
 // private chat with the bot (/lang), English without one.
@@ -120,9 +95,10 @@ func (c *Console) langOf(r *http.Request, s *session) string {
 	return "en"
 }
 
-// render writes page name with data for the admin of s (nil: signed out).
-func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, status int, name, nav string, data any) {
-	v := view{Lang: c.langOf(r, s), Nav: nav, Data: data}
+// render writes page p, whose navigation entry is nav, for the admin of
+// s (nil: signed out).
+func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, status int, nav string, p page) {
+	v := view{Lang: c.langOf(r, s), Nav: nav}
 	v.Dir = "ltr"
 	if v.Lang == "ar" {
 		v.Dir = "rtl"
@@ -133,22 +109,16 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, sta
 	if n := r.URL.Query().Get("done"); n != "" && notices[n] {
 		v.Notice = tr(v.Lang, "notice_"+n, r.URL.Query().Get("id"))
 	}
-	c.write(w, status, name, v)
+	c.write(w, r, status, p(v))
 }
 
-// write executes a page into a buffer first, so that a template error is
-// a clean 500, not half a page.
-func (c *Console) write(w http.ResponseWriter, status int, name string, v view) {
-	t, ok := c.pages.byName[name]
-	if !ok {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		c.log.Error("web console: no template", slog.String("page", name))
-		return
-	}
+// write renders a page into a buffer first, so that an error is a clean
+// 500, not half a page.
+func (c *Console) write(w http.ResponseWriter, r *http.Request, status int, page templ.Component) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := page.Render(r.Context(), &buf); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		c.log.Error("web console: render", slog.String("page", name), slog.Any("error", err))
+		c.log.Error("web console: render", slog.String("path", r.URL.Path), slog.Any("error", err))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -168,11 +138,27 @@ type loginData struct {
 // renderLogin shows the login page: how to get a link, or the button of
 // a valid one.
 func (c *Console) renderLogin(w http.ResponseWriter, r *http.Request, status int, token string, refused bool) {
-	c.render(w, r, nil, status, "login", "", loginData{Token: token, Refused: refused})
+	d := loginData{Token: token, Refused: refused}
+	c.render(w, r, nil, status, "", func(v view) templ.Component { return loginPage(v, d) })
 }
 
 // fail answers a failure on our side (Redis) and logs it.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	c.log.Error("web console", slog.String("path", r.URL.Path), slog.Any("error", err))
 	http.Error(w, "internal error; try again in a moment", http.StatusInternalServerError)
+}
+
+// sourceFormOf is the source form's page of d.
+func sourceFormOf(d formData) page {
+	return func(v view) templ.Component { return sourceFormPage(v, d) }
+}
+
+// testerOf is the tester's page of d.
+func testerOf(d formData) page {
+	return func(v view) templ.Component { return testerPage(v, d) }
+}
+
+// importOf is the import page of d.
+func importOf(d importData) page {
+	return func(v view) templ.Component { return importPage(v, d) }
 }

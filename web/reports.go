@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/a-h/templ"
 
 	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/store"
@@ -35,81 +35,70 @@ type reportData struct {
 }
 
 // reportView is a report page: its title key and its content, rendered
-// from report.Templates in the admin's language.
+// in the admin's language.
 type reportView struct {
 	Title string
-	HTML  template.HTML
+	HTML  string
 }
 
-// reportPages are report.Templates parsed once per language: each
-// template's t gives report.T in that language, so the layout's own t
-// (language first) and the reports' (key only) never meet in one set.
-type reportPages map[string]map[string]*template.Template
+// reportContent is a report page's content with its texts from t.
+type reportContent func(t func(key string) string) templ.Component
 
-// parseReportPages parses each report page for Arabic and English.
-func parseReportPages() (reportPages, error) {
-	names, err := fs.Glob(report.Templates, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("report templates: %w", err)
-	}
-	out := reportPages{}
-	for _, lang := range []string{"en", "ar"} {
-		out[lang] = map[string]*template.Template{}
-		t := func(key string) string { return report.T(lang, key) }
-		for _, n := range names {
-			name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-			tmpl, err := template.New(name).Funcs(template.FuncMap{"t": t}).ParseFS(report.Templates, n)
-			if err != nil {
-				return nil, fmt.Errorf("report templates: %w", err)
-			}
-			out[lang][name] = tmpl
-		}
-	}
-	return out, nil
-}
-
-// showReport renders report page name with data for the admin of s.
-func (c *Console) showReport(w http.ResponseWriter, r *http.Request, s *session, name string, data any) {
+// showReport renders report page name, whose content is content, for the
+// admin of s.
+func (c *Console) showReport(w http.ResponseWriter, r *http.Request, s *session, name string, content reportContent) {
 	lang := c.langOf(r, s)
 	var buf bytes.Buffer
-	if err := c.reports[lang][name].ExecuteTemplate(&buf, "content", data); err != nil {
+	t := func(key string) string { return report.T(lang, key) }
+	if err := content(t).Render(r.Context(), &buf); err != nil {
 		c.fail(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
-	// The report templates escape every value; explicit bidi controls
-	// (which no template holds) are dropped from what the values brought,
-	// as clean does on the other pages.
-	html := template.HTML(tgtext.StripBidiControls(buf.String()))
-	c.render(w, r, s, http.StatusOK, "reportpage", name, reportView{Title: "nav_" + name, HTML: html})
+	// The report pages escape every value; explicit bidi controls (which
+	// no page holds) are dropped from what the values brought, as clean
+	// does on the other pages.
+	d := reportView{Title: "nav_" + name, HTML: tgtext.StripBidiControls(buf.String())}
+	c.render(w, r, s, http.StatusOK, name, func(v view) templ.Component { return reportPage(v, d) })
 }
 
-// report serves one report page: nav is its navigation entry and the
-// name of its template in report.Templates.
+// report serves one report page: nav is its navigation entry.
 func (c *Console) report(nav string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, s *session) {
 		rep := c.opts.Reports
 		if rep == nil {
-			c.render(w, r, s, http.StatusOK, "report", nav, reportData{Title: "nav_" + nav})
+			d := reportData{Title: "nav_" + nav}
+			c.render(w, r, s, http.StatusOK, nav, func(v view) templ.Component { return unavailablePage(v, d) })
 			return
 		}
-		var data any
-		var err error
+		var content reportContent
 		switch nav {
 		case "stories":
-			data, err = rep.Stories(r.Context())
+			page, err := rep.Stories(r.Context())
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			content = func(t func(string) string) templ.Component { return report.StoriesContent(t, page) }
 		case "delivery":
-			var page report.DeliveryPage
-			page, err = rep.Delivery(r.Context())
+			page, err := rep.Delivery(r.Context())
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
 			page.CSRFToken = s.sess.CSRF
-			data = page
+			content = func(t func(string) string) templ.Component { return report.DeliveryContent(t, page) }
 		case "subscribers":
-			data, err = rep.Subscribers(r.Context())
-		}
-		if err != nil {
-			c.fail(w, r, err)
+			page, err := rep.Subscribers(r.Context())
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			content = func(t func(string) string) templ.Component { return report.SubscribersContent(t, page) }
+		default:
+			http.NotFound(w, r)
 			return
 		}
-		c.showReport(w, r, s, nav, data)
+		c.showReport(w, r, s, nav, content)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/aajil/aajil/bot"
 	"github.com/aajil/aajil/feeds"
 	"github.com/aajil/aajil/store"
@@ -36,7 +38,7 @@ func (c *Console) sourcesPage(w http.ResponseWriter, r *http.Request, s *session
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, s, http.StatusOK, "sources", "sources", struct{ Rows []sourceRow }{rows})
+	c.render(w, r, s, http.StatusOK, "sources", func(v view) templ.Component { return sourcesPage(v, rows) })
 }
 
 // sourceRows reads every source with its poll state and 24-hour counts.
@@ -100,8 +102,8 @@ func (c *Console) loadSource(w http.ResponseWriter, r *http.Request, s *session)
 	id := r.FormValue("id")
 	rec, err := c.opts.Store.Source(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || id == "" {
-		c.render(w, r, s, http.StatusNotFound, "report", "sources", reportData{Title: "nav_sources",
-			Problems: []problem{{Text: tr(c.langOf(r, s), "p_not_found", id)}}})
+		d := reportData{Title: "nav_sources", Problems: []problem{{Text: tr(c.langOf(r, s), "p_not_found", id)}}}
+		c.render(w, r, s, http.StatusNotFound, "sources", func(v view) templ.Component { return unavailablePage(v, d) })
 		return rec, false
 	}
 	if err != nil {
@@ -138,7 +140,7 @@ func (c *Console) setPaused(paused bool) handlerFunc {
 // deletePage is GET /admin/sources/delete?id=: the question.
 func (c *Console) deletePage(w http.ResponseWriter, r *http.Request, s *session) {
 	if rec, ok := c.loadSource(w, r, s); ok {
-		c.render(w, r, s, http.StatusOK, "delete", "sources", rec.Source)
+		c.render(w, r, s, http.StatusOK, "sources", func(v view) templ.Component { return deletePage(v, rec.Source) })
 	}
 }
 

@@ -10,7 +10,7 @@ const testerID = "tester"
 
 // testerPage is GET /admin/tester: the empty form.
 func (c *Console) testerPage(w http.ResponseWriter, r *http.Request, s *session) {
-	c.render(w, r, s, http.StatusOK, "tester", "tester", formData{Form: sourceForm{Kind: "rss"}, Kinds: kinds})
+	c.render(w, r, s, http.StatusOK, "tester", testerOf(formData{Form: sourceForm{Kind: "rss"}, Kinds: kinds}))
 }
 
 // testSelectors is POST /admin/tester: the form's source, checked as
@@ -31,5 +31,5 @@ func (c *Console) testSelectors(w http.ResponseWriter, r *http.Request, s *sessi
 	if len(data.Problems) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	c.render(w, r, s, status, "tester", "tester", data)
+	c.render(w, r, s, status, "tester", testerOf(data))
 }

@@ -3,7 +3,7 @@ package web
 import "fmt"
 
 // texts are the console's words, English and Arabic, by key; a text with
-// fmt verbs takes arguments. html/template escapes what tr returns.
+// fmt verbs takes arguments. The pages escape what tr returns.
 var texts = map[string][2]string{
 	"nav_sources":     {"Sources", "المصادر"},
 	"nav_tester":      {"Tester", "فاحص المحددات"},

@@ -106,10 +106,7 @@ type Console struct {
 	secure bool
 	log    *slog.Logger
 	now    func() time.Time
-	pages  *pages
-	// reports are the report pages' templates by language.
-	reports reportPages
-	mux     *http.ServeMux
+	mux    *http.ServeMux
 }
 
 // New returns the console; without Options.Secret it reads (or makes)
@@ -130,12 +127,6 @@ func New(ctx context.Context, opts Options) (*Console, error) {
 		c.now = time.Now
 	}
 	if c.secret, err = loadSecret(ctx, opts.Store, opts.Secret); err != nil {
-		return nil, err
-	}
-	if c.pages, err = parsePages(); err != nil {
-		return nil, err
-	}
-	if c.reports, err = parseReportPages(); err != nil {
 		return nil, err
 	}
 	c.mux = c.routes()

@@ -1,7 +1,6 @@
 package story
 
 import (
-	"bufio"
 	_ "embed"
 	"fmt"
 	"strings"
@@ -129,13 +128,15 @@ func newLexicon(gazetteer, events string) (*lexicon, error) {
 
 // eachTSVRow calls fn for every line of s that is neither blank nor a #
 // comment, with at least n TAB-separated fields, trimmed.
+//
+// The fields are parts of s (for the embedded tables, of the binary's
+// read-only data), not copies: the ids and names the lexicon keeps take no
+// heap of their own.
 func eachTSVRow(s string, n int, fn func(line int, fields []string) error) error {
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	line := 0
-	for sc.Scan() {
+	for text := range strings.Lines(s) {
 		line++
-		text := sc.Text()
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
 		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
@@ -150,7 +151,7 @@ func eachTSVRow(s string, n int, fn func(line int, fields []string) error) error
 			return err
 		}
 	}
-	return sc.Err()
+	return nil
 }
 
 // lexPhraseKey is the lookup form of a phrase: normalised words, each

@@ -947,8 +947,12 @@ func softMatch(x string, others []string, used []bool) int {
 }
 
 // rare reports whether a word is rare enough in the corpora (seen in
-// at most 3 headlines) to be a name rather than a common word.
-func rare(t string) bool { return docFreq[t] <= 3 }
+// at most 3 headlines: a weight of at least rareFloor, or none in the
+// table) to be a name rather than a common word.
+func rare(t string) bool {
+	w, ok := idfWeights[t]
+	return !ok || w >= rareFloor
+}
 
 // sameSkeleton reports whether two Arabic words are the same without
 // their long vowels and final ه after the first letter: transliterations

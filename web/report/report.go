@@ -1,7 +1,8 @@
 // Package report computes the data of the admin console's Stories,
-// Delivery and Subscribers pages from Redis: plain values for the
-// templates of templates/, read through the small interfaces below (a
-// *store.Store with its story index satisfies them: RedisStore).
+// Delivery and Subscribers pages from Redis, read through the small
+// interfaces below (a *store.Store with its story index satisfies them:
+// RedisStore), and renders their contents: StoriesContent,
+// DeliveryContent and SubscribersContent, made from the *.templ files.
 package report
 
 import (

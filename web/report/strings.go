@@ -1,16 +1,9 @@
 package report
 
-import "embed"
+import "time"
 
-// Templates are the pages' templates: templates/stories.html,
-// delivery.html and subscribers.html, each defining "content" for the
-// console's layout. They call one function, t, which takes a key of
-// Strings and gives its text in the page's language.
-//
-//go:embed templates/*.html
-var Templates embed.FS
-
-// Strings are the texts of the templates by language ("ar", "en") and
+// Strings are the texts of the pages (StoriesContent, DeliveryContent,
+// SubscribersContent) by language ("ar", "en") and
 // key; both languages have every key.
 var Strings = map[string]map[string]string{
 	"en": {
@@ -160,4 +153,15 @@ func T(lang, key string) string {
 		return s
 	}
 	return key
+}
+
+// isoTime is t for a datetime attribute.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// sep is what goes before the i-th item of a list: nothing, then commas.
+func sep(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return ", "
 }

@@ -2,36 +2,33 @@ package report_test
 
 import (
 	"bytes"
-	"html/template"
-	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
+
 	"github.com/aajil/aajil/web/report"
 )
 
-// page parses one page's template with a t that gives keys back
-// (recording those asked for) and executes its "content" on data.
-func page(t *testing.T, name string, data any) (string, map[string]bool) {
+// page renders one page's content with a t that gives keys back
+// (recording those asked for).
+func page(t *testing.T, content func(t func(string) string) templ.Component) (string, map[string]bool) {
 	t.Helper()
 	asked := map[string]bool{}
-	tmpl, err := template.New(name).Funcs(template.FuncMap{
-		"t": func(key string) string { asked[key] = true; return "[" + key + "]" },
-	}).ParseFS(report.Templates, "templates/"+name)
-	if err != nil {
-		t.Fatalf("parse %s: %v", name, err)
-	}
+	tr := func(key string) string { asked[key] = true; return "[" + key + "]" }
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "content", data); err != nil {
-		t.Fatalf("execute %s: %v", name, err)
+	if err := content(tr).Render(t.Context(), &b); err != nil {
+		t.Fatalf("render: %v", err)
 	}
 	return b.String(), asked
 }
 
-// TestTemplates executes each page on the fixture's data: hostile text
+// TestTemplates renders each page on the fixture's data: hostile text
 // is escaped, every string key exists in both languages, and the markup
 // holds no inline style or script.
 func TestTemplates(t *testing.T) {
@@ -51,16 +48,16 @@ func TestTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name string
-		data any
-		want []string
+		name    string
+		content func(t func(string) string) templ.Component
+		want    []string
 	}{
-		{"stories.html", stories, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", headA2, "reuters", `<th scope="row">`, "1.5s"}},
-		{"delivery.html", delivery, []string{"can&#39;t parse entities", `name="id" value="` + f.deadLetter + `"`, "&#34;&gt;&lt;script&gt;", "inst-1", "2.00/s"}},
-		{"subscribers.html", subs, []string{"[state.paused]", "دمشق", `<th scope="col">`}},
+		{"stories", func(t func(string) string) templ.Component { return report.StoriesContent(t, stories) }, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", headA2, "reuters", `<th scope="row">`, "1.5s"}},
+		{"delivery", func(t func(string) string) templ.Component { return report.DeliveryContent(t, delivery) }, []string{"can&#39;t parse entities", `name="id" value="` + f.deadLetter + `"`, "&#34;&gt;&lt;script&gt;", "inst-1", "2.00/s"}},
+		{"subscribers", func(t func(string) string) templ.Component { return report.SubscribersContent(t, subs) }, []string{"[state.paused]", "دمشق", `<th scope="col">`}},
 	}
 	for _, tt := range tests {
-		out, asked := page(t, tt.name, tt.data)
+		out, asked := page(t, tt.content)
 		for _, w := range tt.want {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s: output lacks %q", tt.name, w)
@@ -79,28 +76,28 @@ func TestTemplates(t *testing.T) {
 	}
 }
 
-// TestStrings: both languages have the same keys, and every key a
-// template names literally is one of them.
+// TestStrings: both languages have the same keys, and every key a page
+// names literally is one of them.
 func TestStrings(t *testing.T) {
 	ar, en := slices.Sorted(maps.Keys(report.Strings["ar"])), slices.Sorted(maps.Keys(report.Strings["en"]))
 	if !slices.Equal(ar, en) {
 		t.Errorf("keys differ:\nar %q\nen %q", ar, en)
 	}
-	literal := regexp.MustCompile(`\bt "([^"]+)"`)
-	err := fs.WalkDir(report.Templates, "templates", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	literal := regexp.MustCompile(`\bt\("([^"]+)"\)`)
+	pages, err := filepath.Glob("*.templ")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no *.templ page (%v)", err)
+	}
+	for _, path := range pages {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		b, err := fs.ReadFile(report.Templates, path)
 		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := report.Strings["en"][m[1]]; !ok {
 				t.Errorf("%s: key %q not in Strings", path, m[1])
 			}
 		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if got := report.T("fr", "state.active"); got != "active" {
 		t.Errorf(`T("fr", "state.active") = %q, want the English "active"`, got)
