@@ -26,10 +26,8 @@ type sourceCollector struct {
 // sourceCounts are one source's counters.
 type sourceCounts struct {
 	polls         [3]uint64 // by outcome: outcomeOK…
-	items, urgent float64
-	hasItems      bool
-	seconds       float64
-	timed         bool
+	items, urgent float64   // items > 0 once a document brought items
+	seconds       float64   // > 0 once a poll was timed
 }
 
 // pollOutcomes are the values of the outcome label, in the order of
@@ -70,11 +68,9 @@ func (c *sourceCollector) poll(id string, outcome int, items, urgent int, second
 	if items > 0 {
 		s.items += float64(items)
 		s.urgent += float64(urgent)
-		s.hasItems = true
 	}
 	if seconds > 0 {
 		s.seconds += seconds
-		s.timed = true
 	}
 }
 
@@ -113,11 +109,11 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(c.polls, prometheus.CounterValue, float64(n), r.id, pollOutcomes[i])
 			}
 		}
-		if r.hasItems {
+		if r.items > 0 {
 			ch <- prometheus.MustNewConstMetric(c.items, prometheus.CounterValue, r.items, r.id)
 			ch <- prometheus.MustNewConstMetric(c.urgent, prometheus.CounterValue, r.urgent, r.id)
 		}
-		if r.timed {
+		if r.seconds > 0 {
 			ch <- prometheus.MustNewConstMetric(c.seconds, prometheus.CounterValue, r.seconds, r.id)
 		}
 	}
